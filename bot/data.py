@@ -1,0 +1,67 @@
+"""In-memory training data: intents with examples and answers per locale, plus out-of-scope examples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+IntentKind = Literal["faq", "smalltalk", "handoff"]
+INTENT_KINDS: tuple[str, ...] = ("faq", "smalltalk", "handoff")
+OOS = "oos"
+
+
+@dataclass
+class Intent:
+    """One FAQ intent: its question variants and answers per locale."""
+
+    id: str
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    article: str | None = None
+    kind: IntentKind = "faq"
+    source: str = ""  # "file:line" where it was defined, for error messages
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict (the faqdesk YAML shape)."""
+        out: dict[str, object] = {"id": self.id}
+        if self.kind != "faq":
+            out["kind"] = self.kind
+        if self.article:
+            out["article"] = self.article
+        out["examples"] = self.examples
+        out["answer"] = self.answers
+        return out
+
+
+@dataclass
+class TrainingData:
+    """Intents in file order plus out-of-scope examples per locale (used to learn rejection)."""
+
+    intents: dict[str, Intent] = field(default_factory=dict)
+    out_of_scope: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def locales(self) -> list[str]:
+        """Locales that have at least one intent example, sorted."""
+        return sorted({loc for intent in self.intents.values() for loc, ex in intent.examples.items() if ex})
+
+    def examples(self, locale: str) -> tuple[list[str], list[str]]:
+        """Texts and their intent ids for one locale."""
+        texts: list[str] = []
+        labels: list[str] = []
+        for intent in self.intents.values():
+            for text in intent.examples.get(locale, []):
+                texts.append(text)
+                labels.append(intent.id)
+        return texts, labels
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything training depends on."""
+        payload = {
+            "intents": [intent.to_dict() for intent in self.intents.values()],
+            "oos": {loc: self.out_of_scope[loc] for loc in sorted(self.out_of_scope)},
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()

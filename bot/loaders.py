@@ -1,0 +1,352 @@
+"""Load training data from faqdesk YAML, Rasa NLU YAML (+ ``domain.yml``) and JSON lines.
+
+Every problem is collected with its file, line and intent and raised together as one
+``TrainingDataError``, so an editor fixes a file in one pass and never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, TrainingData
+from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file
+
+_ID = re.compile(r"^[a-z0-9_]+$")
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_INTENT_KEYS = {"id", "kind", "article", "examples", "answer"}
+_RASA_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the training data, located."""
+
+    file: str
+    line: int | None
+    message: str
+    intent: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f" intent '{self.intent}':" if self.intent else ""
+        return f"{where}:{who} {self.message}"
+
+
+class TrainingDataError(Exception):
+    """The training data cannot be used; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the training data:\n{lines}")
+
+
+def load_training_data(
+    path: str | Path, *, locale: str | None = None, locales: Collection[str] | None = None
+) -> TrainingData:
+    """Load a file or folder in any supported format and validate it.
+
+    Args:
+        path: a faqdesk YAML file, a Rasa NLU YAML file, a ``.jsonl`` file, or a folder of YAML files.
+        locale: locale of Rasa NLU data and of JSON lines without a ``locale`` field.
+        locales: allowed locales; ``None`` accepts any well-formed locale code.
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    data = TrainingData()
+    if not path.exists():
+        raise TrainingDataError([Problem(str(path), None, "no such file or folder")])
+    files = _data_files(path)
+    if not files:
+        raise TrainingDataError([Problem(str(path), None, "no .yaml or .yml files found")])
+    require_answers = True
+    for file in files:
+        if file.suffix == ".jsonl":
+            require_answers = False
+            _load_jsonl(file, data, problems, default_locale=locale)
+        else:
+            require_answers &= _load_yaml(file, data, problems, rasa_locale=locale)
+    _validate(data, problems, locales=locales, require_answers=require_answers)
+    if problems:
+        raise TrainingDataError(problems)
+    return data
+
+
+def _data_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    # A folder holds YAML sources (JSON lines are test sets there); domain.yml holds Rasa responses,
+    # read alongside the NLU files rather than as data.
+    found = [p for p in sorted(path.rglob("*")) if p.suffix in {".yaml", ".yml"}]
+    return [p for p in found if p.is_file() and p.name not in {"domain.yml", "domain.yaml"}]
+
+
+def _load_yaml(file: Path, data: TrainingData, problems: list[Problem], *, rasa_locale: str | None) -> bool:
+    """Load one YAML file into ``data``; returns whether answers are expected for its intents."""
+    try:
+        root = compose_file(file)
+    except YamlSyntaxError as exc:
+        problems.append(Problem(str(file), exc.line, f"malformed YAML: {exc.reason}"))
+        return True
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(file), None, f"cannot read file: {exc}"))
+        return True
+    if not isinstance(root.value, dict):
+        problems.append(Problem(str(file), root.line, "expected a mapping with 'intents:' or 'nlu:'"))
+        return True
+    if "intents" in root.value:
+        _load_faqdesk(file, root.value["intents"], data, problems)
+        return True
+    if "nlu" in root.value:
+        responses = _rasa_responses(file, problems)
+        _load_rasa(file, root.value["nlu"], data, problems, locale=rasa_locale, responses=responses)
+        return bool(responses)
+    problems.append(Problem(str(file), root.line, "expected a top-level 'intents:' (faqdesk) or 'nlu:' (Rasa) key"))
+    return True
+
+
+def _load_faqdesk(file: Path, node: MarkedValue, data: TrainingData, problems: list[Problem]) -> None:
+    if not isinstance(node.value, list):
+        problems.append(Problem(str(file), node.line, "'intents' must be a list"))
+        return
+    for item in node.value:
+        intent = _faqdesk_intent(file, item, problems)
+        if intent is not None:
+            _add_intent(data, intent, problems, file, item.line)
+
+
+def _faqdesk_intent(file: Path, item: MarkedValue, problems: list[Problem]) -> Intent | None:
+    def problem(line: int | None, message: str, intent: str | None = None) -> None:
+        problems.append(Problem(str(file), line, message, intent))
+
+    if not isinstance(item.value, dict):
+        problem(item.line, "each intent must be a mapping with 'id' and 'examples'")
+        return None
+    fields = item.value
+    id_node = fields.get("id")
+    intent_id = id_node.value if id_node and isinstance(id_node.value, str) else None
+    if intent_id is None:
+        problem(item.line, "intent without an 'id'")
+        return None
+    if not _ID.match(intent_id):
+        problem(id_node.line if id_node else item.line, "id must match [a-z0-9_]+", intent_id)
+    for key, value in fields.items():
+        if key not in _INTENT_KEYS:
+            problem(value.line, f"unknown key '{key}' (expected one of {', '.join(sorted(_INTENT_KEYS))})", intent_id)
+    kind: IntentKind = fields["kind"].value if "kind" in fields else "faq"
+    if kind not in INTENT_KINDS:
+        problem(fields["kind"].line, f"kind must be one of {', '.join(INTENT_KINDS)}", intent_id)
+        kind = "faq"
+    article = fields["article"].value if "article" in fields else None
+    if article is not None and not isinstance(article, str):
+        problem(fields["article"].line, "article must be a slug string", intent_id)
+        article = None
+    intent = Intent(id=intent_id, article=article or None, kind=kind, source=f"{file}:{item.line}")
+    examples = fields.get("examples")
+    if examples is None or not isinstance(examples.value, dict):
+        problem((examples or item).line, "'examples' must map each locale to a list of questions", intent_id)
+    else:
+        for loc, texts in examples.value.items():
+            intent.examples[loc] = _strings(file, texts, problems, intent_id, f"examples of '{loc}'")
+    answers = fields.get("answer")
+    if answers is not None:
+        if not isinstance(answers.value, dict):
+            problem(answers.line, "'answer' must map each locale to a text", intent_id)
+        else:
+            for loc, text in answers.value.items():
+                if isinstance(text.value, str) and text.value.strip():
+                    intent.answers[loc] = text.value.strip()
+                else:
+                    problem(text.line, f"answer for '{loc}' must be non-empty text", intent_id)
+    return intent
+
+
+def _strings(file: Path, node: MarkedValue, problems: list[Problem], intent_id: str, what: str) -> list[str]:
+    if not isinstance(node.value, list):
+        problems.append(Problem(str(file), node.line, f"{what} must be a list of strings", intent_id))
+        return []
+    out = []
+    for entry in node.value:
+        if isinstance(entry.value, str) and entry.value.strip():
+            out.append(entry.value.strip())
+        else:
+            problems.append(Problem(str(file), entry.line, f"{what}: entries must be non-empty text", intent_id))
+    return out
+
+
+def _add_intent(data: TrainingData, intent: Intent, problems: list[Problem], file: Path, line: int) -> None:
+    if intent.id in data.intents:
+        first = data.intents[intent.id].source
+        problems.append(Problem(str(file), line, f"duplicate intent id (first defined at {first})", intent.id))
+        return
+    data.intents[intent.id] = intent
+
+
+def _load_rasa(
+    file: Path,
+    node: MarkedValue,
+    data: TrainingData,
+    problems: list[Problem],
+    *,
+    locale: str | None,
+    responses: dict[str, str],
+) -> None:
+    loc = locale or "en"
+    if not isinstance(node.value, list):
+        problems.append(Problem(str(file), node.line, "'nlu' must be a list"))
+        return
+    for item in node.value:
+        if not isinstance(item.value, dict) or "intent" not in item.value:
+            continue  # synonyms, regexes and lookup tables carry no intent examples
+        intent_id = str(item.value["intent"].value)
+        raw = item.value.get("examples")
+        texts = _rasa_examples(raw.value) if raw and isinstance(raw.value, str) else []
+        if raw is None or not isinstance(raw.value, str):
+            msg = "'examples' must be a '- ' list in a block string"
+            problems.append(Problem(str(file), item.line, msg, intent_id))
+        if intent_id == OOS:
+            data.out_of_scope.setdefault(loc, []).extend(texts)
+            continue
+        existing = data.intents.get(intent_id)
+        if existing is not None and existing.source.startswith(f"{file}:"):
+            existing.examples.setdefault(loc, []).extend(texts)  # Rasa allows one intent in several blocks
+            continue
+        intent = Intent(id=intent_id, examples={loc: texts}, source=f"{file}:{item.line}")
+        if intent_id in responses:
+            intent.answers[loc] = responses[intent_id]
+        _add_intent(data, intent, problems, file, item.line)
+
+
+def _rasa_examples(block: str) -> list[str]:
+    out = []
+    for line in block.splitlines():
+        line = line.strip()
+        if line.startswith("- "):
+            text = _RASA_ENTITY.sub(r"\1", line[2:]).strip()
+            if text:
+                out.append(text)
+    return out
+
+
+def _rasa_responses(nlu_file: Path, problems: list[Problem]) -> dict[str, str]:
+    """Texts of ``utter_<intent>`` responses from the nearest ``domain.yml``, keyed by intent."""
+    for folder in (nlu_file.parent, nlu_file.parent.parent, nlu_file.parent.parent.parent):
+        for name in ("domain.yml", "domain.yaml"):
+            domain = folder / name
+            if domain.is_file():
+                return _read_responses(domain, problems)
+    return {}
+
+
+def _read_responses(domain: Path, problems: list[Problem]) -> dict[str, str]:
+    try:
+        doc = yaml.safe_load(domain.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(domain), None, f"malformed domain file: {exc}"))
+        return {}
+    out: dict[str, str] = {}
+    responses = doc.get("responses") if isinstance(doc, dict) else None
+    for name, variants in (responses or {}).items():
+        if isinstance(name, str) and name.startswith("utter_") and isinstance(variants, list):
+            texts = [v["text"] for v in variants if isinstance(v, dict) and isinstance(v.get("text"), str)]
+            if texts:
+                out[name.removeprefix("utter_")] = texts[0]
+    return out
+
+
+def _load_jsonl(file: Path, data: TrainingData, problems: list[Problem], *, default_locale: str | None) -> None:
+    for line_no, row in _jsonl_rows(file, problems):
+        text, intent_id = row.get("text"), row.get("intent")
+        loc = row.get("locale") or default_locale or "en"
+        if not isinstance(text, str) or not text.strip() or not isinstance(intent_id, str) or not intent_id:
+            problems.append(Problem(str(file), line_no, "each line needs non-empty 'text' and 'intent' strings"))
+            continue
+        if not isinstance(loc, str):
+            problems.append(Problem(str(file), line_no, "'locale' must be a string", intent_id))
+            continue
+        if intent_id == OOS:
+            data.out_of_scope.setdefault(loc, []).append(text.strip())
+            continue
+        intent = data.intents.get(intent_id)
+        if intent is None:
+            intent = data.intents[intent_id] = Intent(id=intent_id, source=f"{file}:{line_no}")
+        intent.examples.setdefault(loc, []).append(text.strip())
+
+
+def _jsonl_rows(file: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, object]]]:
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(file), None, f"cannot read file: {exc}"))
+        return
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(file), line_no, f"malformed JSON: {exc.msg}"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(Problem(str(file), line_no, "each line must be a JSON object"))
+            continue
+        yield line_no, row
+
+
+def load_test_set(path: str | Path, *, locale: str | None = None) -> list[dict[str, str]]:
+    """Read an evaluation file: JSON lines of ``{"text", "intent", "locale"?}``."""
+    file = Path(path)
+    problems: list[Problem] = []
+    if not file.is_file():
+        raise TrainingDataError([Problem(str(file), None, "no such file")])
+    rows = []
+    for line_no, row in _jsonl_rows(file, problems):
+        text, intent_id, loc = row.get("text"), row.get("intent"), row.get("locale") or locale
+        if not isinstance(text, str) or not isinstance(intent_id, str) or not isinstance(loc, str | None):
+            problems.append(Problem(str(file), line_no, "each line needs 'text' and 'intent' strings"))
+            continue
+        rows.append({"text": text, "intent": intent_id, **({"locale": loc} if loc else {})})
+    if problems:
+        raise TrainingDataError(problems)
+    return rows
+
+
+def _validate(
+    data: TrainingData, problems: list[Problem], *, locales: Collection[str] | None, require_answers: bool
+) -> None:
+    allowed = set(locales) if locales is not None else None
+
+    def check_locale(loc: str, source: str, intent_id: str | None) -> None:
+        file, _, line = source.rpartition(":")
+        if not _LOCALE.match(loc):
+            problems.append(Problem(file, int(line or 0) or None, f"'{loc}' is not a locale code", intent_id))
+        elif allowed is not None and loc not in allowed:
+            known = ", ".join(sorted(allowed))
+            msg = f"unknown locale '{loc}' (configured: {known}; set FAQDESK_LOCALES to add it)"
+            problems.append(Problem(file, int(line or 0) or None, msg, intent_id))
+
+    seen: dict[tuple[str, str], str] = {}
+    for intent in data.intents.values():
+        file, _, line = intent.source.rpartition(":")
+        where = (file, int(line) if line.isdigit() else None)
+        for loc in {*intent.examples, *intent.answers}:
+            check_locale(loc, intent.source, intent.id)
+        if not any(intent.examples.values()):
+            problems.append(Problem(*where, "intent has no examples", intent.id))
+        for loc, texts in intent.examples.items():
+            if texts and require_answers and loc not in intent.answers:
+                problems.append(Problem(*where, f"locale '{loc}' has examples but no answer", intent.id))
+            for text in texts:
+                key = (loc, " ".join(text.casefold().split()))
+                other = seen.setdefault(key, intent.id)
+                if other != intent.id:
+                    msg = f"example {text!r} ({loc}) is also an example of intent '{other}'"
+                    problems.append(Problem(*where, msg, intent.id))
+    for loc in data.out_of_scope:
+        check_locale(loc, "", None)

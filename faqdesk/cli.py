@@ -1,0 +1,112 @@
+"""The ``faqdesk`` command: train, evaluate and ask (the contract of DESIGN.md section 2)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot import runtime
+from bot.evaluate import format_table
+from bot.loaders import TrainingDataError
+from bot.model import FaqModel
+from bot.policy import ConversationState, decide
+from core.settings import Settings
+
+app = typer.Typer(help="faqdesk: FAQ chatbot and help center.", no_args_is_help=True, add_completion=False)
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**values)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Option("--data", help="YAML file or folder (default training_data/)")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale of Rasa NLU or JSON lines data")] = None,
+) -> None:
+    """Train from YAML and activate the model."""
+    settings = _settings()
+    try:
+        model = runtime.train_and_activate(settings, data, locale=locale)
+    except TrainingDataError as exc:
+        raise _fail(str(exc), 2) from None
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps(model.summary(), indent=2))
+
+
+@app.command()
+def evaluate(
+    train: Annotated[Path, typer.Option("--train", help="Training data: faqdesk YAML, Rasa NLU YAML or JSON lines")],
+    test: Annotated[Path, typer.Option("--test", help="Test messages as JSON lines")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here")] = None,
+    locale: Annotated[str | None, typer.Option(help="Locale of data without one (Rasa NLU, JSON lines)")] = None,
+    target_precision: Annotated[float | None, typer.Option(help="Answer precision to aim for")] = None,
+) -> None:
+    """Train on PATH, decide every test message with the chat's policy, print a table, write JSON."""
+    settings = _settings(target_precision=target_precision)
+    try:
+        result = runtime.evaluate_paths(settings, train, test, locale=locale)
+    except TrainingDataError as exc:
+        raise _fail(str(exc), 2) from None
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(format_table(result))
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2))
+        typer.echo(f"report written to {json_out}")
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The visitor's message")],
+    locale: Annotated[str | None, typer.Option(help="Locale; detected when omitted")] = None,
+) -> None:
+    """Print the bot's decision for a message as JSON (trains the demo FAQ first if no model exists)."""
+    settings = _settings()
+    try:
+        model = _active_or_trained(settings)
+    except TrainingDataError as exc:
+        raise _fail(str(exc), 2) from None
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if locale is not None and locale not in model.locales:
+        raise _fail(f"unknown locale '{locale}' (model has: {', '.join(sorted(model.locales))})", 2)
+    prediction = model.predict(text, locale=locale)
+    decision = decide(prediction, model.intents, state=ConversationState(), config=runtime.policy_config(settings))
+    out = {
+        **asdict(decision),
+        "candidates": [asdict(c) for c in prediction.candidates],
+        "threshold": prediction.threshold,
+        "model_version": model.version,
+        "latency_ms": round(prediction.latency_ms, 2),
+    }
+    typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def _active_or_trained(settings: Settings) -> FaqModel:
+    try:
+        return runtime.load_active(settings)
+    except FileNotFoundError:
+        typer.echo(f"no trained model yet: training from {settings.training_data} ...", err=True)
+        return runtime.train_and_activate(settings)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="faqdesk")
+
+
+if __name__ == "__main__":
+    main()
