@@ -40,10 +40,16 @@ def features(logp: np.ndarray, raw: RawScores) -> tuple[np.ndarray, np.ndarray, 
     sem1, lex1 = raw.sem_sim[rows[:, 0], top[:, 0]], raw.lex_sim[rows[:, 0], top[:, 0]]
     single = np.column_stack([lp1, np.exp(lp1), lp1 - lp2, sem1, lex1, raw.sem_sim.max(1), raw.lex_sim.max(1)])
     set_p = np.exp(lp).sum(1)
-    options = np.column_stack([
-        np.log(np.clip(set_p, 1e-9, 1.0)), set_p, raw.sem_sim[rows, top].max(1), raw.lex_sim[rows, top].max(1),
-        sem1, lex1,
-    ])
+    options = np.column_stack(
+        [
+            np.log(np.clip(set_p, 1e-9, 1.0)),
+            set_p,
+            raw.sem_sim[rows, top].max(1),
+            raw.lex_sim[rows, top].max(1),
+            sem1,
+            lex1,
+        ]
+    )
     return single, options, order
 
 
@@ -166,6 +172,10 @@ def _stack(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
 
 
 def _fit(results: list[_Fold], *, oos_prior: float, has_embeddings: bool) -> Calibration:
+    if not results:
+        # Fewer than two intents: nothing to tell apart, so nothing to learn a threshold from.
+        empty = Curve(np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
+        return Calibration(1.0 if has_embeddings else 0.0, 1.0, None, None, empty, empty, 0, 0)
     weight, temperature = _best_blend(results, has_embeddings)
     single_x, options_x, correct, in_options, in_scope = [], [], [], [], []
     for fold in results:
@@ -184,9 +194,14 @@ def _fit(results: list[_Fold], *, oos_prior: float, has_embeddings: bool) -> Cal
     acceptor = _fit_acceptor(xs, ys)
     set_acceptor = _fit_acceptor(xo, yo)
     return Calibration(
-        weight=weight, temperature=temperature, acceptor=acceptor, set_acceptor=set_acceptor,
-        curve=Curve(_prob(acceptor, xs), ys, weights), set_curve=Curve(_prob(set_acceptor, xo), yo, weights),
-        n_heldout=int(scope.sum()), n_out_of_scope=int((~scope).sum()),
+        weight=weight,
+        temperature=temperature,
+        acceptor=acceptor,
+        set_acceptor=set_acceptor,
+        curve=Curve(_prob(acceptor, xs), ys, weights),
+        set_curve=Curve(_prob(set_acceptor, xo), yo, weights),
+        n_heldout=int(scope.sum()),
+        n_out_of_scope=int((~scope).sum()),
     )
 
 

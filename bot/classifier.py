@@ -49,8 +49,10 @@ class RawScores:
     def take(self, rows: np.ndarray) -> RawScores:
         """The scores of some rows only."""
         return RawScores(
-            None if self.sem_logp is None else self.sem_logp[rows], self.lex_score[rows],
-            self.sem_sim[rows], self.lex_sim[rows],
+            None if self.sem_logp is None else self.sem_logp[rows],
+            self.lex_score[rows],
+            self.sem_sim[rows],
+            self.lex_sim[rows],
         )
 
 
@@ -74,12 +76,16 @@ class LocaleClassifier:
         min_df = 2 if len(texts) > 2000 else 1
         self.words = TfidfVectorizer(analyzer=self.analyzer.terms, sublinear_tf=True)
         self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=min_df, preprocessor=self._fold,
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            sublinear_tf=True,
+            min_df=min_df,
+            preprocessor=self._fold,
         )
         lexical = self._lexical(texts, fit=True)
         self._examples_lex = normalize(lexical).T.tocsr()
         multi = len(self.classes) > 1
-        self.lex_head = LinearSVC(C=LEXICAL_C, tol=1e-3).fit(lexical, y) if multi else None
+        self.lex_head = LinearSVC(C=LEXICAL_C, tol=1e-3, random_state=0).fit(lexical, y) if multi else None
         self.sem_head: LogisticRegression | None = None
         self._examples_sem: np.ndarray | None = None
         if embeddings is not None:

@@ -28,8 +28,17 @@ from bot.model import FaqModel
 from bot.policy import PolicyConfig, decide
 
 REPORT_KEYS = (
-    "n_test", "in_scope_accuracy", "answer_rate", "answer_precision", "clarify_rate", "oos_recall",
-    "oos_false_accept_rate", "macro_f1", "train_seconds", "predict_ms_p50", "predict_ms_p99",
+    "n_test",
+    "in_scope_accuracy",
+    "answer_rate",
+    "answer_precision",
+    "clarify_rate",
+    "oos_recall",
+    "oos_false_accept_rate",
+    "macro_f1",
+    "train_seconds",
+    "predict_ms_p50",
+    "predict_ms_p99",
 )
 
 
@@ -53,16 +62,27 @@ def run(model: FaqModel, rows: Iterable[dict[str, str]], *, policy: PolicyConfig
         prediction = model.predict(row["text"], locale=row.get("locale"))
         decision = decide(prediction, model.intents, config=policy)
         top = prediction.top
-        outcomes.append(Outcome(
-            truth=row["intent"], locale=row.get("locale") or prediction.locale,
-            top=top.intent if top else None, acted=decision.intent, decision=decision.type,
-            confidence=prediction.confidence, latency_ms=prediction.latency_ms,
-        ))
+        outcomes.append(
+            Outcome(
+                truth=row["intent"],
+                locale=row.get("locale") or prediction.locale,
+                top=top.intent if top else None,
+                acted=decision.intent,
+                decision=decision.type,
+                confidence=prediction.confidence,
+                latency_ms=prediction.latency_ms,
+            )
+        )
     return outcomes
 
 
-def report(outcomes: list[Outcome], *, train_seconds: float, train_seconds_per_locale: dict[str, float] | None = None,
-           model_version: str | None = None) -> dict[str, Any]:
+def report(
+    outcomes: list[Outcome],
+    *,
+    train_seconds: float,
+    train_seconds_per_locale: dict[str, float] | None = None,
+    model_version: str | None = None,
+) -> dict[str, Any]:
     """Overall and per-locale metrics of evaluated outcomes."""
     out = _metrics(outcomes, train_seconds)
     per_locale_train = train_seconds_per_locale or {}
@@ -97,10 +117,17 @@ def _metrics(outcomes: list[Outcome], train_seconds: float) -> dict[str, Any]:
         "clarify_rate": _share(sum(o.decision == "clarify" for o in outcomes), len(outcomes)),
         "oos_recall": _share(len(oos) - oos_answered, len(oos)),
         "oos_false_accept_rate": _share(oos_answered, len(oos)),
-        "macro_f1": float(f1_score(
-            [o.truth for o in outcomes], [o.acted or OOS for o in outcomes], labels=labels,
-            average="macro", zero_division=0,
-        )) if labels else None,
+        "macro_f1": float(
+            f1_score(
+                [o.truth for o in outcomes],
+                [o.acted or OOS for o in outcomes],
+                labels=labels,
+                average="macro",
+                zero_division=0,
+            )
+        )
+        if labels
+        else None,
         "train_seconds": round(float(train_seconds), 3),
         "predict_ms_p50": round(float(np.percentile(latencies, 50)), 3),
         "predict_ms_p99": round(float(np.percentile(latencies, 99)), 3),
@@ -112,10 +139,18 @@ def _metrics(outcomes: list[Outcome], train_seconds: float) -> dict[str, Any]:
 
 def format_table(result: dict[str, Any]) -> str:
     """The report as a readable table: one row overall, one per locale."""
-    columns = [("n", "n_test"), ("accuracy", "in_scope_accuracy"), ("answered", "answer_rate"),
-               ("precision", "answer_precision"), ("clarify", "clarify_rate"), ("oos recall", "oos_recall"),
-               ("oos auroc", "oos_auroc"), ("macro F1", "macro_f1"), ("p50 ms", "predict_ms_p50"),
-               ("p99 ms", "predict_ms_p99")]
+    columns = [
+        ("n", "n_test"),
+        ("accuracy", "in_scope_accuracy"),
+        ("answered", "answer_rate"),
+        ("precision", "answer_precision"),
+        ("clarify", "clarify_rate"),
+        ("oos recall", "oos_recall"),
+        ("oos auroc", "oos_auroc"),
+        ("macro F1", "macro_f1"),
+        ("p50 ms", "predict_ms_p50"),
+        ("p99 ms", "predict_ms_p99"),
+    ]
     rows = [("all", result)] + list(result["per_locale"].items())
     header = f"{'locale':<8}" + "".join(f"{title:>11}" for title, _ in columns)
     lines = [header, "-" * len(header)]

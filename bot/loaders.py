@@ -12,10 +12,10 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAMLError
 
 from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, TrainingData
-from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file
+from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, load_plain
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -246,8 +246,8 @@ def _rasa_responses(nlu_file: Path, problems: list[Problem]) -> dict[str, str]:
 
 def _read_responses(domain: Path, problems: list[Problem]) -> dict[str, str]:
     try:
-        doc = yaml.safe_load(domain.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        doc = load_plain(domain) or {}
+    except (YAMLError, OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(domain), None, f"malformed domain file: {exc}"))
         return {}
     out: dict[str, str] = {}

@@ -76,8 +76,16 @@ class LocaleModel:
 class FaqModel:
     """All locales' classifiers plus intent metadata; ``predict`` is the only thing the chat needs."""
 
-    def __init__(self, *, version: str, intents: dict[str, Intent], locales: dict[str, LocaleModel],
-                 encoder_fingerprint: str | None, config: TrainConfig, train_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        version: str,
+        intents: dict[str, Intent],
+        locales: dict[str, LocaleModel],
+        encoder_fingerprint: str | None,
+        config: TrainConfig,
+        train_seconds: float,
+    ) -> None:
         self.version = version
         self.intents = intents
         self.locales = locales
@@ -98,8 +106,15 @@ class FaqModel:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @classmethod
-    def train(cls, data: TrainingData, *, encoder: Encoder | None, config: TrainConfig | None = None,
-              target_precision: float = 0.95, answer_threshold: float | None = None) -> FaqModel:
+    def train(
+        cls,
+        data: TrainingData,
+        *,
+        encoder: Encoder | None,
+        config: TrainConfig | None = None,
+        target_precision: float = 0.95,
+        answer_threshold: float | None = None,
+    ) -> FaqModel:
         """Train and calibrate one classifier per locale of the data."""
         config = config or TrainConfig()
         started = time.perf_counter()
@@ -110,16 +125,35 @@ class FaqModel:
             oos = data.out_of_scope.get(loc, [])
             emb = encoder.encode(texts) if encoder else None
             oos_emb = encoder.encode(oos) if encoder and oos else None
-            calibration = calibrate(texts, labels, emb, oos, oos_emb, locale=loc, folds=config.folds,
-                                    oos_prior=config.oos_prior, seed=config.seed)
+            calibration = calibrate(
+                texts,
+                labels,
+                emb,
+                oos,
+                oos_emb,
+                locale=loc,
+                folds=config.folds,
+                oos_prior=config.oos_prior,
+                seed=config.seed,
+            )
             classifier = LocaleClassifier(loc).fit(texts, labels, emb)
-            stats = {"examples": len(texts), "intents": len(set(labels)), "out_of_scope_examples": len(oos),
-                     "blend_weight": calibration.weight, "temperature": calibration.temperature,
-                     "train_seconds": round(time.perf_counter() - t0, 3)}
+            stats = {
+                "examples": len(texts),
+                "intents": len(set(labels)),
+                "out_of_scope_examples": len(oos),
+                "blend_weight": calibration.weight,
+                "temperature": calibration.temperature,
+                "train_seconds": round(time.perf_counter() - t0, 3),
+            }
             locales[loc] = LocaleModel(classifier, calibration, stats=stats)
-        model = cls(version=cls.version_for(data, config, encoder), intents=dict(data.intents), locales=locales,
-                    encoder_fingerprint=encoder.fingerprint if encoder else None, config=config,
-                    train_seconds=time.perf_counter() - started)
+        model = cls(
+            version=cls.version_for(data, config, encoder),
+            intents=dict(data.intents),
+            locales=locales,
+            encoder_fingerprint=encoder.fingerprint if encoder else None,
+            config=config,
+            train_seconds=time.perf_counter() - started,
+        )
         model.attach(encoder)
         model.configure(target_precision=target_precision, answer_threshold=answer_threshold)
         return model
@@ -173,11 +207,13 @@ class FaqModel:
         classes = lm.classifier.classes
         top = order[0, :N_OPTIONS]
         return Prediction(
-            text=text, locale=locale,
+            text=text,
+            locale=locale,
             candidates=[Candidate(str(classes[i]), float(np.exp(logp[0, i]))) for i in top],
             confidence=float(lm.calibration.accept(single)[0]),
             options_confidence=float(lm.calibration.accept_set(options)[0]),
-            threshold=lm.threshold, options_threshold=lm.options_threshold,
+            threshold=lm.threshold,
+            options_threshold=lm.options_threshold,
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -193,8 +229,11 @@ class FaqModel:
             "intents": len(self.intents),
             "train_seconds": round(self.train_seconds, 2),
             "locales": {
-                loc: {**lm.stats, "threshold": round(lm.threshold, 4),
-                      "options_threshold": round(lm.options_threshold, 4)}
+                loc: {
+                    **lm.stats,
+                    "threshold": round(lm.threshold, 4),
+                    "options_threshold": round(lm.options_threshold, 4),
+                }
                 for loc, lm in sorted(self.locales.items())
             },
         }

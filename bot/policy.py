@@ -71,19 +71,36 @@ def decide(
     intent = intents[top.intent]
     if prediction.confidence >= prediction.threshold:
         if intent.kind == "handoff":
-            return Decision("handoff", loc, intent.id, prediction.confidence, answer=intent.answers.get(loc),
-                            reason="visitor asked for a person")
+            return Decision(
+                "handoff",
+                loc,
+                intent.id,
+                prediction.confidence,
+                answer=intent.answers.get(loc),
+                reason="visitor asked for a person",
+            )
         return Decision(
-            "answer", loc, intent.id, prediction.confidence, answer=intent.answers.get(loc),
-            article=intent.article, counts_as_question=intent.kind == "faq", reason="confident",
+            "answer",
+            loc,
+            intent.id,
+            prediction.confidence,
+            answer=intent.answers.get(loc),
+            article=intent.article,
+            counts_as_question=intent.kind == "faq",
+            reason="confident",
         )
     options = _close_options(prediction, intents, config)
     if len(options) >= 2 and prediction.options_confidence >= prediction.options_threshold:
-        return Decision("clarify", loc, confidence=prediction.confidence, options=options,
-                        reason="top intents are close")
-    suggest = Decision("suggest", loc, confidence=prediction.confidence,
-                       options=[c.intent for c in prediction.candidates if intents[c.intent].kind == "faq"],
-                       reason="not confident")
+        return Decision(
+            "clarify", loc, confidence=prediction.confidence, options=options, reason="top intents are close"
+        )
+    suggest = Decision(
+        "suggest",
+        loc,
+        confidence=prediction.confidence,
+        options=[c.intent for c in prediction.candidates if intents[c.intent].kind == "faq"],
+        reason="not confident",
+    )
     return _fail(suggest, state, config)
 
 
@@ -91,7 +108,8 @@ def _close_options(prediction: Prediction, intents: dict[str, Intent], config: P
     """Candidates within ``clarify_ratio`` of the best one; small talk is never worth asking about."""
     best = prediction.candidates[0].probability
     return [
-        c.intent for c in prediction.candidates[: config.clarify_max_options]
+        c.intent
+        for c in prediction.candidates[: config.clarify_max_options]
         if c.probability >= config.clarify_ratio * best and intents[c.intent].kind != "smalltalk"
     ]
 

@@ -36,14 +36,22 @@ def train_config(settings: Settings) -> TrainConfig:
 
 def policy_config(settings: Settings) -> PolicyConfig:
     """Policy knobs from settings."""
-    return PolicyConfig(clarify_ratio=settings.clarify_ratio, clarify_max_options=settings.clarify_max_options,
-                        handoff_after_failures=settings.handoff_after_failures)
+    return PolicyConfig(
+        clarify_ratio=settings.clarify_ratio,
+        clarify_max_options=settings.clarify_max_options,
+        handoff_after_failures=settings.handoff_after_failures,
+    )
 
 
 def fit(data: TrainingData, settings: Settings) -> FaqModel:
     """Train a model on loaded data with the configured encoder and thresholds."""
-    return FaqModel.train(data, encoder=load_encoder(settings), config=train_config(settings),
-                          target_precision=settings.target_precision, answer_threshold=settings.answer_threshold)
+    return FaqModel.train(
+        data,
+        encoder=load_encoder(settings),
+        config=train_config(settings),
+        target_precision=settings.target_precision,
+        answer_threshold=settings.answer_threshold,
+    )
 
 
 def train_and_activate(settings: Settings, data_path: Path | None = None, *, locale: str | None = None) -> FaqModel:
@@ -81,5 +89,6 @@ def evaluate_paths(settings: Settings, train: Path, test: Path, *, locale: str |
     train_seconds = time.perf_counter() - started
     outcomes = evaluation.run(model, rows, policy=policy_config(settings))
     per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
-    return evaluation.report(outcomes, train_seconds=train_seconds, train_seconds_per_locale=per_locale,
-                             model_version=model.version)
+    return evaluation.report(
+        outcomes, train_seconds=train_seconds, train_seconds_per_locale=per_locale, model_version=model.version
+    )

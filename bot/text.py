@@ -14,9 +14,21 @@ from functools import lru_cache
 
 import Stemmer
 
-_STEMMER_NAMES = {"en": "english", "de": "german", "nl": "dutch", "fr": "french", "es": "spanish",
-                  "it": "italian", "pt": "portuguese", "da": "danish", "sv": "swedish",
-                  "no": "norwegian", "fi": "finnish", "pl": "polish", "tr": "turkish"}
+_STEMMER_NAMES = {
+    "en": "english",
+    "de": "german",
+    "nl": "dutch",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "da": "danish",
+    "sv": "swedish",
+    "no": "norwegian",
+    "fi": "finnish",
+    "pl": "polish",
+    "tr": "turkish",
+}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # German transliterations of umlauts; folded after stemming so both spellings meet.
 _DE_DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
@@ -107,7 +119,7 @@ class Analyzer:
             for link in _LINKS:
                 if not rest.startswith(link) or len(rest) - len(link) < _MIN_PART:
                     continue
-                tail = self._split(rest[len(link):], depth + 1)
+                tail = self._split(rest[len(link) :], depth + 1)
                 if tail:
                     return [head, *tail]
         return None

@@ -1,0 +1,145 @@
+"""The trained model: predictions, save/load, versions, the embedding cache, locales."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import store
+from bot.data import Intent, TrainingData
+from bot.encoder import EmbeddingCache, Encoder
+from bot.model import FaqModel, TrainConfig
+
+
+@pytest.fixture(scope="module")
+def mini_model(mini_data: TrainingData, encoder: Encoder) -> FaqModel:
+    return FaqModel.train(mini_data, encoder=encoder)
+
+
+@pytest.fixture()
+def counting_encoder(encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Encoder:
+    """The session encoder with an empty private cache that counts what it really encodes."""
+    enc = copy.copy(encoder)
+    enc._cache = EmbeddingCache(tmp_path / "cache")
+    enc.encoded = []  # type: ignore[attr-defined]
+    real = encoder._encode
+
+    def spy(texts: list[str]) -> np.ndarray:
+        enc.encoded.extend(texts)  # type: ignore[attr-defined]
+        return real(texts)
+
+    monkeypatch.setattr(enc, "_encode", spy)
+    return enc
+
+
+def with_example(data: TrainingData, intent_id: str, locale: str, text: str) -> TrainingData:
+    changed = copy.deepcopy(data)
+    changed.intents[intent_id].examples[locale].append(text)
+    return changed
+
+
+def test_predictions_rank_intents_with_probabilities(mini_model: FaqModel) -> None:
+    p = mini_model.predict("how do I put my subscription on pause", locale="en")
+    assert p.locale == "en"
+    assert p.top is not None and p.top.intent == "pause_subscription"
+    probs = [c.probability for c in p.candidates]
+    assert probs == sorted(probs, reverse=True) and 0.0 < sum(probs) <= 1.0 + 1e-9
+    assert 0.0 <= p.confidence <= 1.0 and p.latency_ms > 0
+
+
+def test_save_load_round_trip_predicts_the_same(mini_model: FaqModel, encoder: Encoder, tmp_path: Path) -> None:
+    folder = store.save(mini_model, tmp_path)
+    assert folder.name == mini_model.version and (folder / "meta.json").is_file()
+    store.activate(tmp_path, mini_model.version)
+    assert store.active_version(tmp_path) == mini_model.version
+    loaded = store.load(tmp_path)
+    loaded.attach(encoder)
+    loaded.configure(target_precision=0.95)
+    for text, loc in [("Abo kündigen bitte", "de"), ("pay with paypal?", "en"), ("hello", "en")]:
+        a, b = mini_model.predict(text, locale=loc), loaded.predict(text, locale=loc)
+        assert [c.intent for c in a.candidates] == [c.intent for c in b.candidates]
+        assert a.confidence == pytest.approx(b.confidence)
+        assert a.threshold == pytest.approx(b.threshold)
+
+
+def test_loading_with_another_encoder_is_refused(mini_model: FaqModel, tmp_path: Path) -> None:
+    store.save(mini_model, tmp_path)
+    loaded = store.load(tmp_path, mini_model.version)
+    with pytest.raises(ValueError, match="different encoder"):
+        loaded.attach(None)
+
+
+def test_load_without_active_model_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="faqdesk train"):
+        store.load(tmp_path)
+
+
+def test_version_is_stable_and_changes_with_data_and_config(mini_data: TrainingData, encoder: Encoder) -> None:
+    version = FaqModel.version_for(mini_data, TrainConfig(), encoder)
+    assert FaqModel.version_for(copy.deepcopy(mini_data), TrainConfig(), encoder) == version
+    edited = with_example(mini_data, "delivery_time", "en", "when does the parcel come")
+    assert FaqModel.version_for(edited, TrainConfig(), encoder) != version
+    reworded = copy.deepcopy(mini_data)
+    reworded.intents["delivery_time"].answers["en"] = "Within 3 days."
+    assert FaqModel.version_for(reworded, TrainConfig(), encoder) != version
+    assert FaqModel.version_for(mini_data, dataclasses.replace(TrainConfig(), seed=1), encoder) != version
+    assert FaqModel.version_for(mini_data, TrainConfig(), None) != version
+
+
+def test_retraining_encodes_only_new_examples(mini_data: TrainingData, counting_encoder: Encoder) -> None:
+    FaqModel.train(mini_data, encoder=counting_encoder)
+    first = len(counting_encoder.encoded)  # type: ignore[attr-defined]
+    assert first == sum(len(t) for i in mini_data.intents.values() for t in i.examples.values())
+    counting_encoder.encoded.clear()  # type: ignore[attr-defined]
+    FaqModel.train(mini_data, encoder=counting_encoder)
+    assert counting_encoder.encoded == []  # type: ignore[attr-defined]
+    edited = with_example(mini_data, "delivery_time", "de", "Wann ist mein Paket da?")
+    FaqModel.train(edited, encoder=counting_encoder)
+    assert counting_encoder.encoded == ["Wann ist mein Paket da?"]  # type: ignore[attr-defined]
+
+
+def test_cache_survives_a_new_process(encoder: Encoder, tmp_path: Path) -> None:
+    texts = ["one text", "another text"]
+    EmbeddingCache(tmp_path).put_many(texts, encoder._encode(texts))
+    fresh = EmbeddingCache(tmp_path).get_many(texts + ["unknown"])
+    assert fresh[2] is None
+    assert np.allclose(fresh[0], encoder.encode_one("one text"), atol=1e-5)
+
+
+def test_locale_is_detected_among_trained_locales(mini_model: FaqModel) -> None:
+    assert mini_model.predict("Welche Zahlungsarten akzeptieren Sie denn?").locale == "de"
+    assert mini_model.predict("Which payment methods do you accept?").locale == "en"
+
+
+def test_short_text_keeps_the_conversation_locale(mini_model: FaqModel) -> None:
+    assert mini_model.predict("ok", fallback_locale="de").locale == "de"
+    assert mini_model.predict("ok", fallback_locale="en").locale == "en"
+    # A clear, long message is detected even against the conversation's locale.
+    assert mini_model.predict("Wie kann ich mein Abonnement kündigen?", fallback_locale="en").locale == "de"
+
+
+def test_target_precision_moves_the_threshold(mini_model: FaqModel) -> None:
+    model = copy.copy(mini_model)
+    model.locales = {k: copy.copy(v) for k, v in mini_model.locales.items()}
+    model.configure(target_precision=0.5)
+    loose = model.locales["en"].threshold
+    model.configure(target_precision=0.99)
+    strict = model.locales["en"].threshold
+    assert loose <= strict
+    model.configure(target_precision=0.9, answer_threshold=0.42)
+    assert model.locales["en"].threshold == 0.42
+
+
+def test_single_intent_locale_still_trains(encoder: Encoder) -> None:
+    data = TrainingData({"hi": Intent("hi", {"en": ["hello", "hi there"]}, {"en": "Hi!"})})
+    model = FaqModel.train(data, encoder=encoder)
+    assert model.predict("hello", locale="en").candidates[0].intent == "hi"
+
+
+def test_lexical_only_model_without_encoder(mini_data: TrainingData) -> None:
+    model = FaqModel.train(mini_data, encoder=None)
+    assert model.predict("Abo pausieren", locale="de").candidates[0].intent == "pause_subscription"

@@ -1,0 +1,136 @@
+"""Every decision of the policy, on constructed predictions and on the real demo model."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.data import Intent
+from bot.model import Candidate, FaqModel, Prediction
+from bot.policy import ConversationState, PolicyConfig, decide
+
+INTENTS = {
+    "track_order": Intent("track_order", {"en": ["x"]}, {"en": "Track it here."}, article="tracking"),
+    "shipping_times": Intent("shipping_times", {"en": ["y"]}, {"en": "2 days."}, article="shipping"),
+    "shipping_costs": Intent("shipping_costs", {"en": ["z"]}, {"en": "EUR 4.95"}, article="costs"),
+    "greeting": Intent("greeting", {"en": ["hi"]}, {"en": "Hello!"}, kind="smalltalk"),
+    "talk_to_human": Intent("talk_to_human", {"en": ["agent"]}, {"en": "A colleague takes over."}, kind="handoff"),
+}
+
+
+def prediction(*candidates: tuple[str, float], confidence: float, options_confidence: float = 0.0) -> Prediction:
+    return Prediction(
+        text="...",
+        locale="en",
+        candidates=[Candidate(i, p) for i, p in candidates],
+        confidence=confidence,
+        options_confidence=options_confidence,
+        threshold=0.8,
+        options_threshold=0.7,
+    )
+
+
+def test_answer_when_confident() -> None:
+    d = decide(prediction(("track_order", 0.97), ("shipping_times", 0.02), confidence=0.93), INTENTS)
+    assert (d.type, d.intent, d.answer, d.article, d.counts_as_question) == (
+        "answer",
+        "track_order",
+        "Track it here.",
+        "tracking",
+        True,
+    )
+
+
+def test_threshold_is_inclusive_and_just_below_is_not_an_answer() -> None:
+    at = decide(prediction(("track_order", 0.9), ("shipping_times", 0.05), confidence=0.8), INTENTS)
+    below = decide(prediction(("track_order", 0.9), ("shipping_times", 0.05), confidence=0.7999), INTENTS)
+    assert at.type == "answer" and below.type == "suggest"
+
+
+def test_smalltalk_is_answered_but_not_a_question() -> None:
+    d = decide(prediction(("greeting", 0.99), confidence=0.95), INTENTS)
+    assert (d.type, d.answer, d.counts_as_question) == ("answer", "Hello!", False)
+
+
+def test_handoff_when_the_visitor_asks_for_a_person() -> None:
+    d = decide(prediction(("talk_to_human", 0.99), confidence=0.9), INTENTS)
+    assert (d.type, d.intent, d.answer) == ("handoff", "talk_to_human", "A colleague takes over.")
+
+
+def test_clarify_with_close_candidates() -> None:
+    p = prediction(
+        ("shipping_times", 0.5), ("shipping_costs", 0.4), ("track_order", 0.02), confidence=0.5, options_confidence=0.9
+    )
+    d = decide(p, INTENTS)
+    assert d.type == "clarify" and d.intent is None
+    # track_order is far below the best candidate, so it is not offered.
+    assert d.options == ["shipping_times", "shipping_costs"]
+
+
+def test_clarify_offers_at_most_the_configured_number() -> None:
+    p = prediction(
+        ("shipping_times", 0.34),
+        ("shipping_costs", 0.33),
+        ("track_order", 0.32),
+        confidence=0.3,
+        options_confidence=0.9,
+    )
+    assert decide(p, INTENTS).options == ["shipping_times", "shipping_costs", "track_order"]
+    assert decide(p, INTENTS, config=PolicyConfig(clarify_max_options=2)).options == [
+        "shipping_times",
+        "shipping_costs",
+    ]
+
+
+def test_no_clarify_when_the_set_is_not_trusted_or_only_one_is_close() -> None:
+    untrusted = prediction(("shipping_times", 0.5), ("shipping_costs", 0.4), confidence=0.5, options_confidence=0.5)
+    assert decide(untrusted, INTENTS).type == "suggest"
+    lonely = prediction(("shipping_times", 0.9), ("shipping_costs", 0.05), confidence=0.5, options_confidence=0.95)
+    assert decide(lonely, INTENTS).type == "suggest"
+
+
+def test_smalltalk_is_never_a_clarify_option() -> None:
+    p = prediction(("shipping_times", 0.5), ("greeting", 0.45), confidence=0.5, options_confidence=0.95)
+    assert decide(p, INTENTS).type == "suggest"
+
+
+def test_suggest_lists_faq_candidates_for_article_search() -> None:
+    p = prediction(("shipping_times", 0.4), ("greeting", 0.1), ("track_order", 0.05), confidence=0.2)
+    d = decide(p, INTENTS)
+    assert (d.type, d.intent, d.options, d.failed) == ("suggest", None, ["shipping_times", "track_order"], True)
+
+
+def test_handoff_after_repeated_failure() -> None:
+    p = prediction(("shipping_times", 0.4), ("track_order", 0.1), confidence=0.2)
+    assert decide(p, INTENTS, state=ConversationState(failures=0)).type == "suggest"
+    second = decide(p, INTENTS, state=ConversationState(failures=1))
+    assert second.type == "handoff" and "2 times" in second.reason
+    patient = PolicyConfig(handoff_after_failures=3)
+    assert decide(p, INTENTS, state=ConversationState(failures=1), config=patient).type == "suggest"
+
+
+def test_a_confident_answer_is_given_even_after_failures() -> None:
+    p = prediction(("track_order", 0.97), confidence=0.95)
+    assert decide(p, INTENTS, state=ConversationState(failures=5)).type == "answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "intent"),
+    [
+        ("Where is my parcel? I ordered last week", "en", "track_order"),
+        ("Wie lange dauert der Versand nach Deutschland?", "de", "shipping_times"),
+        ("hoe kan ik mijn wachtwoord resetten", "nl", "reset_password"),
+    ],
+)
+def test_real_model_answers_clear_questions(demo_model: FaqModel, text: str, locale: str, intent: str) -> None:
+    d = decide(demo_model.predict(text, locale=locale), demo_model.intents)
+    assert (d.type, d.intent, d.locale) == ("answer", intent, locale)
+
+
+def test_real_model_declines_what_the_shop_does_not_cover(demo_model: FaqModel) -> None:
+    for text in ("What is the capital of Peru?", "Wie backe ich einen Käsekuchen?", "wie wint de champions league"):
+        assert decide(demo_model.predict(text), demo_model.intents).type in {"suggest", "clarify"}
+
+
+def test_real_model_hands_off_on_request(demo_model: FaqModel) -> None:
+    d = decide(demo_model.predict("Ich möchte bitte mit einem Mitarbeiter sprechen", locale="de"), demo_model.intents)
+    assert (d.type, d.intent) == ("handoff", "talk_to_human")

@@ -1,0 +1,60 @@
+"""Shared fixtures: the real encoder and trained models are built once per session."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from bot import runtime
+from bot.data import TrainingData
+from bot.encoder import Encoder
+from bot.loaders import load_training_data
+from bot.model import FaqModel
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO_FAQ = ROOT / "training_data" / "faq"
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("faqdesk")
+
+
+@pytest.fixture(scope="session")
+def settings(session_dir: Path) -> Settings:
+    """Settings pointing at a session-private data folder (models, embedding cache)."""
+    return Settings(data_dir=session_dir / "var", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def encoder(settings: Settings) -> Encoder:
+    enc = runtime.load_encoder(settings)
+    assert enc is not None
+    return enc
+
+
+@pytest.fixture(scope="session")
+def demo_data() -> TrainingData:
+    return load_training_data(DEMO_FAQ, locales=["en", "de", "nl"])
+
+
+@pytest.fixture(scope="session")
+def _demo_model(demo_data: TrainingData, settings: Settings) -> FaqModel:
+    return runtime.fit(demo_data, settings)
+
+
+@pytest.fixture()
+def demo_model(_demo_model: FaqModel) -> FaqModel:
+    """The demo FAQ model; a shallow copy so a test may reconfigure thresholds freely."""
+    model = copy.copy(_demo_model)
+    model.locales = {loc: copy.copy(lm) for loc, lm in _demo_model.locales.items()}
+    return model
+
+
+@pytest.fixture(scope="session")
+def mini_data() -> TrainingData:
+    return load_training_data(FIXTURES / "mini_faq.yaml", locales=["en", "de", "nl"])

@@ -1,0 +1,133 @@
+"""The faqdesk command-line contract: train, evaluate (report keys and types), ask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.evaluate import REPORT_KEYS
+from faqdesk.cli import app
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+runner = CliRunner()
+
+
+@pytest.fixture()
+def env(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+    """A private data folder sharing the session's embedding cache (so nothing is encoded twice)."""
+    data_dir = tmp_path / "var"
+    (data_dir).mkdir()
+    (data_dir / "cache").symlink_to(settings.cache_dir.resolve(), target_is_directory=True)
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("FAQDESK_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("FAQDESK_TRAINING_DATA", str(FIXTURES / "mini_faq.yaml"))
+    return data_dir
+
+
+def test_train_activates_a_model_and_prints_its_summary(env: Path) -> None:
+    result = runner.invoke(app, ["train"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["intents"] == 6 and set(summary["locales"]) == {"de", "en"}
+    assert (env / "models" / "ACTIVE").read_text().strip() == summary["version"]
+    # Same data, same version: training again is a no-op that keeps the version.
+    again = runner.invoke(app, ["train", "--data", str(FIXTURES / "mini_faq.yaml")])
+    assert json.loads(again.stdout)["version"] == summary["version"]
+
+
+def test_ask_prints_the_decision_as_json(env: Path) -> None:
+    assert runner.invoke(app, ["train"]).exit_code == 0
+    result = runner.invoke(app, ["ask", "Welche Zahlungsarten gibt es bei euch?"])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.stdout)
+    assert decision["type"] == "answer" and decision["intent"] == "payment_methods"
+    assert decision["locale"] == "de" and decision["answer"].startswith("Wir akzeptieren")
+    assert decision["article"] == "payment-methods"
+    assert isinstance(decision["confidence"], float) and decision["candidates"][0]["intent"] == "payment_methods"
+    forced = json.loads(runner.invoke(app, ["ask", "hallo", "--locale", "en"]).stdout)
+    assert forced["locale"] == "en"
+
+
+def test_ask_trains_first_when_there_is_no_model(env: Path) -> None:
+    result = runner.invoke(app, ["ask", "I want to talk to a person"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["type"] == "handoff"
+    assert (env / "models" / "ACTIVE").is_file()
+
+
+def test_ask_with_an_unknown_locale_is_a_clear_error(env: Path) -> None:
+    assert runner.invoke(app, ["train"]).exit_code == 0
+    result = runner.invoke(app, ["ask", "bonjour", "--locale", "fr"])
+    assert result.exit_code == 2
+    assert "unknown locale 'fr'" in result.stderr and "Traceback" not in result.output
+
+
+def test_evaluate_writes_every_report_key(env: Path, tmp_path: Path) -> None:
+    test_file = tmp_path / "test.jsonl"
+    rows = [
+        {"text": "I'd like to pause the subscription for a while", "intent": "pause_subscription", "locale": "en"},
+        {"text": "Kann ich mein Abo kündigen?", "intent": "cancel_subscription", "locale": "de"},
+        {"text": "do you accept american express", "intent": "payment_methods"},
+        {"text": "what is the capital of peru", "intent": "oos", "locale": "en"},
+    ]
+    test_file.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "report.json"
+    result = runner.invoke(
+        app, ["evaluate", "--train", str(FIXTURES / "mini_faq.yaml"), "--test", str(test_file), "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split()[:2] == ["locale", "n"]
+    report = json.loads(out.read_text())
+    for scope in [report, *report["per_locale"].values()]:
+        for key in REPORT_KEYS:
+            assert key in scope, key
+        assert isinstance(scope["n_test"], int)
+        for key in (
+            "in_scope_accuracy",
+            "answer_rate",
+            "clarify_rate",
+            "macro_f1",
+            "train_seconds",
+            "predict_ms_p50",
+            "predict_ms_p99",
+        ):
+            assert isinstance(scope[key], float) and scope[key] >= 0, key
+    assert report["n_test"] == 4 and set(report["per_locale"]) == {"en", "de"}
+    assert isinstance(report["oos_recall"], float) and 0 <= report["oos_recall"] <= 1
+    assert report["in_scope_accuracy"] == 1.0
+
+
+def test_evaluate_with_jsonl_training_data(env: Path, tmp_path: Path) -> None:
+    train = tmp_path / "train.jsonl"
+    lines = [
+        {"text": t, "intent": i}
+        for i, ts in {
+            "balance": ["what is my balance", "how much money do I have", "show my balance", "account balance please"],
+            "card_lost": ["I lost my card", "my card is gone", "card stolen", "where did my card go, I lost it"],
+        }.items()
+        for t in ts
+    ]
+    train.write_text("\n".join(json.dumps(x) for x in lines))
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps({"text": "how much is on my account", "intent": "balance"}) + "\n")
+    result = runner.invoke(app, ["evaluate", "--train", str(train), "--test", str(test), "--locale", "en"])
+    assert result.exit_code == 0, result.output
+
+
+def test_bad_training_data_exits_2_with_located_problems(env: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("intents:\n  - id: hi\n    examples: {en: [hello]}\n")
+    result = runner.invoke(app, ["train", "--data", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:2: intent 'hi': locale 'en' has examples but no answer" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_evaluate_missing_test_file(env: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["evaluate", "--train", str(FIXTURES / "mini_faq.yaml"), "--test", str(tmp_path / "nope.jsonl")]
+    )
+    assert result.exit_code == 2 and "no such file" in result.stderr
