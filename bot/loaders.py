@@ -71,7 +71,9 @@ def load_training_data(
             require_answers = False
             _load_jsonl(file, data, problems, default_locale=locale)
         else:
-            require_answers &= _load_yaml(file, data, problems, rasa_locale=locale)
+            require_answers &= _load_yaml(file, data, problems, rasa_locale=locale, in_folder=path.is_dir())
+    if not data.intents and not problems:
+        problems.append(Problem(str(path), None, "no intents found (faqdesk 'intents:' or Rasa 'nlu:')"))
     _validate(data, problems, locales=locales, require_answers=require_answers)
     if problems:
         raise TrainingDataError(problems)
@@ -87,8 +89,14 @@ def _data_files(path: Path) -> list[Path]:
     return [p for p in found if p.is_file() and p.name not in {"domain.yml", "domain.yaml"}]
 
 
-def _load_yaml(file: Path, data: TrainingData, problems: list[Problem], *, rasa_locale: str | None) -> bool:
-    """Load one YAML file into ``data``; returns whether answers are expected for its intents."""
+def _load_yaml(
+    file: Path, data: TrainingData, problems: list[Problem], *, rasa_locale: str | None, in_folder: bool
+) -> bool:
+    """Load one YAML file into ``data``; returns whether answers are expected for its intents.
+
+    In a folder, YAML that is not training data (help-center categories, Rasa stories or config) is
+    skipped and listed in ``data.skipped``; a file named explicitly must be training data.
+    """
     try:
         root = compose_file(file)
     except YamlSyntaxError as exc:
@@ -107,7 +115,10 @@ def _load_yaml(file: Path, data: TrainingData, problems: list[Problem], *, rasa_
         responses = _rasa_responses(file, problems)
         _load_rasa(file, root.value["nlu"], data, problems, locale=rasa_locale, responses=responses)
         return bool(responses)
-    problems.append(Problem(str(file), root.line, "expected a top-level 'intents:' (faqdesk) or 'nlu:' (Rasa) key"))
+    if in_folder:
+        data.skipped.append(str(file))
+    else:
+        problems.append(Problem(str(file), root.line, "expected a top-level 'intents:' (faqdesk) or 'nlu:' (Rasa) key"))
     return True
 
 

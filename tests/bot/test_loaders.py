@@ -64,8 +64,16 @@ def test_folder_loads_every_yaml_file_recursively_and_ignores_jsonl(tmp_path: Pa
     write(tmp_path / "a.yaml", FAQ)
     write(tmp_path / "more" / "b.yml", "intents:\n  - id: bye\n    examples: {en: [bye]}\n    answer: {en: Bye}\n")
     write(tmp_path / "eval.jsonl", '{"text": "x", "intent": "bye"}\n')
+    write(tmp_path / "articles" / "categories.yaml", "categories:\n  - slug: orders\n")
     data = load_training_data(tmp_path, locales=LOCALES)
     assert list(data.intents) == ["pause_subscription", "greeting", "bye"]
+    assert data.skipped == [str(tmp_path / "articles" / "categories.yaml")]
+
+
+def test_folder_without_intents_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "config.yml", "pipeline: []\n")
+    [problem] = problems_of(tmp_path)
+    assert "no intents found" in problem
 
 
 def test_fingerprint_changes_with_content_only(tmp_path: Path) -> None:
