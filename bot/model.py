@@ -176,6 +176,9 @@ class FaqModel:
     def predict(self, text: str, *, locale: str | None = None, fallback_locale: str | None = None) -> Prediction:
         """Classify one message; without a locale it is detected among the model's locales."""
         started = time.perf_counter()
+        if self.encoder is None and self.encoder_fingerprint:
+            # Without its encoder the model would quietly fall back to its lexical half.
+            raise RuntimeError("model has no encoder attached; call attach() after loading")
         embedding = self.encoder.encode_one(text)[None, :] if self.encoder else None
         if locale is not None and locale in self.locales:
             prediction = self._predict_in(text, locale, embedding)

@@ -18,15 +18,17 @@ from core.settings import Settings
 
 
 @lru_cache(maxsize=4)
-def _encoder(path: str, cache_dir: str, batch_size: int) -> Encoder:
-    return Encoder(path, cache_dir=Path(cache_dir), batch_size=batch_size)
+def _encoder(path: str, cache_dir: str, batch_size: int, threads: int) -> Encoder:
+    return Encoder(path, cache_dir=Path(cache_dir), batch_size=batch_size, batch_threads=threads)
 
 
 def load_encoder(settings: Settings) -> Encoder | None:
     """The configured encoder (one per process), or ``None`` when set to "none"."""
     if settings.encoder_model.strip().lower() == "none":
         return None
-    return _encoder(settings.encoder_path(), str(settings.cache_dir), settings.encoder_batch_size)
+    return _encoder(
+        settings.encoder_path(), str(settings.cache_dir), settings.encoder_batch_size, settings.encoder_threads
+    )
 
 
 def train_config(settings: Settings) -> TrainConfig:

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # "none" trains on lexical features only.
     encoder_model: str = ""
     encoder_batch_size: int = 64
+    # Threads for encoding training batches (0: all cores); single messages always use one.
+    encoder_threads: int = Field(0, ge=0)
 
     # The operator sets the answer precision to aim for; the threshold that reaches it is learned
     # from cross-validated predictions on the training data. answer_threshold overrides it.

@@ -73,6 +73,11 @@ def test_loading_with_another_encoder_is_refused(mini_model: FaqModel, tmp_path:
         loaded.attach(None)
 
 
+def test_predicting_without_the_encoder_is_refused(mini_model: FaqModel) -> None:
+    with pytest.raises(RuntimeError, match="no encoder attached"):
+        copy.copy(mini_model).predict("pause my plan", locale="en")
+
+
 def test_load_without_active_model_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="faqdesk train"):
         store.load(tmp_path)
@@ -124,6 +129,7 @@ def test_short_text_keeps_the_conversation_locale(mini_model: FaqModel) -> None:
 
 def test_target_precision_moves_the_threshold(mini_model: FaqModel) -> None:
     model = copy.copy(mini_model)
+    model.attach(mini_model.encoder)
     model.locales = {k: copy.copy(v) for k, v in mini_model.locales.items()}
     model.configure(target_precision=0.5)
     loose = model.locales["en"].threshold
