@@ -45,7 +45,7 @@ def policy_config(settings: Settings) -> PolicyConfig:
     )
 
 
-def fit(data: TrainingData, settings: Settings) -> FaqModel:
+def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = None) -> FaqModel:
     """Train a model on loaded data with the configured encoder and thresholds."""
     return FaqModel.train(
         data,
@@ -53,6 +53,7 @@ def fit(data: TrainingData, settings: Settings) -> FaqModel:
         config=train_config(settings),
         target_precision=settings.target_precision,
         answer_threshold=settings.answer_threshold,
+        previous=previous,
     )
 
 
@@ -64,10 +65,17 @@ def train_and_activate(settings: Settings, data_path: Path | None = None, *, loc
     try:
         model = _load_version(settings, version)
     except FileNotFoundError:
-        model = fit(data, settings)
+        model = fit(data, settings, previous=_active_or_none(settings))
         store.save(model, settings.model_dir)
     store.activate(settings.model_dir, model.version)
     return model
+
+
+def _active_or_none(settings: Settings) -> FaqModel | None:
+    try:
+        return load_active(settings)
+    except (FileNotFoundError, ValueError, OSError, EOFError):
+        return None  # no usable previous model: everything is trained afresh
 
 
 def load_active(settings: Settings) -> FaqModel:

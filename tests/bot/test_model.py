@@ -107,6 +107,16 @@ def test_retraining_encodes_only_new_examples(mini_data: TrainingData, counting_
     assert counting_encoder.encoded == ["Wann ist mein Paket da?"]  # type: ignore[attr-defined]
 
 
+def test_an_edit_in_one_locale_retrains_only_that_locale(mini_data: TrainingData, mini_model: FaqModel) -> None:
+    edited = with_example(mini_data, "delivery_time", "de", "Wann ist mein Paket endlich da?")
+    retrained = FaqModel.train(edited, encoder=mini_model.encoder, previous=mini_model)
+    assert retrained.version != mini_model.version
+    assert retrained.locales["en"].classifier is mini_model.locales["en"].classifier
+    assert retrained.locales["en"].stats.get("reused") is True
+    assert retrained.locales["de"].classifier is not mini_model.locales["de"].classifier
+    assert retrained.predict("Wann ist mein Paket endlich da?", locale="de").candidates[0].intent == "delivery_time"
+
+
 def test_cache_survives_a_new_process(encoder: Encoder, tmp_path: Path) -> None:
     texts = ["one text", "another text"]
     EmbeddingCache(tmp_path).put_many(texts, encoder._encode(texts))
