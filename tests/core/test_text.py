@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.text import Analyzer, fold, stems, tokens
+from bot.text import Analyzer
+from core.text import fold, stems, tokens
 
 
 def test_fold_strips_accents_and_umlaut_spellings_meet() -> None:

@@ -1,0 +1,62 @@
+"""Words of a text per locale: folding (accents, German umlaut spellings), tokens, Snowball stems.
+
+Shared by the bot's classifier and the help center's search so both treat "Rücksendungen" and
+"Ruecksendung" alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+_STEMMER_NAMES = {
+    "en": "english",
+    "de": "german",
+    "nl": "dutch",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "da": "danish",
+    "sv": "swedish",
+    "no": "norwegian",
+    "fi": "finnish",
+    "pl": "polish",
+    "tr": "turkish",
+}
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# German transliterations of umlauts; folded after stemming so both spellings meet.
+_DE_DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def fold(text: str, locale: str = "en") -> str:
+    """Lowercase and strip accents; German umlaut digraphs fold to the plain vowel too."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("ß", "ss")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if locale == "de":
+        for digraph, vowel in _DE_DIGRAPHS:
+            text = text.replace(digraph, vowel)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of a text (letters and digits), lowercased."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+@lru_cache(maxsize=16)
+def _stemmer(locale: str) -> Stemmer.Stemmer | None:
+    name = _STEMMER_NAMES.get(locale.split("-")[0].lower())
+    return Stemmer.Stemmer(name) if name else None
+
+
+def stems(words: Iterable[str], locale: str) -> list[str]:
+    """Snowball stems of words, folded, for the locale (unchanged words where none exists)."""
+    stemmer = _stemmer(locale)
+    words = list(words)
+    stemmed = stemmer.stemWords(words) if stemmer else words
+    return [fold(word, locale) for word in stemmed]
