@@ -1,0 +1,1 @@
+"""The help center: categories, articles, translations, revisions, Markdown, search."""

@@ -1,0 +1,78 @@
+"""Markdown to safe HTML: markdown-it-py with raw HTML off, then nh3 as a second line of defence."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+_TAGS = {
+    "a",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "img",
+    "s",
+    "del",
+}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"style"}, "td": {"style"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # js-default: CommonMark without raw HTML, plus tables and strikethrough; linkify off.
+    return MarkdownIt("js-default")
+
+
+def render(markdown: str) -> str:
+    """Safe HTML for untrusted Markdown: no raw HTML, no script URLs, no event handlers."""
+    html = _parser().render(markdown or "")
+    # h1 is the page title; demote any in the body so heading order stays right.
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        filter_style_properties={"text-align"},
+    )
+
+
+def plain_text(markdown: str) -> str:
+    """The text of Markdown without markup (for search indexing and snippets)."""
+    tokens = _parser().parse(markdown or "")
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            parts.append("".join(_inline_text(child.type, child.content) for child in token.children))
+        elif token.type in {"code_block", "fence"}:
+            parts.append(token.content)
+    return "\n".join(p for p in parts if p)
+
+
+def _inline_text(kind: str, content: str) -> str:
+    if kind in {"text", "code_inline"}:
+        return content
+    return " " if kind in {"softbreak", "hardbreak"} else ""

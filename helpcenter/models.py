@@ -1,0 +1,109 @@
+"""Help-center tables: categories, articles with revisions and translations, votes, search misses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (SQLModel stores aware datetimes)."""
+    return datetime.now(UTC)
+
+
+class ArticleStatus(StrEnum):
+    """Life cycle of an article."""
+
+    draft = "draft"
+    published = "published"
+    archived = "archived"
+
+
+class Category(SQLModel, table=True):
+    """A group of articles, ordered, named per locale."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    position: int = 0
+    names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    descriptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Article(SQLModel, table=True):
+    """One article in one locale; ``translation_group`` links its translations."""
+
+    __table_args__ = (UniqueConstraint("locale", "slug", name="uq_article_locale_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=200, index=True)
+    locale: str = Field(max_length=16, index=True)
+    translation_group: str = Field(max_length=64, index=True)
+    title: str = Field(max_length=300)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: ArticleStatus = Field(default=ArticleStatus.draft, index=True)
+    category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
+    author: str = Field(default="", max_length=200)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    intents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    position: int = 0
+    views: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    publish_at: datetime | None = None  # scheduled publication
+
+
+class ArticleRevision(SQLModel, table=True):
+    """A saved state of an article; every save adds one."""
+
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_revision_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    number: int
+    title: str = Field(max_length=300)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    author: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SlugRedirect(SQLModel, table=True):
+    """An old slug that now points at an article (renamed slugs keep working)."""
+
+    __table_args__ = (UniqueConstraint("locale", "old_slug", name="uq_redirect_locale_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    locale: str = Field(max_length=16)
+    old_slug: str = Field(max_length=200)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+
+
+class ArticleVote(SQLModel, table=True):
+    """A "Was this helpful?" answer, with an optional comment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SearchMiss(SQLModel, table=True):
+    """A search that found nothing: material for the content-gap report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    locale: str = Field(max_length=16, index=True)
+    query: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ArticleSearchDoc(SQLModel, table=True):
+    """What search matches: the article's stems (SQLite FTS5 indexes this; PostgreSQL uses tsvector)."""
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    locale: str = Field(max_length=16, index=True)
+    terms: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -1,0 +1,285 @@
+"""Help-center services: keyword-only functions, the session first; callers commit."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from core.errors import NotFoundError, ValidationError
+from helpcenter import search
+from helpcenter.models import (
+    Article,
+    ArticleRevision,
+    ArticleStatus,
+    ArticleVote,
+    Category,
+    SlugRedirect,
+    utcnow,
+)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """A URL slug from a title: lowercase ASCII words joined by hyphens."""
+    from core.text import fold
+
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    return "-".join(words)[:200] or "article"
+
+
+def _check_slug(slug: str) -> str:
+    if not _SLUG.match(slug) or len(slug) > 200:
+        raise ValidationError(f"invalid slug {slug!r}: use lowercase letters, digits and single hyphens")
+    return slug
+
+
+def create_category(
+    session: Session,
+    *,
+    slug: str,
+    names: dict[str, str],
+    descriptions: dict[str, str] | None = None,
+    position: int = 0,
+) -> Category:
+    """Create a category."""
+    if session.exec(select(Category).where(Category.slug == slug)).first():
+        raise ValidationError(f"a category with slug {slug!r} exists")
+    category = Category(slug=_check_slug(slug), names=names, descriptions=descriptions or {}, position=position)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def get_category(session: Session, *, slug: str) -> Category:
+    """A category by slug, or NotFoundError."""
+    category = session.exec(select(Category).where(Category.slug == slug)).first()
+    if category is None:
+        raise NotFoundError(f"no category {slug!r}")
+    return category
+
+
+def list_categories(session: Session) -> Sequence[Category]:
+    """All categories in display order."""
+    return session.exec(select(Category).order_by(col(Category.position), col(Category.slug))).all()
+
+
+def create_article(
+    session: Session,
+    *,
+    locale: str,
+    title: str,
+    body: str,
+    author: str,
+    slug: str | None = None,
+    category_id: int | None = None,
+    tags: list[str] | None = None,
+    intents: list[str] | None = None,
+    status: ArticleStatus = ArticleStatus.draft,
+    translation_group: str | None = None,
+    position: int = 0,
+) -> Article:
+    """Create an article (revision 1) and index it for search."""
+    slug = _check_slug(slug or slugify(title))
+    if not title.strip():
+        raise ValidationError("an article needs a title")
+    if _by_slug(session, locale=locale, slug=slug) is not None:
+        raise ValidationError(f"an article {slug!r} exists in {locale!r}")
+    now = utcnow()
+    article = Article(
+        slug=slug,
+        locale=locale,
+        title=title.strip(),
+        body=body,
+        author=author,
+        category_id=category_id,
+        tags=list(tags or []),
+        intents=list(intents or []),
+        status=status,
+        position=position,
+        translation_group=translation_group or uuid.uuid4().hex,
+        created_at=now,
+        updated_at=now,
+        published_at=now if status == ArticleStatus.published else None,
+    )
+    session.add(article)
+    session.flush()
+    _add_revision(session, article=article, author=author)
+    search.index(session, article=article)
+    return article
+
+
+def update_article(
+    session: Session,
+    *,
+    article: Article,
+    author: str,
+    title: str | None = None,
+    body: str | None = None,
+    slug: str | None = None,
+    tags: list[str] | None = None,
+    intents: list[str] | None = None,
+    category_id: int | None = None,
+    position: int | None = None,
+) -> Article:
+    """Save changes as a new revision; a new slug leaves a redirect from the old one."""
+    if slug is not None and slug != article.slug:
+        _check_slug(slug)
+        if _by_slug(session, locale=article.locale, slug=slug) is not None:
+            raise ValidationError(f"an article {slug!r} exists in {article.locale!r}")
+        _remember_old_slug(session, article=article)
+        article.slug = slug
+    if title is not None:
+        if not title.strip():
+            raise ValidationError("an article needs a title")
+        article.title = title.strip()
+    for name, value in (
+        ("body", body),
+        ("tags", tags),
+        ("intents", intents),
+        ("category_id", category_id),
+        ("position", position),
+    ):
+        if value is not None:
+            setattr(article, name, value)
+    article.updated_at = utcnow()
+    session.add(article)
+    _add_revision(session, article=article, author=author)
+    search.index(session, article=article)
+    return article
+
+
+def _remember_old_slug(session: Session, *, article: Article) -> None:
+    assert article.id is not None
+    existing = session.exec(
+        select(SlugRedirect).where(SlugRedirect.locale == article.locale, SlugRedirect.old_slug == article.slug)
+    ).first()
+    if existing is None:
+        session.add(SlugRedirect(locale=article.locale, old_slug=article.slug, article_id=article.id))
+    else:
+        existing.article_id = article.id
+
+
+def set_status(
+    session: Session, *, article: Article, status: ArticleStatus, publish_at: datetime | None = None
+) -> Article:
+    """Publish, unpublish (draft) or archive an article; ``publish_at`` schedules publication."""
+    if publish_at is not None:
+        article.status, article.publish_at = ArticleStatus.draft, publish_at
+    else:
+        article.status, article.publish_at = status, None
+        if status == ArticleStatus.published and article.published_at is None:
+            article.published_at = utcnow()
+    article.updated_at = utcnow()
+    session.add(article)
+    return article
+
+
+def publish_due(session: Session, *, now: datetime | None = None) -> int:
+    """Publish scheduled articles whose time has come; returns how many."""
+    now = now or utcnow()
+    due = session.exec(select(Article).where(col(Article.publish_at).is_not(None), col(Article.publish_at) <= now))
+    count = 0
+    for article in due.all():
+        set_status(session, article=article, status=ArticleStatus.published)
+        count += 1
+    return count
+
+
+def _by_slug(session: Session, *, locale: str, slug: str) -> Article | None:
+    return session.exec(select(Article).where(Article.locale == locale, Article.slug == slug)).first()
+
+
+def find_published(session: Session, *, locale: str, slug: str) -> tuple[Article | None, bool]:
+    """A published article by slug and whether it was found through a renamed slug's redirect."""
+    article = _by_slug(session, locale=locale, slug=slug)
+    if article is not None:
+        return (article if article.status == ArticleStatus.published else None), False
+    redirect = session.exec(
+        select(SlugRedirect).where(SlugRedirect.locale == locale, SlugRedirect.old_slug == slug)
+    ).first()
+    if redirect is None:
+        return None, False
+    target = session.get(Article, redirect.article_id)
+    return (target if target and target.status == ArticleStatus.published else None), True
+
+
+def translations(session: Session, *, article: Article, published_only: bool = True) -> Sequence[Article]:
+    """The other locales' versions of an article."""
+    query = select(Article).where(Article.translation_group == article.translation_group, Article.id != article.id)
+    if published_only:
+        query = query.where(Article.status == ArticleStatus.published)
+    return session.exec(query.order_by(col(Article.locale))).all()
+
+
+def _add_revision(session: Session, *, article: Article, author: str) -> ArticleRevision:
+    assert article.id is not None
+    last = session.exec(
+        select(ArticleRevision.number)
+        .where(ArticleRevision.article_id == article.id)
+        .order_by(col(ArticleRevision.number).desc())
+    ).first()
+    revision = ArticleRevision(
+        article_id=article.id,
+        number=(last or 0) + 1,
+        title=article.title,
+        body=article.body,
+        tags=list(article.tags),
+        author=author,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def revisions(session: Session, *, article: Article) -> Sequence[ArticleRevision]:
+    """An article's revisions, newest first."""
+    return session.exec(
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article.id)
+        .order_by(col(ArticleRevision.number).desc())
+    ).all()
+
+
+def _revision(session: Session, *, article: Article, number: int) -> ArticleRevision:
+    revision = session.exec(
+        select(ArticleRevision).where(ArticleRevision.article_id == article.id, ArticleRevision.number == number)
+    ).first()
+    if revision is None:
+        raise NotFoundError(f"article {article.slug!r} has no revision {number}")
+    return revision
+
+
+def diff_revisions(session: Session, *, article: Article, old: int, new: int) -> str:
+    """A unified diff of title and body between two revisions."""
+    a, b = _revision(session, article=article, number=old), _revision(session, article=article, number=new)
+    before = [f"# {a.title}", "", *a.body.splitlines()]
+    after = [f"# {b.title}", "", *b.body.splitlines()]
+    return "\n".join(difflib.unified_diff(before, after, f"revision {old}", f"revision {new}", lineterm=""))
+
+
+def restore_revision(session: Session, *, article: Article, number: int, author: str) -> Article:
+    """Bring back an old revision's content as a new revision (history is never rewritten)."""
+    revision = _revision(session, article=article, number=number)
+    return update_article(
+        session, article=article, author=author, title=revision.title, body=revision.body, tags=list(revision.tags)
+    )
+
+
+def vote(session: Session, *, article: Article, helpful: bool, comment: str | None = None) -> ArticleVote:
+    """Record a "Was this helpful?" answer."""
+    assert article.id is not None
+    entry = ArticleVote(article_id=article.id, helpful=helpful, comment=(comment or "").strip()[:2000] or None)
+    session.add(entry)
+    return entry
+
+
+def count_view(session: Session, *, article: Article) -> None:
+    """Count one page view."""
+    article.views += 1
+    session.add(article)

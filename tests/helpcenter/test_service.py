@@ -1,0 +1,96 @@
+"""Help-center services on SQLite and PostgreSQL: articles, revisions, slugs, translations, votes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from core.errors import NotFoundError, ValidationError
+from helpcenter import service
+from helpcenter.models import ArticleStatus, ArticleVote, utcnow
+
+
+def make(session: Session, **overrides: object):  # type: ignore[no-untyped-def]
+    values = {"locale": "en", "title": "Returning an item", "body": "Use the **returns portal**.", "author": "ed"}
+    values.update(overrides)
+    return service.create_article(session, **values)  # type: ignore[arg-type]
+
+
+def test_create_slugifies_and_keeps_revision_one(session: Session) -> None:
+    article = make(session, title="Rücksendung & Umtausch!", locale="de")
+    assert article.slug == "rucksendung-umtausch"
+    assert article.status == ArticleStatus.draft
+    [rev] = service.revisions(session, article=article)
+    assert (rev.number, rev.title, rev.author) == (1, "Rücksendung & Umtausch!", "ed")
+
+
+def test_bad_slugs_and_duplicates_are_refused(session: Session) -> None:
+    make(session, slug="returns")
+    with pytest.raises(ValidationError, match="exists"):
+        make(session, slug="returns")
+    for slug in ("Returns", "re turns", "../etc", "a--b", "<script>"):
+        with pytest.raises(ValidationError, match="invalid slug"):
+            make(session, slug=slug)
+    assert make(session, slug="returns", locale="de").slug == "returns"  # same slug, other locale
+
+
+def test_every_save_is_a_revision_diff_and_restore(session: Session) -> None:
+    article = make(session)
+    service.update_article(session, article=article, author="ann", body="Use the portal.\nFree label.")
+    service.update_article(session, article=article, author="bob", title="Returns")
+    assert [r.number for r in service.revisions(session, article=article)] == [3, 2, 1]
+    diff = service.diff_revisions(session, article=article, old=1, new=3)
+    assert "-# Returning an item" in diff and "+# Returns" in diff and "+Free label." in diff
+    service.restore_revision(session, article=article, number=1, author="cy")
+    assert (article.title, article.body) == ("Returning an item", "Use the **returns portal**.")
+    assert service.revisions(session, article=article)[0].number == 4  # restoring adds, never rewrites
+    with pytest.raises(NotFoundError):
+        service.diff_revisions(session, article=article, old=1, new=99)
+
+
+def test_renamed_slug_redirects(session: Session) -> None:
+    article = make(session, slug="return-an-item", status=ArticleStatus.published)
+    service.update_article(session, article=article, author="ed", slug="returning-items")
+    found, redirected = service.find_published(session, locale="en", slug="return-an-item")
+    assert found is article and redirected
+    assert service.find_published(session, locale="en", slug="returning-items") == (article, False)
+    assert service.find_published(session, locale="en", slug="nope") == (None, False)
+
+
+def test_drafts_and_archived_are_not_public_and_scheduling_publishes(session: Session) -> None:
+    article = make(session, slug="soon")
+    assert service.find_published(session, locale="en", slug="soon") == (None, False)
+    service.set_status(
+        session, article=article, status=ArticleStatus.published, publish_at=utcnow() + timedelta(hours=1)
+    )
+    assert service.publish_due(session) == 0
+    assert service.publish_due(session, now=utcnow() + timedelta(hours=2)) == 1
+    assert service.find_published(session, locale="en", slug="soon")[0] is article
+    service.set_status(session, article=article, status=ArticleStatus.archived)
+    assert service.find_published(session, locale="en", slug="soon") == (None, False)
+
+
+def test_translations_share_a_group(session: Session) -> None:
+    en = make(session, slug="returns", status=ArticleStatus.published)
+    de = make(
+        session,
+        slug="ruecksendung",
+        locale="de",
+        translation_group=en.translation_group,
+        status=ArticleStatus.published,
+    )
+    make(session, slug="retour", locale="nl", translation_group=en.translation_group)  # draft
+    assert [a.locale for a in service.translations(session, article=en)] == ["de"]
+    assert len(service.translations(session, article=de, published_only=False)) == 2
+
+
+def test_votes_and_views(session: Session) -> None:
+    article = make(session)
+    service.vote(session, article=article, helpful=False, comment="  too short  ")
+    service.count_view(session, article=article)
+    service.count_view(session, article=article)
+    session.flush()
+    vote = session.exec(select(ArticleVote).where(ArticleVote.article_id == article.id)).one()
+    assert (vote.helpful, vote.comment, article.views) == (False, "too short", 2)
