@@ -32,7 +32,7 @@ class LocaleGuess:
 class LocaleDetector:
     """Detects among a fixed set of locales (``en``, ``de-CH``... matched on the language part)."""
 
-    def __init__(self, locales: list[str]) -> None:
+    def __init__(self, locales: list[str], *, accurate: bool = False) -> None:
         self.locales = list(locales)
         self._by_language: dict[str, str] = {}
         codes = []
@@ -45,6 +45,10 @@ class LocaleDetector:
         self._detector = None
         if len(codes) > 1:
             builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+            if not accurate:
+                # Trigram models only: 12 MB instead of 101 MB for en/de/nl, 97.9% instead of 99.2% right
+                # on eval/heldout.jsonl; short and unclear texts fall back to the conversation anyway.
+                builder = builder.with_low_accuracy_mode()
             self._detector = builder.with_preloaded_language_models().build()
 
     def guess(self, text: str) -> LocaleGuess:

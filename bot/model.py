@@ -35,8 +35,8 @@ _THREADS = ThreadpoolController()
 class TrainConfig:
     """What training depends on besides the data (part of the model version)."""
 
-    folds: int = 4
-    oos_prior: float = 0.25
+    folds: int = 0  # 0: by size, see ``folds_for``
+    oos_prior: float = 0.1
     seed: int = 13
 
 
@@ -79,6 +79,13 @@ class LocaleModel:
     fingerprint: str = ""  # hash of what this locale was trained on; equal means reusable
 
 
+def folds_for(config: TrainConfig, n_examples: int) -> int:
+    """Calibration folds: more for small FAQs (each fold keeps more of few examples), fewer for large sets."""
+    if config.folds:
+        return config.folds
+    return 6 if n_examples < 5000 else 3
+
+
 def _locale_fingerprint(data: TrainingData, loc: str, config: TrainConfig, encoder: Encoder | None) -> str:
     texts, labels = data.examples(loc)
     payload = [
@@ -113,6 +120,7 @@ class FaqModel:
         self.train_seconds = train_seconds
         self.created_at = time.time()
         self.encoder: Encoder | None = None
+        self.accurate_locale_detection = False
         self._detector: LocaleDetector | None = None
 
     # ----- training -------------------------------------------------------------------------
@@ -181,7 +189,7 @@ class FaqModel:
             oos,
             oos_emb,
             locale=loc,
-            folds=config.folds,
+            folds=folds_for(config, len(texts)),
             oos_prior=config.oos_prior,
             seed=config.seed,
         )
@@ -202,8 +210,12 @@ class FaqModel:
             raise ValueError("this model was trained with a different encoder; retrain it with `faqdesk train`")
         self.encoder = encoder
 
-    def configure(self, *, target_precision: float, answer_threshold: float | None = None) -> None:
+    def configure(
+        self, *, target_precision: float, answer_threshold: float | None = None, accurate_locale_detection: bool = False
+    ) -> None:
         """Set answer thresholds from a target precision (or a raw threshold) without retraining."""
+        if accurate_locale_detection != self.accurate_locale_detection:
+            self.accurate_locale_detection, self._detector = accurate_locale_detection, None
         for lm in self.locales.values():
             cal = lm.calibration
             lm.threshold = answer_threshold if answer_threshold is not None else cal.curve.threshold(target_precision)
@@ -237,7 +249,7 @@ class FaqModel:
     def detector(self) -> LocaleDetector:
         """Locale detector limited to the trained locales (built on first use)."""
         if self._detector is None:
-            self._detector = LocaleDetector(sorted(self.locales))
+            self._detector = LocaleDetector(sorted(self.locales), accurate=self.accurate_locale_detection)
         return self._detector
 
     def _predict_in(self, text: str, locale: str, embedding: np.ndarray | None) -> Prediction:

@@ -47,7 +47,7 @@ def policy_config(settings: Settings) -> PolicyConfig:
 
 def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = None) -> FaqModel:
     """Train a model on loaded data with the configured encoder and thresholds."""
-    return FaqModel.train(
+    model = FaqModel.train(
         data,
         encoder=load_encoder(settings),
         config=train_config(settings),
@@ -55,6 +55,12 @@ def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = N
         answer_threshold=settings.answer_threshold,
         previous=previous,
     )
+    model.configure(
+        target_precision=settings.target_precision,
+        answer_threshold=settings.answer_threshold,
+        accurate_locale_detection=settings.accurate_locale_detection,
+    )
+    return model
 
 
 def train_and_activate(settings: Settings, data_path: Path | None = None, *, locale: str | None = None) -> FaqModel:
@@ -86,7 +92,11 @@ def load_active(settings: Settings) -> FaqModel:
 def _load_version(settings: Settings, version: str | None) -> FaqModel:
     model = store.load(settings.model_dir, version)
     model.attach(load_encoder(settings))
-    model.configure(target_precision=settings.target_precision, answer_threshold=settings.answer_threshold)
+    model.configure(
+        target_precision=settings.target_precision,
+        answer_threshold=settings.answer_threshold,
+        accurate_locale_detection=settings.accurate_locale_detection,
+    )
     return model
 
 

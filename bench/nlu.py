@@ -1,0 +1,564 @@
+"""NLU benchmarks of faqdesk: public intent data sets, the demo FAQ, speed and memory (see bench/README.md).
+
+Every figure comes from the product's own path: ``runtime.fit``, ``evaluation.run`` and ``evaluation.report``
+on data read by ``load_training_data`` / ``load_test_set``. Each suite trains on a fresh, empty data dir.
+
+    .venv/bin/python bench/nlu.py [--only NAME ...] [--out docs/benchmarks.md] [--json bench/out/nlu.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot import evaluate as evaluation
+from bot import runtime, store
+from bot.data import TrainingData
+from bot.loaders import load_test_set, load_training_data
+from bot.model import FaqModel
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(os.environ.get("FAQDESK_BENCHMARKS", "/work/shared/benchmarks"))
+DEMO, EVAL = ROOT / "training_data" / "faq", ROOT / "training_data" / "eval"
+STATE: dict[str, Any] = {}  # what the speed suite reuses from the clinc150 suite: (model, train seconds)
+Rows = list[dict[str, str]]
+Keep = Callable[[str, str, int], bool]  # (intent, locale, index of the example) -> keep it?
+_START = time.perf_counter()
+
+KEYS = {  # report key -> (label, unit)
+    "in_scope_accuracy": ("in-scope accuracy (top-1)", "%"),
+    "oos_recall": ("oos recall", "%"),
+    "oos_auroc": ("oos AUROC", "auroc"),
+    "answer_rate": ("answer rate", "%"),
+    "answer_precision": ("answer precision", "%"),
+    "clarify_rate": ("clarify rate", "%"),
+    "macro_f1": ("macro F1", "%"),
+    "train_seconds": ("train time", "s"),
+    "predict_ms_p50": ("predict p50", "ms"),
+    "predict_ms_p99": ("predict p99", "ms"),
+}
+LOCALE_KEYS = ("answer_precision", "answer_rate", "oos_recall", "in_scope_accuracy")
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - _START:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    return {
+        "%": f"{100 * value:.1f}%",
+        "auroc": f"{value:.3f}",
+        "ms": f"{value:.1f} ms",
+        "s": f"{value:.1f} s",
+        "MB": f"{value:.0f} MB",
+    }.get(unit, f"{value:g}")
+
+
+@dataclass
+class Figure:
+    """One number of a suite, with its target (e.g. ``">=0.965"``) and a baseline to compare with."""
+
+    label: str
+    value: float | None
+    unit: str = "%"
+    target: str | None = None
+    baseline: str = ""
+
+    def target_text(self) -> str:
+        if not self.target:
+            return ""
+        return f"{'≥' if self.target[:2] == '>=' else '≤'} {fmt(float(self.target[2:]), self.unit)}"
+
+    def verdict(self) -> str:
+        if self.target is None:
+            return ""
+        if self.value is None:
+            return "not measured"
+        bound = float(self.target[2:])
+        return "met" if (self.value >= bound if self.target[:2] == ">=" else self.value <= bound) else "**missed**"
+
+
+@dataclass
+class Suite:
+    title: str
+    figures: list[Figure]
+    raw: dict[str, Any]
+    notes: str = ""
+
+
+def figures(
+    report: dict[str, Any],
+    keys: tuple[str, ...] = tuple(KEYS),
+    targets: dict[str, str] | None = None,
+    baselines: dict[str, str] | None = None,
+    prefix: str = "",
+) -> list[Figure]:
+    """Figures for the given report keys, skipping those without a value or target."""
+    targets, baselines = targets or {}, baselines or {}
+    return [
+        Figure(prefix + KEYS[k][0], report.get(k), KEYS[k][1], targets.get(k), baselines.get(k, ""))
+        for k in keys
+        if report.get(k) is not None or k in targets
+    ]
+
+
+def locale_figures(
+    report: dict[str, Any],
+    targets: dict[str, str],
+    overall: dict[str, str] | None = None,
+    locales: tuple[str, ...] = ("en", "de", "nl"),
+) -> list[Figure]:
+    out = figures(report, LOCALE_KEYS + ("oos_auroc",), overall, prefix="all: ")
+    for loc in locales:
+        out += figures(report["per_locale"].get(loc, {}), LOCALE_KEYS, targets, prefix=f"{loc}: ")
+    return out
+
+
+# ----- the product's path ----------------------------------------------------------------------
+@contextmanager
+def fresh_settings() -> Iterator[Settings]:
+    """Settings on a new, empty data dir: a cold embedding cache and no saved models."""
+    with tempfile.TemporaryDirectory(prefix="faqdesk-bench-") as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        started = time.perf_counter()
+        runtime.load_encoder(settings)  # load the encoder model outside the timers, as a running server has it
+        log(f"  encoder loaded in {time.perf_counter() - started:.1f} s (cache {settings.cache_dir})")
+        yield settings
+
+
+def train(data: TrainingData, settings: Settings, previous: FaqModel | None = None) -> tuple[FaqModel, float]:
+    started = time.perf_counter()
+    model = runtime.fit(data, settings, previous=previous)
+    seconds = time.perf_counter() - started
+    log(
+        f"  trained {len(data.intents)} intents, {sum(len(data.examples(loc)[0]) for loc in data.locales)} "
+        f"examples in {seconds:.1f} s"
+    )
+    return model, seconds
+
+
+def report_on(model: FaqModel, rows: Rows, seconds: float, settings: Settings) -> dict[str, Any]:
+    outcomes = evaluation.run(model, rows, policy=runtime.policy_config(settings))
+    per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
+    return evaluation.report(
+        outcomes, train_seconds=seconds, train_seconds_per_locale=per_locale, model_version=model.version
+    )
+
+
+def mean_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fold reports averaged key by key (counts summed, ``None`` left out of means)."""
+    out: dict[str, Any] = {}
+    for key in reports[0]:
+        values = [r.get(key) for r in reports]
+        numbers = [v for v in values if isinstance(v, int | float)]
+        if key == "per_locale":
+            locs = sorted({loc for r in reports for loc in r["per_locale"]})
+            out[key] = {
+                loc: mean_reports([r["per_locale"][loc] for r in reports if loc in r["per_locale"]]) for loc in locs
+            }
+        elif key in ("n_test", "n_in_scope", "n_oos"):
+            out[key] = sum(numbers)
+        elif numbers or all(v is None for v in values):
+            out[key] = float(np.mean(numbers)) if numbers else None
+    return out
+
+
+def stratified_folds(groups: list[tuple[str, str]], k: int, seed: int = 0) -> list[int]:
+    """Fold of each item: every (intent, locale) group shuffled and dealt round-robin, continuing across groups."""
+    rng, members = random.Random(seed), dict[tuple[str, str], list[int]]()
+    for i, group in enumerate(groups):
+        members.setdefault(group, []).append(i)
+    fold, dealt = [0] * len(groups), 0
+    for group in sorted(members):
+        idx = members[group]
+        rng.shuffle(idx)
+        for j, i in enumerate(idx):
+            fold[i] = (dealt + j) % k
+        dealt += len(idx)
+    return fold
+
+
+def subset(data: TrainingData, keep: Keep) -> TrainingData:
+    """A copy of the data with only the examples ``keep`` accepts; answers and metadata are kept."""
+    intents = {
+        iid: replace(
+            intent,
+            examples={
+                loc: [t for i, t in enumerate(texts) if keep(iid, loc, i)] for loc, texts in intent.examples.items()
+            },
+        )
+        for iid, intent in data.intents.items()
+    }
+    return TrainingData(intents=intents, out_of_scope={loc: list(t) for loc, t in data.out_of_scope.items()})
+
+
+def rows_of(data: TrainingData, keep: Keep) -> Rows:
+    return [
+        {"text": text, "intent": iid, "locale": loc}
+        for iid, intent in data.intents.items()
+        for loc, texts in intent.examples.items()
+        for i, text in enumerate(texts)
+        if keep(iid, loc, i)
+    ]
+
+
+# ----- suites ----------------------------------------------------------------------------------
+def train_val_suite(
+    title: str,
+    train_file: str,
+    test_file: str,
+    targets: dict[str, str] | None = None,
+    baselines: dict[str, str] | None = None,
+    notes: str = "",
+    keep_as: str = "",
+) -> Suite:
+    data, rows = load_training_data(BENCH / train_file), load_test_set(BENCH / test_file)
+    with fresh_settings() as settings:
+        model, seconds = train(data, settings)
+        result = report_on(model, rows, seconds, settings)
+    if keep_as:  # for the speed suite: full retrain time and the model's memory
+        STATE[keep_as] = (model, seconds)
+    return Suite(title, figures(result, targets=targets, baselines=baselines), result, notes)
+
+
+def suite_clinc150() -> Suite:
+    return train_val_suite(
+        "CLINC150: train → val (train's 100 oos rows used as out-of-scope examples)",
+        "clinc150/train.jsonl",
+        "clinc150/val.jsonl",
+        {"in_scope_accuracy": ">=0.965", "oos_recall": ">=0.70", "oos_auroc": ">=0.975"},
+        {
+            "in_scope_accuracy": "96.2%",
+            "oos_recall": "~60%",
+            "oos_auroc": "0.969",
+            "train_seconds": "~120 s",
+            "predict_ms_p50": "~20 ms",
+        },
+        "Train time: cold embedding cache, including encoding all 15,100 training texts.",
+        keep_as="clinc150",
+    )
+
+
+def suite_banking77() -> Suite:
+    return train_val_suite(
+        "BANKING77 full: train → val",
+        "banking77/train.jsonl",
+        "banking77/val.jsonl",
+        {"in_scope_accuracy": ">=0.945"},
+        {"in_scope_accuracy": "94.2%"},
+    )
+
+
+def suite_banking77_10shot() -> Suite:
+    return train_val_suite(
+        "BANKING77 10-shot: train_10shot → val",
+        "banking77/train_10shot.jsonl",
+        "banking77/val.jsonl",
+        {"in_scope_accuracy": ">=0.88"},
+        {"in_scope_accuracy": "85–90%"},
+    )
+
+
+def suite_hwu64() -> Suite:
+    return train_val_suite("HWU64: train → val", "hwu64/train.jsonl", "hwu64/val.jsonl")
+
+
+def xsid_cv(lang: str, k: int = 5) -> Suite:
+    rows = load_test_set(BENCH / f"xsid_{lang}/train.jsonl")
+    fold = stratified_folds([(r["intent"], r.get("locale", "")) for r in rows], k)
+    reports = []
+    with fresh_settings() as settings, tempfile.TemporaryDirectory() as tmp:
+        for f in range(k):
+            log(f"  fold {f + 1}/{k}")
+            train_file = Path(tmp) / f"train-{f}.jsonl"
+            train_file.write_text("".join(json.dumps(r) + "\n" for r, g in zip(rows, fold, strict=True) if g != f))
+            model, seconds = train(load_training_data(train_file), settings)
+            reports.append(report_on(model, [r for r, g in zip(rows, fold, strict=True) if g == f], seconds, settings))
+    result = {**mean_reports(reports), "folds": reports}
+    return Suite(
+        f"xSID {lang}: 5-fold stratified cross-validation on train (300 sentences, seed 0), mean of folds",
+        figures(result, targets={"in_scope_accuracy": ">=0.93"}, baselines={"in_scope_accuracy": "90–91%"}),
+        result,
+        "Train time: mean over folds; the embedding cache is cold for fold 1 only. "
+        "Intents with fewer than 5 sentences are missing from some training folds.",
+    )
+
+
+def suite_demo_cv(k: int = 3) -> Suite:
+    data, oos = load_training_data(DEMO), load_test_set(EVAL / "oos.jsonl")
+    items = [
+        (iid, loc, i)
+        for iid, intent in data.intents.items()
+        for loc, texts in intent.examples.items()
+        for i in range(len(texts))
+    ]
+    fold_of = dict(zip(items, stratified_folds([(iid, loc) for iid, loc, _ in items], k), strict=True))
+    reports = []
+    with fresh_settings() as settings:
+        for f in range(k):
+            log(f"  fold {f + 1}/{k}")
+            model, seconds = train(subset(data, lambda *key: fold_of[key] != f), settings)  # noqa: B023
+            test = rows_of(data, lambda *key: fold_of[key] == f) + oos  # noqa: B023
+            reports.append(report_on(model, test, seconds, settings))
+    result = {**mean_reports(reports), "folds": reports}
+    return Suite(
+        "Demo FAQ: 3-fold cross-validation per intent and locale, + eval/oos.jsonl in every test fold",
+        locale_figures(result, {"answer_precision": ">=0.95"}),
+        result,
+        "Mean of folds; each fold trains on 12 examples per intent and locale.",
+    )
+
+
+def suite_demo_fewshot(shots: int = 6) -> Suite:
+    data, oos = load_training_data(DEMO), load_test_set(EVAL / "oos.jsonl")
+    heldout = load_test_set(EVAL / "heldout.jsonl")
+    with fresh_settings() as settings:
+        model, seconds = train(subset(data, lambda _i, _l, i: i < shots), settings)
+        rest = report_on(model, rows_of(data, lambda _i, _l, i: i >= shots) + oos, seconds, settings)
+        independent = report_on(model, heldout + oos, seconds, settings)
+    per_locale, overall = {"answer_precision": ">=0.90", "answer_rate": ">=0.60"}, {"oos_recall": ">=0.85"}
+    figs = [replace(f, label="rest of FAQ · " + f.label) for f in locale_figures(rest, per_locale, overall)]
+    figs += [replace(f, label="heldout · " + f.label) for f in locale_figures(independent, per_locale, overall)]
+    return Suite(
+        f"Demo FAQ few-shot: first {shots} examples per intent and locale",
+        figs,
+        {"rest_of_faq": rest, "heldout": independent, "train_seconds": seconds},
+        'Test sets: the remaining examples of the demo FAQ + eval/oos.jsonl ("rest of FAQ"); '
+        'eval/heldout.jsonl + eval/oos.jsonl, written independently ("heldout").',
+    )
+
+
+RSS_PROBE = """
+import json, resource, sys
+from pathlib import Path
+def status(key): return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)) / 1024
+from bot import runtime
+from core.settings import Settings
+imported = status("VmRSS:")
+model = runtime.load_active(Settings(data_dir=Path(sys.argv[1])))
+loaded = status("VmRSS:")
+model.predict(sys.argv[2])
+maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"vmrss_after_import_mb": imported, "vmrss_after_load_mb": loaded, "vmrss_mb": status("VmRSS:"),
+                  "vmhwm_mb": status("VmHWM:"), "maxrss_mb": maxrss}))
+"""
+
+
+def rss_of(model: FaqModel, settings: Settings) -> dict[str, float]:
+    """Save and activate the model, then load it with ``runtime.load_active`` in a fresh process and predict once."""
+    store.save(model, settings.model_dir)
+    store.activate(settings.model_dir, model.version)
+    # Through a shell that forks: a process spawned directly from this one would inherit its peak RSS in ru_maxrss.
+    command = [
+        "/bin/sh",
+        "-c",
+        '"$@"; exit $?',
+        "sh",
+        sys.executable,
+        "-c",
+        RSS_PROBE,
+        str(settings.data_dir),
+        "where is my parcel?",
+    ]
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def latencies(model: FaqModel, rows: Rows, *, with_locale: bool) -> dict[str, float]:
+    for row in rows[:20]:  # warm-up, not counted
+        model.predict(row["text"], locale=row["locale"] if with_locale else None)
+    times = []
+    for row in rows:
+        started = time.perf_counter()
+        model.predict(row["text"], locale=row["locale"] if with_locale else None)
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "n": len(times),
+        "p50_ms": float(np.percentile(times, 50)),
+        "p99_ms": float(np.percentile(times, 99)),
+        "mean_ms": float(np.mean(times)),
+    }
+
+
+def suite_speed() -> Suite:
+    data = load_training_data(DEMO)
+    rows = load_test_set(EVAL / "heldout.jsonl") + load_test_set(EVAL / "oos.jsonl")
+    raw: dict[str, Any] = {}
+    with fresh_settings() as settings:
+        model, raw["demo_train_cold_seconds"] = train(data, settings)
+        log("  predict latency")
+        raw["predict_with_locale"] = latencies(model, rows, with_locale=True)
+        raw["predict_detect_locale"] = latencies(model, rows[::3], with_locale=False)
+        changed = subset(data, lambda *_: True)
+        changed.intents["track_order"].examples["en"] += [
+            "where on earth is my parcel right now",
+            "my package tracking has not moved for days",
+        ]
+        # As `faqdesk train` does it: the active model is passed on, so unchanged locales are reused.
+        _, raw["retrain_one_intent_changed_seconds"] = train(changed, settings, previous=model)
+        log("  RSS probes")
+        raw["rss_demo"] = rss_of(model, settings)
+        clinc, raw["clinc150_train_seconds"] = STATE.get("clinc150", (None, None))
+        if clinc is not None:
+            raw["rss_clinc150"] = rss_of(clinc, settings)
+    with_loc, detect = raw["predict_with_locale"], raw["predict_detect_locale"]
+    figs = [
+        Figure(f"predict p50, locale given (n={with_loc['n']})", with_loc["p50_ms"], "ms", "<=10", "~20 ms"),
+        Figure(f"predict p99, locale given (n={with_loc['n']})", with_loc["p99_ms"], "ms", "<=30"),
+        Figure(f"predict p50, locale detected (n={detect['n']})", detect["p50_ms"], "ms", "<=10", "~20 ms"),
+        Figure(f"predict p99, locale detected (n={detect['n']})", detect["p99_ms"], "ms", "<=30"),
+        Figure("CLINC150 full retrain, cold cache", raw["clinc150_train_seconds"], "s", "<=90", "~120 s"),
+        Figure("demo FAQ train, cold cache", raw["demo_train_cold_seconds"], "s"),
+        Figure(
+            "demo FAQ retrain after one intent changed (warm cache)",
+            raw["retrain_one_intent_changed_seconds"],
+            "s",
+            "<=5",
+        ),
+        Figure("RSS, demo FAQ model loaded (ru_maxrss)", raw["rss_demo"]["maxrss_mb"], "MB", "<=600"),
+        Figure("RSS, CLINC150 model loaded (ru_maxrss)", raw.get("rss_clinc150", {}).get("maxrss_mb"), "MB", "<=600"),
+    ]
+    notes = (
+        "Latency: wall time of `FaqModel.predict` per message on the demo FAQ model (heldout + oos messages), "
+        "after 20 warm-up calls; encoder model load is outside every timer. RSS: a fresh process runs "
+        "`runtime.load_active` and one `predict` (locale detected); VmRSS after import / load / predict: "
+        + ", ".join(
+            f"{k[4:]} {v['vmrss_after_import_mb']:.0f} / {v['vmrss_after_load_mb']:.0f} / {v['vmrss_mb']:.0f} MB"
+            for k, v in raw.items()
+            if k.startswith("rss_")
+        )
+        + ". CLINC150 figures need the clinc150 suite in the same run."
+    )
+    return Suite("Speed and memory", figs, raw, notes)
+
+
+SUITES: dict[str, Callable[[], Suite]] = {
+    "clinc150": suite_clinc150,
+    "banking77": suite_banking77,
+    "banking77_10shot": suite_banking77_10shot,
+    "hwu64": suite_hwu64,
+    "xsid_de": partial(xsid_cv, "de"),
+    "xsid_nl": partial(xsid_cv, "nl"),
+    "demo_cv": suite_demo_cv,
+    "demo_fewshot": suite_demo_fewshot,
+    "speed": suite_speed,
+}
+
+
+# ----- output ----------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    import torch
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "encoder": Settings().encoder_path(),
+        "git": git.stdout.strip() or None,
+        "platform": platform.platform(),
+    }
+
+
+def markdown(suites: dict[str, Suite], meta: dict[str, Any]) -> str:
+    m = meta["machine"]
+    checked = [f for s in suites.values() for f in s.figures if f.target]
+    met = sum(f.verdict() == "met" for f in checked)
+    lines = [
+        "# NLU benchmarks",
+        "",
+        f"Produced by `{meta['command']}` (see `bench/README.md`) on {meta['date']}.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}; torch {m['torch']}; "
+        f"code at `{m['git']}`; encoder `{m['encoder']}`.",
+        "",
+        f"Targets met: {met} of {len(checked)}. Raw reports: `{meta['json']}`.",
+        "",
+    ]
+    for suite in suites.values():
+        lines += [f"## {suite.title}", "", "| figure | value | target | | baseline |", "|---|---:|---|---|---|"]
+        lines += [
+            f"| {f.label} | {fmt(f.value, f.unit)} | {f.target_text()} | {f.verdict()} | {f.baseline} |"
+            for f in suite.figures
+        ]
+        lines += ["", suite.notes.strip(), ""] if suite.notes else [""]
+    return "\n".join(lines)
+
+
+def write(suites: dict[str, Suite], meta: dict[str, Any], out: Path, json_out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(markdown(suites, meta), encoding="utf-8")
+    payload = {
+        **meta,
+        "suites": {
+            name: {"title": s.title, "figures": [asdict(f) for f in s.figures], "notes": s.notes, "report": s.raw}
+            for name, s in suites.items()
+        },
+    }
+    json_out.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=list(SUITES), metavar="NAME", help=", ".join(SUITES))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "nlu.json")
+    args = parser.parse_args(argv)
+    names = [name for name in SUITES if not args.only or name in args.only]
+    meta = {
+        "command": " ".join([".venv/bin/python bench/nlu.py", *(argv if argv is not None else sys.argv[1:])]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "json": str(args.json),
+    }
+    suites: dict[str, Suite] = {}
+    failed = False
+    for name in names:
+        log(f"suite {name}")
+        try:
+            suites[name] = SUITES[name]()
+        except Exception as exc:  # one broken suite must not lose the others' figures
+            traceback.print_exc()
+            suites[name], failed = Suite(name, [], {"error": repr(exc)}, f"**Failed:** `{exc!r}`"), True
+        for fig in suites[name].figures:
+            log(f"  {fig.label}: {fmt(fig.value, fig.unit)} {fig.target_text()} {fig.verdict()}")
+        load = os.getloadavg()  # other processes skew every timing: say how busy the machine was
+        suites[name].raw["load_average_at_end"] = load
+        suites[name].notes += " Load average (1/5/15 min) when the suite ended: {:.1f} / {:.1f} / {:.1f}.".format(*load)
+        write(suites, meta, args.out, args.json)  # after every suite, so a long run leaves partial results
+    log(f"wrote {args.out} and {args.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
