@@ -24,7 +24,7 @@ from bot.encoder import Encoder
 from bot.locale import LocaleDetector
 
 # Bump when a change to features or training makes old model files incompatible.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # BLAS on one thread: our matrices are small, and on two shared cores OpenBLAS threads spin against
 # each other (measured: fitting BANKING77's semantic head took 38.6 s with two threads under load,
 # 2.7 s with one).
@@ -214,7 +214,7 @@ class FaqModel:
         self, *, target_precision: float, answer_threshold: float | None = None, accurate_locale_detection: bool = False
     ) -> None:
         """Set answer thresholds from a target precision (or a raw threshold) without retraining."""
-        if accurate_locale_detection != self.accurate_locale_detection:
+        if accurate_locale_detection != getattr(self, "accurate_locale_detection", None):
             self.accurate_locale_detection, self._detector = accurate_locale_detection, None
         for lm in self.locales.values():
             cal = lm.calibration

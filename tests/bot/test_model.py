@@ -78,6 +78,15 @@ def test_predicting_without_the_encoder_is_refused(mini_model: FaqModel) -> None
         copy.copy(mini_model).predict("pause my plan", locale="en")
 
 
+def test_a_model_of_an_older_format_asks_for_retraining(mini_model: FaqModel, tmp_path: Path) -> None:
+    folder = store.save(mini_model, tmp_path)
+    store.activate(tmp_path, mini_model.version)
+    meta = folder / "meta.json"
+    meta.write_text(meta.read_text().replace('"format": ', '"format": -1, "old": '))
+    with pytest.raises(FileNotFoundError, match="old format"):
+        store.load(tmp_path)
+
+
 def test_load_without_active_model_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="faqdesk train"):
         store.load(tmp_path)
