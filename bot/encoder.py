@@ -24,7 +24,13 @@ class Encoder:
     """Encodes texts to L2-normalised float32 vectors; ``dim`` is the vector size."""
 
     def __init__(
-        self, model_path: str, *, cache_dir: Path | None = None, batch_size: int = 64, batch_threads: int = 0
+        self,
+        model_path: str,
+        *,
+        cache_dir: Path | None = None,
+        batch_size: int = 64,
+        batch_threads: int = 0,
+        inference_threads: int = 1,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -44,11 +50,12 @@ class Encoder:
         self.dim = int(self.model.get_embedding_dimension() or 0)
         self._cache = EmbeddingCache(cache_dir / "embeddings" / self.fingerprint) if cache_dir else None
         self._lock = Lock()
-        # One message is encoded on one thread: on two shared cores, intra-op threads spin against
-        # each other and the web server (measured: 13 ms with one thread, 530 ms with two under load).
-        # Batches (training) may use more.
+        # One message is encoded on one thread by default: on two shared cores, intra-op threads spin
+        # against each other and the web server (measured under load: 13 ms with one thread, 530 ms with
+        # two; on an idle machine two threads are faster, 11 ms against 14 ms). Batches may use more.
         self._batch_threads = batch_threads or torch.get_num_threads()
-        torch.set_num_threads(1)
+        self._inference_threads = max(1, inference_threads)
+        torch.set_num_threads(self._inference_threads)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, taking cached ones from disk and storing the new ones."""
@@ -75,7 +82,7 @@ class Encoder:
         try:
             return self._encode(texts)
         finally:
-            torch.set_num_threads(1)
+            torch.set_num_threads(self._inference_threads)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(

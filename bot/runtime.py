@@ -18,8 +18,14 @@ from core.settings import Settings
 
 
 @lru_cache(maxsize=4)
-def _encoder(path: str, cache_dir: str, batch_size: int, threads: int) -> Encoder:
-    return Encoder(path, cache_dir=Path(cache_dir), batch_size=batch_size, batch_threads=threads)
+def _encoder(path: str, cache_dir: str, batch_size: int, threads: int, inference_threads: int) -> Encoder:
+    return Encoder(
+        path,
+        cache_dir=Path(cache_dir),
+        batch_size=batch_size,
+        batch_threads=threads,
+        inference_threads=inference_threads,
+    )
 
 
 def load_encoder(settings: Settings) -> Encoder | None:
@@ -27,7 +33,11 @@ def load_encoder(settings: Settings) -> Encoder | None:
     if settings.encoder_model.strip().lower() == "none":
         return None
     return _encoder(
-        settings.encoder_path(), str(settings.cache_dir), settings.encoder_batch_size, settings.encoder_threads
+        settings.encoder_path(),
+        str(settings.cache_dir),
+        settings.encoder_batch_size,
+        settings.encoder_threads,
+        settings.inference_threads,
     )
 
 

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     encoder_batch_size: int = 64
     # Threads for encoding training batches (0: all cores); single messages always use one.
     encoder_threads: int = Field(0, ge=0)
+    # Threads for encoding one chat message; more is faster only on an otherwise idle machine.
+    inference_threads: int = Field(1, ge=1)
 
     # The operator sets the answer precision to aim for; the threshold that reaches it is learned
     # from cross-validated predictions on the training data. answer_threshold overrides it.
