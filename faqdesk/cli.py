@@ -95,6 +95,36 @@ def ask(
     typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Migrate the database, load the demo content into an empty one, train if no model exists, serve."""
+    import uvicorn
+
+    from api.app import create_app
+    from core.db import make_engine, session_scope
+    from helpcenter import content
+    from migrations import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        if content.is_empty(session):
+            loaded = content.load_folder(session, folder=Path("training_data/articles"))
+            typer.echo(f"loaded demo content: {loaded.categories} categories, {loaded.articles} articles", err=True)
+    engine.dispose()
+    try:
+        _active_or_trained(settings)
+    except TrainingDataError as exc:
+        raise _fail(str(exc), 2) from None
+    typer.echo(f"help center: http://{host}:{port}/hc/en/  API docs: http://{host}:{port}/docs", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
 def _active_or_trained(settings: Settings) -> FaqModel:
     try:
         return runtime.load_active(settings)

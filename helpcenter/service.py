@@ -283,3 +283,33 @@ def count_view(session: Session, *, article: Article) -> None:
     """Count one page view."""
     article.views += 1
     session.add(article)
+
+
+def published_articles(session: Session, *, locale: str) -> Sequence[Article]:
+    """Published articles of a locale in category order."""
+    return session.exec(
+        select(Article)
+        .where(Article.locale == locale, Article.status == ArticleStatus.published)
+        .order_by(col(Article.position), col(Article.title))
+    ).all()
+
+
+def category_of(session: Session, *, article: Article) -> Category | None:
+    """The article's category, if any."""
+    return session.get(Category, article.category_id) if article.category_id is not None else None
+
+
+def related(session: Session, *, article: Article, limit: int = 4) -> list[Article]:
+    """Published articles of the same locale sharing tags or category, most shared tags first."""
+    candidates = session.exec(
+        select(Article).where(
+            Article.locale == article.locale, Article.status == ArticleStatus.published, Article.id != article.id
+        )
+    ).all()
+    tags = set(article.tags)
+
+    def closeness(other: Article) -> tuple[int, int]:
+        return len(tags & set(other.tags)), int(other.category_id == article.category_id)
+
+    ranked = sorted((a for a in candidates if closeness(a) != (0, 0)), key=closeness, reverse=True)
+    return ranked[:limit]

@@ -1,0 +1,1 @@
+"""The HTTP layer: the FastAPI app, routers, dependencies and templates (no domain logic here)."""

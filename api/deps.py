@@ -1,0 +1,39 @@
+"""Dependencies routes declare in their signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from core.errors import NotFoundError
+from core.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request, committed when the handler succeeds."""
+    with Session(request.app.state.engine) as session:
+        yield session
+        session.commit()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def known_locale(locale: str, settings: SettingsDep) -> str:
+    """The path's locale if it is configured, else 404."""
+    if locale not in settings.locales:
+        raise NotFoundError(f"unknown locale {locale!r}")
+    return locale
+
+
+LocaleDep = Annotated[str, Depends(known_locale)]

@@ -1,0 +1,30 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.deps import SessionDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request, session: SessionDep) -> JSONResponse:
+    """The database answers and a model is loaded."""
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means not ready
+        return JSONResponse({"status": "unavailable", "detail": f"database: {type(exc).__name__}"}, status_code=503)
+    model = request.app.state.model
+    if model is None:
+        return JSONResponse({"status": "unavailable", "detail": "no trained model"}, status_code=503)
+    return JSONResponse({"status": "ok", "model_version": model.version})
