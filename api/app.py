@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import hc_api, hc_pages, health
+from api.routes import hc_api, hc_pages, health, seo
 from api.templating import templates
 from bot import runtime
 from bot.model import FaqModel
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(hc_pages.router)
     app.include_router(hc_api.router)
+    app.include_router(seo.router)
     _error_handlers(app)
     return app
 

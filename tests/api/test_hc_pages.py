@@ -105,6 +105,20 @@ def test_search_api(client: TestClient) -> None:
     assert client.get("/api/v1/search", params={"q": "x", "locale": "xx"}).status_code == 404
 
 
+def test_sitemap_lists_articles_with_hreflang_alternates(client: TestClient) -> None:
+    import xml.etree.ElementTree as ET
+
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = ET.fromstring(response.content).findall("s:url", ns)
+    assert len(urls) >= 100
+    by_loc = {u.findtext("s:loc", namespaces=ns): u for u in urls}
+    entry = by_loc["http://testserver/hc/de/articles/return-an-item"]
+    langs = {link.get("hreflang") for link in entry.findall("x:link", ns)}
+    assert langs == {"en", "de", "nl"}
+
+
 def test_health_and_readiness(client: TestClient, app_settings: Settings) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     not_ready = client.get("/readyz")
