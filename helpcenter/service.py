@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from core.errors import NotFoundError, ValidationError
+from core.text import fold
 from helpcenter import search
 from helpcenter.models import (
     Article,
@@ -27,8 +28,6 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 def slugify(text: str) -> str:
     """A URL slug from a title: lowercase ASCII words joined by hyphens."""
-    from core.text import fold
-
     words = re.findall(r"[a-z0-9]+", fold(text))
     return "-".join(words)[:200] or "article"
 
