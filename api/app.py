@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import hc_api, hc_pages, health, seo
-from api.templating import templates
+from api.admin_ui import page
+from api.auth import LoginRequired
+from api.ratelimit import RateLimited, RateLimiter
+from api.routes import admin_api, admin_articles, admin_auth, admin_site, hc_api, hc_pages, health, seo
+from api.templating import STATIC_DIR, templates
 from bot import runtime
 from bot.model import FaqModel
-from core.db import make_engine
+from core.db import make_engine, session_scope
 from core.errors import FaqdeskError
+from core.security import load_secret_key
 from core.settings import Settings, get_settings
+from helpcenter import service
+
+log = logging.getLogger(__name__)
+PUBLISH_EVERY_SECONDS = 30
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,7 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = make_engine(settings.database_url)
         app.state.model = _load_model(settings)
+        app.state.secret_key = load_secret_key(settings.secret_key, settings.data_dir)
+        app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+        publisher = asyncio.create_task(_publish_scheduled(app.state.engine))
         yield
+        publisher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await publisher
         app.state.engine.dispose()
 
     app = FastAPI(title="faqdesk", version="0.1.0", lifespan=lifespan)
@@ -36,6 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hc_pages.router)
     app.include_router(hc_api.router)
     app.include_router(seo.router)
+    app.include_router(admin_auth.router)
+    app.include_router(admin_articles.router)
+    app.include_router(admin_site.router)
+    app.include_router(admin_api.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _error_handlers(app)
     return app
 
@@ -48,6 +72,21 @@ def _load_model(settings: Settings) -> FaqModel | None:
         return None
 
 
+async def _publish_scheduled(engine: Engine) -> None:
+    """Publish scheduled articles when their time comes (idempotent, so every process may run it)."""
+    while True:
+        try:
+            await asyncio.to_thread(_publish_due, engine)
+        except Exception:  # a database hiccup must not end the loop
+            log.exception("publishing scheduled articles failed")
+        await asyncio.sleep(PUBLISH_EVERY_SECONDS)
+
+
+def _publish_due(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        service.publish_due(session)
+
+
 def _wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return not request.url.path.startswith("/api/") and "application/json" not in accept
@@ -56,17 +95,28 @@ def _wants_html(request: Request) -> bool:
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FaqdeskError)
     async def domain_error(request: Request, exc: FaqdeskError) -> Response:
+        if isinstance(exc, LoginRequired) and _wants_html(request):
+            return RedirectResponse(exc.login_url(), status_code=303)
+        if _is_admin_page(request) and _wants_html(request):
+            return _admin_error_page(request, exc.status_code, exc.detail)
         if exc.status_code == 404 and _wants_html(request):
             return _not_found_page(request)
-        return JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status_code)
+        response = JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status_code)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        if _is_admin_page(request):
+            return _admin_error_page(request, 422, detail)
         return JSONResponse({"error": "invalid", "detail": detail}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_admin_page(request) and _wants_html(request):
+            return _admin_error_page(request, exc.status_code, str(exc.detail))
         if exc.status_code == 404 and _wants_html(request):
             return _not_found_page(request)
         return JSONResponse({"error": "http_error", "detail": str(exc.detail)}, status_code=exc.status_code)
@@ -79,3 +129,14 @@ def _not_found_page(request: Request) -> Response:
     slug = request.path_params.get("slug", "")
     query = slug.replace("-", " ")
     return templates.TemplateResponse(request, "hc/not_found.html", {"locale": locale, "query": query}, status_code=404)
+
+
+def _is_admin_page(request: Request) -> bool:
+    return request.url.path.startswith("/admin")
+
+
+def _admin_error_page(request: Request, status_code: int, detail: str) -> Response:
+    # The error page has no user menu: the failing request may not have resolved one.
+    return page(
+        request, "admin/error.html", {"status_code": status_code, "detail": detail}, user=None, status_code=status_code
+    )

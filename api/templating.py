@@ -1,9 +1,64 @@
-"""Jinja2 templates with autoescaping on (untrusted text never becomes HTML unescaped)."""
+"""Jinja2 templates with autoescaping on (untrusted text never becomes HTML unescaped) and UI translations.
+
+Every template can call ``_("...")``, ``ngettext`` and use ``{% trans %}``. The language comes from the
+template's own context: ``ui_locale`` if present, else ``locale``, else English. The callables take the
+context (``jinja2.pass_context``), so no globals or context variables are needed per request.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
+from babel.dates import format_date
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from api.i18n import DEFAULT_UI_LOCALE, translations_for
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+
+def context_locale(context: Context) -> str:
+    """The UI language of a template context."""
+    return str(context.get("ui_locale") or context.get("locale") or DEFAULT_UI_LOCALE)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations_for(context_locale(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations_for(context_locale(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str) -> str:
+    return str(translations_for(context_locale(context)).pgettext(msgctxt, message))
+
+
+@pass_context
+def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, n: int) -> str:
+    return str(translations_for(context_locale(context)).npgettext(msgctxt, singular, plural, n))
+
+
+@pass_context
+def _format_date(context: Context, value: date | datetime | None, format: str = "long") -> str:
+    """A date in the context's language, e.g. ``3. März 2025``."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    return format_date(day, format=format, locale=context_locale(context))
+
+
+templates.env.add_extension("jinja2.ext.i18n")
+# Whitespace inside {% trans %} is collapsed at run time and by the extractor (babel.cfg: trimmed).
+templates.env.policies["ext.i18n.trimmed"] = True
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+)
+templates.env.filters["format_date"] = _format_date

@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     calibration_folds: int = Field(0, ge=0, le=10)
     seed: int = 13
 
+    # Signs CSRF tokens. Empty: generated once and kept in <data_dir>/secret_key, which is right
+    # for one machine; several app servers need the same value set here.
+    secret_key: str = ""
+    # Back-office sign-in: a session ends after this many hours, or after this long without use.
+    session_hours: int = Field(12, ge=1)
+    session_idle_minutes: int = Field(120, ge=5)
+    # Set true behind HTTPS so cookies are never sent in clear text.
+    cookie_secure: bool = False
+    # Where rate-limit counters live: memory:// for one process, redis://host:6379 for several.
+    rate_limit_storage: str = "memory://"
+    login_rate_limit: str = "5/minute"
+    # Uploaded images (PNG, JPEG, GIF, WebP) larger than this are refused.
+    upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+
     @field_validator("locales", mode="before")
     @classmethod
     def _split_locales(cls, value: object) -> object:
@@ -65,6 +79,11 @@ class Settings(BaseSettings):
     def model_dir(self) -> Path:
         """Where trained models live, one folder per version."""
         return self.data_dir / "models"
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploaded images are stored."""
+        return self.data_dir / "media"
 
     @property
     def cache_dir(self) -> Path:

@@ -1,8 +1,9 @@
-"""The ``faqdesk`` command: train, evaluate and ask (the contract of DESIGN.md section 2)."""
+"""The ``faqdesk`` command: serve, train, evaluate, ask, create-user (the contract of DESIGN.md section 2)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from bot.evaluate import format_table
 from bot.loaders import TrainingDataError
 from bot.model import FaqModel
 from bot.policy import ConversationState, decide
+from core.accounts import Role
 from core.settings import Settings
 
 app = typer.Typer(help="faqdesk: FAQ chatbot and help center.", no_args_is_help=True, add_completion=False)
@@ -121,8 +123,55 @@ def serve(
         _active_or_trained(settings)
     except TrainingDataError as exc:
         raise _fail(str(exc), 2) from None
-    typer.echo(f"help center: http://{host}:{port}/hc/en/  API docs: http://{host}:{port}/docs", err=True)
+    base = f"http://{host}:{port}"
+    typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
+    if not _has_users(settings):
+        typer.echo("no back-office account yet: faqdesk create-user --email you@example.com --role admin", err=True)
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="The account's email (its sign-in name)")],
+    role: Annotated[Role, typer.Option(help="admin, editor or agent")],
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Create a back-office account; the password is prompted for (or read from stdin), never an argument."""
+    from core import accounts
+    from core.db import make_engine, session_scope
+    from core.errors import FaqdeskError
+    from migrations import upgrade
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            user = accounts.create_user(session, email=email, password=password, role=role, name=name)
+            typer.echo(f"created {user.role.value} {user.email}; sign in at /admin/")
+    except FaqdeskError as exc:
+        raise _fail(exc.detail, 2) from None
+    finally:
+        engine.dispose()
+
+
+def _has_users(settings: Settings) -> bool:
+    from sqlmodel import select
+
+    from core.accounts import User
+    from core.db import make_engine, session_scope
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            return session.exec(select(User.id).limit(1)).first() is not None
+    finally:
+        engine.dispose()
 
 
 def _active_or_trained(settings: Settings) -> FaqModel:

@@ -107,3 +107,19 @@ class ArticleSearchDoc(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     locale: str = Field(max_length=16, index=True)
     terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class MediaFile(SQLModel, table=True):
+    """An uploaded image, stored in the data folder under a name derived from its content."""
+
+    __tablename__ = "media_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stored_name: str = Field(max_length=80, unique=True, index=True)  # <sha256>.<ext>, never user text
+    original_name: str = Field(max_length=255)
+    content_type: str = Field(max_length=40)
+    size: int
+    width: int | None = None
+    height: int | None = None
+    uploaded_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -312,3 +312,46 @@ def related(session: Session, *, article: Article, limit: int = 4) -> list[Artic
 
     ranked = sorted((a for a in candidates if closeness(a) != (0, 0)), key=closeness, reverse=True)
     return ranked[:limit]
+
+
+def articles_in_category(session: Session, *, locale: str, category_id: int) -> Sequence[Article]:
+    """Published articles of one category in a locale, by position then title."""
+    return session.exec(
+        select(Article)
+        .where(Article.locale == locale, Article.status == ArticleStatus.published, Article.category_id == category_id)
+        .order_by(col(Article.position), col(Article.title), col(Article.id))
+    ).all()
+
+
+def get_published(session: Session, *, article_id: int) -> Article:
+    """A published article by id, or NotFoundError (drafts and archived articles are not public)."""
+    article = session.get(Article, article_id)
+    if article is None or article.status != ArticleStatus.published:
+        raise NotFoundError(f"no published article {article_id}")
+    return article
+
+
+def list_published(
+    session: Session, *, locale: str | None = None, category_id: int | None = None, limit: int = 20, offset: int = 0
+) -> Sequence[Article]:
+    """A page of published articles, optionally of one locale and category, by locale, position, title."""
+    query = select(Article).where(Article.status == ArticleStatus.published)
+    if locale is not None:
+        query = query.where(Article.locale == locale)
+    if category_id is not None:
+        query = query.where(Article.category_id == category_id)
+    order = (col(Article.locale), col(Article.position), col(Article.title), col(Article.id))
+    return session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
+
+
+def published_counts(session: Session, *, locale: str) -> dict[int, int]:
+    """Published articles per category id in a locale."""
+    from sqlalchemy import func
+
+    rows = session.exec(
+        select(Article.category_id, func.count())
+        .where(Article.locale == locale, Article.status == ArticleStatus.published)
+        .where(col(Article.category_id).is_not(None))
+        .group_by(col(Article.category_id))
+    ).all()
+    return {category_id: count for category_id, count in rows if category_id is not None}

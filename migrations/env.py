@@ -5,11 +5,17 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import helpcenter.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import core.accounts  # noqa: F401  (registers the tables on SQLModel.metadata)
+import helpcenter.models  # noqa: F401
 from core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate ignores the FTS5 shadow tables, which 0001 creates with raw SQL."""
+    return not (type_ == "table" and name is not None and name.startswith("article_fts"))
 
 
 def run_migrations_offline() -> None:
@@ -26,7 +32,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True, include_object=include_object
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -1,28 +1,27 @@
-"""Public JSON API of the help center."""
+"""Public JSON API of the help center: search, published articles and categories, votes."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from collections.abc import Sequence
+from typing import Annotated
 
-from api.deps import LocaleDep, SessionDep
-from helpcenter import search
+from fastapi import APIRouter, Query
+
+from api.deps import LocaleDep, SessionDep, SettingsDep, known_locale
+from api.schemas import ArticleDetail, ArticleHit, ArticleSummary, CategoryOut, VoteIn, VoteOut
+from helpcenter import search, service
+from helpcenter.markdown import render
+from helpcenter.models import Article, Category
 
 router = APIRouter(prefix="/api/v1", tags=["help center"])
 
-
-class ArticleHit(BaseModel):
-    """A search result."""
-
-    slug: str
-    locale: str
-    title: str
-    url: str
-    snippet_html: str
-    score: float
+_ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "Not found: `{error, detail}`"},
+    422: {"description": "Invalid input: `{error, detail}`"},
+}
 
 
-@router.get("/search", response_model=list[ArticleHit])
+@router.get("/search", response_model=list[ArticleHit], responses=_ERRORS)
 def search_articles(
     session: SessionDep, locale: LocaleDep, q: str = Query(..., min_length=1, max_length=200), limit: int = 10
 ) -> list[ArticleHit]:
@@ -39,3 +38,74 @@ def search_articles(
         )
         for h in hits
     ]
+
+
+def _summary_fields(article: Article, category_slugs: dict[int, str]) -> dict[str, object]:
+    assert article.id is not None
+    return {
+        "id": article.id,
+        "slug": article.slug,
+        "locale": article.locale,
+        "title": article.title,
+        "category": category_slugs.get(article.category_id) if article.category_id is not None else None,
+        "tags": list(article.tags),
+        "updated_at": article.updated_at,
+        "url": f"/hc/{article.locale}/articles/{article.slug}",
+    }
+
+
+def _category_slugs(categories: Sequence[Category]) -> dict[int, str]:
+    return {c.id: c.slug for c in categories if c.id is not None}
+
+
+@router.get("/articles", response_model=list[ArticleSummary], responses=_ERRORS)
+def list_articles(
+    session: SessionDep,
+    settings: SettingsDep,
+    locale: Annotated[str | None, Query(max_length=16)] = None,
+    category: Annotated[str | None, Query(max_length=120, description="A category slug")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ArticleSummary]:
+    """Published articles (without body), optionally of one locale and category, by locale, position, title."""
+    if locale is not None:
+        known_locale(locale, settings)
+    category_id = service.get_category(session, slug=category).id if category is not None else None
+    articles = service.list_published(session, locale=locale, category_id=category_id, limit=limit, offset=offset)
+    slugs = _category_slugs(service.list_categories(session))
+    return [ArticleSummary.model_validate(_summary_fields(a, slugs)) for a in articles]
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetail, responses=_ERRORS)
+def get_article(article_id: int, session: SessionDep) -> ArticleDetail:
+    """One published article with its Markdown body and sanitised HTML."""
+    article = service.get_published(session, article_id=article_id)
+    slugs = _category_slugs(service.list_categories(session))
+    return ArticleDetail.model_validate(
+        {**_summary_fields(article, slugs), "body": article.body, "html": render(article.body)}
+    )
+
+
+@router.get("/categories", response_model=list[CategoryOut], responses=_ERRORS)
+def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]:
+    """Categories in display order, named in the locale, with their published article counts there."""
+    counts = service.published_counts(session, locale=locale)
+    return [
+        CategoryOut(
+            slug=c.slug,
+            name=c.names.get(locale) or c.slug,
+            description=c.descriptions.get(locale, ""),
+            article_count=counts.get(c.id, 0) if c.id is not None else 0,
+        )
+        for c in service.list_categories(session)
+    ]
+
+
+@router.post("/articles/{article_id}/votes", response_model=VoteOut, status_code=201, responses=_ERRORS)
+def vote_on_article(article_id: int, body: VoteIn, session: SessionDep) -> VoteOut:
+    """Record a "Was this helpful?" answer for a published article."""
+    article = service.get_published(session, article_id=article_id)
+    entry = service.vote(session, article=article, helpful=body.helpful, comment=body.comment)
+    session.flush()  # assigns the id
+    assert entry.id is not None
+    return VoteOut(id=entry.id, helpful=entry.helpful)

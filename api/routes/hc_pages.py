@@ -1,56 +1,185 @@
-"""Public help-center pages: home, article, search (server-rendered, escaped by Jinja2)."""
+"""Public help-center pages: home, categories, articles with feedback, search (server-rendered, escaped)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from api.deps import LocaleDep, SessionDep
+from babel.numbers import format_decimal
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from api.deps import LocaleDep, SessionDep, SettingsDep
+from api.i18n import gettext_for, language_name
+from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import NotFoundError
+from core.settings import Settings
 from helpcenter import search, service
 from helpcenter.markdown import render
+from helpcenter.models import Article
 
 router = APIRouter(tags=["help center pages"], include_in_schema=False)
 
 
+@dataclass(frozen=True)
+class LanguageLink:
+    """One entry of the language switcher (and a hreflang alternate)."""
+
+    locale: str
+    href: str
+    name: str
+    current: bool
+
+
+def _language_links(settings: Settings, current: str, hrefs: Mapping[str, str]) -> list[LanguageLink]:
+    return [
+        LanguageLink(locale=loc, href=hrefs[loc], name=language_name(loc), current=loc == current)
+        for loc in settings.locales
+        if loc in hrefs
+    ]
+
+
+def _everywhere(settings: Settings, path: str) -> dict[str, str]:
+    """The same page in every configured locale; ``path`` has a ``{locale}`` placeholder."""
+    return {loc: path.format(locale=loc) for loc in settings.locales}
+
+
 @router.get("/hc/{locale}/", response_class=HTMLResponse)
-def home(request: Request, locale: LocaleDep, session: SessionDep) -> Response:
+def home(request: Request, locale: LocaleDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Categories with their articles, the most read articles and a search box."""
     categories = service.list_categories(session)
     articles = service.published_articles(session, locale=locale)
-    by_category: dict[int | None, list] = {}
+    by_category: dict[int | None, list[Article]] = {}
     for article in articles:
         by_category.setdefault(article.category_id, []).append(article)
     popular = sorted(articles, key=lambda a: (-a.views, a.title))[:5]
-    context = {"locale": locale, "categories": categories, "by_category": by_category, "popular": popular}
+    context = {
+        "locale": locale,
+        "categories": categories,
+        "by_category": by_category,
+        "popular": popular,
+        "language_links": _language_links(settings, locale, _everywhere(settings, "/hc/{locale}/")),
+    }
     return templates.TemplateResponse(request, "hc/home.html", context)
 
 
-@router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse)
-def article_page(request: Request, locale: LocaleDep, slug: str, session: SessionDep) -> Response:
-    """One article; a renamed slug redirects permanently, an unknown one gets a helpful 404."""
+@router.get("/hc/{locale}/categories/{slug}", response_class=HTMLResponse)
+def category_page(
+    request: Request, locale: LocaleDep, slug: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """A category's published articles in the locale; an unknown category gets the helpful 404."""
+    category = service.get_category(session, slug=slug)
+    assert category.id is not None
+    context = {
+        "locale": locale,
+        "category": category,
+        "articles": service.articles_in_category(session, locale=locale, category_id=category.id),
+        "language_links": _language_links(
+            settings, locale, _everywhere(settings, f"/hc/{{locale}}/categories/{category.slug}")
+        ),
+    }
+    return templates.TemplateResponse(request, "hc/category.html", context)
+
+
+def _article_response(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    article: Article,
+    *,
+    status_code: int = 200,
+    feedback: Mapping[str, Any] | None = None,
+) -> Response:
+    translations = service.translations(session, article=article)
+    hrefs = {t.locale: f"/hc/{t.locale}/articles/{t.slug}" for t in [article, *translations]}
+    context = {
+        "locale": article.locale,
+        "article": article,
+        "body_html": render(article.body),
+        "translations": translations,
+        "category": service.category_of(session, article=article),
+        "related": service.related(session, article=article),
+        "language_links": _language_links(settings, article.locale, hrefs),
+        "comment_max": COMMENT_MAX,
+        "feedback_thanks": False,
+        "feedback_error": None,
+        "feedback_choice": None,
+        "feedback_comment": "",
+        **(feedback or {}),
+    }
+    return templates.TemplateResponse(request, "hc/article.html", context, status_code=status_code)
+
+
+def _published_or_404(session: Session, *, locale: str, slug: str) -> tuple[Article, bool]:
     article, redirected = service.find_published(session, locale=locale, slug=slug)
     if article is None:
         raise NotFoundError(f"no article {slug!r} in {locale!r}")
+    return article, redirected
+
+
+@router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse)
+def article_page(
+    request: Request,
+    locale: LocaleDep,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    feedback: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """One article; a renamed slug redirects permanently, an unknown one gets a helpful 404."""
+    article, redirected = _published_or_404(session, locale=locale, slug=slug)
     if redirected:
         return RedirectResponse(f"/hc/{locale}/articles/{article.slug}", status_code=301)
-    service.count_view(session, article=article)
-    context = {
-        "locale": locale,
-        "article": article,
-        "body_html": render(article.body),
-        "translations": service.translations(session, article=article),
-        "category": service.category_of(session, article=article),
-        "related": service.related(session, article=article),
-    }
-    return templates.TemplateResponse(request, "hc/article.html", context)
+    thanks = feedback == "thanks"
+    if not thanks:  # coming back from the feedback form is not another read
+        service.count_view(session, article=article)
+    return _article_response(request, session, settings, article, feedback={"feedback_thanks": thanks})
+
+
+@router.post("/hc/{locale}/articles/{slug}/feedback", response_class=HTMLResponse)
+def article_feedback(
+    request: Request,
+    locale: LocaleDep,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    helpful: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    """The "Was this helpful?" form: record the vote, then back to the article with a thank-you (303)."""
+    article, _redirected = _published_or_404(session, locale=locale, slug=slug)
+    _ = gettext_for(locale)
+    choice = helpful.strip().lower()
+    text = comment.replace("\r\n", "\n").strip()  # browsers count a line break as one character
+    error = None
+    if choice not in ("yes", "no"):
+        error = _("Please choose “Yes” or “No”.")
+    elif len(text) > COMMENT_MAX:
+        error = _("Your comment is too long: please keep it to %(max)s characters.") % {
+            "max": format_decimal(COMMENT_MAX, locale=locale)
+        }
+    if error is not None:
+        state = {"feedback_error": error, "feedback_choice": choice or None, "feedback_comment": text}
+        return _article_response(request, session, settings, article, status_code=422, feedback=state)
+    service.vote(session, article=article, helpful=choice == "yes", comment=text or None)
+    return RedirectResponse(f"/hc/{locale}/articles/{article.slug}?feedback=thanks#feedback", status_code=303)
 
 
 @router.get("/hc/{locale}/search", response_class=HTMLResponse)
 def search_page(
-    request: Request, locale: LocaleDep, session: SessionDep, q: str = Query("", max_length=200)
+    request: Request,
+    locale: LocaleDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Ranked results with highlighted snippets."""
     hits = search.search(session, query=q, locale=locale) if q.strip() else []
-    return templates.TemplateResponse(request, "hc/search.html", {"locale": locale, "query": q, "hits": hits})
+    suffix = f"?{urlencode({'q': q})}" if q else ""
+    links = _language_links(settings, locale, _everywhere(settings, "/hc/{locale}/search" + suffix))
+    context = {"locale": locale, "query": q, "hits": hits, "language_links": links}
+    return templates.TemplateResponse(request, "hc/search.html", context)

@@ -1,8 +1,9 @@
-"""sitemap.xml: every published article, with its translations as hreflang alternates."""
+"""sitemap.xml: every published article and every category page, with translations as hreflang alternates."""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr
+from datetime import datetime
+from xml.sax.saxutils import escape, quoteattr
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -13,6 +14,14 @@ from helpcenter import service
 router = APIRouter(include_in_schema=False)
 
 
+def _url(loc: str, lastmod: datetime | None, alternates: list[tuple[str, str]]) -> str:
+    links = "".join(
+        f'<xhtml:link rel="alternate" hreflang={quoteattr(lang)} href={quoteattr(href)}/>' for lang, href in alternates
+    )
+    modified = f"<lastmod>{lastmod.date().isoformat()}</lastmod>" if lastmod else ""
+    return f"<url><loc>{escape(loc)}</loc>{modified}{links}</url>"
+
+
 @router.get("/sitemap.xml")
 def sitemap(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The sitemap of the public help center."""
@@ -20,14 +29,23 @@ def sitemap(request: Request, session: SessionDep, settings: SettingsDep) -> Res
     entries = []
     for locale in settings.locales:
         for article in service.published_articles(session, locale=locale):
-            url = f"{base}/hc/{locale}/articles/{article.slug}"
-            alternates = "".join(
-                f'<xhtml:link rel="alternate" hreflang={quoteattr(t.locale)} '
-                f"href={quoteattr(f'{base}/hc/{t.locale}/articles/{t.slug}')}/>"
+            alternates = [
+                (t.locale, f"{base}/hc/{t.locale}/articles/{t.slug}")
                 for t in [article, *service.translations(session, article=article)]
-            )
-            lastmod = article.updated_at.date().isoformat()
-            entries.append(f"<url><loc>{url}</loc><lastmod>{lastmod}</lastmod>{alternates}</url>")
+            ]
+            entries.append(_url(f"{base}/hc/{locale}/articles/{article.slug}", article.updated_at, alternates))
+    for category in service.list_categories(session):
+        assert category.id is not None
+        # A category page is listed in the locales where it has published articles.
+        articles = {
+            locale: service.articles_in_category(session, locale=locale, category_id=category.id)
+            for locale in settings.locales
+        }
+        listed = [locale for locale in settings.locales if articles[locale]]
+        alternates = [(locale, f"{base}/hc/{locale}/categories/{category.slug}") for locale in listed]
+        for locale in listed:
+            lastmod = max(a.updated_at for a in articles[locale])
+            entries.append(_url(f"{base}/hc/{locale}/categories/{category.slug}", lastmod, alternates))
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">'

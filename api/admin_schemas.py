@@ -1,0 +1,125 @@
+"""Request and response bodies of the admin JSON API (they make its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
+
+
+class ArticleCreate(BaseModel):
+    """A new article; it starts as a draft unless ``status`` says otherwise."""
+
+    locale: str = Field(max_length=16, examples=["en"])
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field("", max_length=200_000, description="Markdown; raw HTML is not rendered")
+    slug: str | None = Field(None, max_length=200, description="derived from the title when left out")
+    category: str | None = Field(None, max_length=120, description="category slug")
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    intents: list[str] = Field(default_factory=list, max_length=100)
+    position: int = Field(0, ge=0, le=100_000)
+    status: ArticleStatus = ArticleStatus.draft
+    translation_of: int | None = Field(None, description="id of the article this one translates")
+
+
+class ArticleUpdate(BaseModel):
+    """Fields to change; every change is saved as a new revision."""
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    body: str | None = Field(None, max_length=200_000)
+    slug: str | None = Field(None, max_length=200, description="the old slug keeps redirecting")
+    category: str | None = Field(None, max_length=120, description="category slug; empty string removes it")
+    tags: list[str] | None = Field(None, max_length=50)
+    intents: list[str] | None = Field(None, max_length=100)
+    position: int | None = Field(None, ge=0, le=100_000)
+
+
+class StatusChange(BaseModel):
+    """Publish, unpublish (draft) or archive; ``publish_at`` schedules publication instead."""
+
+    status: ArticleStatus
+    publish_at: datetime | None = Field(None, description="ISO 8601 with a time zone, in the future")
+
+
+class AdminArticle(BaseModel):
+    """An article as editors see it, in any status."""
+
+    id: int
+    slug: str
+    locale: str
+    translation_group: str
+    title: str
+    body: str
+    status: ArticleStatus
+    category_id: int | None
+    author: str
+    tags: list[str]
+    intents: list[str]
+    position: int
+    views: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    publish_at: datetime | None
+
+    @classmethod
+    def of(cls, article: Article) -> AdminArticle:
+        """From the table row."""
+        return cls.model_validate(article, from_attributes=True)
+
+
+class AdminArticlePage(BaseModel):
+    """One page of the filtered article list."""
+
+    total: int
+    items: list[AdminArticle]
+
+
+class Revision(BaseModel):
+    """A saved state of an article."""
+
+    number: int
+    title: str
+    body: str
+    tags: list[str]
+    author: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, revision: ArticleRevision) -> Revision:
+        """From the table row."""
+        return cls.model_validate(revision, from_attributes=True)
+
+
+class CategoryIn(BaseModel):
+    """A category: slug and names per locale."""
+
+    slug: str = Field(max_length=120)
+    names: dict[str, str]
+    descriptions: dict[str, str] = Field(default_factory=dict)
+    position: int = Field(0, ge=0, le=100_000)
+
+
+class CategoryUpdate(BaseModel):
+    """Category fields to change (the slug stays: public URLs depend on it)."""
+
+    names: dict[str, str] | None = None
+    descriptions: dict[str, str] | None = None
+    position: int | None = Field(None, ge=0, le=100_000)
+
+
+class AdminCategory(BaseModel):
+    """A category with all its names."""
+
+    id: int
+    slug: str
+    position: int
+    names: dict[str, str]
+    descriptions: dict[str, str]
+
+    @classmethod
+    def of(cls, category: Category) -> AdminCategory:
+        """From the table row."""
+        return cls.model_validate(category, from_attributes=True)

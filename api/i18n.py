@@ -1,0 +1,58 @@
+"""UI translations: each locale's ``messages.po`` is compiled in memory on first use (no .mo files)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DEFAULT_UI_LOCALE = "en"
+# Only names like "de" or "pt_BR" reach the file system (no path tricks, a small cache).
+_LOCALE_NAME = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+
+
+def po_path(locale: str) -> Path:
+    """Where a locale's catalog lives."""
+    return LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+@lru_cache(maxsize=32)
+def translations_for(locale: str) -> NullTranslations:
+    """The compiled catalog of a locale; unknown locales (and English) get the source strings."""
+    path = po_path(locale) if _LOCALE_NAME.match(locale or "") else None
+    if path is None or not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def gettext_for(locale: str) -> Callable[[str], str]:
+    """``gettext`` of a locale, for Python code: name it ``_`` so ``pybabel extract`` finds the strings."""
+    return translations_for(locale).gettext
+
+
+def ngettext_for(locale: str) -> Callable[[str, str, int], str]:
+    """``ngettext`` of a locale, for Python code."""
+    return translations_for(locale).ngettext
+
+
+@lru_cache(maxsize=32)
+def language_name(locale: str) -> str:
+    """A locale's name in its own language ("Deutsch"), for language switchers."""
+    try:
+        name = Locale.parse(locale).get_display_name(locale) or locale
+    except (ValueError, UnknownLocaleError):
+        return locale
+    return name[:1].upper() + name[1:]

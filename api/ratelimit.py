@@ -1,0 +1,43 @@
+"""Rate limits with `limits`: in memory for one process, Redis when several share the counters."""
+
+from __future__ import annotations
+
+import time
+
+from limits import RateLimitItem, parse, storage, strategies
+
+from core.errors import FaqdeskError
+
+
+class RateLimited(FaqdeskError):
+    """Too many requests in the window."""
+
+    status_code = 429
+    error = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    """A moving-window limiter over one storage."""
+
+    def __init__(self, storage_uri: str) -> None:
+        self._storage = storage.storage_from_string(storage_uri)
+        self._strategy = strategies.MovingWindowRateLimiter(self._storage)
+
+    def check(self, limit: str | RateLimitItem, *keys: str, what: str = "requests") -> None:
+        """Count one hit against each key; raise RateLimited if any key is over the limit."""
+        item = parse(limit) if isinstance(limit, str) else limit
+        for key in keys:
+            if not self._strategy.hit(item, key):
+                reset = self._strategy.get_window_stats(item, key).reset_time
+                retry = max(1, int(reset - time.time()) + 1)
+                raise RateLimited(f"Too many {what}. Try again in {retry} seconds.", retry)
+
+    def clear(self, limit: str | RateLimitItem, *keys: str) -> None:
+        """Forget the hits on these keys (a successful login clears its failures)."""
+        item = parse(limit) if isinstance(limit, str) else limit
+        for key in keys:
+            self._strategy.clear(item, key)

@@ -1,0 +1,178 @@
+"""Admin JSON API under /api/v1/admin: write access to articles and categories with an API token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.admin_schemas import (
+    AdminArticle,
+    AdminArticlePage,
+    AdminCategory,
+    ArticleCreate,
+    ArticleUpdate,
+    CategoryIn,
+    CategoryUpdate,
+    Revision,
+    StatusChange,
+)
+from api.auth import ApiEditorDep
+from api.deps import SessionDep, SettingsDep
+from core.errors import ValidationError
+from helpcenter import editorial, service
+from helpcenter.models import ArticleStatus
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+def _category_id(session: SessionDep, slug: str | None) -> int | None:
+    return service.get_category(session, slug=slug).id if slug else None
+
+
+@router.get("/articles", response_model=AdminArticlePage)
+def list_articles(
+    user: ApiEditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: ArticleStatus | None = None,
+    locale: str | None = None,
+    category: str | None = None,
+    missing_translation: Annotated[
+        str | None, Query(description="only articles with no version in this locale")
+    ] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AdminArticlePage:
+    """Articles in every status, filtered, most recently updated first."""
+    rows, total = editorial.list_articles(
+        session,
+        locales=settings.locales,
+        status=status,
+        locale=locale,
+        category_id=_category_id(session, category),
+        missing_locale=missing_translation,
+        query=q,
+        limit=limit,
+        offset=offset,
+    )
+    return AdminArticlePage(total=total, items=[AdminArticle.of(r.article) for r in rows])
+
+
+@router.post("/articles", response_model=AdminArticle, status_code=201)
+def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep, settings: SettingsDep) -> AdminArticle:
+    """Create an article (a draft by default); ``translation_of`` links it to another locale's version."""
+    if body.locale not in settings.locales:
+        raise ValidationError(f"unknown locale {body.locale!r}; configured: {', '.join(settings.locales)}")
+    source = editorial.get_article(session, article_id=body.translation_of) if body.translation_of else None
+    article = service.create_article(
+        session,
+        locale=body.locale,
+        title=body.title,
+        body=body.body,
+        author=user.email,
+        slug=body.slug,
+        category_id=_category_id(session, body.category),
+        tags=body.tags,
+        intents=body.intents,
+        position=body.position,
+        translation_group=source.translation_group if source else None,
+    )
+    if body.status is not ArticleStatus.draft:
+        service.set_status(session, article=article, status=body.status)
+    session.flush()
+    return AdminArticle.of(article)
+
+
+@router.get("/articles/{article_id}", response_model=AdminArticle)
+def get_article(article_id: int, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+    """One article in any status."""
+    return AdminArticle.of(editorial.get_article(session, article_id=article_id))
+
+
+@router.patch("/articles/{article_id}", response_model=AdminArticle)
+def update_article(article_id: int, body: ArticleUpdate, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+    """Change fields; saved as a new revision."""
+    article = editorial.get_article(session, article_id=article_id)
+    category_id = article.category_id
+    if body.category is not None:
+        category_id = _category_id(session, body.category or None)
+    service.update_article(
+        session,
+        article=article,
+        author=user.email,
+        title=body.title,
+        body=body.body,
+        slug=body.slug,
+        tags=body.tags,
+        intents=body.intents,
+        category_id=category_id,
+        position=body.position,
+    )
+    session.flush()
+    return AdminArticle.of(article)
+
+
+@router.post("/articles/{article_id}/status", response_model=AdminArticle)
+def change_status(article_id: int, body: StatusChange, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+    """Publish, unpublish, archive, or schedule publication."""
+    article = editorial.get_article(session, article_id=article_id)
+    if body.publish_at is not None:
+        if body.publish_at.tzinfo is None:
+            raise ValidationError("publish_at needs a time zone, e.g. 2026-12-01T09:00:00+01:00")
+        if body.publish_at <= datetime.now(UTC):
+            raise ValidationError("publish_at must be in the future")
+    service.set_status(session, article=article, status=body.status, publish_at=body.publish_at)
+    session.flush()
+    return AdminArticle.of(article)
+
+
+@router.get("/articles/{article_id}/revisions", response_model=list[Revision])
+def list_revisions(article_id: int, user: ApiEditorDep, session: SessionDep) -> list[Revision]:
+    """Every revision, newest first."""
+    article = editorial.get_article(session, article_id=article_id)
+    return [Revision.of(r) for r in service.revisions(session, article=article)]
+
+
+@router.post("/articles/{article_id}/revisions/{number}/restore", response_model=AdminArticle)
+def restore_revision(article_id: int, number: int, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+    """Bring back an old revision's content as a new revision."""
+    article = editorial.get_article(session, article_id=article_id)
+    service.restore_revision(session, article=article, number=number, author=user.email)
+    session.flush()
+    return AdminArticle.of(article)
+
+
+@router.get("/categories", response_model=list[AdminCategory])
+def list_categories(user: ApiEditorDep, session: SessionDep) -> list[AdminCategory]:
+    """All categories with their names in every locale."""
+    return [AdminCategory.of(c) for c in service.list_categories(session)]
+
+
+@router.post("/categories", response_model=AdminCategory, status_code=201)
+def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
+    """Create a category."""
+    category = service.create_category(
+        session, slug=body.slug, names=body.names, descriptions=body.descriptions, position=body.position
+    )
+    return AdminCategory.of(category)
+
+
+@router.patch("/categories/{category_id}", response_model=AdminCategory)
+def update_category(category_id: int, body: CategoryUpdate, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
+    """Rename, describe or reorder a category."""
+    category = editorial.get_category_by_id(session, category_id=category_id)
+    editorial.update_category(
+        session, category=category, names=body.names, descriptions=body.descriptions, position=body.position
+    )
+    session.flush()
+    return AdminCategory.of(category)
+
+
+@router.delete("/categories/{category_id}", status_code=204)
+def delete_category(category_id: int, user: ApiEditorDep, session: SessionDep) -> Response:
+    """Delete an empty category."""
+    editorial.delete_category(session, category=editorial.get_category_by_id(session, category_id=category_id))
+    return Response(status_code=204)

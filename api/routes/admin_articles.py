@@ -1,0 +1,370 @@
+"""Back-office article pages: list with filters, editor with preview, status, revisions, translations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api import csrf
+from api.admin_ui import page, redirect
+from api.auth import EditorDep, UserDep
+from api.deps import SessionDep, SettingsDep
+from core.errors import ValidationError
+from helpcenter import editorial, service
+from helpcenter.markdown import render
+from helpcenter.models import Article, ArticleStatus
+
+router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
+Csrf = Depends(csrf.verify)
+PAGE_SIZE = 50
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _status(value: str) -> ArticleStatus | None:
+    # The filter form sends "" for "any status".
+    if not value:
+        return None
+    try:
+        return ArticleStatus(value)
+    except ValueError as exc:
+        raise ValidationError(f"unknown status {value!r}: use draft, published or archived") from exc
+
+
+def _category_id(value: str) -> int | None:
+    try:
+        return int(value) if value.strip() else None
+    except ValueError as exc:
+        raise ValidationError(f"unknown category {value!r}") from exc
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def article_list(
+    request: Request,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: Annotated[str, Query(max_length=20)] = "",
+    locale: str = "",
+    category: str = "",
+    missing: str = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> Response:
+    """Articles filtered by status, locale, category, a missing translation or words in the title."""
+    rows, total = editorial.list_articles(
+        session,
+        locales=settings.locales,
+        status=_status(status),
+        locale=locale if locale in settings.locales else None,
+        category_id=_category_id(category),
+        missing_locale=missing if missing in settings.locales else None,
+        query=q,
+        limit=PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
+    )
+    context = {
+        "rows": rows,
+        "total": total,
+        "page_no": page_no,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "filters": {"status": status or "", "locale": locale, "category": category, "missing": missing, "q": q},
+        "statuses": list(ArticleStatus),
+        "locales": settings.locales,
+        "categories": service.list_categories(session),
+    }
+    return page(request, "admin/articles.html", context, user=user)
+
+
+def _editor(
+    request: Request,
+    *,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    article: Article | None,
+    form: dict[str, str],
+    source: Article | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "article": article,
+        "form": form,
+        "error": error,
+        "source": source,
+        "source_html": render(source.body) if source else None,
+        "locales": settings.locales,
+        "categories": service.list_categories(session),
+        "translations": {a.locale: a for a in service.translations(session, article=article, published_only=False)}
+        if article
+        else {},
+        "preview_html": render(form.get("body", "")),
+    }
+    return page(request, "admin/editor.html", context, user=user, status_code=status_code)
+
+
+def _form_of(article: Article) -> dict[str, str]:
+    return {
+        "title": article.title,
+        "slug": article.slug,
+        "locale": article.locale,
+        "category_id": str(article.category_id or ""),
+        "tags": ", ".join(article.tags),
+        "intents": ", ".join(article.intents),
+        "position": str(article.position),
+        "body": article.body,
+    }
+
+
+@router.get("/articles/new", response_class=HTMLResponse)
+def new_article(
+    request: Request,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    locale: str = "",
+    translation_of: int | None = None,
+) -> Response:
+    """An empty editor; ``translation_of`` opens it beside the source article, in another locale."""
+    source = editorial.get_article(session, article_id=translation_of) if translation_of else None
+    locale = locale if locale in settings.locales else settings.default_locale
+    form = {
+        "title": "",
+        "slug": "",
+        "locale": locale,
+        "category_id": "",
+        "tags": "",
+        "intents": "",
+        "position": "0",
+        "body": "",
+    }
+    if source is not None:
+        existing = editorial.translation_in(session, article=source, locale=locale)
+        if existing is not None:
+            return redirect(f"/admin/articles/{existing.id}?source={source.id}")
+        form |= {
+            "category_id": str(source.category_id or ""),
+            "tags": ", ".join(source.tags),
+            "intents": ", ".join(source.intents),
+            "position": str(source.position),
+            "slug": source.slug,
+        }
+    return _editor(request, user=user, session=session, settings=settings, article=None, form=form, source=source)
+
+
+@router.post("/articles", response_class=HTMLResponse, dependencies=[Csrf])
+def create_article(
+    request: Request,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    title: Annotated[str, Form(max_length=300)] = "",
+    locale: Annotated[str, Form(max_length=16)] = "",
+    body: Annotated[str, Form(max_length=200_000)] = "",
+    slug: Annotated[str, Form(max_length=200)] = "",
+    category_id: Annotated[str, Form(max_length=20)] = "",
+    tags: Annotated[str, Form(max_length=1000)] = "",
+    intents: Annotated[str, Form(max_length=2000)] = "",
+    position: Annotated[int, Form(ge=0, le=100_000)] = 0,
+    translation_of: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Create a draft (its first revision); a translation joins the source's translation group."""
+    form = {
+        "title": title,
+        "slug": slug,
+        "locale": locale,
+        "category_id": category_id,
+        "tags": tags,
+        "intents": intents,
+        "position": str(position),
+        "body": body,
+    }
+    source = editorial.get_article(session, article_id=int(translation_of)) if translation_of.isdigit() else None
+    try:
+        if locale not in settings.locales:
+            raise ValidationError(f"unknown locale {locale!r}")
+        if not title.strip():
+            raise ValidationError("the article needs a title")
+        article = service.create_article(
+            session,
+            locale=locale,
+            title=title.strip(),
+            body=body,
+            author=user.email,
+            slug=slug.strip() or None,
+            category_id=_category_id(category_id),
+            tags=_split(tags),
+            intents=_split(intents),
+            position=position,
+            translation_group=source.translation_group if source else None,
+        )
+    except ValidationError as exc:
+        session.rollback()
+        return _editor(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            article=None,
+            form=form,
+            source=source,
+            error=exc.detail,
+            status_code=422,
+        )
+    return redirect(f"/admin/articles/{article.id}", "created")
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def edit_article(
+    request: Request,
+    article_id: int,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    source: int | None = None,
+) -> Response:
+    """The editor for one article, optionally beside another locale's version."""
+    article = editorial.get_article(session, article_id=article_id)
+    source_article = editorial.get_article(session, article_id=source) if source else None
+    return _editor(
+        request,
+        user=user,
+        session=session,
+        settings=settings,
+        article=article,
+        form=_form_of(article),
+        source=source_article,
+    )
+
+
+@router.post("/articles/{article_id}", response_class=HTMLResponse, dependencies=[Csrf])
+def save_article(
+    request: Request,
+    article_id: int,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    title: Annotated[str, Form(max_length=300)] = "",
+    body: Annotated[str, Form(max_length=200_000)] = "",
+    slug: Annotated[str, Form(max_length=200)] = "",
+    category_id: Annotated[str, Form(max_length=20)] = "",
+    tags: Annotated[str, Form(max_length=1000)] = "",
+    intents: Annotated[str, Form(max_length=2000)] = "",
+    position: Annotated[int, Form(ge=0, le=100_000)] = 0,
+) -> Response:
+    """Save as a new revision; a changed slug keeps the old URL working."""
+    article = editorial.get_article(session, article_id=article_id)
+    form = {
+        "title": title,
+        "slug": slug,
+        "locale": article.locale,
+        "category_id": category_id,
+        "tags": tags,
+        "intents": intents,
+        "position": str(position),
+        "body": body,
+    }
+    try:
+        if not title.strip():
+            raise ValidationError("the article needs a title")
+        service.update_article(
+            session,
+            article=article,
+            author=user.email,
+            title=title.strip(),
+            body=body,
+            slug=slug.strip() or article.slug,
+            tags=_split(tags),
+            intents=_split(intents),
+            category_id=_category_id(category_id),
+            position=position,
+        )
+    except ValidationError as exc:
+        session.rollback()
+        article = editorial.get_article(session, article_id=article_id)
+        return _editor(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            article=article,
+            form=form,
+            error=exc.detail,
+            status_code=422,
+        )
+    return redirect(f"/admin/articles/{article_id}", "saved")
+
+
+@router.post("/articles/{article_id}/status", dependencies=[Csrf])
+def change_status(
+    article_id: int,
+    user: EditorDep,
+    session: SessionDep,
+    action: Annotated[str, Form(pattern="^(publish|unpublish|archive|schedule)$")],
+    publish_at: Annotated[str, Form(max_length=40)] = "",
+    tz_offset: Annotated[int, Form(ge=-1000, le=1000)] = 0,
+) -> Response:
+    """Publish, unpublish, archive, or schedule publication (the time is in the editor's time zone)."""
+    article = editorial.get_article(session, article_id=article_id)
+    if action == "schedule":
+        try:
+            local = datetime.fromisoformat(publish_at)
+        except ValueError as exc:
+            raise ValidationError("give the publication time as YYYY-MM-DDTHH:MM") from exc
+        # datetime-local inputs carry no zone; tz_offset is the browser's getTimezoneOffset() (UTC - local).
+        if local.tzinfo is None:
+            when = local.replace(tzinfo=UTC) + timedelta(minutes=tz_offset)
+        else:
+            when = local.astimezone(UTC)
+        if when <= datetime.now(UTC):
+            raise ValidationError("the publication time must be in the future")
+        service.set_status(session, article=article, status=ArticleStatus.draft, publish_at=when)
+        return redirect(f"/admin/articles/{article_id}", "scheduled")
+    status = {"publish": ArticleStatus.published, "unpublish": ArticleStatus.draft, "archive": ArticleStatus.archived}
+    service.set_status(session, article=article, status=status[action])
+    notice = {"publish": "published", "unpublish": "unpublished", "archive": "archived"}[action]
+    return redirect(f"/admin/articles/{article_id}", notice)
+
+
+@router.post("/preview", response_class=HTMLResponse, dependencies=[Csrf])
+def preview(user: EditorDep, body: Annotated[str, Form(max_length=200_000)] = "") -> Response:
+    """The editor's live preview: the same renderer and sanitiser as the public page."""
+    response = HTMLResponse(render(body))
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/articles/{article_id}/revisions", response_class=HTMLResponse)
+def revision_list(
+    request: Request,
+    article_id: int,
+    user: EditorDep,
+    session: SessionDep,
+    old: int | None = None,
+    new: int | None = None,
+) -> Response:
+    """Every saved revision, and the diff between two of them (the last two by default)."""
+    article = editorial.get_article(session, article_id=article_id)
+    revisions = service.revisions(session, article=article)
+    diff_lines: list[str] = []
+    if len(revisions) >= 2 or (old and new):
+        new = new or revisions[0].number
+        old = old or revisions[1].number
+        diff_lines = service.diff_revisions(session, article=article, old=old, new=new).splitlines()
+    context = {"article": article, "revisions": revisions, "old": old, "new": new, "diff_lines": diff_lines}
+    return page(request, "admin/revisions.html", context, user=user)
+
+
+@router.post("/articles/{article_id}/revisions/{number}/restore", dependencies=[Csrf])
+def restore(article_id: int, number: int, user: EditorDep, session: SessionDep) -> Response:
+    """Restore an old revision as a new one."""
+    article = editorial.get_article(session, article_id=article_id)
+    service.restore_revision(session, article=article, number=number, author=user.email)
+    return redirect(f"/admin/articles/{article_id}/revisions", "restored")

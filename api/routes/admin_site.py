@@ -1,0 +1,179 @@
+"""Back-office pages for categories, uploaded images, users and API tokens; serving the images."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from api import csrf
+from api.admin_ui import page, redirect
+from api.auth import AdminDep, EditorDep, UserDep
+from api.deps import SessionDep, SettingsDep
+from core import accounts
+from core.accounts import Role
+from core.errors import ValidationError
+from helpcenter import editorial, media, service
+
+router = APIRouter(tags=["back office"], include_in_schema=False)
+Csrf = Depends(csrf.verify)
+
+
+def _per_locale(form: dict[str, str], prefix: str, locales: list[str]) -> dict[str, str]:
+    return {loc: form.get(f"{prefix}_{loc}", "")[:500] for loc in locales}
+
+
+@router.get("/admin/categories", response_class=HTMLResponse)
+def categories(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """Categories with their names per locale, position and article count."""
+    context = {
+        "categories": service.list_categories(session),
+        "counts": editorial.category_article_counts(session),
+        "locales": settings.locales,
+        "error": None,
+    }
+    return page(request, "admin/categories.html", context, user=user)
+
+
+@router.post("/admin/categories", dependencies=[Csrf])
+async def create_category(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """Create a category from its slug and names."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    names = _per_locale(form, "name", settings.locales)
+    if not any(v.strip() for v in names.values()):
+        raise ValidationError("a category needs a name in at least one locale")
+    slug = form.get("slug", "").strip() or service.slugify(next(v for v in names.values() if v.strip()))
+    service.create_category(
+        session,
+        slug=slug,
+        names={k: v.strip() for k, v in names.items() if v.strip()},
+        descriptions={k: v.strip() for k, v in _per_locale(form, "description", settings.locales).items() if v.strip()},
+        position=int(form.get("position") or 0) if (form.get("position") or "0").isdigit() else 0,
+    )
+    return redirect("/admin/categories", "created")
+
+
+@router.post("/admin/categories/{category_id}", dependencies=[Csrf])
+async def update_category(
+    request: Request, category_id: int, user: EditorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Rename, describe, reorder, or delete an empty category."""
+    category = editorial.get_category_by_id(session, category_id=category_id)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if form.get("action") == "delete":
+        editorial.delete_category(session, category=category)
+        return redirect("/admin/categories", "deleted")
+    position = form.get("position", "")
+    editorial.update_category(
+        session,
+        category=category,
+        names=_per_locale(form, "name", settings.locales),
+        descriptions=_per_locale(form, "description", settings.locales),
+        position=int(position) if position.isdigit() else None,
+    )
+    return redirect("/admin/categories", "saved")
+
+
+@router.get("/admin/media", response_class=HTMLResponse)
+def media_list(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """Uploaded images with the Markdown to use them, and the upload form."""
+    context = {"files": media.list_media(session), "max_kib": settings.upload_max_bytes // 1024}
+    return page(request, "admin/media.html", context, user=user)
+
+
+@router.post("/admin/media", dependencies=[Csrf])
+async def upload(
+    request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep, file: UploadFile
+) -> Response:
+    """Store an uploaded image after checking its type (by content) and size."""
+    data = await file.read(settings.upload_max_bytes + 1)
+    media.save_upload(
+        session,
+        data=data,
+        filename=file.filename or "image",
+        media_dir=settings.media_dir,
+        max_bytes=settings.upload_max_bytes,
+        uploaded_by=user.email,
+    )
+    return redirect("/admin/media", "uploaded")
+
+
+@router.get("/media/{stored_name}")
+def serve_media(stored_name: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """An uploaded image, with headers that stop browsers from treating it as anything else."""
+    record, path = media.media_path(session, stored_name=stored_name, media_dir=settings.media_dir)
+    response = FileResponse(path, media_type=record.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = f'inline; filename="{record.stored_name}"'
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"  # the name is the content hash
+    return response
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, user: AdminDep, session: SessionDep) -> Response:
+    """Accounts and their roles."""
+    context = {"users": accounts.list_users(session), "roles": list(Role), "error": None}
+    return page(request, "admin/users.html", context, user=user)
+
+
+@router.post("/admin/users", dependencies=[Csrf])
+def create_user(
+    user: AdminDep,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+    role: Annotated[Role, Form()],
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Create an account."""
+    accounts.create_user(session, email=email, password=password, role=role, name=name)
+    return redirect("/admin/users", "created")
+
+
+@router.post("/admin/users/{user_id}", dependencies=[Csrf])
+def update_user(
+    user_id: int,
+    user: AdminDep,
+    session: SessionDep,
+    role: Annotated[Role, Form()],
+    active: Annotated[bool, Form()] = False,
+) -> Response:
+    """Change a user's role or deactivate them (an admin cannot demote or lock out themself)."""
+    target = accounts.get_user(session, user_id=user_id)
+    if target.id == user.id and (role is not Role.admin or not active):
+        raise ValidationError("you cannot remove your own admin role or deactivate yourself")
+    accounts.update_user(session, user=target, role=role, active=active)
+    return redirect("/admin/users", "saved")
+
+
+@router.get("/admin/tokens", response_class=HTMLResponse)
+def tokens(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """API tokens: an admin sees all, others their own."""
+    owner = None if user.role is Role.admin else user
+    emails = {u.id: u.email for u in accounts.list_users(session)}
+    context = {"tokens": accounts.api_tokens(session, user=owner), "emails": emails, "new_token": None}
+    return page(request, "admin/tokens.html", context, user=user)
+
+
+@router.post("/admin/tokens", response_class=HTMLResponse, dependencies=[Csrf])
+def create_token(
+    request: Request, user: UserDep, session: SessionDep, name: Annotated[str, Form(max_length=100)]
+) -> Response:
+    """Create a token for the signed-in user and show it once."""
+    token, _ = accounts.create_api_token(session, user=user, name=name)
+    owner = None if user.role is Role.admin else user
+    emails = {u.id: u.email for u in accounts.list_users(session)}
+    context = {"tokens": accounts.api_tokens(session, user=owner), "emails": emails, "new_token": token}
+    return page(request, "admin/tokens.html", context, user=user, status_code=201)
+
+
+@router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf])
+def revoke_token(token_id: int, user: UserDep, session: SessionDep) -> Response:
+    """Revoke a token (one's own, or any for an admin)."""
+    rows = accounts.api_tokens(session, user=None if user.role is Role.admin else user)
+    if token_id not in {t.id for t in rows}:
+        raise ValidationError("no such token among yours")
+    accounts.revoke_api_token(session, token_id=token_id)
+    return redirect("/admin/tokens", "revoked")

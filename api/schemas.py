@@ -1,0 +1,72 @@
+"""Request and response shapes of the public JSON API (they appear in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+COMMENT_MAX = 2000
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class ArticleHit(BaseModel):
+    """A search result."""
+
+    slug: str
+    locale: str
+    title: str
+    url: str
+    snippet_html: str
+    score: float
+
+
+class ArticleSummary(BaseModel):
+    """A published article in a list (no body)."""
+
+    id: int
+    slug: str
+    locale: str
+    title: str
+    category: str | None = Field(description="The category's slug")
+    tags: list[str]
+    updated_at: datetime
+    url: str = Field(description="Path of the article's page in the help center")
+
+    _aware_updated = field_validator("updated_at")(_aware)
+
+
+class ArticleDetail(ArticleSummary):
+    """A published article with its Markdown body and the sanitised HTML rendering."""
+
+    body: str = Field(description="Markdown source")
+    html: str = Field(description="Sanitised HTML rendered from the body")
+
+
+class CategoryOut(BaseModel):
+    """A category in one locale with the number of its published articles there."""
+
+    slug: str
+    name: str
+    description: str
+    article_count: int
+
+
+class VoteIn(BaseModel):
+    """A "Was this helpful?" answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: StrictBool
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+
+
+class VoteOut(BaseModel):
+    """The recorded vote."""
+
+    id: int
+    helpful: bool

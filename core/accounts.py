@@ -1,0 +1,260 @@
+"""Back-office accounts: users with roles, login sessions and API tokens (all stored hashed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from core.errors import NotFoundError, ValidationError
+from core.security import dummy_hash, hash_password, new_token, token_digest, verify_password
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Role(StrEnum):
+    """What a user may do: admins everything, editors content, agents the inbox only."""
+
+    admin = "admin"
+    editor = "editor"
+    agent = "agent"
+
+    @property
+    def edits_content(self) -> bool:
+        """Whether this role may change articles, categories, intents and uploads."""
+        return self in (Role.admin, Role.editor)
+
+    @property
+    def manages_users(self) -> bool:
+        """Whether this role may manage users and API tokens of others."""
+        return self is Role.admin
+
+
+class User(SQLModel, table=True):
+    """A back-office account (``user`` is a reserved word in PostgreSQL, hence the table name)."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    role: Role = Field(default=Role.agent)
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name, or the email when no name is set."""
+        return self.name or self.email
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the database only its digest."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A token for the admin JSON API; it acts with its owner's role."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=16)  # shown in lists so a token can be recognised, not used
+    user_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively; a malformed one is rejected."""
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise ValidationError(f"{email!r} is not an email address")
+    return email
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"the password needs at least {MIN_PASSWORD} characters")
+
+
+def create_user(session: Session, *, email: str, password: str, role: Role, name: str = "") -> User:
+    """A new account; the email must be unused."""
+    email = normalize_email(email)
+    _check_password(password)
+    if session.exec(select(User).where(User.email == email)).first():
+        raise ValidationError(f"a user with email {email!r} already exists")
+    user = User(email=email, name=name.strip(), role=Role(role), password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    """The user with this id."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}")
+    return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    """All accounts, by email."""
+    return session.exec(select(User).order_by(User.email)).all()
+
+
+def update_user(
+    session: Session, *, user: User, role: Role | None = None, active: bool | None = None, name: str | None = None
+) -> User:
+    """Change role, name or active flag; deactivating signs the user out everywhere."""
+    if role is not None:
+        user.role = Role(role)
+    if name is not None:
+        user.name = name.strip()
+    if active is not None:
+        user.active = active
+        if not active:
+            end_all_sessions(session, user=user)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Set a new password and sign the user out of every session."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    end_all_sessions(session, user=user)
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with these credentials, else None (same work whether or not the email exists)."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        verify_password(password, dummy_hash())
+        return None
+    ok, new_hash = verify_password(password, user.password_hash)
+    if not ok or not user.active:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def start_session(session: Session, *, user: User, lifetime: timedelta) -> str:
+    """A new login session; returns the token for the cookie (only its digest is stored)."""
+    assert user.id is not None
+    token = new_token()
+    now = utcnow()
+    session.add(
+        LoginSession(token_hash=token_digest(token), user_id=user.id, last_seen_at=now, expires_at=now + lifetime)
+    )
+    session.flush()
+    return token
+
+
+def session_user(session: Session, *, token: str, idle: timedelta) -> User | None:
+    """The user of a live session: not expired, not idle for longer than ``idle``, account active."""
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
+    if row is None:
+        return None
+    now = utcnow()
+    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + idle <= now:
+        session.delete(row)
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # spare a write on every request
+        row.last_seen_at = now
+        session.add(row)
+    return user
+
+
+def end_session(session: Session, *, token: str) -> None:
+    """Sign out this browser."""
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
+    if row is not None:
+        session.delete(row)
+
+
+def end_all_sessions(session: Session, *, user: User) -> None:
+    """Sign the user out everywhere."""
+    for row in session.exec(select(LoginSession).where(LoginSession.user_id == user.id)).all():
+        session.delete(row)
+
+
+def create_api_token(session: Session, *, user: User, name: str) -> tuple[str, ApiToken]:
+    """A new API token for the user; the plain token is returned once and never stored."""
+    assert user.id is not None
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("a token needs a name of 1 to 100 characters")
+    token = new_token("fqd_")
+    row = ApiToken(name=name, token_hash=token_digest(token), prefix=token[:8], user_id=user.id)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def api_tokens(session: Session, *, user: User | None = None) -> Sequence[ApiToken]:
+    """Tokens, newest first; only the user's own when a user is given."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc())  # type: ignore[attr-defined]
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return session.exec(query).all()
+
+
+def revoke_api_token(session: Session, *, token_id: int) -> ApiToken:
+    """Revoke a token; it stops working at once."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFoundError(f"no API token {token_id}")
+    row.revoked_at = row.revoked_at or utcnow()
+    session.add(row)
+    return row
+
+
+def api_token_user(session: Session, *, token: str) -> User | None:
+    """The active owner of a live (unrevoked) API token."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - _aware(row.last_used_at) > timedelta(minutes=1):
+        row.last_used_at = now
+        session.add(row)
+    return user

@@ -1,0 +1,106 @@
+"""Image uploads: checked by content and size, stored under a content hash, served with safe headers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from core.accounts import Role
+from core.settings import Settings
+from tests.admin.conftest import csrf_token
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (4, 3), color: str = "red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def upload(client: TestClient, name: str, data: bytes, content_type: str = "image/png") -> int:
+    token = csrf_token(client, "/admin/media")
+    return client.post(
+        "/admin/media", data={"csrf_token": token}, files={"file": (name, data, content_type)}
+    ).status_code
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "WEBP"])
+def test_images_are_stored_and_served_with_safe_headers(
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, app_client: TestClient, fmt: str
+) -> None:
+    editor = as_role(Role.editor)
+    data = image_bytes(fmt, color="blue" if fmt == "GIF" else "red")
+    assert upload(editor, f"photo.{fmt.lower()}", data, "application/octet-stream") == 303
+    stored = [p for p in admin_settings.media_dir.iterdir() if p.read_bytes() == data]
+    assert len(stored) == 1 and stored[0].suffix in (".png", ".jpg", ".gif", ".webp")
+    served = app_client.get(f"/media/{stored[0].name}")
+    assert served.status_code == 200 and served.content == data
+    assert (
+        served.headers["content-type"]
+        == {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}[fmt]
+    )
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in served.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.png", b"just some text pretending", "not a PNG, JPEG, GIF or WebP"),
+        ("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>', "not a PNG"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "not a PNG"),
+        ("empty.png", b"", "empty"),
+        ("huge.png", image_bytes("PNG", (2000, 2000)) + b"\0" * 70_000, "larger than 64 KiB"),
+        ("bmp.bmp", image_bytes("BMP"), "BMP images are not accepted"),
+        ("cut.png", image_bytes("PNG", (50, 50))[:60], "not a PNG"),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_reason(
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, name: str, data: bytes, message: str
+) -> None:
+    editor = as_role(Role.editor)
+    before = set(admin_settings.media_dir.iterdir()) if admin_settings.media_dir.exists() else set()
+    token = csrf_token(editor, "/admin/media")
+    response = editor.post("/admin/media", data={"csrf_token": token}, files={"file": (name, data, "image/png")})
+    assert response.status_code == 400 and message in response.text
+    after = set(admin_settings.media_dir.iterdir()) if admin_settings.media_dir.exists() else set()
+    assert after == before, "nothing is stored"
+
+
+def test_upload_names_are_shown_escaped_and_never_used_as_paths(
+    as_role: Callable[[Role], TestClient], admin_settings: Settings
+) -> None:
+    editor = as_role(Role.editor)
+    name = '../../<img src=x onerror=alert(1)>".png'
+    assert upload(editor, name, image_bytes("PNG", color="green")) == 303
+    page = editor.get("/admin/media").text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+    class Handlers(HTMLParser):
+        found = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.found = self.found or any(k.startswith("on") for k, _ in attrs)
+
+    parser = Handlers()
+    parser.feed(page)
+    assert not parser.found
+    assert all(len(p.stem) == 64 for p in admin_settings.media_dir.iterdir())
+
+
+def test_media_names_outside_the_store_are_not_found(app_client: TestClient) -> None:
+    for name in ["..%2Fadmin.db", "secret_key", "a" * 64 + ".png", "%2e%2e%2fsecret_key"]:
+        assert app_client.get(f"/media/{name}").status_code == 404
+
+
+def test_agents_cannot_upload(as_role: Callable[[Role], TestClient]) -> None:
+    agent = as_role(Role.agent)
+    token = csrf_token(agent, "/admin/")
+    response = agent.post(
+        "/admin/media", data={"csrf_token": token}, files={"file": ("a.png", image_bytes("PNG"), "image/png")}
+    )
+    assert response.status_code == 403
