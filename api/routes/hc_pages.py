@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from api.deps import LocaleDep, SessionDep, SettingsDep
 from api.i18n import gettext_for, language_name
+from api.ratelimit import RateLimited
 from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import NotFoundError
@@ -121,6 +122,9 @@ def _published_or_404(session: Session, *, locale: str, slug: str) -> tuple[Arti
     return article, redirected
 
 
+FEEDBACK_RATE_LIMIT = "10/minute"
+
+
 @router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse)
 def article_page(
     request: Request,
@@ -162,6 +166,12 @@ def article_feedback(
         error = _("Your comment is too long: please keep it to %(max)s characters.") % {
             "max": format_decimal(COMMENT_MAX, locale=locale)
         }
+    if error is None:
+        try:  # one address cannot flood an article's votes
+            ip = request.client.host if request.client else "unknown"
+            request.app.state.rate_limiter.check(FEEDBACK_RATE_LIMIT, f"feedback:{ip}")
+        except RateLimited:
+            error = _("You have sent a lot of feedback in a short time. Please try again in a minute.")
     if error is not None:
         state = {"feedback_error": error, "feedback_choice": choice or None, "feedback_comment": text}
         return _article_response(request, session, settings, article, status_code=422, feedback=state)

@@ -18,6 +18,7 @@ from bot import runtime
 from core.settings import Settings
 from helpcenter import service
 from helpcenter.models import Article, ArticleStatus, ArticleVote
+from tests.admin.conftest import make_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CSS = Path(__file__).resolve().parents[2] / "api" / "static" / "hc.css"
@@ -457,3 +458,19 @@ def test_text_colours_have_enough_contrast() -> None:
     assert len(pairs) >= 10
     low = [(s, c, b, round(contrast(c, b), 2)) for s, c, b in pairs if contrast(c, b) < 4.5]
     assert not low
+
+
+def test_feedback_is_rate_limited_per_address(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as fresh:
+        statuses = [
+            fresh.post(
+                "/hc/de/articles/tracking-your-order/feedback", data={"helpful": "yes"}, follow_redirects=False
+            ).status_code
+            for _ in range(11)
+        ]
+        assert statuses[:10] == [303] * 10
+        assert statuses[10] == 422
+        blocked = fresh.post(
+            "/hc/de/articles/tracking-your-order/feedback", data={"helpful": "no"}, follow_redirects=False
+        )
+        assert "sehr viel Feedback" in blocked.text
