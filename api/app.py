@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         publisher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
+        app.state.rate_limiter.close()
         app.state.engine.dispose()
 
     app = FastAPI(title="faqdesk", version="0.1.0", lifespan=lifespan)

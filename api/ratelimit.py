@@ -36,6 +36,13 @@ class RateLimiter:
                 retry = max(1, int(reset - time.time()) + 1)
                 raise RateLimited(f"Too many {what}. Try again in {retry} seconds.", retry)
 
+    def close(self) -> None:
+        """Release the storage's connections (Redis keeps a pool)."""
+        client = getattr(self._storage, "storage", None)
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()
+
     def clear(self, limit: str | RateLimitItem, *keys: str) -> None:
         """Forget the hits on these keys (a successful login clears its failures)."""
         item = parse(limit) if isinstance(limit, str) else limit

@@ -16,7 +16,8 @@ def _redis_available() -> bool:
     try:
         import redis
 
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1) as client:
+            return bool(client.ping())
     except Exception:
         return False
 
@@ -37,6 +38,7 @@ def test_limit_applies_per_key_and_tells_when_to_retry(storage_uri: str) -> None
     key, other = f"test:{uuid.uuid4()}", f"test:{uuid.uuid4()}"
     for _ in range(3):
         limiter.check("3/minute", key)
+    limiter.close()
     with pytest.raises(RateLimited) as caught:
         limiter.check("3/minute", key, what="tries")
     assert caught.value.status_code == 429 and 1 <= caught.value.retry_after <= 61
@@ -44,6 +46,7 @@ def test_limit_applies_per_key_and_tells_when_to_retry(storage_uri: str) -> None
     limiter.check("3/minute", other)  # other keys are unaffected
     limiter.clear("3/minute", key)
     limiter.check("3/minute", key)
+    limiter.close()
 
 
 def test_two_limiters_on_redis_share_counts() -> None:
@@ -57,3 +60,5 @@ def test_two_limiters_on_redis_share_counts() -> None:
     second.check("2/minute", key)
     with pytest.raises(RateLimited):
         first.check("2/minute", key)
+    first.close()
+    second.close()
