@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_encoder_path() -> str:
@@ -25,7 +27,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/faqdesk.db"
     training_data: Path = Path("training_data")
 
-    locales: list[str] = ["en", "de", "nl"]
+    # Lists are read from the environment as comma-separated values (or JSON arrays).
+    locales: Annotated[list[str], NoDecode] = ["en", "de", "nl"]
     default_locale: str = "en"
     # lingua's full models: about 90 MB more memory for a little more accuracy on short texts.
     accurate_locale_detection: bool = False
@@ -68,10 +71,37 @@ class Settings(BaseSettings):
     # Uploaded images (PNG, JPEG, GIF, WebP) larger than this are refused.
     upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
 
-    @field_validator("locales", mode="before")
+    # --- Chat and handoff ---
+    # Web origins allowed to embed the widget (CORS), e.g. https://shop.example.com. Never "*".
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # A conversation with no visitor message for this long is closed and gets its outcome.
+    resolution_window_minutes: int = Field(30, ge=1)
+    widget_rate_limit_ip: str = "60/minute"
+    widget_rate_limit_conversation: str = "20/minute"
+    # Business hours for live handoff, e.g. "mon-fri 09:00-17:00; sat 10:00-14:00", in this zone.
+    business_hours: str = "mon-fri 09:00-17:00"
+    timezone: str = "Europe/Amsterdam"
+    # An agent reply is also emailed when the visitor has not been seen in the widget for this long.
+    email_reply_after_minutes: int = Field(2, ge=0)
+    smtp_host: str = ""  # empty: emails stay queued in the outbox
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "support@example.com"
+    # Outgoing webhooks (handoff.created, handoff.resolved, conversation.closed), signed with HMAC-SHA256.
+    webhook_urls: Annotated[list[str], NoDecode] = []
+    webhook_secret: str = ""
+    # Conversations older than this are deleted by the worker; 0 keeps them.
+    retention_days: int = Field(0, ge=0)
+    worker_interval_seconds: float = Field(5.0, gt=0)
+
+    @field_validator("locales", "cors_origins", "webhook_urls", mode="before")
     @classmethod
-    def _split_locales(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
+    def _split_lists(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

@@ -123,3 +123,13 @@ class MediaFile(SQLModel, table=True):
     height: int | None = None
     uploaded_by: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class HelpcenterSession(SQLModel, table=True):
+    """A visit to the public help center (the self-service score counts these against handoffs)."""
+
+    __tablename__ = "helpcenter_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    locale: str = Field(max_length=16, index=True)
+    started_at: datetime = Field(default_factory=utcnow, index=True)

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import core.accounts  # noqa: F401  (registers the tables on SQLModel.metadata)
 import helpcenter.models  # noqa: F401
+import support.models  # noqa: F401
 from core.db import make_engine
 
 config = context.config

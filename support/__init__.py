@@ -1,0 +1,1 @@
+"""Conversations, bot turns, handoffs, outcomes and the numbers support teams steer by."""
