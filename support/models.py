@@ -63,7 +63,8 @@ class Conversation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # The conversation "starts" with the visitor's first message (DESIGN.md section 3).
     started_at: datetime | None = Field(default=None, index=True)
-    last_visitor_at: datetime | None = None
+    last_visitor_at: datetime | None = None  # the visitor's last message (inactivity closes on this)
+    visitor_seen_at: datetime | None = None  # the widget's last contact, polling included (is the visitor still there?)
     last_activity_at: datetime = Field(default_factory=utcnow, index=True)
     failures: int = 0  # consecutive turns the bot did not understand (the policy's state)
     has_question: bool = False  # a visitor message that was not small talk

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_visitor_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("visitor_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_activity_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("has_question", sa.Boolean(), nullable=False),
