@@ -33,3 +33,17 @@ class ModelNotReadyError(FaqdeskError):
 
     status_code = 503
     error = "model_not_ready"
+
+
+class UnauthorizedError(FaqdeskError):
+    """Credentials are missing or wrong."""
+
+    status_code = 401
+    error = "unauthorized"
+
+
+class ConflictError(FaqdeskError):
+    """The request does not fit the current state (e.g. an option that was never offered)."""
+
+    status_code = 409
+    error = "conflict"

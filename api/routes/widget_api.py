@@ -1,0 +1,200 @@
+"""The widget API (DESIGN.md section 2): conversations, bot turns, agent replies, feedback, handoff, rating.
+
+Visitors are anonymous: a conversation's bearer token is its only credential. Requests are limited per
+address and per conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+
+from api.deps import SessionDep, SettingsDep
+from api.widget_schemas import (
+    BotReply,
+    ConversationIn,
+    ConversationOut,
+    FeedbackIn,
+    HandoffIn,
+    HandoffOut,
+    MessageIn,
+    MessageOut,
+    RatingIn,
+)
+from bot import runtime
+from bot.model import FaqModel
+from core.errors import ModelNotReadyError, UnauthorizedError, ValidationError
+from support import conversations
+from support.models import Conversation
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["widget"])
+SSE_POLL_SECONDS = 1.0
+SSE_HEARTBEAT_SECONDS = 15.0
+SSE_MAX_SECONDS = 300.0  # EventSource reconnects by itself; short streams free workers and connections
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_per_ip(request: Request, settings: SettingsDep) -> None:
+    """Every widget call counts against the caller's address."""
+    request.app.state.rate_limiter.check(settings.widget_rate_limit_ip, f"widget:{_client_ip(request)}")
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def conversation_of(
+    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> Conversation:
+    """The conversation named in the path, if the bearer token is its own."""
+    return conversations.authenticate(session, conversation_id=conversation_id, token=_bearer(authorization))
+
+
+ConversationDep = Annotated[Conversation, Depends(conversation_of)]
+router.dependencies.append(Depends(limit_per_ip))
+
+
+def _model(request: Request) -> FaqModel:
+    model: FaqModel | None = request.app.state.model
+    if model is None:
+        raise ModelNotReadyError("the bot is not trained yet; try again in a minute")
+    return model
+
+
+@router.post("", response_model=ConversationOut, status_code=201)
+def start(body: ConversationIn, session: SessionDep, settings: SettingsDep) -> ConversationOut:
+    """Start a conversation; it counts only once the visitor writes."""
+    conversation, token = conversations.start_conversation(
+        session,
+        locale=body.locale,
+        page_url=body.page_url,
+        locales=settings.locales,
+        default_locale=settings.default_locale,
+    )
+    return ConversationOut(id=conversation.id, token=token)
+
+
+@router.post("/{conversation_id}/messages", response_model=BotReply)
+def post_message(
+    request: Request, body: MessageIn, conversation: ConversationDep, session: SessionDep, settings: SettingsDep
+) -> BotReply:
+    """The visitor's message (or option click) and the bot's reply: answer, clarify, suggest or handoff."""
+    if (body.text is None) == (body.option is None):
+        raise ValidationError("send either text or option")
+    request.app.state.rate_limiter.check(
+        settings.widget_rate_limit_conversation, f"conversation:{conversation.id}", what="messages"
+    )
+    turn = conversations.visitor_turn(
+        session,
+        conversation=conversation,
+        model=_model(request),
+        config=runtime.policy_config(settings),
+        text=body.text,
+        option=body.option,
+    )
+    return BotReply.of(turn.bot, visitor_message_id=turn.visitor.id or 0)
+
+
+@router.get("/{conversation_id}/messages", response_model=list[MessageOut])
+def get_messages(
+    conversation: ConversationDep, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
+) -> list[MessageOut]:
+    """Messages newer than ``after``: agent replies and notices arrive this way (poll every few seconds)."""
+    return [MessageOut.of(m) for m in conversations.messages_after(session, conversation=conversation, after=after)]
+
+
+@router.get("/{conversation_id}/events", response_class=StreamingResponse)
+async def events(
+    request: Request,
+    conversation_id: str,
+    token: Annotated[str, Query(max_length=200, description="EventSource cannot send headers")] = "",
+    after: Annotated[int, Query(ge=0)] = 0,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Server-sent events: each new visible message as one `data:` line of JSON (id = message id)."""
+    engine = request.app.state.engine
+
+    def check() -> None:
+        with Session(engine) as session:
+            conversations.authenticate(session, conversation_id=conversation_id, token=token)
+
+    await run_in_threadpool(check)
+    if last_event_id and last_event_id.isdigit():
+        after = max(after, int(last_event_id))
+
+    def fetch(since: int) -> list[MessageOut]:
+        with Session(engine) as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnauthorizedError("the conversation is gone")
+            found = [
+                MessageOut.of(m) for m in conversations.messages_after(session, conversation=conversation, after=since)
+            ]
+            session.commit()
+            return found
+
+    async def stream() -> AsyncIterator[str]:
+        since, started, beat = after, time.monotonic(), time.monotonic()
+        yield "retry: 3000\n\n"
+        while time.monotonic() - started < SSE_MAX_SECONDS and not await request.is_disconnected():
+            try:
+                new = await run_in_threadpool(fetch, since)
+            except UnauthorizedError:
+                return
+            for message in new:
+                since = message.id
+                yield f"id: {message.id}\ndata: {json.dumps(message.model_dump(mode='json'))}\n\n"
+            if time.monotonic() - beat > SSE_HEARTBEAT_SECONDS:
+                beat = time.monotonic()
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(SSE_POLL_SECONDS)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.post("/{conversation_id}/feedback")
+def feedback(body: FeedbackIn, conversation: ConversationDep, session: SessionDep) -> dict[str, object]:
+    """Whether a bot answer helped; a "no" counts against resolution and feeds the misunderstood queue."""
+    message = conversations.give_feedback(
+        session, conversation=conversation, message_id=body.message_id, helpful=body.helpful
+    )
+    return {"message_id": message.id, "helpful": message.helpful}
+
+
+@router.post("/{conversation_id}/handoff", response_model=HandoffOut, status_code=201)
+def handoff(body: HandoffIn, conversation: ConversationDep, session: SessionDep, settings: SettingsDep) -> HandoffOut:
+    """Hand the conversation to a person: the ticket carries the transcript and the bot's guesses."""
+    from support import handoffs  # the inbox side of the handoff
+
+    ticket = handoffs.request_handoff(
+        session, conversation=conversation, email=body.email, name=body.name, message=body.message, settings=settings
+    )
+    return HandoffOut(id=ticket.id or 0, status=ticket.status.value, outside_hours=ticket.outside_hours)
+
+
+@router.post("/{conversation_id}/rating", status_code=201)
+def rating(body: RatingIn, conversation: ConversationDep, session: SessionDep) -> dict[str, object]:
+    """The visitor's 1–5 rating (CSAT counts 4 and 5)."""
+    saved = conversations.rate(session, conversation=conversation, score=body.score, comment=body.comment)
+    return {"score": saved.score}
+
+
+@router.post("/{conversation_id}/end")
+def end(conversation: ConversationDep, session: SessionDep) -> dict[str, object]:
+    """The visitor ends the chat; its outcome is set by the closing job."""
+    conversations.end_conversation(session, conversation=conversation)
+    return {"closed": True}

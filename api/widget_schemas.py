@@ -1,0 +1,146 @@
+"""Bodies of the widget API (DESIGN.md section 2): what the embedded chat sends and receives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from support.models import Message
+
+
+class ConversationIn(BaseModel):
+    """Start a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str | None = Field(None, max_length=16, examples=["de"])
+    page_url: str | None = Field(None, max_length=2000, description="the page the widget is on")
+
+
+class ConversationOut(BaseModel):
+    """The new conversation; send the token as `Authorization: Bearer <token>` from now on."""
+
+    id: str
+    token: str
+
+
+class MessageIn(BaseModel):
+    """A visitor message, or a click on one of the options of a "Did you mean?" question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, max_length=2000)
+    option: str | None = Field(None, max_length=100, description="an intent id from the last clarify options")
+
+
+class Option(BaseModel):
+    """A "Did you mean?" choice."""
+
+    intent: str
+    label: str
+
+
+class ArticleLink(BaseModel):
+    """A help-center article offered by the bot."""
+
+    title: str
+    url: str
+    snippet: str | None = Field(None, description="HTML-escaped text with <mark> around matching words")
+
+
+class BotReply(BaseModel):
+    """The bot's reply to one visitor message."""
+
+    id: int
+    type: Literal["answer", "clarify", "suggest", "handoff"]
+    text: str
+    html: str = Field(description="sanitised HTML of text (Markdown rendered, then cleaned by nh3)")
+    intent: str | None = None
+    confidence: float | None = None
+    options: list[Option] = []
+    articles: list[ArticleLink] = []
+    visitor_message_id: int
+
+    @classmethod
+    def of(cls, message: Message, visitor_message_id: int) -> BotReply:
+        """From the stored bot turn (a system acknowledgement after a handoff counts as a handoff reply)."""
+        return cls(
+            id=message.id or 0,
+            type=message.decision or "handoff",  # type: ignore[arg-type,unused-ignore]
+            text=message.text,
+            html=message.html,
+            intent=message.intent,
+            confidence=message.confidence,
+            options=[Option(intent=o["intent"], label=o["label"]) for o in message.options],
+            articles=[ArticleLink(**_link(a)) for a in message.articles],
+            visitor_message_id=visitor_message_id,
+        )
+
+
+def _link(article: dict[str, Any]) -> dict[str, Any]:
+    return {k: article.get(k) for k in ("title", "url", "snippet")}
+
+
+class MessageOut(BaseModel):
+    """A message as the visitor sees it (agent replies, system notices, and the chat so far)."""
+
+    id: int
+    sender: Literal["visitor", "bot", "agent", "system"]
+    text: str
+    html: str
+    created_at: datetime
+    type: str | None = Field(None, description="the bot's decision, for bot messages")
+    options: list[Option] = []
+    articles: list[ArticleLink] = []
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        """From the stored message."""
+        return cls(
+            id=message.id or 0,
+            sender=message.sender.value,  # type: ignore[arg-type,unused-ignore]
+            text=message.text,
+            html=message.html,
+            created_at=message.created_at,
+            type=message.decision,
+            options=[Option(intent=o["intent"], label=o["label"]) for o in message.options],
+            articles=[ArticleLink(**_link(a)) for a in message.articles],
+        )
+
+
+class FeedbackIn(BaseModel):
+    """Whether a bot answer helped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: int
+    helpful: bool
+
+
+class HandoffIn(BaseModel):
+    """The visitor asks for a person; the email is needed to reply when they have left."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254)
+    name: str | None = Field(None, max_length=200)
+    message: str | None = Field(None, max_length=4000)
+
+
+class HandoffOut(BaseModel):
+    """The handoff ticket as the visitor may see it."""
+
+    id: int
+    status: str
+    outside_hours: bool
+
+
+class RatingIn(BaseModel):
+    """The visitor's rating of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=2000)

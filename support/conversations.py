@@ -1,0 +1,319 @@
+"""Conversations in the widget: visitor messages, bot turns (classify, decide, reply), feedback, ratings.
+
+A bot turn stores what the bot decided and why (decision, intent, confidence, runner-up candidates,
+model version, latency), so every figure on the dashboard can be traced back to the turns behind it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.model import FaqModel
+from bot.policy import ConversationState, Decision, PolicyConfig, decide
+from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
+from core.security import new_token, same, token_digest
+from helpcenter import search, service
+from helpcenter.markdown import render
+from support.models import CloseReason, Conversation, Message, Rating, Sender, utcnow
+from support.replies import reply
+
+MAX_TEXT = 2000
+
+
+class ConversationEnded(ConflictError):
+    """The conversation was closed (ended or inactive); the widget starts a new one."""
+
+    error = "conversation_ended"
+
+
+SUGGESTED_ARTICLES = 3
+
+
+def start_conversation(
+    session: Session, *, locale: str | None, page_url: str | None, locales: Sequence[str], default_locale: str
+) -> tuple[Conversation, str]:
+    """A new conversation and its bearer token (only the token's digest is stored)."""
+    if locale is not None and locale not in locales:
+        raise ValidationError(f"unknown locale {locale!r}; this help desk speaks {', '.join(locales)}")
+    token = new_token()
+    conversation = Conversation(
+        id=uuid.uuid4().hex,
+        token_hash=token_digest(token),
+        locale=locale or default_locale,
+        page_url=(page_url or "")[:2000],
+    )
+    session.add(conversation)
+    session.flush()
+    return conversation, token
+
+
+def authenticate(session: Session, *, conversation_id: str, token: str | None) -> Conversation:
+    """The conversation, if the token is its own."""
+    conversation = session.get(Conversation, conversation_id) if len(conversation_id) <= 36 else None
+    if conversation is None:
+        raise NotFoundError(f"no conversation {conversation_id!r}")
+    if not token or not same(token_digest(token), conversation.token_hash):
+        raise UnauthorizedError("this conversation's token is missing or wrong")
+    return conversation
+
+
+def add_message(
+    session: Session,
+    *,
+    conversation: Conversation,
+    sender: Sender,
+    text: str,
+    author_id: int | None = None,
+    internal: bool = False,
+    now: datetime | None = None,
+) -> Message:
+    """Store a message; bot, agent and system text is Markdown rendered to sanitised HTML."""
+    now = now or utcnow()
+    html = render(text) if sender is not Sender.visitor else ""
+    message = Message(
+        conversation_id=conversation.id,
+        sender=sender,
+        text=text,
+        html=html,
+        created_at=now,
+        author_id=author_id,
+        internal=internal,
+    )
+    conversation.last_activity_at = now
+    session.add(conversation)
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A visitor message and the bot's reply to it."""
+
+    visitor: Message
+    bot: Message
+
+
+def visitor_turn(
+    session: Session,
+    *,
+    conversation: Conversation,
+    model: FaqModel,
+    config: PolicyConfig,
+    text: str | None = None,
+    option: str | None = None,
+    now: datetime | None = None,
+) -> Turn:
+    """Record the visitor's message (or clicked option) and the bot's reply."""
+    started = time.perf_counter()
+    now = now or utcnow()
+    if conversation.close_reason is not None and conversation.close_reason is not CloseReason.handoff:
+        raise ConversationEnded("this conversation has ended; start a new one")
+    if conversation.close_reason is CloseReason.handoff:
+        return _to_the_team(session, conversation=conversation, text=text, now=now)
+    if option is not None:
+        visitor, decision, candidates, version = _choose_option(
+            session, conversation=conversation, model=model, option=option, now=now
+        )
+    else:
+        text = _checked(text)
+        visitor = add_message(session, conversation=conversation, sender=Sender.visitor, text=text, now=now)
+        prediction = model.predict(text, fallback_locale=conversation.locale)
+        decision = decide(
+            prediction, model.intents, state=ConversationState(failures=conversation.failures), config=config
+        )
+        candidates = [{"intent": c.intent, "probability": round(c.probability, 4)} for c in prediction.candidates]
+        version = model.version
+    bot = _bot_message(session, conversation=conversation, model=model, decision=decision, query=visitor.text, now=now)
+    bot.reply_to = visitor.id
+    bot.candidates = candidates
+    bot.model_version = version
+    bot.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    _update_state(conversation, decision=decision, now=now)
+    session.add(bot)
+    session.add(conversation)
+    session.flush()
+    return Turn(visitor=visitor, bot=bot)
+
+
+def _to_the_team(session: Session, *, conversation: Conversation, text: str | None, now: datetime) -> Turn:
+    """After a handoff the visitor talks to people: the message is kept for the agents, the bot stays quiet."""
+    text = _checked(text)
+    visitor = add_message(session, conversation=conversation, sender=Sender.visitor, text=text, now=now)
+    ack = add_message(
+        session, conversation=conversation, sender=Sender.system, text=reply(conversation.locale, "to_team"), now=now
+    )
+    conversation.last_visitor_at = conversation.visitor_seen_at = now
+    session.add(conversation)
+    return Turn(visitor=visitor, bot=ack)
+
+
+def _checked(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("the message is empty")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(f"the message is longer than {MAX_TEXT} characters")
+    return text
+
+
+def _choose_option(
+    session: Session, *, conversation: Conversation, model: FaqModel, option: str, now: datetime
+) -> tuple[Message, Decision, list[dict[str, object]], str]:
+    """A click on a "Did you mean?" option resolves as if the visitor had asked that intent."""
+    last_clarify = session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.sender == Sender.bot)
+        .order_by(col(Message.id).desc())
+    ).first()
+    offered = {
+        o["intent"]: o for o in (last_clarify.options if last_clarify and last_clarify.decision == "clarify" else [])
+    }
+    if option not in offered or option not in model.intents:
+        raise ConflictError(f"{option!r} was not one of the options offered last")
+    intent = model.intents[option]
+    locale = last_clarify.options and conversation.locale if last_clarify else conversation.locale
+    visitor = add_message(
+        session, conversation=conversation, sender=Sender.visitor, text=str(offered[option]["label"]), now=now
+    )
+    answer_locale = _answer_locale(intent.answers, str(offered[option].get("locale") or locale))
+    decision = Decision(
+        "handoff" if intent.kind == "handoff" else "answer",
+        answer_locale,
+        intent.id,
+        None,
+        answer=intent.answers.get(answer_locale),
+        article=intent.article,
+        counts_as_question=intent.kind == "faq",
+        reason="visitor chose this option",
+    )
+    return visitor, decision, [], model.version
+
+
+def _answer_locale(answers: dict[str, str], locale: str) -> str:
+    return locale if locale in answers else next(iter(answers), locale)
+
+
+def _label(model: FaqModel, intent_id: str, locale: str) -> str:
+    # The first example is written as the canonical question, so it reads well as a button.
+    examples = model.intents[intent_id].examples
+    return (examples.get(locale) or next(iter(examples.values()), [intent_id]))[0]
+
+
+def _article_link(session: Session, *, slug: str | None, locale: str) -> list[dict[str, object]]:
+    if not slug:
+        return []
+    article, _ = service.find_published(session, locale=locale, slug=slug)
+    if article is None:
+        return []
+    return [{"title": article.title, "url": f"/hc/{article.locale}/articles/{article.slug}"}]
+
+
+def _bot_message(
+    session: Session, *, conversation: Conversation, model: FaqModel, decision: Decision, query: str, now: datetime
+) -> Message:
+    loc = decision.locale
+    options: list[dict[str, object]] = []
+    articles: list[dict[str, object]] = []
+    if decision.type == "answer":
+        text = decision.answer or reply(loc, "suggest_empty")
+        articles = _article_link(session, slug=decision.article, locale=loc)
+    elif decision.type == "clarify":
+        text = reply(loc, "clarify")
+        options = [{"intent": i, "label": _label(model, i, loc), "locale": loc} for i in decision.options]
+    elif decision.type == "suggest":
+        hits = search.search(session, query=query, locale=loc, limit=SUGGESTED_ARTICLES, record_miss=False)
+        articles = [
+            {"title": h.article.title, "url": f"/hc/{loc}/articles/{h.article.slug}", "snippet": h.snippet_html}
+            for h in hits
+        ]
+        for intent_id in decision.options:  # the bot's guesses lead to their articles when search finds none
+            if len(articles) >= SUGGESTED_ARTICLES:
+                break
+            for link in _article_link(session, slug=model.intents[intent_id].article, locale=loc):
+                if link["url"] not in {a["url"] for a in articles}:
+                    articles.append(link)
+        text = reply(loc, "suggest" if articles else "suggest_empty")
+    else:  # handoff: asked for (the intent's own answer) or after repeated failures
+        text = decision.answer or reply(loc, "handoff_failures" if decision.intent is None else "handoff")
+    message = add_message(session, conversation=conversation, sender=Sender.bot, text=text, now=now)
+    message.decision = decision.type
+    message.intent = decision.intent
+    message.confidence = round(decision.confidence, 4) if decision.confidence is not None else None
+    message.options = options
+    message.articles = articles
+    message.counts_as_question = decision.counts_as_question
+    return message
+
+
+def _update_state(conversation: Conversation, *, decision: Decision, now: datetime) -> None:
+    conversation.started_at = conversation.started_at or now
+    conversation.last_visitor_at = now
+    conversation.visitor_seen_at = now
+    conversation.has_question = conversation.has_question or decision.counts_as_question
+    failed = decision.type == "suggest" or (decision.type == "handoff" and decision.intent is None)
+    conversation.failures = conversation.failures + 1 if failed else 0
+    if decision.locale != conversation.locale and decision.type == "answer":
+        conversation.locale = decision.locale  # the visitor writes another language: follow them
+
+
+def messages_after(
+    session: Session, *, conversation: Conversation, after: int = 0, now: datetime | None = None
+) -> Sequence[Message]:
+    """Messages the visitor may see, newer than ``after`` (internal notes never); marks the visitor as present."""
+    conversation.visitor_seen_at = now or utcnow()
+    session.add(conversation)
+    return session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, col(Message.id) > after, Message.internal == False)  # noqa: E712
+        .order_by(col(Message.id))
+        .limit(200)
+    ).all()
+
+
+def give_feedback(
+    session: Session, *, conversation: Conversation, message_id: int, helpful: bool, now: datetime | None = None
+) -> Message:
+    """The visitor says whether a bot answer helped (the latest vote on a message counts)."""
+    message = session.get(Message, message_id)
+    if message is None or message.conversation_id != conversation.id:
+        raise NotFoundError(f"no message {message_id} in this conversation")
+    if message.sender is not Sender.bot or message.decision != "answer":
+        raise ConflictError("only the bot's answers can be rated as helpful or not")
+    message.helpful = helpful
+    message.feedback_at = now or utcnow()
+    conversation.visitor_seen_at = message.feedback_at
+    session.add(message)
+    session.add(conversation)
+    return message
+
+
+def rate(session: Session, *, conversation: Conversation, score: int, comment: str | None = None) -> Rating:
+    """The visitor's 1–5 rating of the conversation; rating again replaces it."""
+    if not 1 <= score <= 5:
+        raise ValidationError("the score must be between 1 and 5")
+    if conversation.started_at is None:
+        raise ConflictError("there is nothing to rate yet")
+    existing = session.exec(select(Rating).where(Rating.conversation_id == conversation.id)).first()
+    rating = existing or Rating(conversation_id=conversation.id, score=score)
+    rating.score = score
+    rating.comment = (comment or "").strip()[:2000] or None
+    rating.created_at = utcnow()
+    session.add(rating)
+    session.flush()
+    return rating
+
+
+def end_conversation(session: Session, *, conversation: Conversation, now: datetime | None = None) -> Conversation:
+    """The visitor ended the chat; the closing job gives it its outcome."""
+    if conversation.closed_at is None:
+        conversation.closed_at = now or utcnow()
+        conversation.close_reason = CloseReason.ended
+        session.add(conversation)
+    return conversation

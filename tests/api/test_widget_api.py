@@ -1,0 +1,197 @@
+"""The widget API over the demo model: bot turns as DESIGN.md section 2 fixes them, tokens, limits, CORS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.app import create_app
+from bot.model import FaqModel
+from support.models import Conversation, Message, Sender
+from tests.admin.conftest import make_settings
+
+
+@pytest.fixture()
+def chat(tmp_path: Path, _demo_model: FaqModel) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path, cors_origins=["https://shop.example"], widget_rate_limit_conversation="8/minute")
+    with TestClient(create_app(settings)) as client:
+        client.app.state.model = _demo_model  # type: ignore[attr-defined]
+        yield client
+
+
+def start(client: TestClient, locale: str = "en") -> tuple[str, dict[str, str]]:
+    response = client.post("/api/v1/conversations", json={"locale": locale, "page_url": "https://shop.example/cart"})
+    assert response.status_code == 201
+    body = response.json()
+    return body["id"], {"Authorization": f"Bearer {body['token']}"}
+
+
+def say(client: TestClient, cid: str, auth: dict[str, str], text: str) -> dict[str, object]:
+    response = client.post(f"/api/v1/conversations/{cid}/messages", json={"text": text}, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_clear_question_gets_the_answer_with_its_article(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    reply = say(chat, cid, auth, "Where is my order?")
+    assert reply["type"] == "answer" and reply["intent"] == "track_order"
+    assert 0 < float(reply["confidence"]) <= 1  # type: ignore[arg-type]
+    assert reply["html"].startswith("<") and reply["text"]  # type: ignore[union-attr]
+    assert reply["articles"] == [
+        {"title": "Tracking your order", "url": "/hc/en/articles/tracking-your-order", "snippet": None}
+    ]
+    engine = chat.app.state.engine  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        turn = session.exec(select(Message).where(Message.id == reply["id"])).one()
+        assert turn.decision == "answer" and turn.model_version and turn.latency_ms and turn.latency_ms > 0
+        assert turn.candidates[0]["intent"] == "track_order" and len(turn.candidates) >= 2  # runner-ups kept
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None and conversation.started_at is not None and conversation.has_question
+
+
+def test_greetings_do_not_count_as_questions(chat: TestClient) -> None:
+    cid, auth = start(chat, "de")
+    reply = say(chat, cid, auth, "Hallo!")
+    assert reply["type"] == "answer" and reply["intent"] == "greeting"
+    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None and conversation.started_at is not None and not conversation.has_question
+
+
+def test_options_resolve_as_if_the_visitor_asked_that_intent(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+        # A clarify turn as the policy makes it; which message yields one depends on the model, so write it.
+        session.add(
+            Message(
+                conversation_id=cid,
+                sender=Sender.bot,
+                text="Did you mean one of these?",
+                decision="clarify",
+                options=[
+                    {"intent": "return_item", "label": "How do I return an item?", "locale": "en"},
+                    {"intent": "refund_status", "label": "Where is my refund?", "locale": "en"},
+                ],
+            )
+        )
+        session.commit()
+    chosen = chat.post(f"/api/v1/conversations/{cid}/messages", json={"option": "refund_status"}, headers=auth)
+    assert (
+        chosen.status_code == 200 and chosen.json()["type"] == "answer" and chosen.json()["intent"] == "refund_status"
+    )
+    history = chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json()
+    assert [m["text"] for m in history if m["sender"] == "visitor"] == ["Where is my refund?"]
+    again = chat.post(f"/api/v1/conversations/{cid}/messages", json={"option": "refund_status"}, headers=auth)
+    assert again.status_code == 409 and "not one of the options" in again.json()["detail"]
+
+
+def test_not_understood_twice_hands_off(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    first = say(chat, cid, auth, "qwertyuiop asdfghjkl zxcvbnm")
+    assert first["type"] == "suggest"
+    second = say(chat, cid, auth, "blorp flibber wuzzle")
+    assert second["type"] == "handoff" and second["intent"] is None
+
+
+def test_messages_after_and_feedback(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    reply = say(chat, cid, auth, "How long does delivery take?")
+    everything = chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json()
+    assert [m["sender"] for m in everything] == ["visitor", "bot"]
+    assert chat.get(f"/api/v1/conversations/{cid}/messages?after={reply['id']}", headers=auth).json() == []
+    voted = chat.post(
+        f"/api/v1/conversations/{cid}/feedback", json={"message_id": reply["id"], "helpful": False}, headers=auth
+    )
+    assert voted.status_code == 200 and voted.json()["helpful"] is False
+    visitor_id = everything[0]["id"]
+    wrong = chat.post(
+        f"/api/v1/conversations/{cid}/feedback", json={"message_id": visitor_id, "helpful": True}, headers=auth
+    )
+    assert wrong.status_code == 409
+    rated = chat.post(f"/api/v1/conversations/{cid}/rating", json={"score": 4, "comment": "ok"}, headers=auth)
+    assert rated.status_code == 201
+    assert chat.post(f"/api/v1/conversations/{cid}/rating", json={"score": 6}, headers=auth).status_code == 422
+
+
+def test_tokens_protect_conversations(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    other_cid, other_auth = start(chat)
+    assert chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hi"}).status_code == 401
+    assert (
+        chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hi"}, headers=other_auth).status_code == 401
+    )
+    assert chat.get("/api/v1/conversations/nope/messages", headers=auth).status_code == 404
+    assert chat.get(f"/api/v1/conversations/{other_cid}/events?token=wrong").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"text": ""}, 422, "empty"),
+        ({"text": "x" * 2001}, 422, "text"),
+        ({}, 422, "either text or option"),
+        ({"text": "hi", "option": "track_order"}, 422, "either text or option"),
+        ({"text": "hi", "html": "<b>"}, 422, "html"),
+    ],
+)
+def test_bad_messages_get_clear_errors(chat: TestClient, body: dict[str, object], status: int, words: str) -> None:
+    cid, auth = start(chat)
+    response = chat.post(f"/api/v1/conversations/{cid}/messages", json=body, headers=auth)
+    assert response.status_code == status and words in response.json()["detail"]
+
+
+def test_visitor_text_is_stored_verbatim_and_never_rendered(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    say(chat, cid, auth, "<img src=x onerror=alert(1)> where is my order")
+    visitor = chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json()[0]
+    assert visitor["text"] == "<img src=x onerror=alert(1)> where is my order" and visitor["html"] == ""
+
+
+def test_unknown_locale_and_rate_limit_per_conversation(chat: TestClient) -> None:
+    bad = chat.post("/api/v1/conversations", json={"locale": "fr"})
+    assert bad.status_code == 422 and "en, de, nl" in bad.json()["detail"]
+    cid, auth = start(chat)
+    statuses = [
+        chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "thanks"}, headers=auth).status_code
+        for _ in range(9)
+    ]
+    assert statuses[:8] == [200] * 8 and statuses[8] == 429
+
+
+def test_cors_allows_only_configured_sites(chat: TestClient) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    allowed = chat.options("/api/v1/conversations", headers={"Origin": "https://shop.example", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-credentials" not in allowed.headers
+    other = chat.options("/api/v1/conversations", headers={"Origin": "https://evil.example", **preflight})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_no_model_yet_is_a_clear_503(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        cid, auth = start(client)
+        response = client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hi"}, headers=auth)
+        assert response.status_code == 503 and response.json()["error"] == "model_not_ready"
+
+
+def test_server_sent_events_deliver_new_messages(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    say(chat, cid, auth, "Hello")
+    token = auth["Authorization"].split()[1]
+    with chat.stream("GET", f"/api/v1/conversations/{cid}/events?token={token}") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = []
+        for line in stream.iter_lines():
+            lines.append(line)
+            if sum(1 for x in lines if x.startswith("data: ")) == 2:
+                break
+    data = [line for line in lines if line.startswith("data: ")]
+    assert '"sender": "visitor"' in data[0] and '"sender": "bot"' in data[1]
