@@ -35,6 +35,8 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # 64 MB page cache instead of 2 MB: article bodies (and their revisions) thrash the default.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     return engine

@@ -45,6 +45,9 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("js-default")
 
 
+# Published article bodies and bot answers are rendered on every view; the same text gives the same
+# HTML, so the most recent ones are kept (the cache is keyed by the text itself, never stale).
+@lru_cache(maxsize=512)
 def render(markdown: str) -> str:
     """Safe HTML for untrusted Markdown: no raw HTML, no script URLs, no event handlers."""
     html = _parser().render(markdown or "")

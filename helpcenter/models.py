@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -35,7 +35,11 @@ class Category(SQLModel, table=True):
 class Article(SQLModel, table=True):
     """One article in one locale; ``translation_group`` links its translations."""
 
-    __table_args__ = (UniqueConstraint("locale", "slug", name="uq_article_locale_slug"),)
+    __table_args__ = (
+        UniqueConstraint("locale", "slug", name="uq_article_locale_slug"),
+        # Every public list filters on both (published articles of a locale).
+        Index("ix_article_locale_status", "locale", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=200, index=True)
