@@ -26,7 +26,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client never sees a 201 for data that
+# is not committed yet (or that a failed commit then loses).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def known_locale(locale: str, settings: SettingsDep) -> str:
