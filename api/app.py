@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -18,7 +19,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.admin_ui import page
 from api.auth import LoginRequired
 from api.ratelimit import RateLimited, RateLimiter
-from api.routes import admin_api, admin_articles, admin_auth, admin_site, hc_api, hc_pages, health, seo
+from api.routes import (
+    admin_api,
+    admin_articles,
+    admin_auth,
+    admin_dashboard,
+    admin_inbox,
+    admin_site,
+    hc_api,
+    hc_pages,
+    health,
+    seo,
+    widget_api,
+    widget_pages,
+)
 from api.templating import STATIC_DIR, templates
 from bot import runtime
 from bot.model import FaqModel
@@ -60,7 +74,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_articles.router)
     app.include_router(admin_site.router)
     app.include_router(admin_api.router)
+    app.include_router(admin_dashboard.router)
+    app.include_router(admin_inbox.router)
+    app.include_router(widget_pages.router)
+    app.include_router(widget_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.cors_origins:
+        # Only the configured sites may call the API from a browser; the widget sends a bearer token,
+        # never cookies, so credentials stay off.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+            expose_headers=["Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
     _error_handlers(app)
     return app
 

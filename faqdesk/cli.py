@@ -160,6 +160,36 @@ def create_user(
         engine.dispose()
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run every task once and exit")] = False,
+) -> None:
+    """Run the background tasks (closing conversations, retention, publishing, outbox) every few seconds."""
+    import logging
+    import threading
+
+    from core.db import make_engine
+    from migrations import upgrade
+    from support.worker import run_forever, run_once, stop_on_signals
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if once:
+            results = run_once(engine, settings)
+            typer.echo(json.dumps(results))
+            if results["errors"]:
+                raise typer.Exit(1)
+            return
+        stop = threading.Event()
+        stop_on_signals(stop)  # SIGTERM finishes the round in progress, then exits cleanly
+        run_forever(engine, settings, stop=stop)
+    finally:
+        engine.dispose()
+
+
 def _has_users(settings: Settings) -> bool:
     from sqlmodel import select
 

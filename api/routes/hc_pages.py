@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import LocaleDep, SessionDep, SettingsDep
+from api.hc_visits import CountVisit, VisitCookieRoute
 from api.i18n import gettext_for, language_name
 from api.ratelimit import RateLimited
 from api.schemas import COMMENT_MAX
@@ -23,7 +24,7 @@ from helpcenter import search, service
 from helpcenter.markdown import render
 from helpcenter.models import Article
 
-router = APIRouter(tags=["help center pages"], include_in_schema=False)
+router = APIRouter(tags=["help center pages"], include_in_schema=False, route_class=VisitCookieRoute)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _everywhere(settings: Settings, path: str) -> dict[str, str]:
     return {loc: path.format(locale=loc) for loc in settings.locales}
 
 
-@router.get("/hc/{locale}/", response_class=HTMLResponse)
+@router.get("/hc/{locale}/", response_class=HTMLResponse, dependencies=[CountVisit])
 def home(request: Request, locale: LocaleDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Categories with their articles, the most read articles and a search box."""
     categories = service.list_categories(session)
@@ -68,7 +69,7 @@ def home(request: Request, locale: LocaleDep, session: SessionDep, settings: Set
     return templates.TemplateResponse(request, "hc/home.html", context)
 
 
-@router.get("/hc/{locale}/categories/{slug}", response_class=HTMLResponse)
+@router.get("/hc/{locale}/categories/{slug}", response_class=HTMLResponse, dependencies=[CountVisit])
 def category_page(
     request: Request, locale: LocaleDep, slug: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -125,7 +126,7 @@ def _published_or_404(session: Session, *, locale: str, slug: str) -> tuple[Arti
 FEEDBACK_RATE_LIMIT = "10/minute"
 
 
-@router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse)
+@router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse, dependencies=[CountVisit])
 def article_page(
     request: Request,
     locale: LocaleDep,
@@ -179,7 +180,7 @@ def article_feedback(
     return RedirectResponse(f"/hc/{locale}/articles/{article.slug}?feedback=thanks#feedback", status_code=303)
 
 
-@router.get("/hc/{locale}/search", response_class=HTMLResponse)
+@router.get("/hc/{locale}/search", response_class=HTMLResponse, dependencies=[CountVisit])
 def search_page(
     request: Request,
     locale: LocaleDep,

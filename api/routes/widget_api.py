@@ -32,7 +32,7 @@ from api.widget_schemas import (
 from bot import runtime
 from bot.model import FaqModel
 from core.errors import ModelNotReadyError, UnauthorizedError, ValidationError
-from support import conversations
+from support import conversations, handoffs
 from support.models import Conversation
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["widget"])
@@ -178,8 +178,6 @@ def feedback(body: FeedbackIn, conversation: ConversationDep, session: SessionDe
 @router.post("/{conversation_id}/handoff", response_model=HandoffOut, status_code=201)
 def handoff(body: HandoffIn, conversation: ConversationDep, session: SessionDep, settings: SettingsDep) -> HandoffOut:
     """Hand the conversation to a person: the ticket carries the transcript and the bot's guesses."""
-    from support import handoffs  # the inbox side of the handoff
-
     ticket = handoffs.request_handoff(
         session, conversation=conversation, email=body.email, name=body.name, message=body.message, settings=settings
     )

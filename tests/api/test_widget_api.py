@@ -11,7 +11,10 @@ from sqlmodel import Session, select
 
 from api.app import create_app
 from bot.model import FaqModel
-from support.models import Conversation, Message, Sender
+from core.accounts import User
+from core.settings import Settings
+from support import handoffs
+from support.models import Conversation, Handoff, Message, Sender
 from tests.admin.conftest import make_settings
 
 
@@ -195,3 +198,31 @@ def test_server_sent_events_deliver_new_messages(chat: TestClient) -> None:
                 break
     data = [line for line in lines if line.startswith("data: ")]
     assert '"sender": "visitor"' in data[0] and '"sender": "bot"' in data[1]
+
+
+def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    say(chat, cid, auth, "Where is my order?")
+    missing = chat.post(f"/api/v1/conversations/{cid}/handoff", json={"name": "Ann"}, headers=auth)
+    assert missing.status_code == 422
+    ticket = chat.post(
+        f"/api/v1/conversations/{cid}/handoff", json={"email": "Ann@Example.com", "message": "<b>hi</b>"}, headers=auth
+    )
+    assert ticket.status_code == 201 and ticket.json()["status"] == "open"
+    after_handoff = say(chat, cid, auth, "Are you there?")  # goes to the team, the bot stays quiet
+    assert after_handoff["type"] == "handoff" and after_handoff["intent"] is None
+    seen = max(m["id"] for m in chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json())
+
+    settings: Settings = chat.app.state.settings  # type: ignore[attr-defined]
+    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+        handoff = session.exec(select(Handoff).where(Handoff.conversation_id == cid)).one()
+        assert handoff.email == "ann@example.com" and handoff.top_intent == "track_order"
+        agent = session.exec(select(User).where(User.email == "agent@example.com")).one()
+        handoffs.note(session, handoff=handoff, agent=agent, text="VIP customer, internal")
+        handoffs.reply(session, handoff=handoff, agent=agent, text="Your parcel is in **Venlo**.", settings=settings)
+        handoffs.resolve(session, handoff=handoff, agent=agent, settings=settings)
+        session.commit()
+    new = chat.get(f"/api/v1/conversations/{cid}/messages?after={seen}", headers=auth).json()
+    assert [(m["sender"], m["type"]) for m in new] == [("agent", None), ("system", "resolved")]
+    assert new[0]["html"] == "<p>Your parcel is in <strong>Venlo</strong>.</p>\n"
+    assert "VIP" not in str(new), "internal notes never reach the visitor"

@@ -1,0 +1,173 @@
+"""The dashboard: every DESIGN.md section 3 figure for a date range and locale, as a page, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.admin_ui import page, secure_headers
+from api.auth import UserDep, api_user
+from api.deps import SessionDep, SettingsDep
+from api.metrics_schemas import MetricsOut
+from core.accounts import User
+from core.errors import ValidationError
+from core.settings import Settings
+from support import metrics
+from support.metrics import DAILY_DEFINITIONS, Metrics
+
+router = APIRouter()
+DEFAULT_DAYS = 30
+
+StartQuery = Annotated[str, Query(max_length=10, description="first local day, YYYY-MM-DD (default: 29 days ago)")]
+EndQuery = Annotated[str, Query(max_length=10, description="last local day, YYYY-MM-DD (default: today)")]
+LocaleQuery = Annotated[str, Query(max_length=16, description="one locale; empty: all")]
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValidationError(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from exc
+
+
+def _filters(settings: Settings, start: str, end: str, locale: str) -> tuple[date, date, str | None]:
+    """The range and locale asked for; bad input is a 422 with a message, never a 500."""
+    today = datetime.now(metrics.zone(settings.timezone)).date()
+    last = _day(end, "end") if end.strip() else today
+    first = _day(start, "start") if start.strip() else last - timedelta(days=DEFAULT_DAYS - 1)
+    if locale and locale not in settings.locales:
+        raise ValidationError(f"unknown locale {locale!r}; configured: {', '.join(settings.locales)}")
+    metrics.check_range(first, last)
+    return first, last, locale or None
+
+
+def _compute(session: SessionDep, settings: Settings, start: str, end: str, locale: str) -> Metrics:
+    first, last, loc = _filters(settings, start, end, locale)
+    return metrics.compute(session, start=first, end=last, locale=loc, tz=settings.timezone)
+
+
+def display(figure_unit: str, value: int | float | None) -> str:
+    """A value as the dashboard shows it; an empty base is a dash."""
+    if value is None:
+        return "—"
+    if figure_unit == "rate":
+        return f"{value * 100:.1f}\u00a0%"  # no line break inside a figure
+    if figure_unit == "minutes":
+        return f"{value:.1f}\u00a0min"
+    if figure_unit == "ratio":
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _percent(value: float | None) -> float | None:
+    return round(value * 100, 2) if value is not None else None
+
+
+def _series(m: Metrics) -> dict[str, object]:
+    """The daily series for the charts (rates in percent; null where the day has no base)."""
+    return {
+        "labels": [d.day.isoformat() for d in m.daily],
+        "conversations": [d.conversations for d in m.daily],
+        "automated_resolution_rate": [_percent(d.automated_resolution_rate) for d in m.daily],
+        "handoff_rate": [_percent(d.handoff_rate) for d in m.daily],
+        "csat": [_percent(d.csat) for d in m.daily],
+    }
+
+
+@router.get("/admin/dashboard", response_class=HTMLResponse, include_in_schema=False)
+def dashboard(
+    request: Request,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: StartQuery = "",
+    end: EndQuery = "",
+    locale: LocaleQuery = "",
+) -> Response:
+    """The dashboard page for any signed-in role."""
+    m = _compute(session, settings, start, end, locale)
+    context = {
+        "m": m,
+        "fmt": lambda f: display(f.unit, f.value),
+        "percent": lambda v: display("rate", v),
+        "series": _series(m),
+        "daily_definitions": DAILY_DEFINITIONS,
+        "locales": settings.locales,
+        "filters": {"start": m.start.isoformat(), "end": m.end.isoformat(), "locale": m.locale or ""},
+    }
+    return page(request, "admin/dashboard.html", context, user=user)
+
+
+def _safe(cell: object) -> object:
+    # Visitors typed the search queries: a leading = + - @ would run as a formula in a spreadsheet.
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+def to_csv(m: Metrics) -> str:
+    """Every number in one tidy table: kind, key, label, item, column, value, definition."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["kind", "key", "label", "item", "column", "value", "definition"])
+    scope = f"{m.start.isoformat()}..{m.end.isoformat()} {m.locale or 'all locales'} ({m.timezone})"
+    writer.writerow(["range", "range", "Range", scope, "", "", "Local days, both ends included."])
+    for f in m.figures.values():
+        writer.writerow(["figure", f.key, f.label, "", f.unit, _blank(f.value), f.definition])
+    for t in m.tables.values():
+        for row in t.rows:
+            for column, cell in zip(t.columns[1:], row[1:], strict=True):
+                writer.writerow(["table", t.key, t.label, _safe(row[0]), column, _safe(_blank(cell)), t.definition])
+    for d in m.daily:
+        values: dict[str, int | float | None] = {
+            "conversations": d.conversations,
+            "automated_resolution_rate": d.automated_resolution_rate,
+            "handoff_rate": d.handoff_rate,
+            "csat": d.csat,
+        }
+        for key, value in values.items():
+            label = key.replace("_", " ")
+            writer.writerow(["daily", key, label, d.day.isoformat(), "", _blank(value), DAILY_DEFINITIONS[key]])
+    return out.getvalue()
+
+
+@router.get("/admin/dashboard.csv", include_in_schema=False)
+def dashboard_csv(
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: StartQuery = "",
+    end: EndQuery = "",
+    locale: LocaleQuery = "",
+) -> Response:
+    """The dashboard's numbers as CSV, with the same filters."""
+    m = _compute(session, settings, start, end, locale)
+    name = f"faqdesk-metrics-{m.start.isoformat()}-{m.end.isoformat()}{'-' + m.locale if m.locale else ''}.csv"
+    response = Response(
+        to_csv(m).encode("utf-8-sig"),  # the BOM makes spreadsheet programs read UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+    return secure_headers(response)
+
+
+@router.get("/api/v1/admin/metrics", response_model=MetricsOut, tags=["admin"])
+def metrics_api(
+    user: Annotated[User, Depends(api_user)],
+    session: SessionDep,
+    settings: SettingsDep,
+    start: StartQuery = "",
+    end: EndQuery = "",
+    locale: LocaleQuery = "",
+) -> MetricsOut:
+    """The dashboard's numbers with their definitions (an API token of any role)."""
+    return MetricsOut.of(_compute(session, settings, start, end, locale))

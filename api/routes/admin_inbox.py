@@ -1,0 +1,348 @@
+"""The agents' inbox: the handoff queue with filters, one handoff's transcript, replies, notes, tags, resolve."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import Session
+
+from api import csrf
+from api.admin_ui import page, redirect, secure_headers
+from api.auth import UserDep
+from api.deps import SessionDep, SettingsDep
+from core import accounts
+from core.accounts import User
+from core.errors import ValidationError
+from core.settings import Settings
+from support import handoffs
+from support.models import Conversation, Handoff, HandoffStatus, Sender, utcnow
+
+router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
+Csrf = Depends(csrf.verify)
+PAGE_SIZE = 50
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger number is a 422, not a database error
+HandoffId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UNRESOLVED = (HandoffStatus.open, HandoffStatus.assigned)
+# What each inbox view shows; "" (the default) is the backlog: everything not yet resolved.
+VIEWS = {
+    "": "Open and assigned",
+    "open": "Open (unassigned)",
+    "assigned": "Assigned",
+    "mine": "Mine",
+    "resolved": "Resolved",
+    "all": "All",
+}
+NOTICES = {
+    "replied": "Reply sent.",
+    "noted": "Note added.",
+    "tagged": "Tags saved.",
+    "assigned": "Assignment changed.",
+    "resolved": "Resolved.",
+    "reopened": "Reopened.",
+}
+
+
+def _filters(view: str, user: User) -> dict[str, Any]:
+    if view not in VIEWS:
+        raise ValidationError(f"unknown view {view!r}: use {', '.join(v for v in VIEWS if v)} or leave it empty")
+    if view in ("open", "assigned", "resolved"):
+        return {"status": HandoffStatus(view)}
+    if view == "mine":
+        return {"status": UNRESOLVED, "mine": user}
+    if view == "all":
+        return {}
+    return {"status": UNRESOLVED}
+
+
+def age(moment: datetime, now: datetime) -> str:
+    """A short age: '4 min', '3 h', '2 d'."""
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
+
+
+def _people(session: Session) -> dict[int, User]:
+    return {u.id: u for u in accounts.list_users(session) if u.id is not None}
+
+
+def _row(handoff: Handoff, *, people: dict[int, User], now: datetime) -> dict[str, Any]:
+    assignee = people.get(handoff.assignee_id) if handoff.assignee_id else None
+    return {
+        "id": handoff.id,
+        "email": handoff.email,
+        "name": handoff.name or "",
+        "locale": handoff.locale,
+        "top_intent": handoff.top_intent or "",
+        "tags": list(handoff.tags),
+        "status": handoff.status.value,
+        "assignee": assignee.display_name if assignee else "",
+        "age": age(handoff.created_at, now),
+        "created_at": handoff.created_at.isoformat(),
+        "outside_hours": handoff.outside_hours,
+    }
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    view: Annotated[str, Query(max_length=20)] = "",
+    locale: Annotated[str, Query(max_length=16)] = "",
+    tag: Annotated[str, Query(max_length=handoffs.MAX_TAG)] = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> Response:
+    """The handoff queue, newest first, filtered by view (open, assigned, mine, resolved), locale and tag."""
+    locale = locale if locale in settings.locales else ""
+    rows, total = handoffs.queue(
+        session,
+        **_filters(view, user),
+        locale=locale or None,
+        tag=tag or None,
+        limit=PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
+    )
+    now = utcnow()
+    people = _people(session)
+    # The poller asks for handoffs newer than the newest one that exists, whatever this page shows.
+    newest, _ = handoffs.queue(session, limit=1)
+    context = {
+        "rows": [_row(h, people=people, now=now) for h in rows],
+        "total": total,
+        "page_no": page_no,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "filters": {"view": view, "locale": locale, "tag": tag},
+        "views": VIEWS,
+        "locales": settings.locales,
+        "tags": handoffs.tags_in_use(session),
+        "since": max((h.id or 0 for h in newest), default=0),
+    }
+    return page(request, "admin/inbox.html", context, user=user)
+
+
+@router.get("/inbox/updates")
+def inbox_updates(
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    since: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    view: Annotated[str, Query(max_length=20)] = "",
+    locale: Annotated[str, Query(max_length=16)] = "",
+    tag: Annotated[str, Query(max_length=handoffs.MAX_TAG)] = "",
+) -> Response:
+    """Handoffs newer than ``since`` matching the inbox's filters, as JSON for the page's poller."""
+    rows, _ = handoffs.queue(
+        session,
+        **_filters(view, user),
+        locale=locale if locale in settings.locales else None,
+        tag=tag or None,
+        after=since,
+        limit=PAGE_SIZE,
+    )
+    # The newest id overall, not only of matching rows, so the poller never asks about skipped ones again.
+    newest, _ = handoffs.queue(session, after=since, limit=1)
+    now = utcnow()
+    people = _people(session)
+    body = {
+        "handoffs": [_row(h, people=people, now=now) for h in rows],
+        "last_id": max([since] + [h.id or 0 for h in newest]),
+    }
+    return secure_headers(JSONResponse(body))
+
+
+def _messages(session: Session, handoff: Handoff, people: dict[int, User]) -> list[dict[str, Any]]:
+    shown = []
+    for message in handoffs.transcript(session, handoff=handoff):
+        author = people.get(message.author_id) if message.author_id else None
+        candidates = [
+            {
+                "intent": str(c.get("intent", "")),
+                "probability": _number(c.get("probability", c.get("confidence", c.get("score")))),
+            }
+            for c in message.candidates or []
+            if isinstance(c, dict)
+        ]
+        shown.append({"m": message, "author": author, "candidates": candidates})
+    return shown
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _handoff_page(
+    request: Request,
+    *,
+    user: User,
+    session: Session,
+    settings: Settings,
+    handoff: Handoff,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    conversation = session.get(Conversation, handoff.conversation_id)
+    people = _people(session)
+    now = utcnow()
+    context = {
+        "handoff": handoff,
+        "conversation": conversation,
+        "messages": _messages(session, handoff, people),
+        "assignee": people.get(handoff.assignee_id) if handoff.assignee_id else None,
+        "resolver": people.get(handoff.resolved_by) if handoff.resolved_by else None,
+        "agents": [u for u in people.values() if u.active],
+        "age": age(handoff.created_at, now),
+        "visitor_left": conversation is None or handoffs.visitor_has_left(conversation, settings=settings, now=now),
+        "form": form or {"reply": "", "note": "", "tags": ", ".join(handoff.tags)},
+        "error": error,
+        "sender": Sender,
+        "notice": NOTICES.get(request.query_params.get("notice", "")),
+    }
+    return page(request, "admin/handoff.html", context, user=user, status_code=status_code)
+
+
+@router.get("/inbox/{handoff_id}", response_class=HTMLResponse)
+def show_handoff(
+    request: Request, handoff_id: HandoffId, user: UserDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One handoff: the whole transcript with the bot's decisions, notes, and the agent's actions."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    return _handoff_page(request, user=user, session=session, settings=settings, handoff=handoff)
+
+
+def _back(handoff: Handoff, notice: str) -> Response:
+    return redirect(f"/admin/inbox/{handoff.id}", notice)
+
+
+@router.post("/inbox/{handoff_id}/reply", response_class=HTMLResponse, dependencies=[Csrf])
+def reply(
+    request: Request,
+    handoff_id: HandoffId,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
+) -> Response:
+    """Reply to the visitor (in the widget, and by email when they have left)."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    try:
+        handoffs.reply(session, handoff=handoff, agent=user, text=text, settings=settings)
+    except ValidationError as exc:
+        session.rollback()
+        form = {"reply": text, "note": "", "tags": ", ".join(handoff.tags)}
+        return _handoff_page(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            handoff=handoff,
+            form=form,
+            error=exc.detail,
+            status_code=422,
+        )
+    return _back(handoff, "replied")
+
+
+@router.post("/inbox/{handoff_id}/note", response_class=HTMLResponse, dependencies=[Csrf])
+def add_note(
+    request: Request,
+    handoff_id: HandoffId,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
+) -> Response:
+    """An internal note for the team; the visitor never sees it."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    try:
+        handoffs.note(session, handoff=handoff, agent=user, text=text)
+    except ValidationError as exc:
+        session.rollback()
+        form = {"reply": "", "note": text, "tags": ", ".join(handoff.tags)}
+        return _handoff_page(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            handoff=handoff,
+            form=form,
+            error=exc.detail,
+            status_code=422,
+        )
+    return _back(handoff, "noted")
+
+
+@router.post("/inbox/{handoff_id}/tags", response_class=HTMLResponse, dependencies=[Csrf])
+def save_tags(
+    request: Request,
+    handoff_id: HandoffId,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    tags: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Replace the tags (comma-separated)."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    try:
+        handoffs.set_tags(session, handoff=handoff, tags=tags.split(","))
+    except ValidationError as exc:
+        session.rollback()
+        form = {"reply": "", "note": "", "tags": tags}
+        return _handoff_page(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            handoff=handoff,
+            form=form,
+            error=exc.detail,
+            status_code=422,
+        )
+    return _back(handoff, "tagged")
+
+
+@router.post("/inbox/{handoff_id}/assign", dependencies=[Csrf])
+def assign(
+    handoff_id: HandoffId,
+    user: UserDep,
+    session: SessionDep,
+    assignee: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Assign to me ("me"), to a user (their id), or back to the queue ("")."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    agent: User | None
+    if assignee == "me":
+        agent = user
+    elif not assignee:
+        agent = None
+    else:
+        agent = session.get(User, int(assignee)) if assignee.isdigit() and int(assignee) <= MAX_ID else None
+        if agent is None or not agent.active:
+            raise ValidationError(f"assignee: no active user {assignee!r}")
+    handoffs.assign(session, handoff=handoff, agent=agent)
+    return _back(handoff, "assigned")
+
+
+@router.post("/inbox/{handoff_id}/resolve", dependencies=[Csrf])
+def resolve(handoff_id: HandoffId, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """Mark the handoff resolved."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    handoffs.resolve(session, handoff=handoff, agent=user, settings=settings)
+    return _back(handoff, "resolved")
+
+
+@router.post("/inbox/{handoff_id}/reopen", dependencies=[Csrf])
+def reopen(handoff_id: HandoffId, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """Reopen a resolved handoff."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    handoffs.reopen(session, handoff=handoff, agent=user, settings=settings)
+    return _back(handoff, "reopened")

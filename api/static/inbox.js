@@ -1,0 +1,102 @@
+// Inbox: new handoffs appear without a reload. The page works without this script (reload to see them).
+// Rows are built with textContent only: every value comes from visitors and must never become markup.
+"use strict";
+
+const POLL_MS = 5000;
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+function rowFor(handoff) {
+  const tr = document.createElement("tr");
+  const id = Number(handoff.id);
+  tr.dataset.id = String(id);
+
+  const who = document.createElement("td");
+  const link = document.createElement("a");
+  link.href = "/admin/inbox/" + id;  // built from the number, not from a string the server echoes
+  link.textContent = handoff.email;
+  who.append(link);
+  if (handoff.name) {
+    const small = document.createElement("small");
+    small.textContent = handoff.name;
+    who.append(document.createElement("br"), small);
+  }
+
+  const intent = cell(handoff.top_intent || "—");
+  if (handoff.tags && handoff.tags.length) {
+    const small = document.createElement("small");
+    small.textContent = "tags: " + handoff.tags.join(", ");
+    intent.append(document.createElement("br"), small);
+  }
+
+  const age = document.createElement("td");
+  const time = document.createElement("time");
+  time.dateTime = handoff.created_at;
+  time.textContent = handoff.age;
+  age.append(time);
+  if (handoff.outside_hours) {
+    const small = document.createElement("small");
+    small.textContent = "outside hours";
+    age.append(document.createElement("br"), small);
+  }
+
+  const status = document.createElement("td");
+  const badge = document.createElement("span");
+  badge.className = "status status-" + String(handoff.status).replace(/[^a-z]/g, "");
+  badge.textContent = handoff.status;
+  status.append(badge);
+
+  tr.append(who, cell(handoff.locale), intent, age, status, cell(handoff.assignee || "—"));
+  tr.classList.add("new");
+  return tr;
+}
+
+function setupInbox(tbody) {
+  const live = document.getElementById("inbox-live");
+  const total = document.getElementById("inbox-total");
+  let since = Number(tbody.dataset.since) || 0;
+  let busy = false;
+
+  async function poll() {
+    if (busy || document.hidden) return;
+    busy = true;
+    try {
+      const url = tbody.dataset.updates + "since=" + since;
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.status === 401) {
+        clearInterval(timer);  // signed out: the next navigation shows the login page
+        return;
+      }
+      if (!response.ok) return;
+      const data = await response.json();
+      since = Math.max(since, Number(data.last_id) || 0);
+      const fresh = (data.handoffs || []).filter((h) => !tbody.querySelector('tr[data-id="' + Number(h.id) + '"]'));
+      if (!fresh.length) return;
+      const empty = tbody.querySelector("tr.empty");
+      if (empty) empty.remove();
+      // The answer is newest first; inserting oldest first keeps that order at the top of the table.
+      fresh.reverse().forEach((h) => tbody.prepend(rowFor(h)));
+      if (total) total.textContent = String(Number(total.textContent) + fresh.length);
+      if (live) {
+        live.textContent = fresh.length === 1
+          ? "New handoff from " + fresh[0].email
+          : fresh.length + " new handoffs";
+      }
+    } catch (error) {
+      /* offline: try again on the next tick */
+    } finally {
+      busy = false;
+    }
+  }
+
+  const timer = setInterval(poll, POLL_MS);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const tbody = document.querySelector("tbody[data-updates]");
+  if (tbody) setupInbox(tbody);
+});

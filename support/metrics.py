@@ -1,0 +1,687 @@
+"""The dashboard's figures (DESIGN.md section 3), each with the definition shown under it.
+
+Every figure is computed over the conversations that *started* (the visitor's first message) on a day
+in [start, end], days taken in the configured timezone; the backlog is the only "right now" figure.
+Days are bucketed in Python rather than SQL so SQLite and PostgreSQL agree to the second, daylight
+saving included. A rate whose base is empty is ``None`` (shown as "—"), never a division by zero.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from core.accounts import User
+from core.errors import ValidationError
+from helpcenter.models import Article, ArticleVote, HelpcenterSession, SearchMiss
+from support.models import Conversation, Handoff, HandoffStatus, Message, Outcome, Rating, Sender, utcnow
+
+MAX_DAYS = 366
+TOP = 20
+RESOLVED = (Outcome.resolved_confirmed, Outcome.resolved_assumed)
+WITH_QUESTION = (*RESOLVED, Outcome.handed_off, Outcome.unresolved)
+
+Unit = Literal["count", "rate", "minutes", "ratio"]
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number with its name, unit and written definition."""
+
+    key: str
+    section: str
+    label: str
+    value: int | float | None
+    unit: Unit
+    definition: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A ranked list (top intents, search misses, ...) with its definition."""
+
+    key: str
+    label: str
+    definition: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+@dataclass(frozen=True)
+class Day:
+    """One local day of the daily series."""
+
+    day: date
+    conversations: int
+    with_question: int
+    resolved: int
+    handed_off: int
+    ratings: int
+    satisfied: int
+
+    @property
+    def automated_resolution_rate(self) -> float | None:
+        """Resolved by the bot / conversations with a question that day."""
+        return _rate(self.resolved, self.with_question)
+
+    @property
+    def handoff_rate(self) -> float | None:
+        """Handed off / conversations with a question that day."""
+        return _rate(self.handed_off, self.with_question)
+
+    @property
+    def csat(self) -> float | None:
+        """Ratings of 4 or 5 / all ratings that day."""
+        return _rate(self.satisfied, self.ratings)
+
+
+DAILY_DEFINITIONS = {
+    "conversations": "Conversations that started that day (local time).",
+    "automated_resolution_rate": "Resolved by the bot (confirmed + assumed) / closed conversations with a question, "
+    "for conversations that started that day.",
+    "handoff_rate": "Handed off / closed conversations with a question, for conversations that started that day.",
+    "csat": "Ratings of 4 or 5 / all ratings, for conversations that started that day (every outcome).",
+}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every figure for one date range and locale filter."""
+
+    start: date
+    end: date
+    locale: str | None
+    timezone: str
+    generated_at: datetime
+    figures: dict[str, Figure]
+    tables: dict[str, Table]
+    daily: list[Day] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Figure:
+        return self.figures[key]
+
+    def value(self, key: str) -> int | float | None:
+        """A figure's value."""
+        return self.figures[key].value
+
+    def sections(self) -> list[tuple[str, list[Figure]]]:
+        """Figures grouped by section, in order."""
+        grouped: dict[str, list[Figure]] = {}
+        for figure in self.figures.values():
+            grouped.setdefault(figure.section, []).append(figure)
+        return list(grouped.items())
+
+
+def _rate(part: int, base: int) -> float | None:
+    return part / base if base else None
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The p-th quantile (0..1) by linear interpolation between closest ranks; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def zone(tz: str) -> ZoneInfo:
+    """The timezone by IANA name, or a ValidationError."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"unknown timezone {tz!r}") from exc
+
+
+def check_range(start: date, end: date) -> None:
+    """Refuse reversed or overlong ranges with a message."""
+    if start > end:
+        raise ValidationError(f"the start date {start.isoformat()} is after the end date {end.isoformat()}")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationError(f"a range may span at most {MAX_DAYS} days")
+
+
+def utc_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[from, to) in UTC for local days start..end inclusive."""
+    low = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    return low, high
+
+
+def _minutes(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 60
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+
+
+def mask_personal(text: str) -> str:
+    """Hide email addresses and phone numbers that visitors typed (searches are shown and exported)."""
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
+def compute(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    locale: str | None,
+    tz: str,
+    now: datetime | None = None,
+) -> Metrics:
+    """Every DESIGN.md section 3 figure for conversations started on local days start..end."""
+    check_range(start, end)
+    zi = zone(tz)
+    now = now or utcnow()
+    low, high = utc_bounds(start, end, zi)
+
+    def local_day(moment: datetime) -> date:
+        return moment.astimezone(zi).date()
+
+    in_range: list[ColumnElement[bool]] = [
+        col(Conversation.started_at).is_not(None),
+        col(Conversation.started_at) >= low,
+        col(Conversation.started_at) < high,
+    ]
+    if locale:
+        in_range.append(col(Conversation.locale) == locale)
+
+    conversations = session.exec(select(Conversation.started_at, Conversation.outcome).where(*in_range)).all()
+    outcomes: Counter[str | None] = Counter(outcome for _started, outcome in conversations)
+    days = {start + timedelta(days=i): _DayCount() for i in range((end - start).days + 1)}
+    for started, outcome in conversations:
+        assert started is not None
+        days[local_day(started)].add_conversation(outcome)
+
+    ratings = session.exec(
+        select(Conversation.started_at, Conversation.outcome, Rating.score)
+        .join(Conversation, col(Conversation.id) == col(Rating.conversation_id))
+        .where(*in_range)
+    ).all()
+    for started, _outcome, score in ratings:
+        assert started is not None
+        days[local_day(started)].add_rating(score)
+
+    handoffs = session.exec(
+        select(Handoff).join(Conversation, col(Conversation.id) == col(Handoff.conversation_id)).where(*in_range)
+    ).all()
+
+    figures = _conversation_figures(outcomes)
+    figures |= _handoff_figures(session, handoffs, hc_sessions=_helpcenter_sessions(session, low, high, locale))
+    figures["backlog"] = Figure(
+        "backlog",
+        "Handoffs",
+        "Open handoffs now",
+        _backlog(session, locale),
+        "count",
+        "Handoffs not yet resolved (open or assigned) at the moment this page was computed, whatever their date.",
+    )
+    figures |= _csat_figures(ratings)
+    tables = _tables(session, in_range=in_range, handoffs=handoffs, low=low, high=high, locale=locale)
+    figures["search_misses"] = Figure(
+        "search_misses",
+        "Content",
+        "Searches with no result",
+        _search_miss_total(session, low, high, locale),
+        "count",
+        "Help-center searches in the range that found no article.",
+    )
+    daily = [day.freeze(d) for d, day in days.items()]
+    return Metrics(start, end, locale, tz, now, figures, tables, daily)
+
+
+@dataclass
+class _DayCount:
+    conversations: int = 0
+    with_question: int = 0
+    resolved: int = 0
+    handed_off: int = 0
+    ratings: int = 0
+    satisfied: int = 0
+
+    def add_conversation(self, outcome: str | None) -> None:
+        self.conversations += 1
+        self.with_question += outcome in WITH_QUESTION
+        self.resolved += outcome in RESOLVED
+        self.handed_off += outcome == Outcome.handed_off
+
+    def add_rating(self, score: int) -> None:
+        self.ratings += 1
+        self.satisfied += score >= 4
+
+    def freeze(self, day: date) -> Day:
+        return Day(
+            day, self.conversations, self.with_question, self.resolved, self.handed_off, self.ratings, self.satisfied
+        )
+
+
+def _conversation_figures(outcomes: Counter[str | None]) -> dict[str, Figure]:
+    total = sum(outcomes.values())
+    open_ = outcomes[None]
+    with_question = sum(outcomes[o] for o in WITH_QUESTION)
+    confirmed, assumed = outcomes[Outcome.resolved_confirmed], outcomes[Outcome.resolved_assumed]
+    resolved = confirmed + assumed
+    handed_off, unresolved = outcomes[Outcome.handed_off], outcomes[Outcome.unresolved]
+    s = "Conversations"
+    figures = [
+        Figure(
+            "conversations",
+            s,
+            "Conversations",
+            total,
+            "count",
+            "Conversations whose first visitor message falls in the range (local days); opening the widget "
+            "without writing does not start one.",
+        ),
+        Figure(
+            "open_conversations",
+            s,
+            "Still open",
+            open_,
+            "count",
+            "Of these, conversations not closed yet (no outcome): they count in no rate until they close.",
+        ),
+        Figure(
+            "with_question",
+            s,
+            "With a question",
+            with_question,
+            "count",
+            "Closed conversations with at least one real question: outcome resolved (confirmed or assumed), "
+            "handed off or unresolved. The base of the rates below.",
+        ),
+        Figure(
+            "no_question",
+            s,
+            "No question",
+            outcomes[Outcome.no_question],
+            "count",
+            "Closed conversations of greetings or thanks only; left out of every rate.",
+        ),
+        Figure(
+            "automated_resolution_rate",
+            s,
+            "Automated resolution rate",
+            _rate(resolved, with_question),
+            "rate",
+            "Resolved by the bot (confirmed + assumed) / conversations with a question. Resolved: the bot "
+            "answered, there was no negative feedback on its last answer and no handoff.",
+        ),
+        Figure(
+            "confirmed_share",
+            s,
+            "Confirmed share",
+            _rate(confirmed, resolved),
+            "rate",
+            "Of the conversations the bot resolved, the share where the visitor said an answer helped "
+            "(resolved_confirmed / resolved).",
+        ),
+        Figure(
+            "resolved_confirmed",
+            s,
+            "Resolved, confirmed",
+            confirmed,
+            "count",
+            "The visitor marked a bot answer as helpful, no negative feedback on the last answer, no handoff.",
+        ),
+        Figure(
+            "resolved_assumed",
+            s,
+            "Resolved, assumed",
+            assumed,
+            "count",
+            "The bot answered, the visitor gave no feedback either way on it, no handoff.",
+        ),
+        Figure(
+            "handoff_rate",
+            s,
+            "Handoff rate",
+            _rate(handed_off, with_question),
+            "rate",
+            "Handed off to a person / conversations with a question.",
+        ),
+        Figure(
+            "handed_off",
+            s,
+            "Handed off",
+            handed_off,
+            "count",
+            "Closed conversations with a handoff to a person (whatever the bot answered before).",
+        ),
+        Figure(
+            "unresolved",
+            s,
+            "Unresolved",
+            unresolved,
+            "count",
+            "A question, no handoff, and either no bot answer or negative feedback on the bot's last answer.",
+        ),
+        Figure(
+            "unresolved_rate",
+            s,
+            "Unresolved rate",
+            _rate(unresolved, with_question),
+            "rate",
+            "Unresolved / conversations with a question.",
+        ),
+    ]
+    return {f.key: f for f in figures}
+
+
+def _handoff_figures(session: Session, handoffs: Sequence[Handoff], *, hc_sessions: int) -> dict[str, Figure]:
+    first = [_minutes(h.first_response_at, h.created_at) for h in handoffs if h.first_response_at is not None]
+    resolved = [h for h in handoffs if h.resolved_at is not None]
+    resolution = [_minutes(h.resolved_at, h.created_at) for h in resolved if h.resolved_at is not None]
+    one_touch = sum(1 for h in resolved if h.agent_replies == 1)
+    s = "Handoffs"
+    figures = [
+        Figure(
+            "helpcenter_sessions",
+            s,
+            "Help-center sessions",
+            hc_sessions,
+            "count",
+            "Visits to the public help center that started in the range: one browser counts once until it is "
+            "idle for 30 minutes.",
+        ),
+        Figure(
+            "handoffs",
+            s,
+            "Handoffs",
+            len(handoffs),
+            "count",
+            "Handoff tickets of conversations that started in the range.",
+        ),
+        Figure(
+            "self_service_score",
+            s,
+            "Self-service score",
+            _rate(hc_sessions, len(handoffs)),
+            "ratio",
+            "Help-center sessions / handoffs: how many visits people helped themselves with for every time "
+            "they needed a person (Zendesk's ratio; higher is better).",
+        ),
+        Figure(
+            "first_response_median",
+            s,
+            "First response time, median",
+            percentile(first, 0.5),
+            "minutes",
+            "Minutes from the handoff to the first agent reply, median over handoffs with a reply (linear "
+            "interpolation between closest ranks).",
+        ),
+        Figure(
+            "first_response_p90",
+            s,
+            "First response time, 90th percentile",
+            percentile(first, 0.9),
+            "minutes",
+            "Minutes from the handoff to the first agent reply: 90% of replied handoffs were answered within "
+            "this (linear interpolation between closest ranks).",
+        ),
+        Figure(
+            "resolution_median",
+            s,
+            "Resolution time, median",
+            percentile(resolution, 0.5),
+            "minutes",
+            "Minutes from the handoff to its resolution (the last, when reopened), median over resolved handoffs.",
+        ),
+        Figure(
+            "resolution_p90",
+            s,
+            "Resolution time, 90th percentile",
+            percentile(resolution, 0.9),
+            "minutes",
+            "Minutes from the handoff to its resolution: 90% of resolved handoffs were resolved within this.",
+        ),
+        Figure(
+            "handoffs_resolved",
+            s,
+            "Handoffs resolved",
+            len(resolved),
+            "count",
+            "Handoffs of these conversations that an agent has resolved.",
+        ),
+        Figure(
+            "one_touch_resolutions",
+            s,
+            "One-touch resolutions",
+            one_touch,
+            "count",
+            "Resolved handoffs that took exactly one agent reply.",
+        ),
+        Figure(
+            "one_touch_rate",
+            s,
+            "One-touch share",
+            _rate(one_touch, len(resolved)),
+            "rate",
+            "One-touch resolutions / resolved handoffs.",
+        ),
+    ]
+    return {f.key: f for f in figures}
+
+
+def _csat_figures(ratings: Iterable[tuple[datetime | None, str | None, int]]) -> dict[str, Figure]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for _started, outcome, score in ratings:
+        groups["all"].append(score)
+        if outcome in RESOLVED:
+            groups["bot"].append(score)
+        elif outcome == Outcome.handed_off:
+            groups["agent"].append(score)
+
+    def share(scores: list[int]) -> float | None:
+        return _rate(sum(1 for score in scores if score >= 4), len(scores))
+
+    s = "Satisfaction"
+    figures = [
+        Figure(
+            "csat_bot",
+            s,
+            "CSAT, resolved by the bot",
+            share(groups["bot"]),
+            "rate",
+            "Ratings of 4 or 5 / all ratings, for conversations the bot resolved (confirmed or assumed).",
+        ),
+        Figure(
+            "ratings_bot",
+            s,
+            "Ratings, resolved by the bot",
+            len(groups["bot"]),
+            "count",
+            "Ratings given in conversations the bot resolved: the base of the figure above.",
+        ),
+        Figure(
+            "csat_agent",
+            s,
+            "CSAT, handed to an agent",
+            share(groups["agent"]),
+            "rate",
+            "Ratings of 4 or 5 / all ratings, for conversations handed off to a person.",
+        ),
+        Figure(
+            "ratings_agent",
+            s,
+            "Ratings, handed to an agent",
+            len(groups["agent"]),
+            "count",
+            "Ratings given in handed-off conversations: the base of the figure above.",
+        ),
+        Figure(
+            "csat_all",
+            s,
+            "CSAT, all conversations",
+            share(groups["all"]),
+            "rate",
+            "Ratings of 4 or 5 / all ratings, whatever the outcome (unresolved and still open included).",
+        ),
+    ]
+    return {f.key: f for f in figures}
+
+
+def _helpcenter_sessions(session: Session, low: datetime, high: datetime, locale: str | None) -> int:
+    query = select(func.count()).where(
+        col(HelpcenterSession.started_at) >= low, col(HelpcenterSession.started_at) < high
+    )
+    if locale:
+        query = query.where(col(HelpcenterSession.locale) == locale)
+    return int(session.exec(query).one())
+
+
+def _backlog(session: Session, locale: str | None) -> int:
+    query = select(func.count()).select_from(Handoff).where(col(Handoff.status) != HandoffStatus.resolved)
+    if locale:
+        query = query.join(Conversation, col(Conversation.id) == col(Handoff.conversation_id)).where(
+            col(Conversation.locale) == locale
+        )
+    return int(session.exec(query).one())
+
+
+def _search_miss_total(session: Session, low: datetime, high: datetime, locale: str | None) -> int:
+    query = select(func.count()).where(col(SearchMiss.created_at) >= low, col(SearchMiss.created_at) < high)
+    if locale:
+        query = query.where(col(SearchMiss.locale) == locale)
+    return int(session.exec(query).one())
+
+
+def _tables(
+    session: Session,
+    *,
+    in_range: list[ColumnElement[bool]],
+    handoffs: Sequence[Handoff],
+    low: datetime,
+    high: datetime,
+    locale: str | None,
+) -> dict[str, Table]:
+    tables = [
+        _resolved_per_agent(session, handoffs),
+        _top_intents(session, in_range),
+        _unhelpful_answers(session, in_range),
+        _search_misses(session, low, high, locale),
+        _article_votes(session, low, high, locale),
+    ]
+    return {t.key: t for t in tables}
+
+
+def _resolved_per_agent(session: Session, handoffs: Sequence[Handoff]) -> Table:
+    counts = Counter(h.resolved_by for h in handoffs if h.resolved_at is not None)
+    ids = [agent_id for agent_id in counts if agent_id is not None]
+    names = {u.id: u.email for u in session.exec(select(User).where(col(User.id).in_(ids))).all()} if ids else {}
+    rows: list[tuple[Cell, ...]] = [
+        (names.get(agent_id, "(deleted account)") if agent_id is not None else "(unknown)", n)
+        for agent_id, n in counts.items()
+    ]
+    rows.sort(key=lambda row: (-int(row[1] or 0), str(row[0])))
+    return Table(
+        "resolved_per_agent",
+        "Resolved per agent",
+        "Handoffs of these conversations resolved by each agent (who resolved it last).",
+        ("agent", "resolved"),
+        rows,
+    )
+
+
+def _ranked(rows: Iterable[tuple[str | None, int]], *, empty: str = "(none)") -> list[tuple[Cell, ...]]:
+    ranked = sorted(((label or empty, int(n)) for label, n in rows), key=lambda row: (-row[1], row[0]))
+    return [tuple(row) for row in ranked[:TOP]]
+
+
+def _top_intents(session: Session, in_range: list[ColumnElement[bool]]) -> Table:
+    count = func.count(col(Message.id))
+    rows = session.exec(
+        select(Message.intent, count)
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(
+            *in_range,
+            Message.sender == Sender.bot,
+            col(Message.intent).is_not(None),
+            Message.counts_as_question == True,  # noqa: E712
+        )
+        .group_by(col(Message.intent))
+    ).all()
+    return Table(
+        "top_intents",
+        "Top intents",
+        f"Bot turns per recognised intent (greetings and thanks left out), the {TOP} most frequent.",
+        ("intent", "bot turns"),
+        _ranked(rows),
+    )
+
+
+def _unhelpful_answers(session: Session, in_range: list[ColumnElement[bool]]) -> Table:
+    rows = session.exec(
+        select(Message.intent, func.count(col(Message.id)))
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(
+            *in_range,
+            Message.sender == Sender.bot,
+            Message.decision == "answer",
+            Message.helpful == False,  # noqa: E712
+        )
+        .group_by(col(Message.intent))
+    ).all()
+    return Table(
+        "unhelpful_answers",
+        "Answers voted unhelpful",
+        "Bot answers the visitor marked as not helpful, per intent (their latest vote).",
+        ("intent", "votes"),
+        _ranked(rows),
+    )
+
+
+def _search_misses(session: Session, low: datetime, high: datetime, locale: str | None) -> Table:
+    query = select(SearchMiss.query).where(col(SearchMiss.created_at) >= low, col(SearchMiss.created_at) < high)
+    if locale:
+        query = query.where(col(SearchMiss.locale) == locale)
+    # Grouped after folding case and spaces, so "Refund " and "refund" are one gap in the content.
+    counts = Counter(mask_personal(" ".join(q.lower().split())) for q in session.exec(query).all())
+    return Table(
+        "search_misses",
+        "Searches with no result",
+        f"Help-center searches that found no article, grouped ignoring case and spacing, the {TOP} most "
+        "frequent; email addresses and phone numbers are masked.",
+        ("query", "searches"),
+        _ranked(counts.items()),
+    )
+
+
+def _article_votes(session: Session, low: datetime, high: datetime, locale: str | None) -> Table:
+    helpful = func.sum(case((col(ArticleVote.helpful) == True, 1), else_=0))  # noqa: E712
+    total = func.count(col(ArticleVote.id))
+    query = (
+        sa_select(col(Article.title), col(Article.locale), col(Article.slug), helpful, total)
+        .join(Article, col(Article.id) == col(ArticleVote.article_id))
+        .where(col(ArticleVote.created_at) >= low, col(ArticleVote.created_at) < high)
+        .group_by(col(Article.id), col(Article.title), col(Article.locale), col(Article.slug))
+    )
+    if locale:
+        query = query.where(col(Article.locale) == locale)
+    rows: list[tuple[Cell, ...]] = []
+    for title, article_locale, slug, yes, n in session.execute(query).all():
+        yes, n = int(yes or 0), int(n)
+        rows.append((title, article_locale, slug, yes, n - yes, _rate(yes, n)))
+    rows.sort(key=lambda row: (-(int(row[3] or 0) + int(row[4] or 0)), str(row[0])))
+    return Table(
+        "article_votes",
+        "Articles' helpful votes",
+        f"“Was this helpful?” votes on help-center articles in the range: yes, no and the share of yes, the "
+        f"{TOP} most voted.",
+        ("article", "locale", "slug", "helpful", "not helpful", "helpful share"),
+        rows[:TOP],
+    )

@@ -1,0 +1,53 @@
+"""The widget script route (headers that let any site embed it safely) and the demo host page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.routes import widget_pages
+
+WIDGET_JS = Path(__file__).resolve().parents[2] / "widget" / "widget.js"
+
+
+def test_widget_script_is_served_with_safe_cache_and_cors_headers(client: TestClient) -> None:
+    response = client.get("/widget/v1/widget.js", headers={"Origin": "https://shop.example"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+    cache = response.headers["cache-control"]
+    match = re.search(r"max-age=(\d+)", cache)
+    assert match and 0 < int(match.group(1)) <= 3600, cache  # short: fixes reach customers' sites soon
+    assert response.content == WIDGET_JS.read_bytes()
+
+
+def test_missing_widget_script_is_a_404_not_a_500(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(widget_pages, "WIDGET_SCRIPT", WIDGET_JS.with_name("missing.js"))
+    assert client.get("/widget/v1/widget.js").status_code == 404
+
+
+def test_demo_page_embeds_the_widget_and_links_the_help_center(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<html lang="en">' in html
+    assert re.search(r'<script src="/widget/v1/widget\.js"[^>]* defer></script>', html)
+    assert 'href="/hc/en/"' in html
+    assert 'href="/admin/"' in html
+    assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
+
+
+def test_widget_script_inserts_html_only_from_the_server_sanitised_field() -> None:
+    """A static guard: one innerHTML assignment, fed by a bot or agent message's `html`; no eval."""
+    source = WIDGET_JS.read_text(encoding="utf-8")
+    assignments = re.findall(r"\.(?:innerHTML|outerHTML)\s*=\s*([^;]+);", source)
+    assert assignments == ["msg.html"]
+    assert "insertAdjacentHTML" not in source and "document.write" not in source
+    assert not re.search(r"\beval\(|new Function\(|setTimeout\(\s*['\"]", source)
+    assert not re.search(r"\.setAttribute\(\s*['\"]on", source), "no inline event handlers"

@@ -1,0 +1,367 @@
+"""The chat widget in a real browser: shadow DOM, keyboard, chat turns, handoff, safety, cross-origin use.
+
+The server here has a model trained on tests/fixtures/mini_faq.yaml (the shared live server has none)
+and allows exactly one other origin, served by a tiny http.server, to call the widget API.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Locator, Page, Route, expect
+
+from api.app import create_app
+from bot import runtime
+from core.db import make_engine, session_scope
+from core.settings import Settings
+from support import conversations
+from support.models import Conversation, Sender
+from tests.admin.conftest import make_settings
+from tests.browser.conftest import _free_port
+
+MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
+INJECTION = "<img src=x onerror=alert(1)>"
+# Messages the mini model answers with "Did you mean?" (checked against the trained fixture); the
+# test tries them in turn so a small change in calibration does not break it.
+CLARIFYING = ["how to pay for delivery", "delivery payment", "what about my subscription", "stop boxes"]
+
+
+@dataclass(frozen=True)
+class ChatServer:
+    url: str  # the faqdesk app (API and widget.js)
+    settings: Settings
+    allowed_host: str  # a host page origin listed in FAQDESK_CORS_ORIGINS
+    other_host: str  # a host page origin that is not
+
+
+def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
+    """The app with a trained model on one port, and two customer sites on two other ports."""
+    app_port, allowed_port, other_port = _free_port(), _free_port(), _free_port()
+    allowed_host = f"http://127.0.0.1:{allowed_port}"
+    settings = make_settings(
+        tmp_path_factory.mktemp("widget"),
+        cors_origins=[allowed_host],
+        # Every test talks from 127.0.0.1: the per-address limit would otherwise trip mid-session.
+        widget_rate_limit_ip="2000/minute",
+        widget_rate_limit_conversation="200/minute",
+    )
+    runtime.train_and_activate(settings, MINI_FAQ)
+
+    site = tmp_path_factory.mktemp("customer-site")
+    (site / "shop.html").write_text(
+        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Kundenshop</title></head>'
+        "<body><h1>Ein anderer Shop</h1>"
+        f'<script src="http://127.0.0.1:{app_port}/widget/v1/widget.js" defer></script></body></html>',
+        encoding="utf-8",
+    )
+    sites = [_serve_folder(site, allowed_port), _serve_folder(site, other_port)]
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=app_port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the chat server did not start")
+        time.sleep(0.05)
+    yield ChatServer(f"http://127.0.0.1:{app_port}", settings, allowed_host, f"http://127.0.0.1:{other_port}")
+    server.should_exit = True
+    thread.join(timeout=10)
+    for site_server in sites:
+        site_server.shutdown()
+        site_server.server_close()
+
+
+# ---- helpers: every locator below pierces the widget's open shadow root ----
+
+
+def launcher(page: Page) -> Locator:
+    return page.locator("#faqdesk-widget button.launcher")
+
+
+def panel(page: Page) -> Locator:
+    return page.get_by_role("dialog")
+
+
+def open_chat(page: Page, url: str) -> None:
+    page.goto(url)
+    launcher(page).click()
+    expect(panel(page)).to_be_visible()
+
+
+def ask(page: Page, text: str) -> Locator:
+    """Send a message; returns the bot's (or system's) reply bubble that follows it."""
+    replies = page.locator("#faqdesk-widget .log .msg.bot, #faqdesk-widget .log .msg.system")
+    before = replies.count()
+    box = page.get_by_label("Your question").or_(page.get_by_label("Ihre Frage"))
+    calls: list[str] = []
+    listener = lambda response: calls.append(f"{response.status} {response.url}")  # noqa: E731
+    page.on("response", listener)
+    box.fill(text)
+    box.press("Enter")
+    try:
+        expect(replies).to_have_count(before + 1, timeout=30_000)  # the first turn warms the encoder up
+    except AssertionError as error:  # say what the visitor saw instead (an error notice, usually)
+        shown = page.get_by_role("log").inner_text()
+        raise AssertionError(f"no reply to {text!r}; the chat shows: {shown}; responses: {calls}") from error
+    finally:
+        page.remove_listener("response", listener)
+    return replies.nth(before)
+
+
+def conversation_id(page: Page) -> str:
+    stored = page.evaluate(
+        "() => { const k = Object.keys(sessionStorage).find(k => k.startsWith('faqdesk:conversation:'));"
+        " return k && JSON.parse(sessionStorage.getItem(k)).id; }"
+    )
+    assert stored, "the conversation is kept in sessionStorage"
+    return str(stored)
+
+
+# ---- tests ----
+
+
+def test_widget_loads_in_a_shadow_root_unaffected_by_host_styles(page: Page, chat_server: ChatServer) -> None:
+    page.goto(chat_server.url + "/")
+    assert page.evaluate("() => !!document.querySelector('#faqdesk-widget').shadowRoot")
+    # The host's elements cannot reach into the widget, so document queries find nothing inside it.
+    assert page.evaluate("() => document.querySelector('.launcher, [role=dialog]')") is None
+    button = launcher(page)
+    expect(button).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    # The demo page paints every button hot pink at 30px; the widget keeps its own look.
+    background = button.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background != "rgb(255, 105, 180)"
+    assert button.evaluate("b => getComputedStyle(b).fontSize") != "30px"
+    # And the widget's styles stay inside: the page's own buttons are untouched.
+    expect(panel(page)).to_be_hidden()
+
+
+def test_keyboard_opens_focuses_the_input_and_escape_returns_focus(page: Page, chat_server: ChatServer) -> None:
+    page.goto(chat_server.url + "/")
+    for _ in range(20):  # Tab through the page's links until the widget's launcher has focus
+        page.keyboard.press("Tab")
+        if launcher(page).evaluate("b => b.getRootNode().activeElement === b"):
+            break
+    expect(launcher(page)).to_be_focused()
+    page.keyboard.press("Enter")
+    dialog = panel(page)
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_attribute("aria-modal", "false")
+    expect(page.get_by_role("dialog", name="Nordkap help")).to_be_visible()  # data-faqdesk-title labels it
+    expect(launcher(page)).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("Your question")).to_be_focused()
+    log = page.get_by_role("log")
+    expect(log).to_have_attribute("aria-live", "polite")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(launcher(page)).to_be_focused()
+    expect(launcher(page)).to_have_attribute("aria-expanded", "false")
+
+
+def test_question_gets_an_answer_rendered_as_html_with_feedback(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    reply = ask(page, "How can I pause my subscription?")
+    expect(reply.locator("strong")).to_have_text("Account > Subscription")  # Markdown from the server
+    expect(reply.get_by_text("Did this help?")).to_be_visible()
+    links = reply.locator("a[href]")
+    for link in links.all():  # links from the server point at the server and open in a new tab
+        assert (link.get_attribute("href") or "").startswith(chat_server.url + "/")
+        assert link.get_attribute("target") == "_blank"
+    reply.get_by_role("button", name="Yes, this helped").click()
+    expect(reply.get_by_text("Thanks for your feedback!")).to_be_visible()
+    # The stored conversation carries the vote.
+    with session_scope(make_engine(chat_server.settings.database_url)) as session:
+        conversation = session.get(Conversation, conversation_id(page))
+        assert conversation is not None
+        messages = conversations.messages_after(session, conversation=conversation, after=0)
+        assert [m.helpful for m in messages if m.sender is Sender.bot] == [True]
+
+
+def test_clarify_options_are_buttons_and_a_click_answers(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    options = page.locator("#faqdesk-widget .options")
+    for text in CLARIFYING:
+        ask(page, text)
+        if options.count():
+            break
+    assert options.count(), "none of the clarifying questions got options"
+    first = options.last.get_by_role("button").first
+    label = first.inner_text()
+    first.click()
+    expect(page.locator("#faqdesk-widget .msg.visitor .body").last).to_have_text(label)
+    answer = page.locator("#faqdesk-widget .msg.bot").last
+    expect(answer.get_by_text("Did this help?")).to_be_visible(timeout=15_000)
+
+
+def test_handoff_form_validates_email_and_agent_replies_arrive(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    ask(page, "I want to talk to a person")
+    email = page.get_by_label("Email (required)")
+    expect(email).to_be_focused()
+    expect(email).to_have_attribute("type", "email")
+    send = page.get_by_role("button", name="Send to the team")
+    send.click()
+    expect(page.get_by_text("Please enter your email address.")).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    email.fill("not-an-email")
+    send.click()
+    expect(page.get_by_text("Please enter a valid email address", exact=False)).to_be_visible()
+    email.fill("visitor@example.com")
+    page.get_by_label("Name (optional)").fill("Vera")
+    send.click()
+    expect(email).to_be_hidden()
+    notices = page.locator("#faqdesk-widget .msg.system")
+    expect(notices).to_have_count(1)  # the server's notice, once (not echoed by the stream as well)
+    expect(notices).to_contain_text("visitor@example.com")
+
+    # An agent replies: the widget shows it without a reload (server-sent events or polling).
+    agent_replies(chat_server, page, "Hi Vera, **on it**.")
+    agent = page.locator("#faqdesk-widget .msg.agent")
+    expect(agent).to_have_count(1, timeout=10_000)
+    expect(agent.locator("strong")).to_have_text("on it")
+
+
+def agent_replies(chat_server: ChatServer, page: Page, text: str) -> None:
+    with session_scope(make_engine(chat_server.settings.database_url)) as session:
+        conversation = session.get(Conversation, conversation_id(page))
+        assert conversation is not None
+        conversations.add_message(session, conversation=conversation, sender=Sender.agent, text=text)
+
+
+def test_agent_replies_arrive_by_polling_without_server_sent_events(page: Page, chat_server: ChatServer) -> None:
+    polls: list[str] = []
+    page.route("**/events?*", lambda route: route.abort())  # a proxy that breaks event streams
+    page.on("request", lambda request: polls.append(request.url) if "/messages?after=" in request.url else None)
+    open_chat(page, chat_server.url + "/")
+    ask(page, "I want to talk to a person")
+    page.get_by_label("Email (required)").fill("poller@example.com")
+    page.get_by_role("button", name="Send to the team").click()
+    expect(page.locator("#faqdesk-widget .msg.system")).to_contain_text("poller@example.com")
+    agent_replies(chat_server, page, "Polled reply")
+    expect(page.locator("#faqdesk-widget .msg.agent .body")).to_contain_text(["Polled reply"], timeout=10_000)
+    assert polls, "the widget polled GET .../messages?after="
+
+
+def test_suggest_offers_articles_and_a_person(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    ask(page, "xyz qwerty")
+    page.get_by_role("button", name="Talk to a person").last.click()
+    expect(page.get_by_label("Email (required)")).to_be_focused()
+    for link in page.locator("#faqdesk-widget .articles a").all():
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        assert link.get_attribute("target") == "_blank"
+
+
+def test_visitor_markup_is_shown_as_text_and_runs_nothing(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    ask(page, INJECTION)
+    mine = page.locator("#faqdesk-widget .msg.visitor .body").last
+    expect(mine).to_have_text(INJECTION)
+    assert mine.locator("img").count() == 0
+    assert page.locator("#faqdesk-widget .log img[src=x]").count() == 0
+    page.wait_for_timeout(300)  # an onerror would have fired by now; the page fixture fails on dialogs
+
+
+def test_end_chat_after_an_answer_asks_for_a_rating(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    ask(page, "Which payment methods do you accept?")
+    page.get_by_role("button", name="End chat").click()
+    group = page.get_by_role("group", name="How was your experience?")
+    expect(group).to_be_visible()
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Please choose a rating from 1 to 5.")).to_be_visible()
+    page.get_by_label("4 of 5").check()
+    page.get_by_label("Comment (optional)").fill("Quick answer")
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Thank you for your rating!")).to_be_visible()
+
+
+def test_reload_continues_the_conversation(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    ask(page, "When will my box arrive?")
+    before = conversation_id(page)
+    page.reload()
+    launcher(page).click()
+    expect(page.locator("#faqdesk-widget .msg.visitor .body")).to_have_text(["When will my box arrive?"])
+    expect(page.locator("#faqdesk-widget .msg.bot").last).to_contain_text("2 working days")
+    ask(page, "How do I cancel my subscription?")
+    assert conversation_id(page) == before
+
+
+def test_a_customer_site_on_another_origin_can_chat(page: Page, chat_server: ChatServer) -> None:
+    page.goto(chat_server.allowed_host + "/shop.html")
+    # No data attribute: the language comes from <html lang="de">.
+    page.get_by_role("button", name="Chatten Sie mit uns").click()
+    expect(page.get_by_label("Ihre Frage")).to_be_focused()
+    reply = ask(page, "Wie kann ich mein Abo pausieren?")
+    expect(reply.locator("strong")).to_have_text("Konto > Abo")
+    expect(reply.get_by_text("Hat das geholfen?")).to_be_visible()
+
+
+def test_a_site_not_allowed_by_cors_gets_a_friendly_error(page: Page, chat_server: ChatServer) -> None:
+    page.goto(chat_server.other_host + "/shop.html")
+    launcher(page).click()
+    box = page.get_by_label("Ihre Frage")
+    box.fill("Wie kann ich mein Abo pausieren?")
+    box.press("Enter")
+    alert = page.locator("#faqdesk-widget .notice.error")
+    expect(alert).to_contain_text("nicht erreichbar")
+    expect(alert.get_by_role("button", name="Erneut versuchen")).to_be_visible()
+    assert "TypeError" not in alert.inner_text() and "fetch" not in alert.inner_text().lower()
+
+
+def test_rate_limits_and_network_failures_show_a_retry(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    ask(page, "hello")  # the conversation exists; now the next messages fail
+
+    def too_many(route: Route) -> None:
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "2", "Content-Type": "application/json"},
+            body='{"error": "rate_limited", "detail": "Traceback: do not show this"}',
+        )
+
+    page.route("**/api/v1/conversations/*/messages", too_many)
+    box = page.get_by_label("Your question")
+    box.fill("How can I pause my subscription?")
+    box.press("Enter")
+    alert = page.locator("#faqdesk-widget .notice.error").last
+    expect(alert).to_contain_text("wait 2 seconds")
+    expect(alert).not_to_contain_text("Traceback")
+    retry = alert.get_by_role("button", name="Try again")
+    expect(retry).to_be_disabled()
+    expect(retry).to_be_enabled(timeout=5000)
+
+    page.unroute("**/api/v1/conversations/*/messages")
+    page.route("**/api/v1/conversations/*/messages", lambda route: route.abort("internetdisconnected"))
+    retry.click()
+    offline = page.locator("#faqdesk-widget .notice.error").last
+    expect(offline).to_contain_text("could not reach")
+
+    page.unroute("**/api/v1/conversations/*/messages")
+    offline.get_by_role("button", name="Try again").click()
+    expect(page.locator("#faqdesk-widget .msg.bot").last.locator("strong")).to_have_text("Account > Subscription")
+    expect(page.locator("#faqdesk-widget .notice.error")).to_have_count(0)

@@ -1,0 +1,78 @@
+"""A migrated database per backend (SQLite always, PostgreSQL when reachable); each test rolls back.
+
+PostgreSQL: ``FAQDESK_TEST_POSTGRES_URL`` names a database that belongs to the tests (its schema is
+dropped and migrated afresh once per run).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.db import make_engine
+from migrations import upgrade
+
+POSTGRES_URL = os.environ.get("FAQDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_engine() -> Engine | None:
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        engine.dispose()
+        return None
+    return engine
+
+
+def _real_sqlite_savepoints(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, start transactions, so ``session.commit()`` inside a test only
+    releases a savepoint and the rollback at the end really undoes it (SQLAlchemy's documented recipe)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('supportdb') / 'faqdesk.db'}"
+        upgrade(url)
+        eng = make_engine(url)
+        _real_sqlite_savepoints(eng)
+    else:
+        pg = _postgres_engine()
+        if pg is None:
+            if os.environ.get("CI"):
+                pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
+            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+        with pg.begin() as conn:  # a clean slate: this database belongs to the tests
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(POSTGRES_URL)
+        eng = pg
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test (its commits are savepoints)."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        yield s
+    transaction.rollback()
+    connection.close()

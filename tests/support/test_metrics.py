@@ -1,0 +1,72 @@
+"""Metrics on their own: empty bases, ranges, timezones, percentiles, masking, help-center visits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session
+
+from core.errors import ValidationError
+from helpcenter.visits import record_helpcenter_session
+from support import metrics
+from support.metrics import mask_personal, percentile
+
+
+def test_an_empty_range_has_no_rates_and_no_division_by_zero(session: Session) -> None:
+    m = metrics.compute(session, start=date(2001, 1, 1), end=date(2001, 1, 3), locale=None, tz="Europe/Amsterdam")
+    for figure in m.figures.values():
+        assert figure.definition, figure.key
+        if figure.unit in ("rate", "ratio", "minutes"):
+            assert figure.value is None, figure.key
+        else:
+            assert figure.value == 0, figure.key
+    assert [d.day for d in m.daily] == [date(2001, 1, 1), date(2001, 1, 2), date(2001, 1, 3)]
+    assert all(d.automated_resolution_rate is None and d.csat is None for d in m.daily)
+    assert all(t.rows == [] and t.definition for t in m.tables.values())
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "tz", "message"),
+    [
+        (date(2026, 2, 1), date(2026, 1, 1), "UTC", "after the end date"),
+        (date(2024, 1, 1), date(2026, 1, 1), "UTC", "at most 366 days"),
+        (date(2026, 1, 1), date(2026, 1, 2), "Mars/Olympus", "unknown timezone"),
+    ],
+)
+def test_bad_ranges_and_zones_are_refused_with_a_message(
+    session: Session, start: date, end: date, tz: str, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        metrics.compute(session, start=start, end=end, locale=None, tz=tz)
+
+
+def test_local_days_become_utc_bounds_with_summer_time() -> None:
+    zone = metrics.zone("Europe/Amsterdam")
+    # 29 March 2026 has 23 hours in Amsterdam (clocks go forward).
+    low, high = metrics.utc_bounds(date(2026, 3, 29), date(2026, 3, 29), zone)
+    assert low == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
+    assert high == datetime(2026, 3, 29, 22, 0, tzinfo=UTC)
+
+
+def test_percentile_interpolates_between_closest_ranks() -> None:
+    assert percentile([], 0.5) is None
+    assert percentile([7.0], 0.9) == 7.0
+    assert percentile([1, 2, 3, 4], 0.5) == 2.5
+    assert percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110], 0.9) == 100
+
+
+def test_personal_details_in_search_queries_are_masked() -> None:
+    assert mask_personal("mail jan.de.vries@example.nl please") == "mail [email] please"
+    assert mask_personal("call +31 (0)6 1234-5678") == "call [phone]"
+    assert mask_personal("order 12345") == "order 12345"  # a short number is not a phone number
+
+
+def test_help_center_sessions_count_per_locale(session: Session) -> None:
+    day = datetime(2003, 6, 1, 10, tzinfo=UTC)
+    for locale in ("en", "en", "de"):
+        record_helpcenter_session(session, locale=locale, now=day)
+    session.flush()
+    both = metrics.compute(session, start=day.date(), end=day.date(), locale=None, tz="UTC")
+    german = metrics.compute(session, start=day.date(), end=day.date(), locale="de", tz="UTC")
+    assert (both.value("helpcenter_sessions"), german.value("helpcenter_sessions")) == (3, 1)
