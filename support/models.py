@@ -197,3 +197,21 @@ class ActiveModel(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     version: str = Field(max_length=80)
     activated_at: datetime = Field(default_factory=utcnow)
+
+
+class FaqIntent(SQLModel, table=True):
+    """An FAQ intent as editors maintain it in the back office; training reads these rows.
+
+    Mirrors the faqdesk YAML shape (bot.data.Intent): examples and answers per locale.
+    """
+
+    __tablename__ = "faq_intent"
+
+    id: str = Field(primary_key=True, max_length=100)  # [a-z0-9_]+, stable
+    kind: str = Field(default="faq", max_length=16)  # faq | smalltalk | handoff
+    article: str | None = Field(default=None, max_length=200)
+    examples: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    position: int = 0  # file order, kept so an export reads like the import
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=254)
