@@ -35,6 +35,9 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL syncs at checkpoints instead of every commit: still corruption-safe, and a page
+        # view's counter update stops costing an fsync. A power cut may lose the last moments of writes.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         # 64 MB page cache instead of 2 MB: article bodies (and their revisions) thrash the default.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
