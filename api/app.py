@@ -25,6 +25,8 @@ from api.routes import (
     admin_auth,
     admin_dashboard,
     admin_inbox,
+    admin_intents,
+    admin_misunderstood,
     admin_site,
     hc_api,
     hc_pages,
@@ -34,16 +36,18 @@ from api.routes import (
     widget_pages,
 )
 from api.templating import STATIC_DIR, templates
-from bot import runtime
+from bot import runtime, store
 from bot.model import FaqModel
 from core.db import make_engine, session_scope
 from core.errors import FaqdeskError
 from core.security import load_secret_key
 from core.settings import Settings, get_settings
 from helpcenter import service
+from support import training
 
 log = logging.getLogger(__name__)
 PUBLISH_EVERY_SECONDS = 30
+MODEL_POLL_SECONDS = 5.0  # how soon a newly activated model reaches this process
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,11 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.model = _load_model(settings)
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_dir)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+        app.state.model_load_failed = None  # the version that last failed to load here (logged once)
         publisher = asyncio.create_task(_publish_scheduled(app.state.engine))
+        follower = asyncio.create_task(_follow_active_model(app))
         yield
-        publisher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await publisher
+        for task in (publisher, follower):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         app.state.rate_limiter.close()
         app.state.engine.dispose()
 
@@ -76,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(admin_dashboard.router)
     app.include_router(admin_inbox.router)
+    app.include_router(admin_intents.router)
+    app.include_router(admin_misunderstood.router)
     app.include_router(widget_pages.router)
     app.include_router(widget_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -85,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],  # DELETE: a visitor deletes their conversation
             allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
             expose_headers=["Retry-After"],
             allow_credentials=False,
@@ -101,6 +110,57 @@ def _load_model(settings: Settings) -> FaqModel | None:
         return runtime.load_active(settings)
     except (FileNotFoundError, ValueError):
         return None
+
+
+async def _follow_active_model(app: FastAPI) -> None:
+    """Switch to the model version the database names, checking every few seconds (from start-up on)."""
+    while True:
+        try:
+            await sync_model(app)
+        except Exception:  # a database hiccup must not end the loop; the current model keeps serving
+            log.exception("checking the active model version failed")
+        await asyncio.sleep(MODEL_POLL_SECONDS)
+
+
+async def sync_model(app: FastAPI) -> bool:
+    """Load the active version if this process serves another one; returns whether the model changed.
+
+    Loading runs in a thread and the swap is one attribute assignment, so requests in flight finish
+    with the model they started with. A version that fails to load is logged once and the old model
+    keeps serving; the next poll tries again, in case the version's folder was still being copied.
+    """
+    version = await asyncio.to_thread(_active_version, app.state.engine)
+    current: FaqModel | None = app.state.model
+    if version is None or (current is not None and current.version == version):
+        return False
+    try:
+        model = await asyncio.to_thread(_load_version, app.state.settings, version)
+    except Exception:
+        if version != app.state.model_load_failed:  # retried every poll (it may appear), logged once
+            log.exception("cannot load model %s; still serving %s", version, current.version if current else "none")
+        app.state.model_load_failed = version
+        return False
+    app.state.model = model
+    app.state.model_load_failed = None
+    log.info("now serving model %s (was %s)", version, current.version if current else "none")
+    return True
+
+
+def _active_version(engine: Engine) -> str | None:
+    with session_scope(engine) as session:
+        return training.active_version(session)
+
+
+def _load_version(settings: Settings, version: str) -> FaqModel:
+    # As runtime loads the active model, for a named version: encoder attached, thresholds from settings.
+    model = store.load(settings.model_dir, version)
+    model.attach(runtime.load_encoder(settings))
+    model.configure(
+        target_precision=settings.target_precision,
+        answer_threshold=settings.answer_threshold,
+        accurate_locale_detection=settings.accurate_locale_detection,
+    )
+    return model
 
 
 async def _publish_scheduled(engine: Engine) -> None:

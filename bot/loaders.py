@@ -12,10 +12,11 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAMLError
+from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml.error import MarkedYAMLError
 
 from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, TrainingData
-from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, load_plain
+from bot.yamlnodes import MarkedValue, YamlSyntaxError, _convert, compose_file, load_plain
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -78,6 +79,70 @@ def load_training_data(
     if problems:
         raise TrainingDataError(problems)
     return data
+
+
+def load_training_text(text: str, *, source: str = "<text>", locales: Collection[str] | None = None) -> TrainingData:
+    """Load and validate faqdesk YAML given as text (an upload, the database's export).
+
+    The same code path as a faqdesk YAML file, so the rules and the located problems are the same;
+    ``source`` names the text in problems (``source:line``). Rasa NLU needs its ``domain.yml`` beside
+    it and is accepted from files only.
+    """
+    problems: list[Problem] = []
+    data = TrainingData()
+    try:
+        root = _compose_text(text)
+    except YamlSyntaxError as exc:
+        raise TrainingDataError([Problem(source, exc.line, f"malformed YAML: {exc.reason}")]) from None
+    if isinstance(root.value, dict) and "intents" in root.value:
+        _load_faqdesk(Path(source), root.value["intents"], data, problems)
+    else:
+        problems.append(Problem(source, root.line, "expected a mapping with a top-level 'intents:' key (faqdesk YAML)"))
+    if not data.intents and not problems:
+        problems.append(Problem(source, None, "no intents found"))
+    _validate(data, problems, locales=locales, require_answers=True)
+    if problems:
+        raise TrainingDataError(problems)
+    return data
+
+
+def validate_training_data(data: TrainingData, *, locales: Collection[str] | None = None) -> None:
+    """Check intents built in code (not parsed from YAML) with the rules a faqdesk YAML file obeys.
+
+    Raises ``TrainingDataError``; problems carry the intent id and whatever ``Intent.source`` says.
+    """
+    problems: list[Problem] = []
+    for intent in data.intents.values():
+        file, _, line = intent.source.rpartition(":")
+        where = (file, int(line) if line.isdigit() else None)
+        if not _ID.match(intent.id):
+            problems.append(Problem(*where, "id must match [a-z0-9_]+", intent.id))
+        if intent.kind not in INTENT_KINDS:
+            problems.append(Problem(*where, f"kind must be one of {', '.join(INTENT_KINDS)}", intent.id))
+        for loc, texts in intent.examples.items():
+            if any(not text.strip() for text in texts):
+                problems.append(Problem(*where, f"examples of '{loc}': entries must be non-empty text", intent.id))
+        for loc, answer in intent.answers.items():
+            if not answer.strip():
+                problems.append(Problem(*where, f"answer for '{loc}' must be non-empty text", intent.id))
+    _validate(data, problems, locales=locales, require_answers=True)
+    if problems:
+        raise TrainingDataError(problems)
+
+
+def _compose_text(text: str) -> MarkedValue:
+    # yamlnodes.compose_file for text in memory: the same parser and the same error mapping.
+    try:
+        node = YAML(typ="safe", pure=True).compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
+        raise YamlSyntaxError(reason, mark.line + 1 if mark else None) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc), None) from None
+    if node is None:
+        return MarkedValue({}, 1)
+    return _convert(node)
 
 
 def _data_files(path: Path) -> list[Path]:

@@ -44,7 +44,31 @@ def train(
         raise _fail(str(exc), 2) from None
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from None
+    _record_active(settings, model.version)
     typer.echo(json.dumps(model.summary(), indent=2))
+
+
+def _record_active(settings: Settings, version: str) -> None:
+    """Tell the database which version is active, so every app process switches to it."""
+    from sqlalchemy.engine import make_url
+
+    from core.db import make_engine, session_scope
+    from migrations import upgrade
+    from support import training
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return  # no database yet, so no app process to tell; `serve` creates it and loads the active model
+    try:
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            with session_scope(engine) as session:
+                training.activate(session, version=version, model_dir=settings.model_dir)
+        finally:
+            engine.dispose()
+    except Exception as exc:  # the model is trained and active on disk; only the database is out of reach
+        typer.echo(f"warning: model {version} is active, but the database was not updated: {exc}", err=True)
 
 
 @app.command()
@@ -107,18 +131,30 @@ def serve(
 
     from api.app import create_app
     from core.db import make_engine, session_scope
+    from core.errors import FaqdeskError
     from helpcenter import content
     from migrations import upgrade
+    from support import intents
 
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with session_scope(engine) as session:
-        if content.is_empty(session):
-            loaded = content.load_folder(session, folder=Path("training_data/articles"))
-            typer.echo(f"loaded demo content: {loaded.categories} categories, {loaded.articles} articles", err=True)
-    engine.dispose()
+    try:
+        with session_scope(engine) as session:
+            if content.is_empty(session):
+                loaded = content.load_folder(session, folder=Path("training_data/articles"))
+                typer.echo(f"loaded demo content: {loaded.categories} categories, {loaded.articles} articles", err=True)
+            # Editors maintain the intents in the back office; the first start copies them from the files.
+            seeded = intents.seed_from_files(session, path=settings.training_data, locales=settings.locales)
+            if seeded:
+                typer.echo(f"loaded {seeded} FAQ intents from {settings.training_data}", err=True)
+    except TrainingDataError as exc:
+        raise _fail(str(exc), 2) from None
+    except FaqdeskError as exc:  # intents the database cannot hold (an over-long id)
+        raise _fail(exc.detail, 2) from None
+    finally:
+        engine.dispose()
     try:
         _active_or_trained(settings)
     except TrainingDataError as exc:

@@ -363,6 +363,7 @@ def reply(
             subject=wording(handoff.locale, "subject"),
             body=_email_body(session, handoff=handoff, reply_text=text, settings=settings),
             event=AGENT_REPLY,
+            conversation_id=conversation.id,
         )
     session.flush()
     return message

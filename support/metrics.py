@@ -9,7 +9,6 @@ saving included. A rate whose base is empty is ``None`` (shown as "—"), never 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from core.accounts import User
 from core.errors import ValidationError
 from helpcenter.models import Article, ArticleVote, HelpcenterSession, SearchMiss
 from support.models import Conversation, Handoff, HandoffStatus, Message, Outcome, Rating, Sender, utcnow
+from support.privacy import mask_personal
 
 MAX_DAYS = 366
 TOP = 20
@@ -163,15 +163,6 @@ def utc_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime
 
 def _minutes(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 60
-
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
-
-
-def mask_personal(text: str) -> str:
-    """Hide email addresses and phone numbers that visitors typed (searches are shown and exported)."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
 
 
 def compute(

@@ -48,7 +48,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import httpx
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from core.accounts import normalize_email
 from core.errors import ValidationError
@@ -69,8 +69,10 @@ MAX_SUBJECT = 200
 MAX_BODY = 100_000
 
 
-def queue_email(session: Session, *, to: str, subject: str, body: str, event: str) -> OutboxItem:
-    """Queue a plain-text email; it is sent by the worker."""
+def queue_email(
+    session: Session, *, to: str, subject: str, body: str, event: str, conversation_id: str | None = None
+) -> OutboxItem:
+    """Queue a plain-text email; it is sent by the worker (``conversation_id`` lets a deletion find it)."""
     to = normalize_email(to)
     # Header injection: a subject never carries a line break into the message headers.
     subject = " ".join(subject.split())[:MAX_SUBJECT]
@@ -78,7 +80,10 @@ def queue_email(session: Session, *, to: str, subject: str, body: str, event: st
         raise ValidationError("an email needs a subject")
     if len(body) > MAX_BODY:
         raise ValidationError(f"an email body may have at most {MAX_BODY} characters")
-    item = OutboxItem(kind=OutboxKind.email, target=to, event=event, payload={"subject": subject, "body": body})
+    payload = {"subject": subject, "body": body}
+    if conversation_id is not None:
+        payload["conversation_id"] = conversation_id
+    item = OutboxItem(kind=OutboxKind.email, target=to, event=event, payload=payload)
     session.add(item)
     session.flush()
     return item
@@ -266,3 +271,16 @@ def _send_email(item: OutboxItem, *, settings: Settings) -> None:
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password)
         smtp.send_message(message)
+
+
+def forget_conversation(session: Session, *, conversation_id: str) -> int:
+    """Delete the outbox items about a conversation (their payload may hold its transcript); returns how many.
+
+    Delivered and given-up items go too: a request to be forgotten covers the copies kept after sending.
+    """
+    # JSON path access renders as json_extract on SQLite and ->> on PostgreSQL.
+    about = col(OutboxItem.payload)["conversation_id"].as_string() == conversation_id
+    ids = [item_id for item_id in session.exec(select(OutboxItem.id).where(about)).all() if item_id is not None]
+    if ids:
+        session.exec(delete(OutboxItem).where(col(OutboxItem.id).in_(ids)))
+    return len(ids)

@@ -157,6 +157,8 @@ def _delete_ids(session: Session, ids: Sequence[str]) -> int:
     # Children first, so deletion works even where the database does not cascade.
     for table in (Message, Handoff, Rating):
         session.execute(delete(table).where(col(table.conversation_id).in_(ids)))
+    for conversation_id in ids:  # emails and webhooks about it carry its transcript
+        outbox.forget_conversation(session, conversation_id=conversation_id)
     result = session.execute(delete(Conversation).where(col(Conversation.id).in_(ids)))
     assert isinstance(result, CursorResult)
     return int(result.rowcount or 0)

@@ -1,4 +1,4 @@
-"""The background worker: closing conversations, retention, scheduled publishing and outbox delivery.
+"""The background worker: closing conversations, retention, scheduled publishing, outbox delivery, retraining.
 
 Each task runs in its own transaction and is guarded on its own, so one failing task (a mail server
 down, a bad row) never stops the others. Every task is idempotent, so several worker processes, or a
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from core.db import session_scope
 from core.settings import Settings
 from helpcenter import service
-from support import outcomes
+from support import outcomes, training
 from support.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,20 @@ def _deliver(session: Session, settings: Settings, now: datetime) -> int:
     return delivered
 
 
-TASKS: dict[str, Task] = {"closed": _close, "purged": _purge, "published": _publish, "delivered": _deliver}
+def _train(session: Session, settings: Settings, now: datetime) -> int:
+    # Training commits in several short transactions of its own (claim, heartbeat, result), so it
+    # takes the engine and leaves this task's session unused.
+    job = training.run_next_job(session.get_bind().engine, settings, now=now)
+    return 0 if job is None else 1
+
+
+TASKS: dict[str, Task] = {
+    "closed": _close,
+    "purged": _purge,
+    "published": _publish,
+    "delivered": _deliver,
+    "trained": _train,  # last: a training takes seconds, the other tasks should not wait for it
+}
 
 
 def run_once(engine: Engine, settings: Settings, now: datetime | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.deps import SessionDep
+from support import training
 
 router = APIRouter(tags=["health"])
 
@@ -22,9 +23,12 @@ def readyz(request: Request, session: SessionDep) -> JSONResponse:
     """The database answers and a model is loaded."""
     try:
         session.execute(text("SELECT 1"))
+        active = training.active_version(session)
     except Exception as exc:  # any driver error means not ready
         return JSONResponse({"status": "unavailable", "detail": f"database: {type(exc).__name__}"}, status_code=503)
     model = request.app.state.model
     if model is None:
         return JSONResponse({"status": "unavailable", "detail": "no trained model"}, status_code=503)
-    return JSONResponse({"status": "ok", "model_version": model.version})
+    # model_version is what this process serves; active_version what the database says every process
+    # should serve (they differ for a few seconds after a retrain, or while a version fails to load here).
+    return JSONResponse({"status": "ok", "model_version": model.version, "active_version": active})

@@ -196,3 +196,12 @@ def end(conversation: ConversationDep, session: SessionDep) -> dict[str, object]
     """The visitor ends the chat; its outcome is set by the closing job."""
     conversations.end_conversation(session, conversation=conversation)
     return {"closed": True}
+
+
+@router.delete("/{conversation_id}")
+def delete(conversation: ConversationDep, session: SessionDep) -> dict[str, object]:
+    """The visitor deletes their own conversation: messages, handoff, rating and queued webhooks go for good."""
+    from support import outcomes  # kept inside, so this route stays one self-contained addition
+
+    outcomes.delete_conversation(session, conversation_id=conversation.id)
+    return {"deleted": True}

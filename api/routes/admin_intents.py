@@ -1,0 +1,310 @@
+"""Back-office intent pages: list, editor with answer preview, YAML import and export, retraining.
+
+Every change queues a retrain that the worker runs (``support.training``); a request never trains.
+Routes with a fixed name contain a hyphen, which no intent id can, so they never hide an intent's page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from api import csrf
+from api.admin_ui import page, redirect, secure_headers
+from api.auth import EditorDep
+from api.deps import SessionDep, SettingsDep
+from core.accounts import User
+from core.errors import ConflictError, ValidationError
+from core.settings import Settings
+from helpcenter.markdown import render
+from support import intents, training
+from support.intents import IntentDataError
+from support.models import FaqIntent
+
+router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
+Csrf = Depends(csrf.verify)
+KINDS = ("faq", "smalltalk", "handoff")
+MAX_EXAMPLES_CHARS = 100_000  # one locale's examples, one per line
+MAX_ANSWER_CHARS = 20_000
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+_LOCALE_FIELD = re.compile(r"^(examples|answer)_([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)$")
+EXPORT_NAME = "faqdesk-intents.yaml"
+
+
+async def _locale_fields(request: Request) -> dict[str, dict[str, str]]:
+    """The editor's per-locale fields (``examples_<loc>``, ``answer_<loc>``), by kind and locale."""
+    fields: dict[str, dict[str, str]] = {"examples": {}, "answer": {}}
+    for key, value in (await request.form()).items():
+        match = _LOCALE_FIELD.match(key)
+        if match and isinstance(value, str):
+            limit = MAX_EXAMPLES_CHARS if match.group(1) == "examples" else MAX_ANSWER_CHARS
+            if len(value) > limit:
+                raise ValidationError(f"{key} is longer than {limit:,} characters")
+            fields[match.group(1)][match.group(2)] = value
+    return fields
+
+
+LocaleFields = Annotated[dict[str, dict[str, str]], Depends(_locale_fields)]
+
+
+def _context(session: Session, request: Request) -> dict[str, Any]:
+    """What every intent page shows: a retrain on its way, the active and the served model version."""
+    model = request.app.state.model
+    return {
+        "pending": training.pending_job(session),
+        "active_version": training.active_version(session),
+        "serving_version": model.version if model is not None else None,
+    }
+
+
+@router.get("/intents", response_class=HTMLResponse)
+def intent_list(
+    request: Request,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    created: Annotated[int | None, Query(ge=0)] = None,
+    updated: Annotated[int | None, Query(ge=0)] = None,
+    deleted: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """Intents with their examples and answers per locale, filtered by any text they contain."""
+    imported = None
+    if created is not None:
+        imported = f"Imported: {created} created, {updated or 0} updated, {deleted or 0} deleted."
+    return _list_page(request, user=user, session=session, settings=settings, q=q, imported=imported)
+
+
+def _list_page(
+    request: Request,
+    *,
+    user: User,
+    session: Session,
+    settings: Settings,
+    q: str = "",
+    imported: str | None = None,
+    import_errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "rows": intents.intent_rows(session, query=q, locales=settings.locales),
+        "q": q,
+        "locales": settings.locales,
+        "imported": imported,
+        "import_errors": import_errors or [],
+        "max_import_mib": MAX_IMPORT_BYTES // (1024 * 1024),
+        **_context(session, request),
+    }
+    return page(request, "admin/intents.html", context, user=user, status_code=status_code)
+
+
+@router.get("/intents/export-yaml")
+def export_intents(user: EditorDep, session: SessionDep) -> Response:
+    """Every intent as faqdesk YAML, downloaded as a file."""
+    response = Response(intents.export_yaml(session), media_type="application/yaml; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{EXPORT_NAME}"'
+    return secure_headers(response)
+
+
+@router.post("/intents/import-yaml", response_class=HTMLResponse, dependencies=[Csrf])
+async def import_intents(
+    request: Request,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    mode: Annotated[str, Form(pattern="^(merge|replace)$")] = "merge",
+) -> Response:
+    """Import a faqdesk YAML file: merge by id, or replace every intent; all problems are listed with lines."""
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    name = (file.filename or "upload.yaml").rsplit("/", 1)[-1][:100]
+    try:
+        if len(data) > MAX_IMPORT_BYTES:
+            raise IntentDataError([f"{name}: the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB"])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise IntentDataError([f"{name}: the file is not UTF-8 text"]) from None
+        counts = intents.import_yaml(
+            session, text=text, locales=settings.locales, user=user.email, replace=mode == "replace", source=name
+        )
+    except IntentDataError as exc:
+        session.rollback()
+        return _list_page(
+            request, user=user, session=session, settings=settings, import_errors=exc.problems, status_code=422
+        )
+    return redirect(
+        f"/admin/intents?created={counts['created']}&updated={counts['updated']}&deleted={counts['deleted']}"
+    )
+
+
+def _editor(
+    request: Request,
+    *,
+    user: User,
+    session: Session,
+    settings: Settings,
+    intent: FaqIntent | None,
+    form: dict[str, Any],
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    # Configured locales first, then any other locale the intent holds (so nothing is dropped unseen).
+    extra = sorted({*form["examples"], *form["answers"]} - set(settings.locales))
+    context = {
+        "intent": intent,
+        "form": form,
+        "errors": errors or [],
+        "locales": [*settings.locales, *extra],
+        "kinds": KINDS,
+        "previews": {loc: render(text) for loc, text in form["answers"].items()},
+        **_context(session, request),
+    }
+    return page(request, "admin/intent.html", context, user=user, status_code=status_code)
+
+
+def _form_of(intent: FaqIntent) -> dict[str, Any]:
+    return {
+        "id": intent.id,
+        "kind": intent.kind,
+        "article": intent.article or "",
+        "examples": {loc: "\n".join(texts) for loc, texts in intent.examples.items()},
+        "answers": dict(intent.answers),
+    }
+
+
+def _posted(intent_id: str, kind: str, article: str, fields: dict[str, dict[str, str]]) -> dict[str, Any]:
+    return {
+        "id": intent_id,
+        "kind": kind,
+        "article": article,
+        "examples": fields["examples"],
+        "answers": fields["answer"],
+    }
+
+
+def _lines(form: dict[str, Any]) -> dict[str, list[str]]:
+    return {loc: text.splitlines() for loc, text in form["examples"].items()}
+
+
+@router.get("/intents/new-intent", response_class=HTMLResponse)
+def new_intent(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """An empty intent editor."""
+    form = {"id": "", "kind": "faq", "article": "", "examples": {}, "answers": {}}
+    return _editor(request, user=user, session=session, settings=settings, intent=None, form=form)
+
+
+@router.post("/intents", response_class=HTMLResponse, dependencies=[Csrf])
+def create_intent(
+    request: Request,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    fields: LocaleFields,
+    intent_id: Annotated[str, Form(max_length=100)] = "",
+    kind: Annotated[str, Form(max_length=16)] = "faq",
+    article: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Create an intent; queues a retrain."""
+    form = _posted(intent_id.strip(), kind, article, fields)
+    try:
+        intents.create_intent(
+            session,
+            intent_id=form["id"],
+            kind=kind,
+            article=article,
+            examples=_lines(form),
+            answers=form["answers"],
+            user=user.email,
+            locales=settings.locales,
+        )
+    except (ValidationError, ConflictError) as exc:
+        session.rollback()
+        errors = exc.problems if isinstance(exc, IntentDataError) else [exc.detail]
+        return _editor(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            intent=None,
+            form=form,
+            errors=errors,
+            status_code=422,
+        )
+    return redirect(f"/admin/intents/{form['id']}", "created")
+
+
+@router.get("/intents/{intent_id}", response_class=HTMLResponse)
+def edit_intent(
+    request: Request, intent_id: str, user: EditorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The editor for one intent."""
+    intent = intents.get_intent(session, intent_id=intent_id)
+    return _editor(request, user=user, session=session, settings=settings, intent=intent, form=_form_of(intent))
+
+
+@router.post("/intents/{intent_id}", response_class=HTMLResponse, dependencies=[Csrf])
+def save_intent(
+    request: Request,
+    intent_id: str,
+    user: EditorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    fields: LocaleFields,
+    kind: Annotated[str, Form(max_length=16)] = "faq",
+    article: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Save an intent's examples, answers, kind and article; queues a retrain when something changed."""
+    intent = intents.get_intent(session, intent_id=intent_id)
+    form = _posted(intent.id, kind, article, fields)
+    try:
+        intents.save_intent(
+            session,
+            intent_id=intent.id,
+            kind=kind,
+            article=article,
+            examples=_lines(form),
+            answers=form["answers"],
+            user=user.email,
+            locales=settings.locales,
+        )
+    except ValidationError as exc:
+        session.rollback()
+        intent = intents.get_intent(session, intent_id=intent_id)
+        errors = exc.problems if isinstance(exc, IntentDataError) else [exc.detail]
+        return _editor(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            intent=intent,
+            form=form,
+            errors=errors,
+            status_code=422,
+        )
+    return redirect(f"/admin/intents/{intent.id}", "saved")
+
+
+@router.post("/intents/{intent_id}/delete", dependencies=[Csrf])
+def delete_intent(intent_id: str, user: EditorDep, session: SessionDep) -> Response:
+    """Delete an intent; queues a retrain."""
+    intents.delete_intent(session, intent_id=intent_id, user=user.email)
+    return redirect("/admin/intents", "deleted")
+
+
+@router.get("/training", response_class=HTMLResponse)
+def training_page(request: Request, user: EditorDep, session: SessionDep) -> Response:
+    """Training jobs (newest first) and the active model version."""
+    context = {"jobs": training.recent_jobs(session), "queued": "queued" in request.query_params}
+    return page(request, "admin/training.html", context | _context(session, request), user=user)
+
+
+@router.post("/training", dependencies=[Csrf])
+def retrain(user: EditorDep, session: SessionDep) -> Response:
+    """Queue a retrain now (joins the one already waiting, if any)."""
+    training.queue_training(session, requested_by=user.email, reason="retrain requested in the back office")
+    return redirect("/admin/training?queued=1")

@@ -1,0 +1,191 @@
+"""Chat benchmark: many concurrent widget clients against a real server process (see bench/README.md).
+
+Starts ``faqdesk serve`` in a subprocess on a temporary data folder (it migrates, loads the demo content
+and trains the demo FAQ), then runs N concurrent clients, each in a loop: start a conversation, send a few
+messages taken from training_data/eval/heldout.jsonl, one after another. Every POST .../messages is a chat
+turn; its time as the client sees it (queueing included) is recorded, and the bot's own time per turn is
+read back from the stored bot turns (``Message.latency_ms``).
+
+    .venv/bin/python bench/chat.py                  # 20 clients for 60 s
+    .venv/bin/python bench/chat.py --clients 5 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = ROOT / "training_data" / "eval" / "heldout.jsonl"
+TARGETS = {"p50": 25.0, "p99": 100.0}  # ms per chat turn, from the issue's quality bar
+SECTION_START, SECTION_END = "<!-- bench/chat.py -->", "<!-- /bench/chat.py -->"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        FAQDESK_DATA_DIR=str(folder / "var"),
+        FAQDESK_DATABASE_URL=f"sqlite:///{folder / 'chat.db'}",
+        # The benchmark is one address sending many messages: lift the abuse limits.
+        FAQDESK_WIDGET_RATE_LIMIT_IP="1000000/minute",
+        FAQDESK_WIDGET_RATE_LIMIT_CONVERSATION="1000000/minute",
+    )
+    cmd = [str(ROOT / ".venv" / "bin" / "faqdesk"), "serve", "--port", str(port)]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited: " + (server.stderr.read().decode() if server.stderr else ""))
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError("the server did not become ready")
+
+
+async def client(base: str, messages: list[tuple[str, str]], stop_at: float, seed: int, out: list[float]) -> int:
+    rng = random.Random(seed)
+    errors = 0
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        while time.monotonic() < stop_at:
+            locale = rng.choice(["en", "de", "nl"])
+            started = await http.post("/api/v1/conversations", json={"locale": locale})
+            if started.status_code != 201:
+                errors += 1
+                continue
+            body = started.json()
+            headers = {"Authorization": f"Bearer {body['token']}"}
+            pool = [t for t, loc in messages if loc == locale]
+            for _ in range(rng.randint(1, 4)):
+                if time.monotonic() >= stop_at:
+                    break
+                t0 = time.perf_counter()
+                reply = await http.post(
+                    f"/api/v1/conversations/{body['id']}/messages", json={"text": rng.choice(pool)}, headers=headers
+                )
+                elapsed = (time.perf_counter() - t0) * 1000
+                if reply.status_code == 200:
+                    out.append(elapsed)
+                else:
+                    errors += 1
+    return errors
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan")}
+    arr = np.array(values)
+    return {f"p{q}": float(np.percentile(arr, q)) for q in (50, 90, 99)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+
+    messages = []
+    for line in HELDOUT.read_text().splitlines():
+        row = json.loads(line)
+        messages.append((row["text"], row.get("locale", "en")))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        port = free_port()
+        t0 = time.monotonic()
+        server = start_server(folder, port)
+        try:
+            wait_ready(port, server)
+            print(f"server ready in {time.monotonic() - t0:.0f} s (migrate, demo content, training)", file=sys.stderr)
+            base = f"http://127.0.0.1:{port}"
+
+            async def run(seconds: float, clients: int) -> tuple[list[float], int, float]:
+                latencies: list[float] = []
+                stop_at = time.monotonic() + seconds
+                began = time.monotonic()
+                errors = await asyncio.gather(*(client(base, messages, stop_at, i, latencies) for i in range(clients)))
+                return latencies, sum(errors), time.monotonic() - began
+
+            asyncio.run(run(args.warmup, args.clients))
+            engine = create_engine(f"sqlite:///{folder / 'chat.db'}")
+            with engine.connect() as conn:
+                mark = conn.execute(text("SELECT coalesce(max(id), 0) FROM message")).scalar_one()
+            latencies, errors, took = asyncio.run(run(args.seconds, args.clients))
+            with engine.connect() as conn:
+                query = "SELECT latency_ms FROM message WHERE sender = 'bot' AND latency_ms IS NOT NULL AND id > :mark"
+                rows = conn.execute(text(query), {"mark": mark}).all()
+            engine.dispose()
+            server_side = [float(r[0]) for r in rows]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    load = os.getloadavg()[0]
+    client_p = percentiles(latencies)
+    bot_p = percentiles(server_side)
+    throughput = len(latencies) / took if took else 0.0
+    verdict = {k: ("met" if client_p[k] <= v else "**missed**") for k, v in TARGETS.items()}
+    block = "\n".join(
+        [
+            SECTION_START,
+            "## Chat API under concurrent load",
+            "",
+            f"`.venv/bin/python bench/chat.py --clients {args.clients} --seconds {args.seconds:g}` on "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average {load:.2f} at the end. "
+            "Server (`faqdesk serve`, SQLite, demo FAQ) and clients share the machine.",
+            "",
+            "| measured | n | p50 | p90 | p99 | target | |",
+            "|---|---:|---:|---:|---:|---|---|",
+            f"| chat turn as the client sees it (queueing included) | {len(latencies)} | {client_p['p50']:.1f} ms | "
+            f"{client_p['p90']:.1f} ms | {client_p['p99']:.1f} ms | p50 ≤ 25 ms, p99 ≤ 100 ms | "
+            f"p50 {verdict['p50']}, p99 {verdict['p99']} |",
+            f"| bot turn inside the server (`Message.latency_ms`) | {len(server_side)} | {bot_p['p50']:.1f} ms | "
+            f"{bot_p['p90']:.1f} ms | {bot_p['p99']:.1f} ms | | |",
+            "",
+            f"Throughput {throughput:.1f} turns/s over {took:.0f} s with {args.clients} clients; {errors} errors.",
+            SECTION_END,
+        ]
+    )
+    print(block)
+    if args.out:
+        existing = args.out.read_text() if args.out.exists() else ""
+        pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END), re.S)
+        updated = (
+            pattern.sub(lambda _: block, existing)
+            if pattern.search(existing)
+            else existing.rstrip() + "\n\n" + block + "\n"
+        )
+        args.out.write_text(updated)
+
+
+if __name__ == "__main__":
+    main()

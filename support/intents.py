@@ -1,0 +1,378 @@
+"""FAQ intents kept in the database: editing, YAML import and export, and the data training reads.
+
+The rules are the training-data loader's (``bot.loaders``): an intent saved here is one that a faqdesk
+YAML file could hold, so an export always imports again and training never meets data the editor let
+through. Every change queues a retrain (``support.training``); the worker trains, never a request.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+from sqlmodel import Session, col, select
+
+from bot.data import Intent, TrainingData
+from bot.loaders import (
+    Problem,
+    TrainingDataError,
+    load_training_data,
+    load_training_text,
+    validate_training_data,
+)
+from core.errors import ConflictError, NotFoundError, ValidationError
+from support import training
+from support.models import FaqIntent, utcnow
+
+# Column sizes of faq_intent: PostgreSQL enforces them, so they are checked before writing.
+MAX_ID = 100
+MAX_ARTICLE = 200
+MAX_USER = 254
+
+
+class IntentDataError(ValidationError):
+    """Intents that break the training-data rules; ``problems`` lists each one (with its line, if any)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class IntentRow:
+    """One line of the back office's intent list."""
+
+    intent: FaqIntent
+    examples: dict[str, int]  # number of examples per configured locale
+    answered: dict[str, bool]  # an answer exists per configured locale
+
+
+def describe(problem: Problem) -> str:
+    """A problem as one line for an editor: where (if it has a place), which intent, what."""
+    where = f"{problem.file}:{problem.line}: " if problem.file and problem.line else ""
+    where = where or (f"{problem.file}: " if problem.file else "")
+    who = f"intent '{problem.intent}': " if problem.intent else ""
+    return f"{where}{who}{problem.message}"
+
+
+def list_intents(session: Session) -> Sequence[FaqIntent]:
+    """Every intent in file order (position, then id)."""
+    return session.exec(select(FaqIntent).order_by(col(FaqIntent.position), col(FaqIntent.id))).all()
+
+
+def get_intent(session: Session, *, intent_id: str) -> FaqIntent:
+    """One intent by id, else ``NotFoundError``."""
+    intent = session.get(FaqIntent, intent_id)
+    if intent is None:
+        raise NotFoundError(f"no intent {intent_id!r}")
+    return intent
+
+
+def intent_rows(session: Session, *, query: str, locales: Sequence[str]) -> list[IntentRow]:
+    """The list page: intents whose id, article, examples or answers contain ``query`` (any case)."""
+    needle = " ".join(query.casefold().split())
+    rows = []
+    for intent in list_intents(session):
+        if needle and needle not in _haystack(intent):
+            continue
+        rows.append(
+            IntentRow(
+                intent=intent,
+                examples={loc: len(intent.examples.get(loc, [])) for loc in locales},
+                answered={loc: bool(intent.answers.get(loc)) for loc in locales},
+            )
+        )
+    return rows
+
+
+def _haystack(intent: FaqIntent) -> str:
+    texts = [intent.id, intent.article or ""]
+    texts += [t for ex in intent.examples.values() for t in ex] + list(intent.answers.values())
+    return " ".join(" ".join(texts).casefold().split())
+
+
+def save_intent(
+    session: Session,
+    *,
+    intent_id: str,
+    kind: str,
+    article: str | None,
+    examples: dict[str, list[str]],
+    answers: dict[str, str],
+    user: str,
+    locales: Sequence[str],
+) -> FaqIntent:
+    """Create or update an intent after checking it with the training-data rules; queues a retrain."""
+    intent = session.get(FaqIntent, intent_id)
+    candidate = _clean(intent_id=intent_id, kind=kind, article=article, examples=examples, answers=answers)
+    _check(session, candidate, locales=locales)
+    if intent is None:
+        intent = FaqIntent(id=intent_id, position=_next_position(session))
+        session.add(intent)
+    elif _same(intent, candidate):
+        return intent  # nothing changed: no write, no retrain
+    _apply(intent, candidate, user=user)
+    session.flush()
+    training.queue_training(session, requested_by=user, reason=f"intent {intent_id} saved")
+    return intent
+
+
+def create_intent(
+    session: Session,
+    *,
+    intent_id: str,
+    examples: dict[str, list[str]],
+    answers: dict[str, str],
+    article: str | None,
+    user: str,
+    locales: Sequence[str],
+    kind: str = "faq",
+) -> FaqIntent:
+    """A new intent (``ConflictError`` if the id is taken); queues a retrain."""
+    if session.get(FaqIntent, intent_id) is not None:
+        raise ConflictError(f"an intent with the id {intent_id!r} already exists")
+    return save_intent(
+        session,
+        intent_id=intent_id,
+        kind=kind,
+        article=article,
+        examples=examples,
+        answers=answers,
+        user=user,
+        locales=locales,
+    )
+
+
+def add_example(
+    session: Session, *, intent_id: str, locale: str, text: str, user: str, locales: Sequence[str]
+) -> FaqIntent:
+    """Add one question to an intent (no-op if it is already there); refused if another intent has it."""
+    intent = get_intent(session, intent_id=intent_id)
+    examples = {loc: list(texts) for loc, texts in intent.examples.items()}
+    examples.setdefault(locale, []).append(text)
+    return save_intent(
+        session,
+        intent_id=intent.id,
+        kind=intent.kind,
+        article=intent.article,
+        examples=examples,
+        answers=dict(intent.answers),
+        user=user,
+        locales=locales,
+    )
+
+
+def delete_intent(session: Session, *, intent_id: str, user: str) -> None:
+    """Delete an intent; queues a retrain."""
+    session.delete(get_intent(session, intent_id=intent_id))
+    session.flush()
+    training.queue_training(session, requested_by=user, reason=f"intent {intent_id} deleted")
+
+
+def training_data(session: Session, *, locales: Collection[str] | None = None) -> TrainingData:
+    """The database's intents as training data, validated like a YAML file (``TrainingDataError``)."""
+    data = TrainingData(intents={row.id: _to_intent(row) for row in list_intents(session)})
+    if not data.intents:
+        raise TrainingDataError([Problem("faq_intent", None, "no intents yet: add one or import YAML")])
+    validate_training_data(data, locales=locales)
+    return data
+
+
+def import_yaml(
+    session: Session,
+    *,
+    text: str,
+    locales: Sequence[str],
+    user: str,
+    replace: bool = False,
+    source: str = "upload.yaml",
+) -> dict[str, int]:
+    """Import faqdesk YAML: merge by id (``replace``: also delete intents the file lacks); queues a retrain.
+
+    Nothing is written unless the whole file, merged with the intents it keeps, passes validation;
+    ``IntentDataError`` lists every problem with its line.
+    """
+    try:
+        data = load_training_text(text, source=source, locales=locales)
+    except TrainingDataError as exc:
+        raise IntentDataError([describe(p) for p in exc.problems]) from None
+    _check_sizes(data.intents.values(), source=source)
+    existing = {row.id: row for row in list_intents(session)}
+    kept = {} if replace else {i: row for i, row in existing.items() if i not in data.intents}
+    # Kept intents go first, so an example the file shares with one of them is reported at the file's line.
+    merged = TrainingData(intents={i: _to_intent(row) for i, row in kept.items()} | data.intents)
+    try:
+        validate_training_data(merged, locales=None)  # locales were checked for the file; kept rows may be older
+    except TrainingDataError as exc:
+        raise IntentDataError([describe(p) for p in exc.problems]) from None
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+    for stale in (row for i, row in existing.items() if replace and i not in data.intents):
+        session.delete(stale)
+        counts["deleted"] += 1
+    position = 0 if replace else _next_position(session)
+    for intent in data.intents.values():
+        row = existing.get(intent.id)
+        if row is None:
+            row = FaqIntent(id=intent.id, position=position)
+            _apply(row, intent, user=user)
+            session.add(row)
+            counts["created"] += 1
+        elif _same(row, intent):
+            counts["unchanged"] += 1
+        else:
+            _apply(row, intent, user=user)
+            counts["updated"] += 1
+        if replace:
+            row.position = position  # replacing: the file's order becomes the order
+        position += 1
+    session.flush()
+    if counts["created"] or counts["updated"] or counts["deleted"]:
+        training.queue_training(session, requested_by=user, reason=f"YAML import ({_summary(counts)})")
+    return counts
+
+
+def export_yaml(session: Session) -> str:
+    """Every intent as faqdesk YAML (importing it gives the same intents back)."""
+    yaml = YAML()  # round-trip dumper: keeps key order, quotes whatever would not read back as a string
+    yaml.width = 4096  # long questions stay on one line
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    items = CommentedSeq()
+    for row in list_intents(session):
+        item = CommentedMap()
+        item["id"] = row.id
+        if row.kind != "faq":
+            item["kind"] = row.kind
+        if row.article:
+            item["article"] = row.article
+        item["examples"] = CommentedMap((loc, CommentedSeq(texts)) for loc, texts in row.examples.items())
+        item["answer"] = CommentedMap((loc, _block(text)) for loc, text in row.answers.items())
+        items.append(item)
+    out = io.StringIO()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out.write(f"# faqdesk intents, exported {stamp}\n")
+    yaml.dump(CommentedMap(intents=items), out)
+    return out.getvalue()
+
+
+def seed_from_files(session: Session, *, path: Path, locales: Sequence[str]) -> int:
+    """Fill an empty intent table from training files (``faqdesk serve``); returns how many were added."""
+    if session.exec(select(FaqIntent.id).limit(1)).first() is not None:
+        return 0
+    data = load_training_data(path, locales=locales)
+    _check_sizes(data.intents.values(), source=str(path))
+    for position, intent in enumerate(data.intents.values()):
+        row = FaqIntent(id=intent.id, position=position)
+        _apply(row, intent, user="seed")
+        session.add(row)
+    session.flush()
+    return len(data.intents)
+
+
+# ----- helpers ------------------------------------------------------------------------------------
+
+
+def _clean(
+    *, intent_id: str, kind: str, article: str | None, examples: dict[str, list[str]], answers: dict[str, str]
+) -> Intent:
+    """Trim texts, drop empty lines and repeats within a locale (any case or spacing), drop empty locales."""
+    cleaned: dict[str, list[str]] = {}
+    for loc, texts in examples.items():
+        seen: set[str] = set()
+        for text in texts:
+            text = text.strip()
+            key = " ".join(text.casefold().split())
+            if text and key not in seen:
+                seen.add(key)
+                cleaned.setdefault(loc, []).append(text)
+    kept_answers = {loc: text.strip() for loc, text in answers.items() if text.strip()}
+    return Intent(
+        id=intent_id,
+        kind=kind,  # type: ignore[arg-type]  # checked by validate_training_data
+        article=(article or "").strip() or None,
+        examples=cleaned,
+        answers=kept_answers,
+    )
+
+
+def _check(session: Session, candidate: Intent, *, locales: Sequence[str]) -> None:
+    """Validate one intent against the others with the loader's rules; only its own problems count."""
+    _check_sizes([candidate], source="")
+    others = {row.id: _to_intent(row) for row in list_intents(session) if row.id != candidate.id}
+    # The candidate goes last: the loader reports a shared example against the later of the two intents.
+    data = TrainingData(intents=others | {candidate.id: candidate})
+    try:
+        validate_training_data(data, locales=locales)
+    except TrainingDataError as exc:
+        mine = [p for p in exc.problems if p.intent == candidate.id]
+        if mine:
+            raise IntentDataError([p.message for p in mine]) from None
+
+
+def _check_sizes(intents: Iterable[Intent], *, source: str) -> None:
+    problems = []
+    for intent in intents:
+        file, _, line = intent.source.rpartition(":")
+        where = f"{file}:{line}: " if file and line else (f"{source}: " if source else "")
+        if len(intent.id) > MAX_ID:
+            problems.append(f"{where}intent '{intent.id[:40]}…': the id is longer than {MAX_ID} characters")
+        if intent.article and len(intent.article) > MAX_ARTICLE:
+            problems.append(f"{where}intent '{intent.id}': the article slug is longer than {MAX_ARTICLE} characters")
+    if problems:
+        raise IntentDataError(problems)
+
+
+def _to_intent(row: FaqIntent) -> Intent:
+    return Intent(
+        id=row.id,
+        examples={loc: list(texts) for loc, texts in row.examples.items()},
+        answers=dict(row.answers),
+        article=row.article,
+        kind=row.kind,  # type: ignore[arg-type]  # only validated kinds are stored
+        source="",  # no file and line: problems name the intent instead
+    )
+
+
+def _fields(intent: Intent) -> dict[str, object]:
+    # Fresh containers: SQLAlchemy notices a JSON column changed only when it is assigned a new value.
+    return {
+        "kind": intent.kind,
+        "article": intent.article,
+        "examples": {loc: list(texts) for loc, texts in intent.examples.items() if texts},
+        "answers": dict(intent.answers),
+    }
+
+
+def _apply(row: FaqIntent, intent: Intent, *, user: str) -> None:
+    for name, value in _fields(intent).items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    row.updated_by = user[:MAX_USER]
+
+
+def _same(row: FaqIntent, intent: Intent) -> bool:
+    return _fields(intent) == {
+        "kind": row.kind,
+        "article": row.article,
+        "examples": row.examples,
+        "answers": row.answers,
+    }
+
+
+def _next_position(session: Session) -> int:
+    positions = session.exec(select(FaqIntent.position).order_by(col(FaqIntent.position).desc()).limit(1)).first()
+    return 0 if positions is None else positions + 1
+
+
+def _block(text: str) -> str:
+    # Multi-line Markdown reads best as a literal block; the dumper falls back to quotes if it cannot be one.
+    return LiteralScalarString(text) if "\n" in text else text
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {what}" for what, n in counts.items() if n and what != "unchanged")

@@ -1,0 +1,259 @@
+"""Retraining as a queued job: editors queue it, the worker runs it, every app process follows the result.
+
+A job is claimed with a conditional UPDATE (only one worker's UPDATE matches a queued row, and none
+matches while another job runs), keeps a heartbeat while it trains, and activates its model in one
+place (``activate``): the ``ACTIVE`` file and the ``active_model`` row. A job that fails, or whose worker
+dies, leaves the previous model active; a later round marks a job without a heartbeat as failed. Model
+folders are written to a staging folder and renamed (``bot.store``), so no process ever loads half a model.
+
+Every transaction here starts with its write (or only reads): on SQLite a transaction that reads and
+then writes fails at once when another process wrote in between, instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import exists, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot import runtime, store
+from bot.data import TrainingData
+from bot.loaders import TrainingDataError
+from bot.model import FaqModel
+from core.db import session_scope
+from core.settings import Settings
+from support.models import ActiveModel, JobStatus, TrainingJob, utcnow
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)  # a running job without a heartbeat for this long lost its worker
+HEARTBEAT_SECONDS = 30.0
+MAX_ERROR = 2000  # the error column's size
+
+
+def queue_training(session: Session, *, requested_by: str, reason: str) -> TrainingJob:
+    """Queue a retrain; while one is already queued, that job is returned (it will see this change too)."""
+    # Coalescing: the queued job reads the intents when it starts, so one job covers every change made
+    # before then. Two requests racing here may queue two jobs; the second then finds its model
+    # version already trained and only re-activates it.
+    queued = session.exec(
+        select(TrainingJob).where(col(TrainingJob.status) == JobStatus.queued).order_by(col(TrainingJob.id)).limit(1)
+    ).first()
+    if queued is not None:
+        return queued
+    job = TrainingJob(requested_by=requested_by[:254], reason=reason[:300])
+    session.add(job)
+    session.flush()
+    return job
+
+
+def active_version(session: Session) -> str | None:
+    """The model version every process should serve (the ``active_model`` row), or None before the first."""
+    return session.exec(select(ActiveModel.version).where(col(ActiveModel.id) == 1)).first()
+
+
+def activate(session: Session, *, version: str, model_dir: Path, now: datetime | None = None) -> None:
+    """Make a saved model version the active one: the ``active_model`` row and the ``ACTIVE`` file."""
+    values = {"version": version, "activated_at": now or utcnow()}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # An upsert, so two first-ever activations cannot collide on the single row's primary key.
+    statement = insert(ActiveModel).values(id=1, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    session.execute(statement)
+    # The file last: if the version is not saved here it raises, and the caller's rollback keeps the row.
+    store.activate(model_dir, version)
+
+
+def recent_jobs(session: Session, *, limit: int = 50) -> list[TrainingJob]:
+    """The newest jobs first (the training page)."""
+    return list(session.exec(select(TrainingJob).order_by(col(TrainingJob.id).desc()).limit(limit)).all())
+
+
+def pending_job(session: Session) -> TrainingJob | None:
+    """The job running or waiting, if any (pages say a retrain is on its way)."""
+    return session.exec(
+        select(TrainingJob)
+        .where(col(TrainingJob.status).in_([JobStatus.queued, JobStatus.running]))
+        .order_by(col(TrainingJob.id).desc())
+        .limit(1)
+    ).first()
+
+
+def run_next_job(engine: Engine, settings: Settings, *, now: datetime | None = None) -> TrainingJob | None:
+    """Fail stale jobs, then claim the oldest queued job, train it from the database and activate it.
+
+    Returns the finished job (done or failed), or None when there was nothing to run or another worker
+    is training. Never raises for a training failure: the job records the error.
+    """
+    now = now or utcnow()
+    started = time.monotonic()
+    fail_stale(engine, now=now)
+    job_id = _claim(engine, now=now)
+    if job_id is None:
+        return None
+    heartbeat = _Heartbeat(engine, job_id)
+    heartbeat.start()
+    try:
+        version = _train(engine, settings)
+        finished = now + timedelta(seconds=time.monotonic() - started)
+        with Session(engine, expire_on_commit=False) as session:
+            if _finish(session, job_id, status=JobStatus.done, finished=finished, model_version=version):
+                activate(session, version=version, model_dir=settings.model_dir, now=finished)
+            else:
+                log.warning("training job %s was marked failed while it ran; not activating %s", job_id, version)
+            job = session.get(TrainingJob, job_id)
+            session.commit()
+        log.info("training job %s done: model %s active", job_id, version)
+        return job
+    except Exception as exc:  # recorded on the job; the previous model stays active
+        log.exception("training job %s failed", job_id)
+        finished = now + timedelta(seconds=time.monotonic() - started)
+        with Session(engine, expire_on_commit=False) as session:
+            _finish(session, job_id, status=JobStatus.failed, finished=finished, error=_error_text(exc))
+            job = session.get(TrainingJob, job_id)
+            session.commit()
+        return job
+    finally:
+        heartbeat.stop()
+
+
+def fail_stale(engine: Engine, *, now: datetime) -> int:
+    """Mark running jobs whose heartbeat stopped more than ``STALE_AFTER`` ago as failed."""
+    cutoff = now - STALE_AFTER
+    last_sign = func.coalesce(col(TrainingJob.heartbeat_at), col(TrainingJob.started_at))
+    with session_scope(engine) as session:
+        result = session.exec(
+            update(TrainingJob)
+            .where(col(TrainingJob.status) == JobStatus.running, last_sign < cutoff)
+            .values(status=JobStatus.failed, finished_at=now, error="worker died: no heartbeat for 10 minutes")
+        )
+        count = int(result.rowcount or 0)
+    if count:
+        log.warning("marked %d training job(s) without a heartbeat as failed", count)
+    return count
+
+
+def _claim(engine: Engine, *, now: datetime) -> int | None:
+    with Session(engine) as session:  # read-only: which job is next
+        job_id = session.exec(
+            select(TrainingJob.id)
+            .where(col(TrainingJob.status) == JobStatus.queued)
+            .order_by(col(TrainingJob.id))
+            .limit(1)
+        ).first()
+    if job_id is None:
+        return None
+    other = aliased(TrainingJob)
+    with session_scope(engine) as session:
+        # Matches only while the job is still queued and nothing else runs: two workers claiming at
+        # once both target this row, and the second UPDATE (serialised by SQLite's write lock, re-checked
+        # by PostgreSQL after the first commits) matches nothing. One job at a time also means an older
+        # job can never activate its model after a newer one.
+        result = session.exec(
+            update(TrainingJob)
+            .where(
+                col(TrainingJob.id) == job_id,
+                col(TrainingJob.status) == JobStatus.queued,
+                ~exists().where(col(other.status) == JobStatus.running),
+            )
+            .values(status=JobStatus.running, started_at=now, heartbeat_at=now)
+        )
+        claimed = result.rowcount == 1
+    return job_id if claimed else None
+
+
+def _train(engine: Engine, settings: Settings) -> str:
+    """Train from the database's intents (unless this exact version is saved) and return the version."""
+    from support.intents import training_data  # intents queues jobs through this module: import late
+
+    with Session(engine) as session:
+        data = training_data(session, locales=settings.locales)
+    return train_data(data, settings)
+
+
+def train_data(data: TrainingData, settings: Settings) -> str:
+    """Fit and save a model for ``data`` (not activated); an existing identical version is reused."""
+    version = FaqModel.version_for(data, runtime.train_config(settings), runtime.load_encoder(settings))
+    try:
+        store.load(settings.model_dir, version)
+        return version  # same data, configuration and encoder: this model exists already
+    except FileNotFoundError:
+        pass
+    model = runtime.fit(data, settings, previous=_previous(settings))
+    store.save(model, settings.model_dir)
+    return model.version
+
+
+def _previous(settings: Settings) -> FaqModel | None:
+    # Locales whose examples did not change reuse the active model's classifiers.
+    try:
+        return runtime.load_active(settings)
+    except (FileNotFoundError, ValueError, OSError, EOFError):
+        return None
+
+
+def _finish(
+    session: Session,
+    job_id: int,
+    *,
+    status: JobStatus,
+    finished: datetime,
+    model_version: str | None = None,
+    error: str = "",
+) -> bool:
+    values: dict[str, Any] = {"status": status, "finished_at": finished, "heartbeat_at": finished, "error": error}
+    if model_version is not None:
+        values["model_version"] = model_version
+    result = session.exec(
+        update(TrainingJob)
+        .where(col(TrainingJob.id) == job_id, col(TrainingJob.status) == JobStatus.running)
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, TrainingDataError):
+        from support.intents import describe
+
+        text = "the intents cannot be trained: " + "; ".join(describe(p) for p in exc.problems)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text[:MAX_ERROR]
+
+
+class _Heartbeat:
+    """Touches the job's heartbeat while it trains, so a long training is not mistaken for a dead one."""
+
+    def __init__(self, engine: Engine, job_id: int) -> None:
+        self._engine = engine
+        self._job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"training-heartbeat-{job_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with session_scope(self._engine) as session:
+                    session.exec(
+                        update(TrainingJob)
+                        .where(col(TrainingJob.id) == self._job_id, col(TrainingJob.status) == JobStatus.running)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is harmless; ten minutes of them mark the job failed
+                log.exception("training heartbeat failed")
