@@ -156,9 +156,11 @@ def serve(
     finally:
         engine.dispose()
     try:
-        _active_or_trained(settings)
+        model = _active_or_trained(settings)
     except TrainingDataError as exc:
         raise _fail(str(exc), 2) from None
+    # The database says which version every process serves; a fresh database learns it here.
+    _record_active(settings, model.version)
     base = f"http://{host}:{port}"
     typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
     if not _has_users(settings):
