@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ import numpy as np
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
+failures: list[str] = []
 HELDOUT = ROOT / "training_data" / "eval" / "heldout.jsonl"
 TARGETS = {"p50": 25.0, "p99": 100.0}  # ms per chat turn, from the quality bar
 SECTION_START, SECTION_END = "<!-- bench/chat.py -->", "<!-- /bench/chat.py -->"
@@ -53,14 +55,15 @@ def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
         FAQDESK_WIDGET_RATE_LIMIT_CONVERSATION="1000000/minute",
     )
     cmd = [str(ROOT / ".venv" / "bin" / "faqdesk"), "serve", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(folder / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError("the server exited: " + (server.stderr.read().decode() if server.stderr else ""))
+            raise RuntimeError("the server exited; see its log")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                 return
@@ -76,8 +79,14 @@ async def client(base: str, messages: list[tuple[str, str]], stop_at: float, see
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         while time.monotonic() < stop_at:
             locale = rng.choice(["en", "de", "nl"])
-            started = await http.post("/api/v1/conversations", json={"locale": locale})
+            try:
+                started = await http.post("/api/v1/conversations", json={"locale": locale})
+            except httpx.HTTPError as exc:
+                failures.append(f"{type(exc).__name__}: {exc}")
+                errors += 1
+                continue
             if started.status_code != 201:
+                failures.append(f"HTTP {started.status_code} starting a conversation")
                 errors += 1
                 continue
             body = started.json()
@@ -87,13 +96,19 @@ async def client(base: str, messages: list[tuple[str, str]], stop_at: float, see
                 if time.monotonic() >= stop_at:
                     break
                 t0 = time.perf_counter()
-                reply = await http.post(
-                    f"/api/v1/conversations/{body['id']}/messages", json={"text": rng.choice(pool)}, headers=headers
-                )
+                try:
+                    reply = await http.post(
+                        f"/api/v1/conversations/{body['id']}/messages", json={"text": rng.choice(pool)}, headers=headers
+                    )
+                except httpx.HTTPError as exc:  # counted, and the log says what the server did
+                    failures.append(f"{type(exc).__name__}: {exc}")
+                    errors += 1
+                    continue
                 elapsed = (time.perf_counter() - t0) * 1000
                 if reply.status_code == 200:
                     out.append(elapsed)
                 else:
+                    failures.append(f"HTTP {reply.status_code} on a message")
                     errors += 1
     return errors
 
@@ -148,6 +163,11 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            log = (folder / "server.log").read_text(errors="replace").splitlines()
+            problems = [line for line in log if "Error" in line or "error" in line.lower()[:40]]
+            if problems:
+                for line, n in Counter(problems).most_common(5):
+                    print(f"server log, {n} ×: {line}", file=sys.stderr)
 
     load = os.getloadavg()[0]
     client_p = percentiles(latencies)
@@ -171,7 +191,9 @@ def main() -> None:
             f"| bot turn inside the server (`Message.latency_ms`) | {len(server_side)} | {bot_p['p50']:.1f} ms | "
             f"{bot_p['p90']:.1f} ms | {bot_p['p99']:.1f} ms | | |",
             "",
-            f"Throughput {throughput:.1f} turns/s over {took:.0f} s with {args.clients} clients; {errors} errors.",
+            f"Throughput {throughput:.1f} turns/s over {took:.0f} s with {args.clients} clients; {errors} errors"
+            + (": " + "; ".join(f"{n} × {what}" for what, n in Counter(failures).most_common(3)) if failures else "")
+            + ".",
             SECTION_END,
         ]
     )

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from support.models import CloseReason, Conversation, Message, Rating, Sender, u
 from support.replies import reply
 
 MAX_TEXT = 2000
+PRESENCE_EVERY = timedelta(seconds=30)
 
 
 class ConversationEnded(ConflictError):
@@ -117,23 +118,30 @@ def visitor_turn(
         raise ConversationEnded("this conversation has ended; start a new one")
     if conversation.close_reason is CloseReason.handoff:
         return _to_the_team(session, conversation=conversation, text=text, now=now)
+    # Everything slow (the model, search) happens before the first write: on SQLite a write transaction
+    # locks out every other writer, and 20 concurrent chats then failed with "database is locked".
+    candidates: list[dict[str, object]] = []
     if option is not None:
-        visitor, decision, candidates, version = _choose_option(
-            session, conversation=conversation, model=model, option=option, now=now
-        )
+        visitor_text, decision = _choose_option(session, conversation=conversation, model=model, option=option)
     else:
-        text = _checked(text)
-        visitor = add_message(session, conversation=conversation, sender=Sender.visitor, text=text, now=now)
-        prediction = model.predict(text, fallback_locale=conversation.locale)
+        visitor_text = _checked(text)
+        prediction = model.predict(visitor_text, fallback_locale=conversation.locale)
         decision = decide(
             prediction, model.intents, state=ConversationState(failures=conversation.failures), config=config
         )
         candidates = [{"intent": c.intent, "probability": round(c.probability, 4)} for c in prediction.candidates]
-        version = model.version
-    bot = _bot_message(session, conversation=conversation, model=model, decision=decision, query=visitor.text, now=now)
+    reply_text, options, articles = _reply(session, model=model, decision=decision, query=visitor_text)
+    visitor = add_message(session, conversation=conversation, sender=Sender.visitor, text=visitor_text, now=now)
+    bot = add_message(session, conversation=conversation, sender=Sender.bot, text=reply_text, now=now)
+    bot.decision = decision.type
+    bot.intent = decision.intent
+    bot.confidence = round(decision.confidence, 4) if decision.confidence is not None else None
+    bot.options = options
+    bot.articles = articles
+    bot.counts_as_question = decision.counts_as_question
     bot.reply_to = visitor.id
     bot.candidates = candidates
-    bot.model_version = version
+    bot.model_version = model.version
     bot.latency_ms = round((time.perf_counter() - started) * 1000, 2)
     _update_state(conversation, decision=decision, now=now)
     session.add(bot)
@@ -164,25 +172,19 @@ def _checked(text: str | None) -> str:
 
 
 def _choose_option(
-    session: Session, *, conversation: Conversation, model: FaqModel, option: str, now: datetime
-) -> tuple[Message, Decision, list[dict[str, object]], str]:
+    session: Session, *, conversation: Conversation, model: FaqModel, option: str
+) -> tuple[str, Decision]:
     """A click on a "Did you mean?" option resolves as if the visitor had asked that intent."""
-    last_clarify = session.exec(
+    last_bot = session.exec(
         select(Message)
         .where(Message.conversation_id == conversation.id, Message.sender == Sender.bot)
         .order_by(col(Message.id).desc())
     ).first()
-    offered = {
-        o["intent"]: o for o in (last_clarify.options if last_clarify and last_clarify.decision == "clarify" else [])
-    }
+    offered = {o["intent"]: o for o in (last_bot.options if last_bot and last_bot.decision == "clarify" else [])}
     if option not in offered or option not in model.intents:
         raise ConflictError(f"{option!r} was not one of the options offered last")
     intent = model.intents[option]
-    locale = last_clarify.options and conversation.locale if last_clarify else conversation.locale
-    visitor = add_message(
-        session, conversation=conversation, sender=Sender.visitor, text=str(offered[option]["label"]), now=now
-    )
-    answer_locale = _answer_locale(intent.answers, str(offered[option].get("locale") or locale))
+    answer_locale = _answer_locale(intent.answers, str(offered[option].get("locale") or conversation.locale))
     decision = Decision(
         "handoff" if intent.kind == "handoff" else "answer",
         answer_locale,
@@ -193,7 +195,7 @@ def _choose_option(
         counts_as_question=intent.kind == "faq",
         reason="visitor chose this option",
     )
-    return visitor, decision, [], model.version
+    return str(offered[option]["label"]), decision
 
 
 def _answer_locale(answers: dict[str, str], locale: str) -> str:
@@ -215,9 +217,10 @@ def _article_link(session: Session, *, slug: str | None, locale: str) -> list[di
     return [{"title": article.title, "url": f"/hc/{article.locale}/articles/{article.slug}"}]
 
 
-def _bot_message(
-    session: Session, *, conversation: Conversation, model: FaqModel, decision: Decision, query: str, now: datetime
-) -> Message:
+def _reply(
+    session: Session, *, model: FaqModel, decision: Decision, query: str
+) -> tuple[str, list[dict[str, object]], list[dict[str, object]]]:
+    """The bot's text, options and article links for a decision (reads only)."""
     loc = decision.locale
     options: list[dict[str, object]] = []
     articles: list[dict[str, object]] = []
@@ -242,14 +245,7 @@ def _bot_message(
         text = reply(loc, "suggest" if articles else "suggest_empty")
     else:  # handoff: asked for (the intent's own answer) or after repeated failures
         text = decision.answer or reply(loc, "handoff_failures" if decision.intent is None else "handoff")
-    message = add_message(session, conversation=conversation, sender=Sender.bot, text=text, now=now)
-    message.decision = decision.type
-    message.intent = decision.intent
-    message.confidence = round(decision.confidence, 4) if decision.confidence is not None else None
-    message.options = options
-    message.articles = articles
-    message.counts_as_question = decision.counts_as_question
-    return message
+    return text, options, articles
 
 
 def _update_state(conversation: Conversation, *, decision: Decision, now: datetime) -> None:
@@ -267,8 +263,12 @@ def messages_after(
     session: Session, *, conversation: Conversation, after: int = 0, now: datetime | None = None
 ) -> Sequence[Message]:
     """Messages the visitor may see, newer than ``after`` (internal notes never); marks the visitor as present."""
-    conversation.visitor_seen_at = now or utcnow()
-    session.add(conversation)
+    now = now or utcnow()
+    seen = conversation.visitor_seen_at
+    # Widgets poll every few seconds: writing presence at most every 30 s keeps polls read-only.
+    if seen is None or now - (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) > PRESENCE_EVERY:
+        conversation.visitor_seen_at = now
+        session.add(conversation)
     return session.exec(
         select(Message)
         .where(Message.conversation_id == conversation.id, col(Message.id) > after, Message.internal == False)  # noqa: E712
