@@ -36,7 +36,7 @@ from api.routes import (
     widget_pages,
 )
 from api.templating import STATIC_DIR, templates
-from bot import runtime, store
+from bot import runtime
 from bot.model import FaqModel
 from core.db import make_engine, session_scope
 from core.errors import FaqdeskError
@@ -134,7 +134,7 @@ async def sync_model(app: FastAPI) -> bool:
     if version is None or (current is not None and current.version == version):
         return False
     try:
-        model = await asyncio.to_thread(_load_version, app.state.settings, version)
+        model = await asyncio.to_thread(runtime.load_version, app.state.settings, version)
     except Exception:
         if version != app.state.model_load_failed:  # retried every poll (it may appear), logged once
             log.exception("cannot load model %s; still serving %s", version, current.version if current else "none")
@@ -149,18 +149,6 @@ async def sync_model(app: FastAPI) -> bool:
 def _active_version(engine: Engine) -> str | None:
     with session_scope(engine) as session:
         return training.active_version(session)
-
-
-def _load_version(settings: Settings, version: str) -> FaqModel:
-    # As runtime loads the active model, for a named version: encoder attached, thresholds from settings.
-    model = store.load(settings.model_dir, version)
-    model.attach(runtime.load_encoder(settings))
-    model.configure(
-        target_precision=settings.target_precision,
-        answer_threshold=settings.answer_threshold,
-        accurate_locale_detection=settings.accurate_locale_detection,
-    )
-    return model
 
 
 async def _publish_scheduled(engine: Engine) -> None:

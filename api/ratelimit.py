@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import time
 
+from fastapi import Request
 from limits import RateLimitItem, parse, storage, strategies
 
 from core.errors import FaqdeskError
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, the key of per-address limits (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
 
 
 class RateLimited(FaqdeskError):

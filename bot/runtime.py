@@ -79,7 +79,7 @@ def train_and_activate(settings: Settings, data_path: Path | None = None, *, loc
     encoder = load_encoder(settings)
     version = FaqModel.version_for(data, train_config(settings), encoder)
     try:
-        model = _load_version(settings, version)
+        model = load_version(settings, version)
     except FileNotFoundError:
         model = fit(data, settings, previous=_active_or_none(settings))
         store.save(model, settings.model_dir)
@@ -96,10 +96,11 @@ def _active_or_none(settings: Settings) -> FaqModel | None:
 
 def load_active(settings: Settings) -> FaqModel:
     """The active model with its encoder attached and thresholds from settings."""
-    return _load_version(settings, None)
+    return load_version(settings, None)
 
 
-def _load_version(settings: Settings, version: str | None) -> FaqModel:
+def load_version(settings: Settings, version: str | None) -> FaqModel:
+    """A saved model version (the active one for None) with its encoder attached and thresholds from settings."""
     model = store.load(settings.model_dir, version)
     model.attach(load_encoder(settings))
     model.configure(

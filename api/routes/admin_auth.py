@@ -12,7 +12,7 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import SESSION_COOKIE, UserDep, optional_user, set_session_cookie
 from api.deps import SessionDep, SettingsDep
-from api.ratelimit import RateLimited
+from api.ratelimit import RateLimited, client_address
 from core import accounts
 from core.accounts import User
 from helpcenter import editorial
@@ -48,7 +48,7 @@ def login(
 ) -> Response:
     """Check the credentials, rate-limited per address and per email, and start a session."""
     limiter = request.app.state.rate_limiter
-    ip = request.client.host if request.client else "unknown"
+    ip = client_address(request)
     key_email = f"login:{ip}:{email.strip().lower()}"
     context = {"next": _safe_next(next), "email": email}
     try:

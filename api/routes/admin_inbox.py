@@ -179,6 +179,31 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _refused(
+    request: Request,
+    *,
+    user: User,
+    session: Session,
+    settings: Settings,
+    handoff: Handoff,
+    error: ValidationError,
+    **typed: str,
+) -> Response:
+    """The handoff page again after bad input, keeping what the agent typed (nothing was saved)."""
+    session.rollback()
+    form = {"reply": "", "note": "", "tags": ", ".join(handoff.tags)} | typed
+    return _handoff_page(
+        request,
+        user=user,
+        session=session,
+        settings=settings,
+        handoff=handoff,
+        form=form,
+        error=error.detail,
+        status_code=422,
+    )
+
+
 def _handoff_page(
     request: Request,
     *,
@@ -237,18 +262,7 @@ def reply(
     try:
         handoffs.reply(session, handoff=handoff, agent=user, text=text, settings=settings)
     except ValidationError as exc:
-        session.rollback()
-        form = {"reply": text, "note": "", "tags": ", ".join(handoff.tags)}
-        return _handoff_page(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            handoff=handoff,
-            form=form,
-            error=exc.detail,
-            status_code=422,
-        )
+        return _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc, reply=text)
     return _back(handoff, "replied")
 
 
@@ -266,18 +280,7 @@ def add_note(
     try:
         handoffs.note(session, handoff=handoff, agent=user, text=text)
     except ValidationError as exc:
-        session.rollback()
-        form = {"reply": "", "note": text, "tags": ", ".join(handoff.tags)}
-        return _handoff_page(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            handoff=handoff,
-            form=form,
-            error=exc.detail,
-            status_code=422,
-        )
+        return _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc, note=text)
     return _back(handoff, "noted")
 
 
@@ -295,18 +298,7 @@ def save_tags(
     try:
         handoffs.set_tags(session, handoff=handoff, tags=tags.split(","))
     except ValidationError as exc:
-        session.rollback()
-        form = {"reply": "", "note": "", "tags": tags}
-        return _handoff_page(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            handoff=handoff,
-            form=form,
-            error=exc.detail,
-            status_code=422,
-        )
+        return _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc, tags=tags)
     return _back(handoff, "tagged")
 
 

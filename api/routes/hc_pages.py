@@ -15,7 +15,7 @@ from sqlmodel import Session
 from api.deps import LocaleDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute
 from api.i18n import gettext_for, language_name
-from api.ratelimit import RateLimited
+from api.ratelimit import RateLimited, client_address
 from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import NotFoundError
@@ -169,7 +169,7 @@ def article_feedback(
         }
     if error is None:
         try:  # one address cannot flood an article's votes
-            ip = request.client.host if request.client else "unknown"
+            ip = client_address(request)
             request.app.state.rate_limiter.check(FEEDBACK_RATE_LIMIT, f"feedback:{ip}")
         except RateLimited:
             error = _("You have sent a lot of feedback in a short time. Please try again in a minute.")

@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
+from api.ratelimit import client_address
 from api.widget_schemas import (
     BotReply,
     ConversationIn,
@@ -41,13 +42,9 @@ SSE_HEARTBEAT_SECONDS = 15.0
 SSE_MAX_SECONDS = 300.0  # EventSource reconnects by itself; short streams free workers and connections
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def limit_per_ip(request: Request, settings: SettingsDep) -> None:
     """Every widget call counts against the caller's address."""
-    request.app.state.rate_limiter.check(settings.widget_rate_limit_ip, f"widget:{_client_ip(request)}")
+    request.app.state.rate_limiter.check(settings.widget_rate_limit_ip, f"widget:{client_address(request)}")
 
 
 def _bearer(authorization: str | None) -> str | None:
