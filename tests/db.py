@@ -1,4 +1,5 @@
-"""A migrated database per backend (SQLite always, PostgreSQL when reachable); each test rolls back.
+"""Database fixtures for every test folder: a migrated database per backend (SQLite always, PostgreSQL
+when reachable, required in CI); each test runs in a transaction that is rolled back.
 
 PostgreSQL: ``FAQDESK_TEST_POSTGRES_URL`` names a database that belongs to the tests (its schema is
 dropped and migrated afresh once per run).
@@ -48,7 +49,7 @@ def _real_sqlite_savepoints(engine: Engine) -> None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('supportdb') / 'faqdesk.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'faqdesk.db'}"
         upgrade(url)
         eng = make_engine(url)
         _real_sqlite_savepoints(eng)

@@ -13,7 +13,7 @@ from core.db import make_engine, session_scope
 from core.settings import Settings
 from helpcenter import content, service
 from migrations import upgrade
-from tests.helpcenter.conftest import ARTICLES, engine, session  # noqa: F401  (service tests on SQLite and PostgreSQL)
+from tests.helpcenter.conftest import ARTICLES
 
 
 @pytest.fixture(scope="module")
