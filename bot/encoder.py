@@ -1,11 +1,15 @@
 """Sentence embeddings from a local sentence-transformers model, cached on disk by text.
 
-The cache makes retraining after an edit cheap: only new or changed examples are encoded.
+The cache makes retraining after an edit cheap: only new or changed examples are encoded. The model runs
+in PyTorch or, faster on a CPU, as an ONNX export (``bot/onnx_encoder.py``); vectors differ slightly
+between backends, so the backend is part of the encoder's fingerprint and a model trained with one is
+never served with another.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -14,8 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.onnx_encoder import BACKENDS, OnnxEncoder
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
 
 _FINGERPRINT_FILES = ("config.json", "modules.json", "config_sentence_transformers.json", "tokenizer.json")
 
@@ -31,6 +39,7 @@ class Encoder:
         batch_size: int = 64,
         batch_threads: int = 0,
         inference_threads: int = 1,
+        backend: str = "torch",
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -43,13 +52,12 @@ class Encoder:
         path = Path(model_path)
         if not path.is_dir():
             raise FileNotFoundError(f"encoder model folder not found: {model_path}")
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.model: SentenceTransformer = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.model_path = str(path)
-        self.fingerprint = _fingerprint(path)
         self.batch_size = batch_size
         self.dim = int(self.model.get_embedding_dimension() or 0)
-        self._cache = EmbeddingCache(cache_dir / "embeddings" / self.fingerprint) if cache_dir else None
-        self._lock = Lock()
         # One message is encoded on one thread by default: on two shared cores, intra-op threads spin
         # against each other and the web server (measured under load: 13 ms with one thread, 530 ms with
         # two; on an idle machine two threads are faster, 11 ms against 14 ms). Batches may use more.
@@ -57,6 +65,21 @@ class Encoder:
         self._inference_threads = max(1, inference_threads)
         self._inference_lock = Lock()
         torch.set_num_threads(self._inference_threads)
+        self._onnx: OnnxEncoder | None = None
+        weights = _fingerprint(path)
+        if backend != "torch":
+            export_to = (cache_dir or Path(tempfile.gettempdir()) / "faqdesk") / "onnx" / f"{weights}-{backend}.onnx"
+            try:
+                self._onnx = OnnxEncoder(
+                    self.model, export_to, quantize=backend == "onnx-int8", threads=self._inference_threads
+                )
+            except Exception as exc:  # noqa: BLE001 - any model the exporter cannot handle still works in torch
+                log.warning("encoder backend %s unavailable for %s (%s); using torch", backend, path, exc)
+                backend = "torch"
+        self.backend = backend
+        self.fingerprint = weights if backend == "torch" else f"{weights}-{backend}"
+        self._cache = EmbeddingCache(cache_dir / "embeddings" / self.fingerprint) if cache_dir else None
+        self._lock = Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, taking cached ones from disk and storing the new ones."""
@@ -80,22 +103,25 @@ class Encoder:
             return self._encode([text])[0]
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, threads=self._batch_threads)
+
+    def _encode(self, texts: list[str], *, threads: int | None = None) -> np.ndarray:
+        threads = threads or self._inference_threads
+        if self._onnx is not None:
+            return self._onnx.embed(texts, batch_size=self.batch_size, threads=threads)
         import torch
 
-        torch.set_num_threads(self._batch_threads)
+        torch.set_num_threads(threads)
         try:
-            return self._encode(texts)
+            vectors = self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         finally:
             torch.set_num_threads(self._inference_threads)
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
         return np.asarray(vectors, dtype=np.float32)
 
 

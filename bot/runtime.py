@@ -18,13 +18,14 @@ from core.settings import Settings
 
 
 @lru_cache(maxsize=4)
-def _encoder(path: str, cache_dir: str, batch_size: int, threads: int, inference_threads: int) -> Encoder:
+def _encoder(path: str, cache_dir: str, batch_size: int, threads: int, inference_threads: int, backend: str) -> Encoder:
     return Encoder(
         path,
         cache_dir=Path(cache_dir),
         batch_size=batch_size,
         batch_threads=threads,
         inference_threads=inference_threads,
+        backend=backend,
     )
 
 
@@ -38,6 +39,7 @@ def load_encoder(settings: Settings) -> Encoder | None:
         settings.encoder_batch_size,
         settings.encoder_threads,
         settings.inference_threads,
+        settings.encoder_backend,
     )
 
 

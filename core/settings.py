@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,10 +37,15 @@ class Settings(BaseSettings):
     # "none" trains on lexical features only.
     encoder_model: str = ""
     encoder_batch_size: int = 64
+    # How the encoder runs: "torch"; "onnx" (an export of the same model, same vectors, ~2x faster on a
+    # CPU); "onnx-int8" (int8 weights, ~5x faster, vectors differ a little). See docs/benchmarks.md.
+    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     # Threads for encoding training batches (0: all cores); single messages always use one.
     encoder_threads: int = Field(0, ge=0)
     # Threads for encoding one chat message; more is faster only on an otherwise idle machine.
     inference_threads: int = Field(1, ge=1)
+    # Chat turns worked on at once per process; the rest wait in line (about the number of cores).
+    chat_threads: int = Field(2, ge=1)
 
     # The operator sets the answer precision to aim for; the threshold that reaches it is learned
     # from cross-validated predictions on the training data. answer_threshold overrides it.

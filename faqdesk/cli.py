@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,9 @@ from bot.model import FaqModel
 from bot.policy import ConversationState, decide
 from core.accounts import Role
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 app = typer.Typer(help="faqdesk: FAQ chatbot and help center.", no_args_is_help=True, add_completion=False)
 
@@ -149,16 +152,13 @@ def serve(
             seeded = intents.seed_from_files(session, path=settings.training_data, locales=settings.locales)
             if seeded:
                 typer.echo(f"loaded {seeded} FAQ intents from {settings.training_data}", err=True)
+        model = _active_or_trained(settings, engine)
     except TrainingDataError as exc:
         raise _fail(str(exc), 2) from None
     except FaqdeskError as exc:  # intents the database cannot hold (an over-long id)
         raise _fail(exc.detail, 2) from None
     finally:
         engine.dispose()
-    try:
-        model = _active_or_trained(settings)
-    except TrainingDataError as exc:
-        raise _fail(str(exc), 2) from None
     # The database says which version every process serves; a fresh database learns it here.
     _record_active(settings, model.version)
     base = f"http://{host}:{port}"
@@ -242,12 +242,27 @@ def _has_users(settings: Settings) -> bool:
         engine.dispose()
 
 
-def _active_or_trained(settings: Settings) -> FaqModel:
+def _active_or_trained(settings: Settings, engine: Engine | None = None) -> FaqModel:
+    """The active model; else one trained from the database's intents (activated by the caller), or
+    without a database from the training files (and activated)."""
+    from sqlmodel import Session
+
+    from support import training
+    from support.intents import training_data
+
     try:
         return runtime.load_active(settings)
     except FileNotFoundError:
-        typer.echo(f"no trained model yet: training from {settings.training_data} ...", err=True)
+        reason = "no trained model yet"
+    except ValueError as exc:  # trained with another encoder (or encoder backend): its vectors do not fit
+        reason = str(exc).split(";")[0]
+    if engine is None:
+        typer.echo(f"{reason}: training from {settings.training_data} ...", err=True)
         return runtime.train_and_activate(settings)
+    typer.echo(f"{reason}: training from the FAQ intents ...", err=True)
+    with Session(engine) as session:
+        data = training_data(session, locales=settings.locales)
+    return runtime.load_version(settings, training.train_data(data, settings))
 
 
 def main() -> None:

@@ -131,3 +131,18 @@ def test_evaluate_missing_test_file(env: Path, tmp_path: Path) -> None:
         app, ["evaluate", "--train", str(FIXTURES / "mini_faq.yaml"), "--test", str(tmp_path / "nope.jsonl")]
     )
     assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_a_model_trained_with_another_encoder_backend_is_retrained_not_served(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAQDESK_ENCODER_BACKEND", "torch")
+    assert runner.invoke(app, ["train"]).exit_code == 0
+    torch_version = (env / "models" / "ACTIVE").read_text().strip()
+    # An upgrade (or an operator) switches the backend: the old model's vectors no longer fit.
+    monkeypatch.setenv("FAQDESK_ENCODER_BACKEND", "onnx")
+    result = runner.invoke(app, ["ask", "Wann kommt mein Paket?"])
+    assert result.exit_code == 0, result.output
+    assert "trained with a different encoder" in result.stderr
+    assert json.loads(result.stdout)["model_version"] != torch_version
+    assert (env / "models" / "ACTIVE").read_text().strip() != torch_version

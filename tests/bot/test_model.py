@@ -28,9 +28,9 @@ def counting_encoder(encoder: Encoder, tmp_path: Path, monkeypatch: pytest.Monke
     enc.encoded = []  # type: ignore[attr-defined]
     real = encoder._encode
 
-    def spy(texts: list[str]) -> np.ndarray:
+    def spy(texts: list[str], **kwargs: object) -> np.ndarray:
         enc.encoded.extend(texts)  # type: ignore[attr-defined]
-        return real(texts)
+        return real(texts, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(enc, "_encode", spy)
     return enc

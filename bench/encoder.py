@@ -1,0 +1,68 @@
+"""Encoder backends side by side: time to embed one chat message, and how far the vectors move.
+
+Embeds every message of training_data/eval/heldout.jsonl alone (as a chat turn does), once per backend,
+on one thread, and prints a Markdown table: p50/p90/p99 per message and the cosine similarity of each
+backend's vectors to PyTorch's. Exports go to a temporary folder, so nothing is reused between runs.
+
+    .venv/bin/python bench/encoder.py [--backends torch onnx onnx-int8] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot.encoder import Encoder
+from bot.onnx_encoder import BACKENDS
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = ROOT / "training_data" / "eval" / "heldout.jsonl"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+    parser.add_argument("--repeat", type=int, default=2, help="passes over the messages per backend")
+    args = parser.parse_args()
+    texts = [json.loads(line)["text"] for line in HELDOUT.read_text().splitlines()]
+    settings = Settings()
+    rows, reference = [], None
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends:
+            started = time.perf_counter()
+            encoder = Encoder(settings.encoder_path(), cache_dir=Path(tmp), inference_threads=1, backend=backend)
+            load_s = time.perf_counter() - started
+            for text in texts[:20]:  # warm-up: allocators, kernels picked at first run
+                encoder.encode_one(text)
+            times, vectors = [], []
+            for _ in range(args.repeat):
+                for text in texts:
+                    t0 = time.perf_counter()
+                    vectors.append(encoder.encode_one(text))
+                    times.append((time.perf_counter() - t0) * 1000)
+            matrix = np.vstack(vectors[: len(texts)])
+            reference = matrix if reference is None else reference
+            cosine = np.sum(matrix * reference, axis=1)
+            p50, p90, p99 = np.percentile(times, [50, 90, 99])
+            rows.append(
+                f"| {encoder.backend} | {load_s:.1f} s | {p50:.2f} ms | {p90:.2f} ms | {p99:.2f} ms | "
+                f"{cosine.mean():.4f} (min {cosine.min():.4f}) |"
+            )
+    print(
+        f"{len(texts)} messages × {args.repeat}, one thread, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}; cosine against the first backend listed\n"
+    )
+    print("| backend | load (with export) | p50 | p90 | p99 | cosine to first |")
+    print("|---|---:|---:|---:|---:|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
