@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.admin_ui import page
@@ -39,7 +41,7 @@ from api.templating import STATIC_DIR, templates
 from bot import runtime
 from bot.model import FaqModel
 from core.db import make_engine, session_scope
-from core.errors import FaqdeskError
+from core.errors import BusyError, FaqdeskError
 from core.security import load_secret_key
 from core.settings import Settings, get_settings
 from helpcenter import service
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.model = _load_model(settings)
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_dir)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+        app.state.chat_limiter = anyio.CapacityLimiter(settings.chat_threads)
         app.state.model_load_failed = None  # the version that last failed to load here (logged once)
         publisher = asyncio.create_task(_publish_scheduled(app.state.engine))
         follower = asyncio.create_task(_follow_active_model(app))
@@ -184,6 +187,15 @@ def _error_handlers(app: FastAPI) -> None:
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, exc: OperationalError) -> Response:
+        # Another process (the worker) held SQLite's write lock past the busy timeout: a retry will do.
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        log.warning("database locked for %s %s", request.method, request.url.path)
+        busy = BusyError("the database is busy; nothing was saved, please try again")
+        return JSONResponse({"error": busy.error, "detail": busy.detail}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from core.errors import BusyError
+
+# How long a write waits for the database: SQLite's own busy timeout and this process's writer queue.
+SQLITE_BUSY_SECONDS = 10.0
 
 
 def normalize_url(url: str) -> str:
@@ -28,7 +34,7 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,7 +48,40 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
+    _one_writer_at_a_time(engine)
     return engine
+
+
+# Statements that neither write nor lock (a deferred BEGIN takes no lock until the first write).
+_NOT_WRITES = frozenset({"SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "EXPLAIN"})
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """Queue this process's SQLite write transactions on a lock instead of in SQLite's busy handler.
+
+    SQLite allows one writer; the others retry with sleeps of up to 100 ms, so under 20 concurrent chats
+    a turn could wait 2 s (and now and then 5 s, then fail) while the lock was free most of that time.
+    A write transaction takes the lock at its first write and gives it back at commit or rollback, so
+    waiting writers go in turn at once. Other processes (the worker) still meet SQLite's busy handler.
+    """
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get("writer") or statement.lstrip()[:9].partition(" ")[0].upper() in _NOT_WRITES:
+            return
+        if not lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise BusyError("the database is busy; nothing was saved, please try again")
+        conn.info["writer"] = True
+
+    def _release(info: dict[str, Any]) -> None:
+        if info.pop("writer", False):
+            lock.release()
+
+    event.listen(engine, "commit", lambda conn: _release(conn.info))
+    event.listen(engine, "rollback", lambda conn: _release(conn.info))
+    # A connection handed back to the pool without either (an autocommit write) gives the lock back too.
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _release(record.info))
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -47,3 +47,10 @@ class ConflictError(FaqdeskError):
 
     status_code = 409
     error = "conflict"
+
+
+class BusyError(FaqdeskError):
+    """The database stayed locked by other writers for too long; nothing was written, try again."""
+
+    status_code = 503
+    error = "busy"
