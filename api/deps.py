@@ -12,8 +12,8 @@ from core.errors import NotFoundError
 from core.settings import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
-    """The app's settings."""
+async def get_settings_dep(request: Request) -> Settings:
+    """The app's settings (async: a plain sync dependency would cost a hop to the thread pool)."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -6,8 +6,13 @@ messages taken from training_data/eval/heldout.jsonl, one after another. Every P
 turn; its time as the client sees it (queueing included) is recorded, and the bot's own time per turn is
 read back from the stored bot turns (``Message.latency_ms``).
 
-    .venv/bin/python bench/chat.py                  # 20 clients for 60 s
-    .venv/bin/python bench/chat.py --clients 5 --seconds 20
+Each run has one phase per ``--think`` value: the mean pause (seconds, drawn uniformly from 0.5x to 1.5x)
+a client takes after a reply before its next message. A pause models a visitor reading and typing (1 s is
+a very fast one); 0 sends back to back, which measures the server's capacity, and then the latency is
+mostly queueing: each turn waits for the turns of the other clients ahead of it.
+
+    .venv/bin/python bench/chat.py                  # 20 clients, 60 s paced (1 s) and 60 s back to back
+    .venv/bin/python bench/chat.py --clients 5 --seconds 20 --think 0
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
+
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 failures: list[str] = []
@@ -73,10 +81,18 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 600)
     raise RuntimeError("the server did not become ready")
 
 
-async def client(base: str, messages: list[tuple[str, str]], stop_at: float, seed: int, out: list[float]) -> int:
+async def client(
+    base: str, messages: list[tuple[str, str]], stop_at: float, seed: int, out: list[float], think: float
+) -> int:
     rng = random.Random(seed)
     errors = 0
+
+    async def pause() -> None:
+        if think > 0:
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        await pause()  # clients start spread out, as visitors arrive
         while time.monotonic() < stop_at:
             locale = rng.choice(["en", "de", "nl"])
             try:
@@ -110,7 +126,18 @@ async def client(base: str, messages: list[tuple[str, str]], stop_at: float, see
                 else:
                     failures.append(f"HTTP {reply.status_code} on a message")
                     errors += 1
+                await pause()
     return errors
+
+
+@dataclass
+class Phase:
+    think: float
+    latencies: list[float]
+    server_side: list[float]
+    errors: int
+    took: float
+    failures: list[str]
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -124,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0], help="mean pause per phase (s)")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
@@ -133,6 +161,7 @@ def main() -> None:
         row = json.loads(line)
         messages.append((row["text"], row.get("locale", "en")))
 
+    phases: list[Phase] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         port = free_port()
@@ -143,23 +172,30 @@ def main() -> None:
             print(f"server ready in {time.monotonic() - t0:.0f} s (migrate, demo content, training)", file=sys.stderr)
             base = f"http://127.0.0.1:{port}"
 
-            async def run(seconds: float, clients: int) -> tuple[list[float], int, float]:
+            async def run(seconds: float, clients: int, think: float) -> tuple[list[float], int, float]:
                 latencies: list[float] = []
                 stop_at = time.monotonic() + seconds
                 began = time.monotonic()
-                errors = await asyncio.gather(*(client(base, messages, stop_at, i, latencies) for i in range(clients)))
+                errors = await asyncio.gather(
+                    *(client(base, messages, stop_at, i, latencies, think) for i in range(clients))
+                )
                 return latencies, sum(errors), time.monotonic() - began
 
-            asyncio.run(run(args.warmup, args.clients))
+            asyncio.run(run(args.warmup, args.clients, 0.0))
             engine = create_engine(f"sqlite:///{folder / 'chat.db'}")
-            with engine.connect() as conn:
-                mark = conn.execute(text("SELECT coalesce(max(id), 0) FROM message")).scalar_one()
-            latencies, errors, took = asyncio.run(run(args.seconds, args.clients))
-            with engine.connect() as conn:
-                query = "SELECT latency_ms FROM message WHERE sender = 'bot' AND latency_ms IS NOT NULL AND id > :mark"
-                rows = conn.execute(text(query), {"mark": mark}).all()
+            for think in args.think:
+                failures.clear()
+                with engine.connect() as conn:
+                    mark = conn.execute(text("SELECT coalesce(max(id), 0) FROM message")).scalar_one()
+                latencies, errors, took = asyncio.run(run(args.seconds, args.clients, think))
+                with engine.connect() as conn:
+                    query = (
+                        "SELECT latency_ms FROM message WHERE sender = 'bot' AND latency_ms IS NOT NULL AND id > :mark"
+                    )
+                    rows = conn.execute(text(query), {"mark": mark}).all()
+                phases.append(Phase(think, latencies, [float(r[0]) for r in rows], errors, took, list(failures)))
+                print(f"phase think={think:g}s: {len(latencies)} turns", file=sys.stderr)
             engine.dispose()
-            server_side = [float(r[0]) for r in rows]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -170,33 +206,35 @@ def main() -> None:
                     print(f"server log, {n} ×: {line}", file=sys.stderr)
 
     load = os.getloadavg()[0]
-    client_p = percentiles(latencies)
-    bot_p = percentiles(server_side)
-    throughput = len(latencies) / took if took else 0.0
-    verdict = {k: ("met" if client_p[k] <= v else "**missed**") for k, v in TARGETS.items()}
-    block = "\n".join(
-        [
-            SECTION_START,
-            "## Chat API under concurrent load",
-            "",
-            f"`.venv/bin/python bench/chat.py --clients {args.clients} --seconds {args.seconds:g}` on "
-            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average {load:.2f} at the end. "
-            "Server (`faqdesk serve`, SQLite, demo FAQ) and clients share the machine.",
-            "",
-            "| measured | n | p50 | p90 | p99 | target | |",
-            "|---|---:|---:|---:|---:|---|---|",
-            f"| chat turn as the client sees it (queueing included) | {len(latencies)} | {client_p['p50']:.1f} ms | "
-            f"{client_p['p90']:.1f} ms | {client_p['p99']:.1f} ms | p50 ≤ 25 ms, p99 ≤ 100 ms | "
-            f"p50 {verdict['p50']}, p99 {verdict['p99']} |",
-            f"| bot turn inside the server (`Message.latency_ms`) | {len(server_side)} | {bot_p['p50']:.1f} ms | "
-            f"{bot_p['p90']:.1f} ms | {bot_p['p99']:.1f} ms | | |",
-            "",
-            f"Throughput {throughput:.1f} turns/s over {took:.0f} s with {args.clients} clients; {errors} errors"
-            + (": " + "; ".join(f"{n} × {what}" for what, n in Counter(failures).most_common(3)) if failures else "")
-            + ".",
-            SECTION_END,
+    backend = Settings().encoder_backend  # the server reads the same environment
+    lines = [
+        SECTION_START,
+        "## Chat API under concurrent load",
+        "",
+        f"`.venv/bin/python bench/chat.py --clients {args.clients} --seconds {args.seconds:g} --think "
+        f"{' '.join(f'{t:g}' for t in args.think)}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, load average {load:.2f} at the end; encoder backend {backend}. "
+        "Server (`faqdesk serve`, SQLite, demo FAQ) and clients share the machine.",
+        "",
+        "| clients' pause after a reply | measured | n | p50 | p90 | p99 | throughput | errors | target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for phase in phases:
+        client_p, bot_p = percentiles(phase.latencies), percentiles(phase.server_side)
+        verdict = ", ".join(f"{k} {'met' if client_p[k] <= v else '**missed**'}" for k, v in TARGETS.items())
+        pause = f"{phase.think:g} s (0.5–1.5×)" if phase.think else "none (back to back)"
+        lines += [
+            f"| {pause} | chat turn as the client sees it | {len(phase.latencies)} | {client_p['p50']:.1f} ms | "
+            f"{client_p['p90']:.1f} ms | {client_p['p99']:.1f} ms | {len(phase.latencies) / phase.took:.1f} turns/s | "
+            f"{phase.errors} | p50 ≤ 25 ms, p99 ≤ 100 ms: {verdict} |",
+            f"| | bot turn inside the server | {len(phase.server_side)} | {bot_p['p50']:.1f} ms | "
+            f"{bot_p['p90']:.1f} ms | {bot_p['p99']:.1f} ms | | | |",
         ]
-    )
+    problems = [f"{n} × {what}" for phase in phases for what, n in Counter(phase.failures).most_common(3)]
+    if problems:
+        lines += ["", "Errors: " + "; ".join(problems) + "."]
+    lines.append(SECTION_END)
+    block = "\n".join(lines)
     print(block)
     if args.out:
         existing = args.out.read_text() if args.out.exists() else ""
