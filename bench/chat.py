@@ -13,6 +13,7 @@ mostly queueing: each turn waits for the turns of the other clients ahead of it.
 
     .venv/bin/python bench/chat.py                  # 20 clients, 60 s paced (1 s) and 60 s back to back
     .venv/bin/python bench/chat.py --clients 5 --seconds 20 --think 0
+    .venv/bin/python bench/chat.py --database-url postgresql://postgres@127.0.0.1:5432/bench_chat
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -35,15 +35,18 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import create_engine, text
+from sections import put_section
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from core.db import make_engine, normalize_url
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 failures: list[str] = []
 HELDOUT = ROOT / "training_data" / "eval" / "heldout.jsonl"
 TARGETS = {"p50": 25.0, "p99": 100.0}  # ms per chat turn, from the issue's quality bar
-SECTION_START, SECTION_END = "<!-- bench/chat.py -->", "<!-- /bench/chat.py -->"
+SECTION_END = "<!-- /bench/chat.py -->"
 
 
 def free_port() -> int:
@@ -52,12 +55,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def section_start(backend: str) -> str:
+    return f"<!-- bench/chat.py {backend} -->"
+
+
+def database_url(url: str | None, folder: Path) -> str:
+    """A temporary SQLite file, or the given database emptied first (never the test suite's)."""
+    if url is None:
+        return f"sqlite:///{folder / 'chat.db'}"
+    if make_url(normalize_url(url)).database == "test":
+        sys.exit("refusing the database named 'test': it belongs to the test suite")
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # the server seeds demo content only into an empty database
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def start_server(folder: Path, port: int, url: str) -> subprocess.Popen[bytes]:
     env = dict(
         os.environ,
         HF_HUB_OFFLINE="1",
         FAQDESK_DATA_DIR=str(folder / "var"),
-        FAQDESK_DATABASE_URL=f"sqlite:///{folder / 'chat.db'}",
+        FAQDESK_DATABASE_URL=url,
         # The benchmark is one address sending many messages: lift the abuse limits.
         FAQDESK_WIDGET_RATE_LIMIT_IP="1000000/minute",
         FAQDESK_WIDGET_RATE_LIMIT_CONVERSATION="1000000/minute",
@@ -153,6 +175,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0], help="mean pause per phase (s)")
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL one is emptied first")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
 
@@ -162,11 +185,13 @@ def main() -> None:
         messages.append((row["text"], row.get("locale", "en")))
 
     phases: list[Phase] = []
+    database = "SQLite"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         port = free_port()
         t0 = time.monotonic()
-        server = start_server(folder, port)
+        url = database_url(args.database_url, folder)
+        server = start_server(folder, port, url)
         try:
             wait_ready(port, server)
             print(f"server ready in {time.monotonic() - t0:.0f} s (migrate, demo content, training)", file=sys.stderr)
@@ -182,7 +207,8 @@ def main() -> None:
                 return latencies, sum(errors), time.monotonic() - began
 
             asyncio.run(run(args.warmup, args.clients, 0.0))
-            engine = create_engine(f"sqlite:///{folder / 'chat.db'}")
+            engine = make_engine(url)
+            database = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
             for think in args.think:
                 failures.clear()
                 with engine.connect() as conn:
@@ -206,15 +232,15 @@ def main() -> None:
                     print(f"server log, {n} ×: {line}", file=sys.stderr)
 
     load = os.getloadavg()[0]
-    backend = Settings().encoder_backend  # the server reads the same environment
+    encoder = Settings().encoder_backend  # the server reads the same environment
     lines = [
-        SECTION_START,
-        "## Chat API under concurrent load",
+        section_start(database),
+        f"## Chat API under concurrent load, {database}",
         "",
         f"`.venv/bin/python bench/chat.py --clients {args.clients} --seconds {args.seconds:g} --think "
         f"{' '.join(f'{t:g}' for t in args.think)}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} cores, load average {load:.2f} at the end; encoder backend {backend}. "
-        "Server (`faqdesk serve`, SQLite, demo FAQ) and clients share the machine.",
+        f"{os.cpu_count()} cores, load average {load:.2f} at the end; encoder backend {encoder}. "
+        f"Server (`faqdesk serve`, {database}, demo FAQ) and clients share the machine.",
         "",
         "| clients' pause after a reply | measured | n | p50 | p90 | p99 | throughput | errors | target |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
@@ -237,14 +263,7 @@ def main() -> None:
     block = "\n".join(lines)
     print(block)
     if args.out:
-        existing = args.out.read_text() if args.out.exists() else ""
-        pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END), re.S)
-        updated = (
-            pattern.sub(lambda _: block, existing)
-            if pattern.search(existing)
-            else existing.rstrip() + "\n\n" + block + "\n"
-        )
-        args.out.write_text(updated)
+        put_section(args.out, section_start(database), SECTION_END, block)
 
 
 if __name__ == "__main__":

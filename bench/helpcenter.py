@@ -39,6 +39,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 import numpy as np
 from fastapi.testclient import TestClient
 from ruamel.yaml import YAML
+from sections import put_section, read_section
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, func, select
@@ -451,24 +452,15 @@ per request; the in-process rows show the service calls without HTTP or template
 
 
 def write_section(out: Path, meta: dict[str, Any], new_block: str, title: str) -> None:
-    """Add or update this script's section of the file, keeping everything else (the NLU figures) as is."""
-    existing = out.read_text(encoding="utf-8") if out.exists() else ""
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END), re.S)
-    found = pattern.search(existing)
+    """Add or update this script's section of the file (one block per database), keeping the rest as is."""
+    found = read_section(out, SECTION_START, SECTION_END)
     old = {
-        m.group(1): m.group(0)
-        for m in re.finditer(
-            r"(?s)<!-- helpcenter:(\w+) -->.*?<!-- /helpcenter:\1 -->", found.group(0) if found else ""
-        )
+        m.group(1): m.group(0) for m in re.finditer(r"(?s)<!-- helpcenter:(\w+) -->.*?<!-- /helpcenter:\1 -->", found)
     }
     old[meta["backend"]] = new_block
     ordered = [old[k] for k in sorted(old, key=lambda k: (k != "sqlite", k))]
     section = "\n\n".join([SECTION_START, f"# {title}", INTRO, *ordered, SECTION_END])
-    if found:
-        updated = existing[: found.start()] + section + existing[found.end() :]
-    else:
-        updated = existing.rstrip("\n") + ("\n\n" if existing else "") + section + "\n"
-    out.write_text(updated, encoding="utf-8")
+    put_section(out, SECTION_START, SECTION_END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

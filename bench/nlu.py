@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sections import put_section
 
 from bot import evaluate as evaluation
 from bot import runtime, store
@@ -37,6 +38,7 @@ from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(os.environ.get("FAQDESK_BENCHMARKS", "/work/shared/benchmarks"))
+SECTION_START, SECTION_END = "<!-- bench/nlu.py -->", "<!-- /bench/nlu.py -->"
 DEMO, EVAL = ROOT / "training_data" / "faq", ROOT / "training_data" / "eval"
 STATE: dict[str, Any] = {}  # what the speed suite reuses from the clinc150 suite: (model, train seconds)
 Rows = list[dict[str, str]]
@@ -484,6 +486,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "encoder": Settings().encoder_path(),
+        "encoder_backend": Settings().encoder_backend,
         "git": git.stdout.strip() or None,
         "platform": platform.platform(),
     }
@@ -494,12 +497,13 @@ def markdown(suites: dict[str, Suite], meta: dict[str, Any]) -> str:
     checked = [f for s in suites.values() for f in s.figures if f.target]
     met = sum(f.verdict() == "met" for f in checked)
     lines = [
+        SECTION_START,
         "# NLU benchmarks",
         "",
         f"Produced by `{meta['command']}` (see `bench/README.md`) on {meta['date']}.",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}; torch {m['torch']}; "
-        f"code at `{m['git']}`; encoder `{m['encoder']}`.",
+        f"code at `{m['git']}`; encoder `{m['encoder']}` ({m['encoder_backend']} backend).",
         "",
         f"Targets met: {met} of {len(checked)}. Raw reports: `{meta['json']}`.",
         "",
@@ -511,13 +515,13 @@ def markdown(suites: dict[str, Suite], meta: dict[str, Any]) -> str:
             for f in suite.figures
         ]
         lines += ["", suite.notes.strip(), ""] if suite.notes else [""]
-    return "\n".join(lines)
+    return "\n".join([*lines, SECTION_END])
 
 
 def write(suites: dict[str, Suite], meta: dict[str, Any], out: Path, json_out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     json_out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(markdown(suites, meta), encoding="utf-8")
+    put_section(out, SECTION_START, SECTION_END, markdown(suites, meta))
     payload = {
         **meta,
         "suites": {
