@@ -27,11 +27,16 @@ class RateLimited(FaqdeskError):
 
 
 class RateLimiter:
-    """A moving-window limiter over one storage."""
+    """A sliding-window-counter limiter over one storage.
+
+    Two counters per key and window instead of a moving window's timestamp per hit: memory and the
+    in-memory storage's expiry sweep (every 10 ms, under the GIL) stay small however high a limit is
+    set, at the price of weighting the previous window's hits by how much of it has passed.
+    """
 
     def __init__(self, storage_uri: str) -> None:
         self._storage = storage.storage_from_string(storage_uri)
-        self._strategy = strategies.MovingWindowRateLimiter(self._storage)
+        self._strategy = strategies.SlidingWindowCounterRateLimiter(self._storage)
 
     def check(self, limit: str | RateLimitItem, *keys: str, what: str = "requests") -> None:
         """Count one hit against each key; raise RateLimited if any key is over the limit."""
