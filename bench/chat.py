@@ -74,7 +74,7 @@ def database_url(url: str | None, folder: Path) -> str:
     return url
 
 
-def start_server(folder: Path, port: int, url: str) -> subprocess.Popen[bytes]:
+def start_server(folder: Path, port: int, url: str, workers: int) -> subprocess.Popen[bytes]:
     env = dict(
         os.environ,
         HF_HUB_OFFLINE="1",
@@ -84,7 +84,7 @@ def start_server(folder: Path, port: int, url: str) -> subprocess.Popen[bytes]:
         FAQDESK_WIDGET_RATE_LIMIT_IP="1000000/minute",
         FAQDESK_WIDGET_RATE_LIMIT_CONVERSATION="1000000/minute",
     )
-    cmd = [str(ROOT / ".venv" / "bin" / "faqdesk"), "serve", "--port", str(port)]
+    cmd = [str(ROOT / ".venv" / "bin" / "faqdesk"), "serve", "--port", str(port), "--workers", str(workers)]
     log = open(folder / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0], help="mean pause per phase (s)")
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (faqdesk serve --workers)")
     parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL one is emptied first")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
@@ -191,7 +192,7 @@ def main() -> None:
         port = free_port()
         t0 = time.monotonic()
         url = database_url(args.database_url, folder)
-        server = start_server(folder, port, url)
+        server = start_server(folder, port, url, args.workers)
         try:
             wait_ready(port, server)
             print(f"server ready in {time.monotonic() - t0:.0f} s (migrate, demo content, training)", file=sys.stderr)
@@ -233,14 +234,16 @@ def main() -> None:
 
     load = os.getloadavg()[0]
     encoder = Settings().encoder_backend  # the server reads the same environment
+    server = database if args.workers == 1 else f"{database}, {args.workers} server processes"
     lines = [
-        section_start(database),
-        f"## Chat API under concurrent load, {database}",
+        section_start(server),
+        f"## Chat API under concurrent load, {server}",
         "",
-        f"`.venv/bin/python bench/chat.py --clients {args.clients} --seconds {args.seconds:g} --think "
+        f"`.venv/bin/python bench/chat.py --clients {args.clients} --seconds {args.seconds:g} "
+        f"--workers {args.workers} --think "
         f"{' '.join(f'{t:g}' for t in args.think)}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} cores, load average {load:.2f} at the end; encoder backend {encoder}. "
-        f"Server (`faqdesk serve`, {database}, demo FAQ) and clients share the machine.",
+        f"Server (`faqdesk serve --workers {args.workers}`, {database}, demo FAQ) and clients share the machine.",
         "",
         "| clients' pause after a reply | measured | n | p50 | p90 | p99 | throughput | errors | target |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
@@ -263,7 +266,7 @@ def main() -> None:
     block = "\n".join(lines)
     print(block)
     if args.out:
-        put_section(args.out, section_start(database), SECTION_END, block)
+        put_section(args.out, section_start(server), SECTION_END, block)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,7 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes; each loads the model (~0.5 GB)")] = 1,
 ) -> None:
     """Migrate the database, load the demo content into an empty one, train if no model exists, serve."""
     import uvicorn
@@ -165,7 +166,10 @@ def serve(
     typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
     if not _has_users(settings):
         typer.echo("no back-office account yet: faqdesk create-user --email you@example.com --role admin", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port)
+    else:  # each process builds its app from the same environment; they agree on the model through the database
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @app.command("create-user")

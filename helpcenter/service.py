@@ -190,7 +190,13 @@ def set_status(
 def publish_due(session: Session, *, now: datetime | None = None) -> int:
     """Publish scheduled articles whose time has come; returns how many."""
     now = now or utcnow()
-    due = session.exec(select(Article).where(col(Article.publish_at).is_not(None), col(Article.publish_at) <= now))
+    # Every app process runs this: on PostgreSQL an article another process is publishing is skipped
+    # rather than waited for and published again.
+    due = session.exec(
+        select(Article)
+        .where(col(Article.publish_at).is_not(None), col(Article.publish_at) <= now)
+        .with_for_update(skip_locked=True)
+    )
     count = 0
     for article in due.all():
         set_status(session, article=article, status=ArticleStatus.published)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from core.errors import NotFoundError, ValidationError
 from helpcenter import service
-from helpcenter.models import ArticleStatus, ArticleVote, utcnow
+from helpcenter.models import Article, ArticleStatus, ArticleVote, utcnow
 
 
 def make(session: Session, **overrides: object):  # type: ignore[no-untyped-def]
@@ -94,3 +97,27 @@ def test_votes_and_views(session: Session) -> None:
     session.flush()
     vote = session.exec(select(ArticleVote).where(ArticleVote.article_id == article.id)).one()
     assert (vote.helpful, vote.comment, article.views) == (False, "too short", 2)
+
+
+def test_two_processes_publishing_at_once_do_not_both_publish_an_article(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in; PostgreSQL needs the row lock")
+    with Session(engine) as setup:
+        article = make(setup, slug=f"race-{uuid.uuid4().hex[:8]}")
+        service.set_status(
+            setup, article=article, status=ArticleStatus.published, publish_at=utcnow() - timedelta(minutes=1)
+        )
+        setup.commit()
+        article_id = article.id
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            assert service.publish_due(first) >= 1  # its row locks last until it commits
+            assert service.publish_due(second) == 0  # skips the locked article instead of publishing it again
+            first.commit()
+        with Session(engine) as check:
+            published = check.get(Article, article_id)
+            assert published is not None and published.status == ArticleStatus.published
+    finally:
+        with Session(engine) as cleanup:  # committed for real: leave nothing for the other tests
+            cleanup.exec(delete(Article).where(col(Article.id) == article_id))  # type: ignore[call-overload]
+            cleanup.commit()
