@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from core.db import make_engine
 from core.errors import NotFoundError, ValidationError
 from helpcenter import service
 from helpcenter.models import Article, ArticleStatus, ArticleVote, utcnow
@@ -121,3 +122,27 @@ def test_two_processes_publishing_at_once_do_not_both_publish_an_article(engine:
         with Session(engine) as cleanup:  # committed for real: leave nothing for the other tests
             cleanup.exec(delete(Article).where(col(Article.id) == article_id))  # type: ignore[call-overload]
             cleanup.commit()
+
+
+def test_views_counted_at_once_by_two_requests_are_both_kept(engine: Engine) -> None:
+    # The app's own engine configuration: the test engine's explicit BEGINs would make SQLite's second
+    # reader a stale snapshot that may not write at all.
+    engine = make_engine(engine.url.render_as_string(hide_password=False))
+    with Session(engine) as setup:
+        article_id = make(setup, slug=f"views-{uuid.uuid4().hex[:8]}").id
+        setup.commit()
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            one, two = first.get(Article, article_id), second.get(Article, article_id)  # both read views = 0
+            assert one is not None and two is not None
+            service.count_view(first, article=one)
+            first.commit()
+            service.count_view(second, article=two)
+            second.commit()
+        with Session(engine) as check:
+            assert check.get(Article, article_id).views == 2  # type: ignore[union-attr]
+    finally:
+        with Session(engine) as cleanup:
+            cleanup.exec(delete(Article).where(col(Article.id) == article_id))  # type: ignore[call-overload]
+            cleanup.commit()
+        engine.dispose()
