@@ -43,43 +43,54 @@ class Encoder:
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # a progress bar per model load is noise in a CLI and a server
-
         path = Path(model_path)
         if not path.is_dir():
             raise FileNotFoundError(f"encoder model folder not found: {model_path}")
         if backend not in BACKENDS:
             raise ValueError(f"unknown encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        self.model: SentenceTransformer = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.model_path = str(path)
         self.batch_size = batch_size
-        self.dim = int(self.model.get_embedding_dimension() or 0)
         # One message is encoded on one thread by default: on two shared cores, intra-op threads spin
         # against each other and the web server (measured under load: 13 ms with one thread, 530 ms with
         # two; on an idle machine two threads are faster, 11 ms against 14 ms). Batches may use more.
-        self._batch_threads = batch_threads or torch.get_num_threads()
+        self._batch_threads = batch_threads or os.cpu_count() or 1
         self._inference_threads = max(1, inference_threads)
         self._inference_lock = Lock()
-        torch.set_num_threads(self._inference_threads)
+        self._model: SentenceTransformer | None = None
         self._onnx: OnnxEncoder | None = None
         weights = _fingerprint(path)
         if backend != "torch":
             export_to = (cache_dir or Path(tempfile.gettempdir()) / "faqdesk") / "onnx" / f"{weights}-{backend}.onnx"
             try:
-                self._onnx = OnnxEncoder(
-                    self.model, export_to, quantize=backend == "onnx-int8", threads=self._inference_threads
+                self._onnx = OnnxEncoder.load(
+                    export_to,
+                    path,
+                    quantize=backend == "onnx-int8",
+                    threads=self._inference_threads,
+                    model=lambda: self.model,
                 )
             except Exception as exc:  # noqa: BLE001 - any model the exporter cannot handle still works in torch
                 log.warning("encoder backend %s unavailable for %s (%s); using torch", backend, path, exc)
                 backend = "torch"
         self.backend = backend
+        self.dim = self._onnx.dim if self._onnx is not None else int(self.model.get_embedding_dimension() or 0)
         self.fingerprint = weights if backend == "torch" else f"{weights}-{backend}"
         self._cache = EmbeddingCache(cache_dir / "embeddings" / self.fingerprint) if cache_dir else None
         self._lock = Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The sentence-transformers model in PyTorch, loaded on first use (an ONNX backend never needs it
+        once its export exists, and a process that does not import PyTorch is ~380 MB smaller)."""
+        if self._model is None:
+            import torch
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # a progress bar per model load is noise in a CLI and a server
+            torch.set_num_threads(self._inference_threads)
+            self._model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+        return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, taking cached ones from disk and storing the new ones."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +89,19 @@ def test_a_model_the_exporter_cannot_handle_runs_in_torch(
 def test_an_unknown_backend_is_refused(settings: Settings) -> None:
     with pytest.raises(ValueError, match="unknown encoder backend 'tensorrt'"):
         Encoder(settings.encoder_path(), backend="tensorrt")
+
+
+def test_serving_an_existing_export_never_imports_torch(settings: Settings, tmp_path: Path) -> None:
+    Encoder(settings.encoder_path(), cache_dir=tmp_path, backend="onnx")  # exports (this process has torch)
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from bot.encoder import Encoder\n"
+        f"e = Encoder({settings.encoder_path()!r}, cache_dir=Path({str(tmp_path)!r}), backend='onnx')\n"
+        "assert e.backend == 'onnx', e.backend\n"
+        "print(e.encode_one('where is my parcel').shape == (e.dim,), 'torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    # PyTorch alone would add ~380 MB to every server process.
+    assert result.stdout.split() == ["True", "False"]
