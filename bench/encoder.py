@@ -4,7 +4,7 @@ Embeds every message of training_data/eval/heldout.jsonl alone (as a chat turn d
 on one thread, and prints a Markdown table: p50/p90/p99 per message and the cosine similarity of each
 backend's vectors to PyTorch's. Exports go to a temporary folder, so nothing is reused between runs.
 
-    .venv/bin/python bench/encoder.py [--backends torch onnx onnx-int8] [--repeat 2]
+    .venv/bin/python bench/encoder.py [--backends torch onnx onnx-int8] [--repeat 2] [--out docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ import json
 import os
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from sections import put_section
 
 from bot.encoder import Encoder
 from bot.onnx_encoder import BACKENDS
@@ -24,12 +26,14 @@ from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "training_data" / "eval" / "heldout.jsonl"
+SECTION_START, SECTION_END = "<!-- bench/encoder.py -->", "<!-- /bench/encoder.py -->"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--repeat", type=int, default=2, help="passes over the messages per backend")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     texts = [json.loads(line)["text"] for line in HELDOUT.read_text().splitlines()]
     settings = Settings()
@@ -55,13 +59,25 @@ def main() -> None:
                 f"| {encoder.backend} | {load_s:.1f} s | {p50:.2f} ms | {p90:.2f} ms | {p99:.2f} ms | "
                 f"{cosine.mean():.4f} (min {cosine.min():.4f}) |"
             )
-    print(
-        f"{len(texts)} messages × {args.repeat}, one thread, {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.2f}; cosine against the first backend listed\n"
-    )
-    print("| backend | load (with export) | p50 | p90 | p99 | cosine to first |")
-    print("|---|---:|---:|---:|---:|---|")
-    print("\n".join(rows))
+    lines = [
+        SECTION_START,
+        "## Encoder backends: one chat message",
+        "",
+        f"`.venv/bin/python bench/encoder.py --repeat {args.repeat}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: "
+        f"{len(texts)} messages of training_data/eval/heldout.jsonl (mean ~29 tokens) × {args.repeat}, each "
+        f"embedded alone on one thread; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}. Load: "
+        "building the encoder in a fresh cache folder, export included. Cosine: each message's vector against "
+        "the first backend's.",
+        "",
+        "| backend | load | p50 | p90 | p99 | cosine to first: mean (min) |",
+        "|---|---:|---:|---:|---:|---|",
+        *rows,
+        SECTION_END,
+    ]
+    block = "\n".join(lines)
+    print(block)
+    if args.out:
+        put_section(args.out, SECTION_START, SECTION_END, block)
 
 
 if __name__ == "__main__":

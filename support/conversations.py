@@ -76,12 +76,28 @@ def add_message(
 ) -> Message:
     """Store a message; bot, agent and system text is Markdown rendered to sanitised HTML."""
     now = now or utcnow()
-    html = render(text) if sender is not Sender.visitor else ""
-    message = Message(
+    message = _message(conversation, sender, text, now, author_id=author_id, internal=internal)
+    conversation.last_activity_at = now
+    session.add(conversation)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _message(
+    conversation: Conversation,
+    sender: Sender,
+    text: str,
+    now: datetime,
+    *,
+    author_id: int | None = None,
+    internal: bool = False,
+) -> Message:
+    return Message(
         conversation_id=conversation.id,
         sender=sender,
         text=text,
-        html=html,
+        html=render(text) if sender is not Sender.visitor else "",
         created_at=now,
         author_id=author_id,
         internal=internal,
@@ -90,11 +106,6 @@ def add_message(
         options=[],
         articles=[],
     )
-    conversation.last_activity_at = now
-    session.add(conversation)
-    session.add(message)
-    session.flush()
-    return message
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,11 @@ def visitor_turn(
         )
         candidates = [{"intent": c.intent, "probability": round(c.probability, 4)} for c in prediction.candidates]
     reply_text, options, articles = _reply(session, model=model, decision=decision, query=visitor_text)
-    visitor = add_message(session, conversation=conversation, sender=Sender.visitor, text=visitor_text, now=now)
+    # Two round trips: the visitor's message (its id is the bot turn's reply_to), then the bot's turn
+    # with the conversation's update.
+    visitor = _message(conversation, Sender.visitor, visitor_text, now)
+    session.add(visitor)
+    session.flush()
     bot = Message(
         conversation_id=conversation.id,
         sender=Sender.bot,
@@ -153,8 +168,8 @@ def visitor_turn(
         model_version=model.version,
         latency_ms=round((time.perf_counter() - started) * 1000, 2),
     )
+    conversation.last_activity_at = now
     _update_state(conversation, decision=decision, now=now)
-    # One insert with every field, and the conversation's update, flushed together.
     session.add(bot)
     session.add(conversation)
     session.flush()
