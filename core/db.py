@@ -52,8 +52,11 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-# Statements that neither write nor lock (a deferred BEGIN takes no lock until the first write).
-_NOT_WRITES = frozenset({"SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "EXPLAIN"})
+# Statements that neither write nor lock (a deferred BEGIN takes no lock until the first write). A
+# read taken for a write would only queue; a write taken for a read would meet SQLite's busy handler.
+_NOT_WRITES = frozenset(
+    {"SELECT", "WITH", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "EXPLAIN", "VALUES"}
+)
 
 
 def _one_writer_at_a_time(engine: Engine) -> None:
@@ -68,7 +71,8 @@ def _one_writer_at_a_time(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.info.get("writer") or statement.lstrip()[:9].partition(" ")[0].upper() in _NOT_WRITES:
+        first = statement[:40].split(None, 1)
+        if conn.info.get("writer") or (first and first[0].upper() in _NOT_WRITES):
             return
         if not lock.acquire(timeout=SQLITE_BUSY_SECONDS):
             raise BusyError("the database is busy; nothing was saved, please try again")

@@ -99,3 +99,10 @@ def test_many_concurrent_writers_all_succeed(engine: Engine, monkeypatch: pytest
         thread.join(timeout=60)
     assert errors == []
     assert len(values(engine)) == 200
+
+
+def test_reads_written_over_several_lines_do_not_take_the_lock(engine: Engine) -> None:
+    with engine.connect() as reader:
+        reader.execute(text("\n  SELECT\n n FROM t"))
+        reader.execute(text("WITH x AS (SELECT 1) SELECT * FROM x"))
+        assert write_in_thread(engine, 1) == [None]  # the open read transaction holds nothing
