@@ -153,7 +153,8 @@ def serve(
             seeded = intents.seed_from_files(session, path=settings.training_data, locales=settings.locales)
             if seeded:
                 typer.echo(f"loaded {seeded} FAQ intents from {settings.training_data}", err=True)
-        model = _active_or_trained(settings, engine)
+        # Only the version is kept: with --workers the processes load their own model, and this one waits.
+        version = _active_or_trained(settings, engine).version
     except TrainingDataError as exc:
         raise _fail(str(exc), 2) from None
     except FaqdeskError as exc:  # intents the database cannot hold (an over-long id)
@@ -161,7 +162,7 @@ def serve(
     finally:
         engine.dispose()
     # The database says which version every process serves; a fresh database learns it here.
-    _record_active(settings, model.version)
+    _record_active(settings, version)
     base = f"http://{host}:{port}"
     typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
     if not _has_users(settings):
