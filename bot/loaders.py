@@ -12,11 +12,10 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML, YAMLError
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml import YAMLError
 
 from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, TrainingData
-from bot.yamlnodes import MarkedValue, YamlSyntaxError, _convert, compose_file, load_plain
+from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, compose_text, load_plain
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -91,7 +90,7 @@ def load_training_text(text: str, *, source: str = "<text>", locales: Collection
     problems: list[Problem] = []
     data = TrainingData()
     try:
-        root = _compose_text(text)
+        root = compose_text(text)
     except YamlSyntaxError as exc:
         raise TrainingDataError([Problem(source, exc.line, f"malformed YAML: {exc.reason}")]) from None
     if isinstance(root.value, dict) and "intents" in root.value:
@@ -128,21 +127,6 @@ def validate_training_data(data: TrainingData, *, locales: Collection[str] | Non
     _validate(data, problems, locales=locales, require_answers=True)
     if problems:
         raise TrainingDataError(problems)
-
-
-def _compose_text(text: str) -> MarkedValue:
-    # yamlnodes.compose_file for text in memory: the same parser and the same error mapping.
-    try:
-        node = YAML(typ="safe", pure=True).compose(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
-        raise YamlSyntaxError(reason, mark.line + 1 if mark else None) from None
-    except YAMLError as exc:
-        raise YamlSyntaxError(str(exc), None) from None
-    if node is None:
-        return MarkedValue({}, 1)
-    return _convert(node)
 
 
 def _data_files(path: Path) -> list[Path]:

@@ -34,7 +34,11 @@ class YamlSyntaxError(Exception):
 
 def compose_file(path: Path) -> MarkedValue:
     """Parse a YAML file into marked values (an empty file is an empty mapping)."""
-    text = path.read_text(encoding="utf-8")
+    return compose_text(path.read_text(encoding="utf-8"))
+
+
+def compose_text(text: str) -> MarkedValue:
+    """Parse YAML text into marked values (empty text is an empty mapping)."""
     try:
         node = YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as exc:
