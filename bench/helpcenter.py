@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +38,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 import numpy as np
 from fastapi.testclient import TestClient
 from ruamel.yaml import YAML
-from sections import put_section, read_section
+from sections import machine, put_section, read_section
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, func, select
@@ -377,19 +375,6 @@ def backend_info(engine: Engine) -> tuple[str, str]:
         with engine.connect() as conn:
             return "postgresql", "PostgreSQL " + str(conn.execute(text("SHOW server_version")).scalar())
     return engine.dialect.name, f"SQLite {sqlite3.sqlite_version}"
-
-
-def machine() -> dict[str, Any]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "git": git.stdout.strip()}
 
 
 # ----- output ----------------------------------------------------------------------------------

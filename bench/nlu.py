@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sections
 from sections import put_section
 
 from bot import evaluate as evaluation
@@ -471,23 +472,11 @@ SUITES: dict[str, Callable[[], Suite]] = {
 def machine() -> dict[str, Any]:
     import torch
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
+        **sections.machine(),
         "torch": torch.__version__,
         "encoder": Settings().encoder_path(),
         "encoder_backend": Settings().encoder_backend,
-        "git": git.stdout.strip() or None,
         "platform": platform.platform(),
     }
 

@@ -1,9 +1,30 @@
-"""Each benchmark script owns one marked section of docs/benchmarks.md and rewrites only that."""
+"""What the benchmark scripts share: each owns one marked section of docs/benchmarks.md and rewrites only
+that, and each records the machine it ran on."""
 
 from __future__ import annotations
 
+import os
+import platform
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, Python version and the code's git version (``-dirty`` with local changes)."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "git": git.stdout.strip()}
 
 
 def read_section(path: Path, start: str, end: str) -> str:
