@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from api import csrf
 from api.admin_ui import page, redirect
@@ -109,6 +110,30 @@ def _editor(
     return page(request, "admin/editor.html", context, user=user, status_code=status_code)
 
 
+class ArticleForm(BaseModel):
+    """The editor's fields as posted: text as typed (the service checks and normalises it)."""
+
+    title: str = Field("", max_length=300)
+    body: str = Field("", max_length=200_000)
+    slug: str = Field("", max_length=200)
+    category_id: str = Field("", max_length=20)
+    tags: str = Field("", max_length=1000)
+    intents: str = Field("", max_length=2000)
+    position: int = Field(0, ge=0, le=100_000)
+
+    def shown(self, locale: str) -> dict[str, str]:
+        """The fields as the editor shows them again after a refused save."""
+        fields = self.model_dump(include=set(ArticleForm.model_fields))
+        return {**fields, "position": str(self.position), "locale": locale}
+
+
+class NewArticleForm(ArticleForm):
+    """A new article also names its locale, and the article it translates (if any)."""
+
+    locale: str = Field("", max_length=16)
+    translation_of: str = Field("", max_length=20)
+
+
 def _form_of(article: Article) -> dict[str, str]:
     return {
         "title": article.title,
@@ -164,44 +189,28 @@ def create_article(
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    title: Annotated[str, Form(max_length=300)] = "",
-    locale: Annotated[str, Form(max_length=16)] = "",
-    body: Annotated[str, Form(max_length=200_000)] = "",
-    slug: Annotated[str, Form(max_length=200)] = "",
-    category_id: Annotated[str, Form(max_length=20)] = "",
-    tags: Annotated[str, Form(max_length=1000)] = "",
-    intents: Annotated[str, Form(max_length=2000)] = "",
-    position: Annotated[int, Form(ge=0, le=100_000)] = 0,
-    translation_of: Annotated[str, Form(max_length=20)] = "",
+    posted: Annotated[NewArticleForm, Form()],
 ) -> Response:
     """Create a draft (its first revision); a translation joins the source's translation group."""
-    form = {
-        "title": title,
-        "slug": slug,
-        "locale": locale,
-        "category_id": category_id,
-        "tags": tags,
-        "intents": intents,
-        "position": str(position),
-        "body": body,
-    }
-    source = editorial.get_article(session, article_id=int(translation_of)) if translation_of.isdigit() else None
+    form = posted.shown(posted.locale)
+    of = posted.translation_of
+    source = editorial.get_article(session, article_id=int(of)) if of.isdigit() else None
     try:
-        if locale not in settings.locales:
-            raise ValidationError(f"unknown locale {locale!r}")
-        if not title.strip():
+        if posted.locale not in settings.locales:
+            raise ValidationError(f"unknown locale {posted.locale!r}")
+        if not posted.title.strip():
             raise ValidationError("the article needs a title")
         article = service.create_article(
             session,
-            locale=locale,
-            title=title.strip(),
-            body=body,
+            locale=posted.locale,
+            title=posted.title.strip(),
+            body=posted.body,
             author=user.email,
-            slug=slug.strip() or None,
-            category_id=_category_id(category_id),
-            tags=_split(tags),
-            intents=_split(intents),
-            position=position,
+            slug=posted.slug.strip() or None,
+            category_id=_category_id(posted.category_id),
+            tags=_split(posted.tags),
+            intents=_split(posted.intents),
+            position=posted.position,
             translation_group=source.translation_group if source else None,
         )
     except ValidationError as exc:
@@ -250,40 +259,25 @@ def save_article(
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    title: Annotated[str, Form(max_length=300)] = "",
-    body: Annotated[str, Form(max_length=200_000)] = "",
-    slug: Annotated[str, Form(max_length=200)] = "",
-    category_id: Annotated[str, Form(max_length=20)] = "",
-    tags: Annotated[str, Form(max_length=1000)] = "",
-    intents: Annotated[str, Form(max_length=2000)] = "",
-    position: Annotated[int, Form(ge=0, le=100_000)] = 0,
+    posted: Annotated[ArticleForm, Form()],
 ) -> Response:
     """Save as a new revision; a changed slug keeps the old URL working."""
     article = editorial.get_article(session, article_id=article_id)
-    form = {
-        "title": title,
-        "slug": slug,
-        "locale": article.locale,
-        "category_id": category_id,
-        "tags": tags,
-        "intents": intents,
-        "position": str(position),
-        "body": body,
-    }
+    form = posted.shown(article.locale)
     try:
-        if not title.strip():
+        if not posted.title.strip():
             raise ValidationError("the article needs a title")
         service.update_article(
             session,
             article=article,
             author=user.email,
-            title=title.strip(),
-            body=body,
-            slug=slug.strip() or article.slug,
-            tags=_split(tags),
-            intents=_split(intents),
-            category_id=_category_id(category_id),
-            position=position,
+            title=posted.title.strip(),
+            body=posted.body,
+            slug=posted.slug.strip() or article.slug,
+            tags=_split(posted.tags),
+            intents=_split(posted.intents),
+            category_id=_category_id(posted.category_id),
+            position=posted.position,
         )
     except ValidationError as exc:
         session.rollback()
