@@ -224,7 +224,6 @@ def create_intent(
         )
     except (ValidationError, ConflictError) as exc:
         session.rollback()
-        errors = exc.problems if isinstance(exc, IntentDataError) else [exc.detail]
         return _editor(
             request,
             user=user,
@@ -232,10 +231,15 @@ def create_intent(
             settings=settings,
             intent=None,
             form=form,
-            errors=errors,
+            errors=_problems(exc),
             status_code=422,
         )
     return redirect(f"/admin/intents/{form['id']}", "created")
+
+
+def _problems(exc: ValidationError | ConflictError) -> list[str]:
+    """Every problem of a refused save (intent data lists several, with where they are)."""
+    return exc.problems if isinstance(exc, IntentDataError) else [exc.detail]
 
 
 @router.get("/intents/{intent_id}", response_class=HTMLResponse)
@@ -275,7 +279,6 @@ def save_intent(
     except ValidationError as exc:
         session.rollback()
         intent = intents.get_intent(session, intent_id=intent_id)
-        errors = exc.problems if isinstance(exc, IntentDataError) else [exc.detail]
         return _editor(
             request,
             user=user,
@@ -283,7 +286,7 @@ def save_intent(
             settings=settings,
             intent=intent,
             form=form,
-            errors=errors,
+            errors=_problems(exc),
             status_code=422,
         )
     return redirect(f"/admin/intents/{intent.id}", "saved")
