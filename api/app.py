@@ -184,7 +184,7 @@ def _error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and _wants_html(request):
             return _not_found_page(request)
         response = JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status_code)
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | BusyError):  # both say when trying again makes sense
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
@@ -194,8 +194,7 @@ def _error_handlers(app: FastAPI) -> None:
         if "database is locked" not in str(exc.orig):
             raise exc
         log.warning("database locked for %s %s", request.method, request.url.path)
-        busy = BusyError("the database is busy; nothing was saved, please try again")
-        return JSONResponse({"error": busy.error, "detail": busy.detail}, status_code=503, headers={"Retry-After": "1"})
+        return await domain_error(request, BusyError())
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

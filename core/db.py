@@ -75,7 +75,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
         if conn.info.get("writer") or (first and first[0].upper() in _NOT_WRITES):
             return
         if not lock.acquire(timeout=SQLITE_BUSY_SECONDS):
-            raise BusyError("the database is busy; nothing was saved, please try again")
+            raise BusyError()
         conn.info["writer"] = True
 
     def _release(info: dict[str, Any]) -> None:

@@ -54,3 +54,7 @@ class BusyError(FaqdeskError):
 
     status_code = 503
     error = "busy"
+    retry_after = 1
+
+    def __init__(self, detail: str = "the database is busy; nothing was saved, please try again") -> None:
+        super().__init__(detail)

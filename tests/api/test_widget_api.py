@@ -226,3 +226,25 @@ def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient) -> None:
     assert [(m["sender"], m["type"]) for m in new] == [("agent", None), ("system", "resolved")]
     assert new[0]["html"] == "<p>Your parcel is in <strong>Venlo</strong>.</p>\n"
     assert "VIP" not in str(new), "internal notes never reach the visitor"
+
+
+@pytest.mark.parametrize("locked", ["this process's writers", "another process"])
+def test_a_database_too_busy_to_write_is_a_503_with_retry_after(
+    chat: TestClient, monkeypatch: pytest.MonkeyPatch, locked: str
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from core.errors import BusyError
+    from support import conversations
+
+    def busy(*args: object, **kwargs: object) -> None:
+        if locked == "another process":  # SQLite's own busy timeout ran out
+            raise OperationalError("INSERT INTO message", {}, Exception("database is locked"))
+        raise BusyError()
+
+    cid, auth = start(chat)
+    monkeypatch.setattr(conversations, "visitor_turn", busy)
+    response = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "where is my parcel"}, headers=auth)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.json() == {"error": "busy", "detail": "the database is busy; nothing was saved, please try again"}
