@@ -2,15 +2,26 @@
 
 Both engines index the same thing, the Snowball stems of the article (``core.text``), so
 "Rücksendung" finds "Rücksendungen" and "retourneren" finds "retourneer" on either database.
+
+Typos: when no article has all of a query's words, each word that no published article of the
+locale uses is replaced by the closest word that one does (edit distance 1, a swap of two letters
+counting as one; 2 for words of eight letters or more), so "pasword", "wachtwoort" and
+"geschenkverpakung" find their articles. The vocabulary is read from the index once per locale and
+kept for a few minutes (at once renewed in the process that indexes an article).
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
+from threading import Lock
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -19,6 +30,9 @@ from helpcenter.markdown import plain_text
 from helpcenter.models import Article, ArticleSearchDoc, ArticleStatus, SearchMiss
 
 TITLE_WEIGHT = 3  # title stems are repeated so a match in the title ranks higher
+VOCABULARY_SECONDS = 300.0  # how long a locale's vocabulary is reused (new articles' words join after it)
+_vocabularies: dict[tuple[str, str], tuple[float, list[str]]] = {}
+_vocabulary_lock = Lock()
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -49,6 +63,8 @@ def index(session: Session, *, article: Article) -> None:
     else:
         doc.locale, doc.terms = article.locale, terms
         session.add(doc)
+    with _vocabulary_lock:  # this process reads the new words at once; others within VOCABULARY_SECONDS
+        _vocabularies.pop(_vocabulary_key(session, article.locale), None)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article.id})
         session.execute(
@@ -63,6 +79,11 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
     if not query_stems:
         return []
     ranked = _match(session, query_stems, locale, limit, require_all=True)
+    if not ranked:  # a word no article uses may be a typo of one that is used
+        corrected = _corrected(session, query_stems, locale)
+        if corrected != query_stems:
+            query_stems = corrected
+            ranked = _match(session, query_stems, locale, limit, require_all=True)
     if not ranked:
         ranked = _match(session, query_stems, locale, limit, require_all=False)
     # One query for all hits, not one per hit.
@@ -76,6 +97,45 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
     if not hits and record_miss:
         session.add(SearchMiss(locale=locale, query=query.strip()[:500]))
     return hits
+
+
+def _corrected(session: Session, query_stems: list[str], locale: str) -> list[str]:
+    """The query's stems with each unknown one replaced by the closest known stem, if one is close."""
+    vocabulary = _vocabulary(session, locale)
+    out = []
+    for stem in query_stems:
+        at = bisect.bisect_left(vocabulary, stem)
+        known = at < len(vocabulary) and vocabulary[at].startswith(stem)  # searched as a prefix
+        if known or len(stem) < 4:
+            out.append(stem)
+            continue
+        limit = 1 if len(stem) < 8 else 2
+        match = process.extractOne(stem, vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        out.append(str(match[0]) if match else stem)
+    return out
+
+
+def _vocabulary_key(session: Session, locale: str) -> tuple[str, str]:
+    return session.get_bind().engine.url.render_as_string(hide_password=True), locale
+
+
+def _vocabulary(session: Session, locale: str) -> list[str]:
+    """Sorted stems of the locale's published articles (cached for ``VOCABULARY_SECONDS``)."""
+    key = _vocabulary_key(session, locale)
+    now = time.monotonic()
+    with _vocabulary_lock:
+        cached = _vocabularies.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    rows = session.exec(
+        select(ArticleSearchDoc.terms)
+        .join(Article, col(Article.id) == col(ArticleSearchDoc.article_id))
+        .where(col(Article.locale) == locale, col(Article.status) == ArticleStatus.published)
+    ).all()
+    vocabulary = sorted({term for terms in rows for term in terms.split()})
+    with _vocabulary_lock:
+        _vocabularies[key] = (now + VOCABULARY_SECONDS, vocabulary)
+    return vocabulary
 
 
 def _match(

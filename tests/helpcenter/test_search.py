@@ -53,6 +53,27 @@ def test_demo_content_ranks_the_right_article_first(demo: Session) -> None:
     assert "payment-methods" in slugs(demo, "betaalmethoden ideal", "nl")[:3]
 
 
+def test_typos_find_their_articles(demo: Session) -> None:
+    assert slugs(demo, "pasword", "en")[0] == "resetting-your-password"
+    assert slugs(demo, "wachtwoort", "nl")[0] == "resetting-your-password"
+    assert slugs(demo, "retrun an item", "en")[0] == "return-an-item"
+    service.create_article(
+        demo,
+        locale="de",
+        slug="geschenkverpackung",
+        title="Geschenkverpackung",
+        author="ed",
+        body="Wir verpacken Geschenke kostenlos.",
+        status=ArticleStatus.published,
+    )
+    assert slugs(demo, "geschenkverpakung", "de") == ["geschenkverpackung"]  # a new article's words count at once
+
+
+def test_words_far_from_every_article_find_nothing(demo: Session) -> None:
+    assert slugs(demo, "xylofoon", "nl") == []
+    assert slugs(demo, "qwrtzpl", "de") == []
+
+
 def test_snippets_highlight_matches_and_escape_everything_else(session: Session) -> None:
     service.create_article(
         session,
