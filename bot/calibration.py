@@ -53,32 +53,84 @@ def features(logp: np.ndarray, raw: RawScores) -> tuple[np.ndarray, np.ndarray, 
     return single, options, order
 
 
+# What a held-out row stands for in traffic. In-scope: a held-out example as written, or a copy of one
+# written the visitors' way. Out of scope: an example of a hidden intent (near the domain) or a
+# question from no FAQ at all (the data's own out-of-scope examples and the generic corpus).
+IN, IN_VISITOR, NEAR, FAR = 0, 1, 2, 3
+# How each side of traffic splits between its kinds when both are present. Real out-of-scope traffic
+# is mostly near the domain (visitors ask the shop about what the FAQ does not cover), and a hidden
+# sibling intent is the hardest kind to turn down, so it carries most of the out-of-scope weight.
+_SPLIT = {IN: 0.5, IN_VISITOR: 0.5, NEAR: 0.75, FAR: 0.25}
+SCORE_BINS = 20
+
+
 @dataclass
 class Curve:
-    """Acceptor scores of held-out predictions, their correctness and weights; maps precision to threshold."""
+    """Acceptor scores of held-out predictions, their correctness and kind; maps precision to threshold.
+
+    Rows are weighted so out-of-scope traffic makes up a given share (``oos_share``): the share is
+    not fixed at training time, so the threshold can follow the share estimated from live traffic.
+    """
 
     scores: np.ndarray
     correct: np.ndarray
-    weights: np.ndarray
+    kinds: np.ndarray
 
-    def threshold(self, target_precision: float) -> float:
+    def weights(self, oos_share: float) -> np.ndarray:
+        """Row weights that make out-of-scope rows ``oos_share`` of traffic, each side split by kind."""
+        w = np.zeros(len(self.scores))
+        for side, kinds in ((1.0 - oos_share, (IN, IN_VISITOR)), (oos_share, (NEAR, FAR))):
+            present = [k for k in kinds if (self.kinds == k).any()]
+            total = sum(_SPLIT[k] for k in present)
+            for k in present:
+                rows = self.kinds == k
+                w[rows] = side * _SPLIT[k] / total / rows.sum()
+        if not w.sum():  # one side only (no out-of-scope rows at all): plain counts
+            w[:] = 1.0
+        return w * len(w) / w.sum()
+
+    def threshold(self, target_precision: float, oos_share: float) -> float:
         """The lowest score whose accepted set reaches the target precision (above 1 when none does)."""
         order = np.argsort(-self.scores, kind="stable")
-        w, c = self.weights[order], self.correct[order]
+        w, c = self.weights(oos_share)[order], self.correct[order]
         precision = np.cumsum(w * c) / np.maximum(np.cumsum(w), 1e-12)
         ok = np.flatnonzero(precision >= target_precision)
         if len(ok) == 0:
             return 1.01
         return float(self.scores[order][ok[-1]])
 
-    def rates(self, threshold: float) -> dict[str, float]:
-        """Estimated precision and coverage (share of in-scope answered) at a threshold."""
+    def rates(self, threshold: float, oos_share: float) -> dict[str, float]:
+        """Expected precision and coverage (share of in-scope rows answered) at a threshold."""
+        weights = self.weights(oos_share)
         accepted = self.scores >= threshold
-        w_acc = (self.weights * accepted).sum()
+        w_acc = (weights * accepted).sum()
+        in_scope = self.kinds <= IN_VISITOR
         return {
-            "precision": float((self.weights * accepted * self.correct).sum() / w_acc) if w_acc else 1.0,
-            "accept_rate": float(accepted.mean()) if len(accepted) else 0.0,
+            "precision": float((weights * accepted * self.correct).sum() / w_acc) if w_acc else 1.0,
+            "accept_rate": float((accepted & in_scope).sum() / max(in_scope.sum(), 1)),
         }
+
+    def densities(self) -> tuple[np.ndarray, np.ndarray]:
+        """Histograms of in-scope and out-of-scope scores (``SCORE_BINS`` bins over [0, 1], smoothed).
+
+        Out of scope is represented by the near-domain rows alone (when there are any): they score
+        highest of all out-of-scope rows, so ambiguous traffic is counted as out of scope, never the
+        other way round.
+        """
+        weights = self.weights(0.5)
+        bins = score_bins(self.scores)
+        in_scope = self.kinds <= IN_VISITOR
+        out_of_scope = self.kinds == NEAR if (self.kinds == NEAR).any() else ~in_scope
+        out = []
+        for side in (in_scope, out_of_scope):
+            h = np.bincount(bins[side], weights=weights[side], minlength=SCORE_BINS) + 0.5 * weights.mean()
+            out.append(h / h.sum())
+        return out[0], out[1]
+
+
+def score_bins(scores: np.ndarray) -> np.ndarray:
+    """The histogram bin of each acceptor score."""
+    return np.clip((np.asarray(scores) * SCORE_BINS).astype(int), 0, SCORE_BINS - 1)
 
 
 @dataclass
@@ -114,6 +166,16 @@ class _Fold:
     classes: np.ndarray
     raw: RawScores
     truth: np.ndarray  # true intent id per row, or "" for out of scope
+    kinds: np.ndarray  # IN, IN_VISITOR, NEAR or FAR per row
+
+
+@dataclass
+class Variants:
+    """Copies of training examples written the visitors' way: text, index of the source example, vectors."""
+
+    texts: list[str]
+    source: np.ndarray
+    embeddings: np.ndarray | None
 
 
 def calibrate(
@@ -125,10 +187,15 @@ def calibrate(
     *,
     locale: str,
     folds: int,
-    oos_prior: float,
     seed: int,
+    variants: Variants | None = None,
 ) -> Calibration:
-    """Cross-validate a classifier for one locale and learn blend, acceptors and score curves."""
+    """Cross-validate a classifier for one locale and learn blend, acceptors and score curves.
+
+    ``oos_texts`` are questions from no FAQ (the data's own out-of-scope examples and the generic
+    corpus); ``variants`` are visitor-style copies of examples, scored like their source: in scope
+    when the source is held out, out of scope when the source's intent is hidden.
+    """
     rng = np.random.default_rng(seed)
     y = np.asarray(labels, dtype=object)
     intents = sorted(set(labels))
@@ -140,6 +207,7 @@ def calibrate(
         fold_of[rng.permutation(idx)] = (np.arange(len(idx)) + rng.integers(folds)) % folds
     hidden = np.array([group[label] for label in labels])
     oos_fold = rng.permutation(len(oos_texts)) % folds
+    variants = variants or Variants([], np.zeros(0, dtype=int), None)
     results: list[_Fold] = []
     for k in range(folds):
         train = (fold_of != k) & (hidden != k)
@@ -148,17 +216,27 @@ def calibrate(
         clf = LocaleClassifier(locale).fit(
             [texts[i] for i in np.flatnonzero(train)], list(y[train]), _rows(embeddings, train)
         )
-        heldout = (fold_of == k) & (hidden != k)
-        simulated = hidden == k
-        eval_rows = np.flatnonzero(heldout | simulated)
-        eval_texts = [texts[i] for i in eval_rows] + [oos_texts[i] for i in np.flatnonzero(oos_fold == k)]
-        eval_emb = _stack(_rows(embeddings, eval_rows), _rows(oos_embeddings, oos_fold == k))
+        # Examples (and their visitor-style copies) of this fold: held out, or of a hidden intent.
+        rows = np.flatnonzero((fold_of == k) | (hidden == k))
+        var_rows = np.flatnonzero(np.isin(variants.source, rows))
+        far = np.flatnonzero(oos_fold == k)
+        sources = np.concatenate([rows, variants.source[var_rows]])
+        eval_texts = [texts[i] for i in rows] + [variants.texts[i] for i in var_rows] + [oos_texts[i] for i in far]
+        eval_emb = _stack(
+            _stack(_rows(embeddings, rows), _rows(variants.embeddings, var_rows)), _rows(oos_embeddings, far)
+        )
         # An intent with no example left in training is unknown to this fold: out of scope here.
-        known = heldout[eval_rows] & np.isin(y[eval_rows], clf.classes)
-        truth = np.where(known, y[eval_rows], "")
-        truth = np.concatenate([truth, np.full(int((oos_fold == k).sum()), "", dtype=object)])
-        results.append(_Fold(clf.classes, clf.scores(eval_texts, eval_emb), truth.astype(object)))
-    return _fit(results, oos_prior=oos_prior, has_embeddings=embeddings is not None)
+        known = (hidden[sources] != k) & np.isin(y[sources], clf.classes)
+        truth = np.concatenate([np.where(known, y[sources], ""), np.full(len(far), "", dtype=object)])
+        kinds = np.concatenate(
+            [
+                np.where(known, IN, NEAR)[: len(rows)],
+                np.where(known, IN_VISITOR, NEAR)[len(rows) :],
+                np.full(len(far), FAR),
+            ]
+        )
+        results.append(_Fold(clf.classes, clf.scores(eval_texts, eval_emb), truth.astype(object), kinds))
+    return _fit(results, has_embeddings=embeddings is not None)
 
 
 def _rows(matrix: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
@@ -171,13 +249,13 @@ def _stack(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     return a if b is None or len(b) == 0 else np.vstack([a, b])
 
 
-def _fit(results: list[_Fold], *, oos_prior: float, has_embeddings: bool) -> Calibration:
+def _fit(results: list[_Fold], *, has_embeddings: bool) -> Calibration:
     if not results:
         # Fewer than two intents: nothing to tell apart, so nothing to learn a threshold from.
-        empty = Curve(np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
+        empty = Curve(np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=int))
         return Calibration(1.0 if has_embeddings else 0.0, 1.0, None, None, empty, empty, 0, 0)
     weight, temperature = _best_blend(results, has_embeddings)
-    single_x, options_x, correct, in_options, in_scope = [], [], [], [], []
+    single_x, options_x, correct, in_options, kinds = [], [], [], [], []
     for fold in results:
         logp = fold.raw.blend(weight, temperature)
         single, options, order = features(logp, fold.raw)
@@ -187,21 +265,22 @@ def _fit(results: list[_Fold], *, oos_prior: float, has_embeddings: bool) -> Cal
         options_x.append(options)
         correct.append((predicted == fold.truth) & (fold.truth != ""))
         in_options.append((shown == fold.truth[:, None]).any(1) & (fold.truth != ""))
-        in_scope.append(fold.truth != "")
+        kinds.append(fold.kinds)
     xs, xo = np.vstack(single_x), np.vstack(options_x)
-    ys, yo, scope = np.concatenate(correct), np.concatenate(in_options), np.concatenate(in_scope)
-    weights = _traffic_weights(scope, oos_prior)
-    acceptor = _fit_acceptor(xs, ys)
-    set_acceptor = _fit_acceptor(xo, yo)
+    ys, yo, kind = np.concatenate(correct), np.concatenate(in_options), np.concatenate(kinds)
+    # The acceptors see every kind of row equally often as in traffic with half out of scope.
+    weights = Curve(np.zeros(len(ys)), ys, kind).weights(0.5)
+    acceptor = _fit_acceptor(xs, ys, weights)
+    set_acceptor = _fit_acceptor(xo, yo, weights)
     return Calibration(
         weight=weight,
         temperature=temperature,
         acceptor=acceptor,
         set_acceptor=set_acceptor,
-        curve=Curve(_prob(acceptor, xs), ys, weights),
-        set_curve=Curve(_prob(set_acceptor, xo), yo, weights),
-        n_heldout=int(scope.sum()),
-        n_out_of_scope=int((~scope).sum()),
+        curve=Curve(_prob(acceptor, xs), ys, kind),
+        set_curve=Curve(_prob(set_acceptor, xo), yo, kind),
+        n_heldout=int((kind <= IN_VISITOR).sum()),
+        n_out_of_scope=int((kind > IN_VISITOR).sum()),
     )
 
 
@@ -225,15 +304,8 @@ def _best_blend(results: list[_Fold], has_embeddings: bool) -> tuple[float, floa
     return best
 
 
-def _traffic_weights(in_scope: np.ndarray, oos_prior: float) -> np.ndarray:
-    """Weights that make out-of-scope rows an ``oos_prior`` share of traffic."""
-    n_in, n_out = int(in_scope.sum()), int((~in_scope).sum())
-    if n_out == 0 or n_in == 0:
-        return np.ones(len(in_scope))
-    return np.where(in_scope, (1.0 - oos_prior) / n_in, oos_prior / n_out) * len(in_scope)
-
-
-def _fit_acceptor(x: np.ndarray, y: np.ndarray) -> Pipeline | None:
+def _fit_acceptor(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Pipeline | None:
     if len(set(y.tolist())) < 2:
         return None
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=500)).fit(x, y)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=500))
+    return pipeline.fit(x, y, logisticregression__sample_weight=weights)

@@ -58,6 +58,23 @@ class TrainingData:
                 labels.append(intent.id)
         return texts, labels
 
+    def training_examples(self, locale: str) -> tuple[list[str], list[str]]:
+        """What a locale's classifier learns from: its own examples, plus every other locale's examples
+        of the conversational intents, so "thanks" in a German chat or "Hoi" on an English page is
+        still a thank-you or a greeting (answered in the conversation's language)."""
+        texts, labels = self.examples(locale)
+        seen = set(zip(texts, labels, strict=True))
+        for intent in self.intents.values():
+            if intent.kind == "faq" or not intent.examples.get(locale):
+                continue
+            for loc in sorted(intent.examples):
+                for text in intent.examples[loc] if loc != locale else []:
+                    if (text, intent.id) not in seen:
+                        seen.add((text, intent.id))
+                        texts.append(text)
+                        labels.append(intent.id)
+        return texts, labels
+
     def fingerprint(self) -> str:
         """A stable hash of everything training depends on."""
         payload = {

@@ -24,8 +24,9 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
 from bot.data import OOS
-from bot.model import FaqModel
+from bot.model import FaqModel, Prediction
 from bot.policy import PolicyConfig, decide
+from bot.traffic import estimate_oos_share
 
 REPORT_KEYS = (
     "n_test",
@@ -55,11 +56,26 @@ class Outcome:
     latency_ms: float
 
 
-def run(model: FaqModel, rows: Iterable[dict[str, str]], *, policy: PolicyConfig | None = None) -> list[Outcome]:
-    """Predict and decide every test row, one message at a time as in a chat."""
+def run(
+    model: FaqModel,
+    rows: Iterable[dict[str, str]],
+    *,
+    policy: PolicyConfig | None = None,
+    follow_traffic: bool = True,
+) -> list[Outcome]:
+    """Predict and decide every test row, one message at a time as in a chat.
+
+    The test messages play the bot's recent traffic: as the chat does, the out-of-scope share of each
+    locale is estimated from their confidence scores (never their labels) and the thresholds follow
+    it (``follow_traffic=False`` keeps the configured share).
+    """
+    rows = list(rows)
+    predictions = [model.predict(row["text"], locale=row.get("locale")) for row in rows]
+    if follow_traffic:
+        model = model.with_traffic(traffic_shares(model, predictions))
     outcomes = []
-    for row in rows:
-        prediction = model.predict(row["text"], locale=row.get("locale"))
+    for row, prediction in zip(rows, predictions, strict=True):
+        model.rethreshold(prediction)
         decision = decide(prediction, model.intents, config=policy)
         top = prediction.top
         outcomes.append(
@@ -74,6 +90,15 @@ def run(model: FaqModel, rows: Iterable[dict[str, str]], *, policy: PolicyConfig
             )
         )
     return outcomes
+
+
+def traffic_shares(model: FaqModel, predictions: list[Prediction]) -> dict[str, float]:
+    """Each locale's out-of-scope share estimated from the confidence of its predictions."""
+    shares = {}
+    for loc, lm in model.locales.items():
+        scores = [p.confidence for p in predictions if p.locale == loc]
+        shares[loc] = estimate_oos_share(scores, lm.calibration, prior=lm.oos_share).share
+    return shares
 
 
 def report(

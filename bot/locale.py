@@ -14,6 +14,10 @@ from bot.text import tokens
 
 MIN_WORDS = 3
 MIN_CONFIDENCE = 0.7
+# Leaving the conversation's locale takes more: a longer message and a near-certain detection, so
+# "ok danke", a product name or one English word in a Dutch sentence never switches the language.
+SWITCH_WORDS = 4
+SWITCH_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -22,11 +26,17 @@ class LocaleGuess:
 
     ranked: list[tuple[str, float]]
     confident: bool
+    words: int = 0
 
     @property
     def best(self) -> str:
         """The most likely locale."""
         return self.ranked[0][0]
+
+    def clearly_not(self, current: str) -> bool:
+        """Whether the text is clearly written in a locale other than ``current``."""
+        best, confidence = self.ranked[0]
+        return best != current and self.words >= SWITCH_WORDS and confidence >= SWITCH_CONFIDENCE
 
 
 class LocaleDetector:
@@ -63,12 +73,13 @@ class LocaleDetector:
         ]
         if not ranked:
             return LocaleGuess([(self.locales[0], 0.0)], confident=False)
-        confident = len(tokens(text)) >= MIN_WORDS and ranked[0][1] >= MIN_CONFIDENCE
-        return LocaleGuess(ranked, confident)
+        words = len(tokens(text))
+        confident = words >= MIN_WORDS and ranked[0][1] >= MIN_CONFIDENCE
+        return LocaleGuess(ranked, confident, words)
 
     def detect(self, text: str, fallback: str | None = None) -> str:
         """The locale of a text; the fallback wins when the text is short or ambiguous."""
         guess = self.guess(text)
-        if not guess.confident and fallback is not None and fallback in self.locales:
+        if fallback is not None and fallback in self.locales and not guess.clearly_not(fallback):
             return fallback
         return guess.best

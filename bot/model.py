@@ -8,6 +8,8 @@ Example:
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 import time
@@ -18,14 +20,21 @@ import numpy as np
 from sklearn import config_context
 from threadpoolctl import ThreadpoolController
 
-from bot.calibration import N_OPTIONS, Calibration, calibrate, features
+from bot.calibration import N_OPTIONS, Calibration, Variants, calibrate, features
 from bot.classifier import LocaleClassifier
 from bot.data import Intent, TrainingData
 from bot.encoder import Encoder
 from bot.locale import LocaleDetector
+from bot.perturb import visitor_style
+from bot.resources import generic_out_of_scope
 
 # Bump when a change to features or training makes old model files incompatible.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+# Out-of-scope share assumed for a locale until its traffic says otherwise.
+DEFAULT_OOS_SHARE = 0.3
+# "Did you mean <top intent>?" is asked when the top intent is right this often (a wrong guess costs the
+# visitor one click, a wrong answer costs their trust), but never below a coin toss.
+CONFIRM_MARGIN, CONFIRM_FLOOR = 0.15, 0.6
 # BLAS on one thread: our matrices are small, and on two shared cores OpenBLAS threads spin against
 # each other (measured: fitting BANKING77's semantic head took 38.6 s with two threads under load,
 # 2.7 s with one).
@@ -37,8 +46,10 @@ class TrainConfig:
     """What training depends on besides the data (part of the model version)."""
 
     folds: int = 0  # 0: by size, see ``folds_for``
-    oos_prior: float = 0.1
     seed: int = 13
+    # Calibration also scores visitor-style copies of held-out examples (at most this many per locale)
+    generic_oos: bool = True  # ... and the generic out-of-scope corpus of bot/resources
+    max_variants: int = 2000
 
 
 @dataclass
@@ -60,6 +71,7 @@ class Prediction:
     options_confidence: float  # P(the right intent is among the candidates)
     threshold: float  # answer when confidence reaches it
     options_threshold: float
+    confirm_threshold: float = 1.01  # below the answer threshold, ask "did you mean <top>?" from here
     latency_ms: float = 0.0
 
     @property
@@ -76,6 +88,9 @@ class LocaleModel:
     calibration: Calibration
     threshold: float = 0.5
     options_threshold: float = 0.5
+    confirm_threshold: float = 1.01
+    oos_share: float = DEFAULT_OOS_SHARE  # the out-of-scope share the thresholds are set for
+    expected_precision: float = 1.0  # answer precision expected at that share and threshold
     stats: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""  # hash of what this locale was trained on; equal means reusable
 
@@ -88,7 +103,7 @@ def folds_for(config: TrainConfig, n_examples: int) -> int:
 
 
 def _locale_fingerprint(data: TrainingData, loc: str, config: TrainConfig, encoder: Encoder | None) -> str:
-    texts, labels = data.examples(loc)
+    texts, labels = data.training_examples(loc)
     payload = [
         FORMAT_VERSION,
         texts,
@@ -119,6 +134,9 @@ class FaqModel:
         self.encoder_fingerprint = encoder_fingerprint
         self.config = config
         self.train_seconds = train_seconds
+        self.target_precision = 0.95
+        self.answer_threshold: float | None = None
+        self.traffic_turns: dict[str, int] = {}  # per locale: turns behind its estimated share
         self.created_at = time.time()
         self.encoder: Encoder | None = None
         self.accurate_locale_detection = False
@@ -179,10 +197,15 @@ class FaqModel:
     @staticmethod
     def _train_locale(data: TrainingData, loc: str, encoder: Encoder | None, config: TrainConfig) -> LocaleModel:
         t0 = time.perf_counter()
-        texts, labels = data.examples(loc)
-        oos = data.out_of_scope.get(loc, [])
+        texts, labels = data.training_examples(loc)
+        oos = list(data.out_of_scope.get(loc, []))
+        if config.generic_oos:
+            oos += generic_out_of_scope(loc)
+        variants = _variants(texts, loc, config)
         emb = encoder.encode(texts) if encoder else None
         oos_emb = encoder.encode(oos) if encoder and oos else None
+        if encoder and variants.texts:
+            variants.embeddings = encoder.encode(variants.texts)
         calibration = calibrate(
             texts,
             labels,
@@ -191,14 +214,15 @@ class FaqModel:
             oos_emb,
             locale=loc,
             folds=folds_for(config, len(texts)),
-            oos_prior=config.oos_prior,
             seed=config.seed,
+            variants=variants,
         )
         classifier = LocaleClassifier(loc).fit(texts, labels, emb)
         stats = {
             "examples": len(texts),
             "intents": len(set(labels)),
             "out_of_scope_examples": len(oos),
+            "visitor_variants": len(variants.texts),
             "blend_weight": calibration.weight,
             "temperature": calibration.temperature,
             "train_seconds": round(time.perf_counter() - t0, 3),
@@ -212,16 +236,59 @@ class FaqModel:
         self.encoder = encoder
 
     def configure(
-        self, *, target_precision: float, answer_threshold: float | None = None, accurate_locale_detection: bool = False
+        self,
+        *,
+        target_precision: float,
+        answer_threshold: float | None = None,
+        accurate_locale_detection: bool = False,
+        oos_share: float = DEFAULT_OOS_SHARE,
     ) -> None:
-        """Set answer thresholds from a target precision (or a raw threshold) without retraining."""
+        """Set answer thresholds from a target precision (or a raw threshold) without retraining.
+
+        The threshold that keeps the target depends on how much traffic is out of scope: ``oos_share``
+        is assumed for every locale until ``follow_traffic`` gives a locale its estimated share.
+        """
         if accurate_locale_detection != getattr(self, "accurate_locale_detection", None):
             self.accurate_locale_detection, self._detector = accurate_locale_detection, None
+        self.target_precision, self.answer_threshold = target_precision, answer_threshold
         for lm in self.locales.values():
-            cal = lm.calibration
-            lm.threshold = answer_threshold if answer_threshold is not None else cal.curve.threshold(target_precision)
-            lm.options_threshold = cal.set_curve.threshold(target_precision)
-            lm.stats["expected"] = cal.curve.rates(lm.threshold)
+            self._set_share(lm, oos_share)
+
+    def follow_traffic(self, shares: dict[str, float], turns: dict[str, int] | None = None) -> None:
+        """Move each named locale's thresholds to its out-of-scope share estimated from ``turns`` turns."""
+        for loc, share in shares.items():
+            if loc in self.locales:
+                self._set_share(self.locales[loc], share)
+        self.traffic_turns = {**self.traffic_turns, **(turns or {})}
+
+    def with_traffic(self, shares: dict[str, float], turns: dict[str, int] | None = None) -> FaqModel:
+        """A copy following ``shares`` (``follow_traffic``), so a model in use is never changed under a request."""
+        model = copy.copy(self)  # like pickling, copying leaves the encoder and detector out: share them
+        model.encoder, model._detector = self.encoder, self._detector
+        model.locales = {loc: dataclasses.replace(lm, stats=dict(lm.stats)) for loc, lm in self.locales.items()}
+        model.follow_traffic(shares, turns)
+        return model
+
+    def _set_share(self, lm: LocaleModel, oos_share: float) -> None:
+        cal = lm.calibration
+        lm.oos_share = oos_share
+        if self.answer_threshold is not None:
+            lm.threshold = self.answer_threshold
+        else:
+            lm.threshold = cal.curve.threshold(self.target_precision, oos_share)
+        lm.options_threshold = cal.set_curve.threshold(self.target_precision, oos_share)
+        confirm_target = max(CONFIRM_FLOOR, self.target_precision - CONFIRM_MARGIN)
+        lm.confirm_threshold = min(lm.threshold, cal.curve.threshold(confirm_target, oos_share))
+        expected = cal.curve.rates(lm.threshold, oos_share)
+        lm.expected_precision = expected["precision"]
+        lm.stats["expected"] = expected
+
+    def rethreshold(self, prediction: Prediction) -> Prediction:
+        """The prediction with the thresholds now in force for its locale (after ``configure``)."""
+        lm = self.locales[prediction.locale]
+        prediction.threshold, prediction.options_threshold = lm.threshold, lm.options_threshold
+        prediction.confirm_threshold = lm.confirm_threshold
+        return prediction
 
     # ----- prediction -----------------------------------------------------------------------
     def predict(self, text: str, *, locale: str | None = None, fallback_locale: str | None = None) -> Prediction:
@@ -235,10 +302,12 @@ class FaqModel:
             prediction = self._predict_in(text, locale, embedding)
         else:
             guess = self.detector.guess(text)
-            if guess.confident or len(self.locales) == 1:
+            if fallback_locale is not None and fallback_locale in self.locales:
+                # The page's language wins unless the message is clearly written in another one.
+                switch = guess.clearly_not(fallback_locale)
+                prediction = self._predict_in(text, guess.best if switch else fallback_locale, embedding)
+            elif guess.confident or len(self.locales) == 1:
                 prediction = self._predict_in(text, guess.best, embedding)
-            elif fallback_locale is not None and fallback_locale in self.locales:
-                prediction = self._predict_in(text, fallback_locale, embedding)
             else:
                 # Ambiguous and no conversation yet: ask the two likeliest locales, keep the surer one.
                 tries = [self._predict_in(text, loc, embedding) for loc, _ in guess.ranked[:2]]
@@ -274,6 +343,7 @@ class FaqModel:
             options_confidence=options_confidence,
             threshold=lm.threshold,
             options_threshold=lm.options_threshold,
+            confirm_threshold=lm.confirm_threshold,
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -293,7 +363,23 @@ class FaqModel:
                     **lm.stats,
                     "threshold": round(lm.threshold, 4),
                     "options_threshold": round(lm.options_threshold, 4),
+                    "confirm_threshold": round(lm.confirm_threshold, 4),
+                    "oos_share": round(lm.oos_share, 3),
+                    "expected_precision": round(lm.expected_precision, 4),
                 }
                 for loc, lm in sorted(self.locales.items())
             },
         }
+
+
+def _variants(texts: list[str], locale: str, config: TrainConfig) -> Variants:
+    """Visitor-style copies of (at most ``max_variants``) examples.
+
+    Each copy and the choice of examples depend only on the example's own text, so an edit changes
+    only the edited example's copy and retraining encodes almost nothing new.
+    """
+    keys = [int.from_bytes(hashlib.sha256(f"{config.seed}:{t}".encode()).digest()[:8], "big") for t in texts]
+    chosen = sorted(sorted(range(len(texts)), key=keys.__getitem__)[: config.max_variants])
+    pairs = [(i, visitor_style(texts[i], locale, np.random.default_rng(keys[i]))) for i in chosen]
+    pairs = [(i, copy) for i, copy in pairs if copy and copy != texts[i]]
+    return Variants([copy for _, copy in pairs], np.array([i for i, _ in pairs], dtype=int), None)

@@ -2,7 +2,8 @@
 
 - ``answer``  the acceptor is confident the top intent is right (a handoff intent hands off instead);
 - ``clarify`` not confident in one intent, but confident the right one is among two or three close
-  candidates: "Did you mean ...?";
+  candidates: "Did you mean ...?"; or, with one option, fairly sure of the top intent but short of
+  the answer threshold (a confirmation instead of silence: "Did you mean <top>?");
 - ``suggest`` not confident: offer help-center articles and a person;
 - ``handoff`` the visitor asked for a person, or this is the conversation's repeated failure.
 """
@@ -93,6 +94,10 @@ def decide(
     if len(options) >= 2 and prediction.options_confidence >= prediction.options_threshold:
         return Decision(
             "clarify", loc, confidence=prediction.confidence, options=options, reason="top intents are close"
+        )
+    if intent.kind == "faq" and prediction.confidence >= prediction.confirm_threshold:
+        return Decision(
+            "clarify", loc, confidence=prediction.confidence, options=[intent.id], reason="fairly sure: confirm"
         )
     suggest = Decision(
         "suggest",

@@ -45,7 +45,7 @@ def load_encoder(settings: Settings) -> Encoder | None:
 
 def train_config(settings: Settings) -> TrainConfig:
     """Training configuration from settings."""
-    return TrainConfig(folds=settings.calibration_folds, oos_prior=settings.oos_prior, seed=settings.seed)
+    return TrainConfig(folds=settings.calibration_folds, seed=settings.seed)
 
 
 def policy_config(settings: Settings) -> PolicyConfig:
@@ -71,6 +71,7 @@ def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = N
         target_precision=settings.target_precision,
         answer_threshold=settings.answer_threshold,
         accurate_locale_detection=settings.accurate_locale_detection,
+        oos_share=settings.oos_prior,
     )
     return model
 
@@ -109,6 +110,7 @@ def load_version(settings: Settings, version: str | None) -> FaqModel:
         target_precision=settings.target_precision,
         answer_threshold=settings.answer_threshold,
         accurate_locale_detection=settings.accurate_locale_detection,
+        oos_share=settings.oos_prior,
     )
     return model
 

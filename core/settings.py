@@ -55,9 +55,12 @@ class Settings(BaseSettings):
     clarify_ratio: float = Field(0.3, gt=0.0, lt=1.0)
     clarify_max_options: int = Field(3, ge=2, le=5)
     handoff_after_failures: int = Field(2, ge=1)
-    # Share of traffic assumed to be out of scope when the threshold is chosen. The simulated
-    # out-of-scope questions (hidden sibling intents) are harder than real ones, so this stays low.
-    oos_prior: float = Field(0.1, ge=0.0, lt=1.0)
+    # Share of traffic assumed to be out of scope until the bot's own traffic gives an estimate
+    # (bot/traffic.py); the answer threshold that keeps the target precision follows the share.
+    oos_prior: float = Field(0.3, ge=0.0, lt=1.0)
+    # Share of bot turns drawn into the answer-review sample (five times more near the answer threshold);
+    # editors label them in /admin/review, which measures the precision the bot really delivers.
+    review_sample_rate: float = Field(0.1, ge=0.0, le=1.0)
     # Cross-validation folds for calibration; 0 picks by size (6 for small FAQs, 3 for large sets).
     calibration_folds: int = Field(0, ge=0, le=10)
     seed: int = 13

@@ -13,6 +13,7 @@ from bot import store
 from bot.data import Intent, TrainingData
 from bot.encoder import EmbeddingCache, Encoder
 from bot.model import FaqModel, TrainConfig
+from bot.resources import generic_out_of_scope
 
 
 @pytest.fixture(scope="module")
@@ -105,15 +106,21 @@ def test_version_is_stable_and_changes_with_data_and_config(mini_data: TrainingD
 
 
 def test_retraining_encodes_only_new_examples(mini_data: TrainingData, counting_encoder: Encoder) -> None:
-    FaqModel.train(mini_data, encoder=counting_encoder)
-    first = len(counting_encoder.encoded)  # type: ignore[attr-defined]
-    assert first == sum(len(t) for i in mini_data.intents.values() for t in i.examples.values())
+    model = FaqModel.train(mini_data, encoder=counting_encoder)
+    first = set(counting_encoder.encoded)  # type: ignore[attr-defined]
+    examples = {t for i in mini_data.intents.values() for ts in i.examples.values() for t in ts}
+    generic = {t for loc in mini_data.locales for t in generic_out_of_scope(loc)}
+    assert examples <= first and generic <= first  # the generic corpus is scored in calibration
+    variants = sum(lm.stats["visitor_variants"] for lm in model.locales.values())
+    assert variants > 0 and len(first) <= len(examples | generic) + variants
     counting_encoder.encoded.clear()  # type: ignore[attr-defined]
     FaqModel.train(mini_data, encoder=counting_encoder)
     assert counting_encoder.encoded == []  # type: ignore[attr-defined]
     edited = with_example(mini_data, "delivery_time", "de", "Wann ist mein Paket da?")
     FaqModel.train(edited, encoder=counting_encoder)
-    assert counting_encoder.encoded == ["Wann ist mein Paket da?"]  # type: ignore[attr-defined]
+    # The new example and, at most, its own visitor-style copy: other copies do not change.
+    new = counting_encoder.encoded  # type: ignore[attr-defined]
+    assert new[0] == "Wann ist mein Paket da?" and len(new) <= 2
 
 
 def test_an_edit_in_one_locale_retrains_only_that_locale(mini_data: TrainingData, mini_model: FaqModel) -> None:
@@ -157,6 +164,20 @@ def test_target_precision_moves_the_threshold(mini_model: FaqModel) -> None:
     assert loose <= strict
     model.configure(target_precision=0.9, answer_threshold=0.42)
     assert model.locales["en"].threshold == 0.42
+
+
+def test_the_threshold_follows_the_out_of_scope_share_on_a_copy(mini_model: FaqModel) -> None:
+    before = {loc: (lm.threshold, lm.oos_share) for loc, lm in mini_model.locales.items()}
+    busy = mini_model.with_traffic({"en": 0.7}, {"en": 500})
+    calm = mini_model.with_traffic({"en": 0.05})
+    assert busy.locales["en"].threshold >= before["en"][0] >= calm.locales["en"].threshold
+    assert busy.locales["en"].threshold > calm.locales["en"].threshold
+    assert busy.locales["de"].threshold == before["de"][0]  # other locales keep the assumed share
+    assert busy.traffic_turns == {"en": 500} and busy.locales["en"].oos_share == 0.7
+    assert {loc: (lm.threshold, lm.oos_share) for loc, lm in mini_model.locales.items()} == before  # untouched
+    prediction = busy.predict("how do I put my subscription on pause", locale="en")  # the encoder came along
+    assert prediction.threshold == busy.locales["en"].threshold
+    assert busy.locales["en"].expected_precision >= 0.9  # the target the model was configured for
 
 
 def test_single_intent_locale_still_trains(encoder: Encoder) -> None:

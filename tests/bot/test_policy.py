@@ -17,7 +17,9 @@ INTENTS = {
 }
 
 
-def prediction(*candidates: tuple[str, float], confidence: float, options_confidence: float = 0.0) -> Prediction:
+def prediction(
+    *candidates: tuple[str, float], confidence: float, options_confidence: float = 0.0, confirm: float = 1.01
+) -> Prediction:
     return Prediction(
         text="...",
         locale="en",
@@ -26,7 +28,18 @@ def prediction(*candidates: tuple[str, float], confidence: float, options_confid
         options_confidence=options_confidence,
         threshold=0.8,
         options_threshold=0.7,
+        confirm_threshold=confirm,
     )
+
+
+def test_fairly_sure_of_one_intent_asks_to_confirm_it() -> None:
+    p = prediction(("shipping_times", 0.95), ("shipping_costs", 0.02), confidence=0.7, confirm=0.6)
+    d = decide(p, INTENTS)
+    assert (d.type, d.options, d.intent) == ("clarify", ["shipping_times"], None)
+    unsure = decide(prediction(("shipping_times", 0.95), confidence=0.5, confirm=0.6), INTENTS)
+    assert unsure.type == "suggest"
+    hello = decide(prediction(("greeting", 0.95), confidence=0.7, confirm=0.6), INTENTS)
+    assert hello.type == "suggest"  # small talk is answered or left, never confirmed
 
 
 def test_answer_when_confident() -> None:
@@ -123,7 +136,12 @@ def test_a_confident_answer_is_given_even_after_failures() -> None:
 )
 def test_real_model_answers_clear_questions(demo_model: FaqModel, text: str, locale: str, intent: str) -> None:
     d = decide(demo_model.predict(text, locale=locale), demo_model.intents)
-    assert (d.type, d.intent, d.locale) == ("answer", intent, locale)
+    # Until traffic says otherwise the bot assumes 30% of questions are out of scope; where that leaves
+    # a clear question short of the answer threshold, it asks to confirm the intent instead of guessing.
+    assert (d.type, d.intent, d.locale) == ("answer", intent, locale) or (d.type, d.options) == ("clarify", [intent])
+    # With traffic that is mostly in scope, the same question is answered outright.
+    calm = demo_model.with_traffic({locale: 0.05})
+    assert (decide(calm.predict(text, locale=locale), calm.intents).intent, d.locale) == (intent, locale)
 
 
 def test_real_model_declines_what_the_shop_does_not_cover(demo_model: FaqModel) -> None:

@@ -1,0 +1,48 @@
+"""How much of a locale's traffic is out of scope, estimated from the bot's own confidence scores.
+
+Calibration keeps the acceptor-score distributions of in-scope and out-of-scope held-out rows
+(``Curve.densities``). Recent turns' scores are a mixture of the two; the mixing share that makes
+them most likely (EM over binned scores, Saerens et al. 2002) is the out-of-scope share. A prior
+share counts as ``PRIOR_WEIGHT`` pseudo-turns, so a few turns barely move it and a quiet bot keeps the
+conservative default. Traffic that looks less like the FAQ's examples than the held-out rows did
+reads as more out of scope, which errs on the side of answering less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.calibration import Calibration, score_bins
+
+PRIOR_WEIGHT = 50
+MIN_SHARE, MAX_SHARE = 0.02, 0.9
+
+
+@dataclass(frozen=True)
+class ShareEstimate:
+    """The estimated out-of-scope share and how many turns it rests on."""
+
+    share: float
+    turns: int
+
+
+def estimate_oos_share(scores: Sequence[float], calibration: Calibration, *, prior: float) -> ShareEstimate:
+    """The out-of-scope share of traffic whose acceptor scores are ``scores``."""
+    x = np.asarray([s for s in scores if s is not None and np.isfinite(s)], dtype=float)
+    if not len(x) or not len(calibration.curve.scores):
+        return ShareEstimate(prior, len(x))
+    p_in, p_out = calibration.curve.densities()
+    bins = score_bins(x)
+    a, b = p_in[bins], p_out[bins]
+    share = prior
+    for _ in range(100):
+        responsibility = share * b / (share * b + (1.0 - share) * a)
+        updated = (responsibility.sum() + PRIOR_WEIGHT * prior) / (len(x) + PRIOR_WEIGHT)
+        if abs(updated - share) < 1e-5:
+            share = updated
+            break
+        share = updated
+    return ShareEstimate(float(np.clip(share, MIN_SHARE, MAX_SHARE)), len(x))

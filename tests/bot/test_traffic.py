@@ -1,0 +1,48 @@
+"""Estimating the out-of-scope share of traffic from confidence scores alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.calibration import IN, NEAR, Calibration, Curve
+from bot.traffic import MAX_SHARE, PRIOR_WEIGHT, estimate_oos_share
+
+
+@pytest.fixture(scope="module")
+def calibration() -> Calibration:
+    """In-scope rows score high, near-domain out-of-scope rows low, with some overlap."""
+    rng = np.random.default_rng(0)
+    scores = np.concatenate([rng.beta(6, 2, 2000), rng.beta(2, 6, 2000)])
+    kinds = np.array([IN] * 2000 + [NEAR] * 2000)
+    curve = Curve(scores, kinds == IN, kinds)
+    return Calibration(1.0, 1.0, None, None, curve, curve, 2000, 2000)
+
+
+def traffic(share: float, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    k = int(round(share * n))
+    return np.concatenate([rng.beta(2, 6, k), rng.beta(6, 2, n - k)])
+
+
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.6])
+def test_the_share_of_plenty_of_traffic_is_recovered(calibration: Calibration, share: float) -> None:
+    estimate = estimate_oos_share(traffic(share, 3000, seed=1), calibration, prior=0.3)
+    assert estimate.turns == 3000
+    assert estimate.share == pytest.approx(share, abs=0.04)
+
+
+def test_without_traffic_the_prior_holds(calibration: Calibration) -> None:
+    assert estimate_oos_share([], calibration, prior=0.3).share == 0.3
+
+
+def test_a_few_turns_barely_move_the_prior(calibration: Calibration) -> None:
+    few = estimate_oos_share(traffic(0.0, 10, seed=2), calibration, prior=0.3).share
+    many = estimate_oos_share(traffic(0.0, 2000, seed=2), calibration, prior=0.3).share
+    assert many < few < 0.3
+    assert few > 0.3 * PRIOR_WEIGHT / (PRIOR_WEIGHT + 10) - 0.01  # the prior counts as PRIOR_WEIGHT turns
+
+
+def test_the_share_stays_in_bounds(calibration: Calibration) -> None:
+    assert estimate_oos_share(traffic(1.0, 3000, seed=3), calibration, prior=0.3).share <= MAX_SHARE
+    assert estimate_oos_share([float("nan"), 0.9], calibration, prior=0.3).turns == 1
