@@ -29,6 +29,7 @@ from api.routes import (
     admin_inbox,
     admin_intents,
     admin_misunderstood,
+    admin_review,
     admin_site,
     hc_api,
     hc_pages,
@@ -45,11 +46,12 @@ from core.errors import BusyError, FaqdeskError
 from core.security import load_secret_key
 from core.settings import Settings, get_settings
 from helpcenter import service
-from support import training
+from support import traffic, training
 
 log = logging.getLogger(__name__)
 PUBLISH_EVERY_SECONDS = 30
 MODEL_POLL_SECONDS = 5.0  # how soon a newly activated model reaches this process
+TRAFFIC_EVERY_POLLS = 12  # the out-of-scope share is re-estimated from recent turns about every minute
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_inbox.router)
     app.include_router(admin_intents.router)
     app.include_router(admin_misunderstood.router)
+    app.include_router(admin_review.router)
     app.include_router(widget_pages.router)
     app.include_router(widget_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -116,13 +119,33 @@ def _load_model(settings: Settings) -> FaqModel | None:
 
 
 async def _follow_active_model(app: FastAPI) -> None:
-    """Switch to the model version the database names, checking every few seconds (from start-up on)."""
+    """Switch to the model version the database names, checking every few seconds (from start-up on),
+    and keep its thresholds on the out-of-scope share of recent traffic."""
+    polls = 0
     while True:
         try:
-            await sync_model(app)
+            changed = await sync_model(app)
+            if changed or polls % TRAFFIC_EVERY_POLLS == 0:
+                await follow_traffic(app)
         except Exception:  # a database hiccup must not end the loop; the current model keeps serving
             log.exception("checking the active model version failed")
+        polls += 1
         await asyncio.sleep(MODEL_POLL_SECONDS)
+
+
+async def follow_traffic(app: FastAPI) -> None:
+    """Re-estimate each locale's out-of-scope share from recent turns and move the thresholds to it."""
+    model: FaqModel | None = app.state.model
+    if model is None or app.state.settings.answer_threshold is not None:
+        return
+    following = await asyncio.to_thread(_follow_traffic, app.state.engine, model, app.state.settings.oos_prior)
+    if app.state.model is model:  # unless a new version was swapped in meanwhile
+        app.state.model = following
+
+
+def _follow_traffic(engine: Engine, model: FaqModel, prior: float) -> FaqModel:
+    with session_scope(engine) as session:
+        return traffic.follow_traffic(session, model=model, prior=prior)
 
 
 async def sync_model(app: FastAPI) -> bool:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from bot.model import FaqModel
 from core.errors import NotFoundError
 from core.settings import Settings
 
@@ -39,3 +40,12 @@ def known_locale(locale: str, settings: SettingsDep) -> str:
 
 
 LocaleDep = Annotated[str, Depends(known_locale)]
+
+
+async def get_model(request: Request) -> FaqModel | None:
+    """The model this process serves right now (None before the first training)."""
+    model: FaqModel | None = request.app.state.model
+    return model
+
+
+OptionalModelDep = Annotated[FaqModel | None, Depends(get_model)]

@@ -20,6 +20,7 @@ from core.errors import ConflictError, NotFoundError, UnauthorizedError, Validat
 from core.security import new_token, same, token_digest
 from helpcenter import search, service
 from helpcenter.markdown import render
+from support import review
 from support.models import CloseReason, Conversation, Message, Rating, Sender, utcnow
 from support.replies import reply
 
@@ -125,8 +126,12 @@ def visitor_turn(
     text: str | None = None,
     option: str | None = None,
     now: datetime | None = None,
+    review_rate: float = 0.0,
 ) -> Turn:
-    """Record the visitor's message (or clicked option) and the bot's reply."""
+    """Record the visitor's message (or clicked option) and the bot's reply.
+
+    With ``review_rate`` above 0 the turn may join the answer-review sample (``support.review``).
+    """
     started = time.perf_counter()
     now = now or utcnow()
     if conversation.close_reason is not None and conversation.close_reason is not CloseReason.handoff:
@@ -136,6 +141,7 @@ def visitor_turn(
     # Everything slow (the model, search) happens before the first write: on SQLite a write transaction
     # locks out every other writer, and 20 concurrent chats then failed with "database is locked".
     candidates: list[dict[str, object]] = []
+    sample_p = 0.0
     if option is not None:
         visitor_text, decision = _choose_option(session, conversation=conversation, model=model, option=option)
     else:
@@ -145,6 +151,14 @@ def visitor_turn(
             prediction, model.intents, state=ConversationState(failures=conversation.failures), config=config
         )
         candidates = [{"intent": c.intent, "probability": round(c.probability, 4)} for c in prediction.candidates]
+        sample_p = review.sample_probability(
+            decision=decision.type,
+            confidence=decision.confidence,
+            threshold=prediction.threshold,
+            counts_as_question=decision.counts_as_question,
+            base_rate=review_rate,
+        )
+    sampled_p, sample_key = review.draw(sample_p)
     reply_text, options, articles = _reply(session, model=model, decision=decision, query=visitor_text)
     # Two round trips: the visitor's message (its id is the bot turn's reply_to), then the bot's turn
     # with the conversation's update.
@@ -161,6 +175,9 @@ def visitor_turn(
         decision=decision.type,
         intent=decision.intent,
         confidence=round(decision.confidence, 4) if decision.confidence is not None else None,
+        locale=decision.locale,
+        sample_p=sampled_p,
+        sample_key=sample_key,
         candidates=candidates,
         options=options,
         articles=articles,
@@ -254,7 +271,7 @@ def _reply(
         text = decision.answer or reply(loc, "suggest_empty")
         articles = _article_link(session, slug=decision.article, locale=loc)
     elif decision.type == "clarify":
-        text = reply(loc, "clarify")
+        text = reply(loc, "clarify" if len(decision.options) > 1 else "confirm")
         options = [{"intent": i, "label": _label(model, i, loc), "locale": loc} for i in decision.options]
     elif decision.type == "suggest":
         hits = search.search(session, query=query, locale=loc, limit=SUGGESTED_ARTICLES, record_miss=False)

@@ -6,8 +6,11 @@ bot turn shows the bot failed it, by the first reason that applies:
 - ``unhelpful``: the bot answered and the visitor said the answer did not help;
 - ``handoff``: the bot gave up after repeated failures (a handoff decision without an intent);
 - ``suggest``: the bot did not understand and offered articles and a person;
-- ``handed_off``: any other question asked before the conversation was handed to a person (greetings,
-  a clicked "Did you mean?" option and the request for a person itself are left out).
+- ``handed_off``: a question the bot did not answer, asked before the conversation was handed to a
+  person (greetings, answered questions and the request for a person itself are left out).
+
+A turn a reviewer labelled in the answer review (``support.review``) with an intent or "out of scope" has
+taught the bot already and stays out; one labelled only "wrong" stays in.
 
 Texts leave the queue masked (``support.privacy.mask_personal``): the page, and every example an editor
 adds to the training data from it, only ever see ``[email]`` and ``[phone]``.
@@ -106,6 +109,8 @@ class Group:
 
 
 def _reason(visitor: Message, bot: Message, handoff_at: datetime | None) -> str | None:
+    if bot.label is not None and bot.label != "wrong":
+        return None  # a reviewer said what it was: it is an example or an out-of-scope example already
     if bot.decision == "answer" and bot.helpful is False:
         return "unhelpful"
     if bot.decision == "handoff" and bot.intent is None:
@@ -116,8 +121,10 @@ def _reason(visitor: Message, bot: Message, handoff_at: datetime | None) -> str 
         return None
     if bot.decision == "handoff":
         return None  # the visitor asked for a person, and the bot understood that
-    if bot.decision == "answer" and not bot.candidates:
-        return None  # a clicked "Did you mean?" option: its text is an intent's own example
+    if bot.decision == "answer":
+        # Answered and not voted down: most likely right (a clicked "Did you mean?" option among them),
+        # and a queue full of right answers invites editors to teach the bot wrong examples.
+        return None
     return "handed_off"
 
 

@@ -93,6 +93,7 @@ class Message(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=16, index=True)  # answer|clarify|suggest|handoff
     intent: str | None = Field(default=None, max_length=100, index=True)
     confidence: float | None = None
+    locale: str | None = Field(default=None, max_length=16)  # the locale the message was classified in
     candidates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     options: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     articles: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -104,6 +105,14 @@ class Message(SQLModel, table=True):
     feedback_at: datetime | None = None
     # The learning loop: what an editor did with a misunderstood question (visitor messages).
     review: str | None = Field(default=None, max_length=16)  # added | dismissed
+    # The answer-review sample (bot turns, support.review): drawn with probability sample_p when the turn
+    # was made, reviewed in sample_key order; label is what the visitor asked (an intent id, "oos", or
+    # "wrong" when the editor only knows the bot's reading was wrong).
+    sample_p: float | None = None
+    sample_key: float | None = Field(default=None, index=True)
+    label: str | None = Field(default=None, max_length=100)
+    labelled_at: datetime | None = None
+    labelled_by: str | None = Field(default=None, max_length=254)
 
 
 class Handoff(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 REPLIES: dict[str, dict[str, str]] = {
     "en": {
         "clarify": "Did you mean one of these?",
+        "confirm": "Is this what you are asking about?",
         "suggest": "I'm not sure I understood. These articles might help, or you can talk to a person.",
         "suggest_empty": "I'm not sure I understood. Could you rephrase that, or would you like to talk to a person?",
         "handoff": "Let me connect you with a person. Please leave your email address so we can reply.",
@@ -15,6 +16,7 @@ REPLIES: dict[str, dict[str, str]] = {
     },
     "de": {
         "clarify": "Meinten Sie eines davon?",
+        "confirm": "Meinten Sie das?",
         "suggest": "Ich bin nicht sicher, ob ich Sie verstanden habe. Diese Artikel könnten helfen, "
         "oder Sie sprechen mit einem Menschen.",
         "suggest_empty": "Ich bin nicht sicher, ob ich Sie verstanden habe. Können Sie es anders formulieren, "
@@ -28,6 +30,7 @@ REPLIES: dict[str, dict[str, str]] = {
     },
     "nl": {
         "clarify": "Bedoel je een van deze?",
+        "confirm": "Bedoel je dit?",
         "suggest": "Ik weet niet zeker of ik je begrijp. Deze artikelen kunnen helpen, of je kunt met een "
         "medewerker praten.",
         "suggest_empty": "Ik weet niet zeker of ik je begrijp. Kun je het anders zeggen, of wil je met een "

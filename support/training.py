@@ -173,9 +173,13 @@ def _claim(engine: Engine, *, now: datetime) -> int | None:
 def _train(engine: Engine, settings: Settings) -> str:
     """Train from the database's intents (unless this exact version is saved) and return the version."""
     from support.intents import training_data  # intents queues jobs through this module: import late
+    from support.review import out_of_scope_examples  # (review labels queue jobs too)
 
     with Session(engine) as session:
         data = training_data(session, locales=settings.locales)
+        reviewed = out_of_scope_examples(session)
+    # Questions reviewers marked out of scope are real out-of-scope traffic for calibration.
+    data.out_of_scope = {loc: texts for loc, texts in reviewed.items() if loc in data.locales}
     return train_data(data, settings)
 
 

@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.admin_ui import page, secure_headers
 from api.auth import UserDep, api_user
-from api.deps import SessionDep, SettingsDep
+from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.metrics_schemas import MetricsOut
 from core.accounts import User
 from core.errors import ValidationError
 from core.settings import Settings
-from support import metrics
+from support import metrics, review, traffic
 from support.metrics import DAILY_DEFINITIONS, Metrics
 
 router = APIRouter()
@@ -85,6 +85,7 @@ def dashboard(
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     start: StartQuery = "",
     end: EndQuery = "",
     locale: LocaleQuery = "",
@@ -93,6 +94,10 @@ def dashboard(
     m = _compute(session, settings, start, end, locale)
     context = {
         "m": m,
+        "precision": traffic.describe(model) if model else [],
+        "measured": _measured(session, m, settings),
+        "target_precision": settings.target_precision,
+        "fixed_threshold": settings.answer_threshold,
         "fmt": lambda f: display(f.unit, f.value),
         "percent": lambda v: display("rate", v),
         "series": _series(m),
@@ -101,6 +106,12 @@ def dashboard(
         "filters": {"start": m.start.isoformat(), "end": m.end.isoformat(), "locale": m.locale or ""},
     }
     return page(request, "admin/dashboard.html", context, user=user)
+
+
+def _measured(session: SessionDep, m: Metrics, settings: Settings) -> review.Measured:
+    """Answer precision on reviewed turns of the dashboard's range and locale."""
+    low, high = metrics.utc_bounds(m.start, m.end, metrics.zone(settings.timezone))
+    return review.measured_precision(session, since=low, until=high, locale=m.locale)
 
 
 def _safe(cell: object) -> object:

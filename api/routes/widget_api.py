@@ -114,6 +114,7 @@ async def post_message(
                 config=runtime.policy_config(settings),
                 text=body.text,
                 option=body.option,
+                review_rate=settings.review_sample_rate,
             )
             return BotReply.of(done.bot, visitor_message_id=done.visitor.id or 0)  # committed on the way out
 

@@ -22,9 +22,9 @@ from api.app import create_app
 from bot import runtime
 from core.db import make_engine, session_scope
 from core.settings import Settings
-from support import conversations
+from support import conversations, intents
 from support.models import Conversation, Sender
-from tests.admin.conftest import make_settings
+from tests.admin.conftest import PASSWORD, make_settings
 from tests.browser.conftest import _free_port
 
 MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
@@ -64,6 +64,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
         # Every test talks from 127.0.0.1: the per-address limit would otherwise trip mid-session.
         widget_rate_limit_ip="2000/minute",
         widget_rate_limit_conversation="200/minute",
+        review_sample_rate=1.0,  # every question joins the answer-review sample
     )
     runtime.train_and_activate(settings, MINI_FAQ)
 
@@ -365,3 +366,42 @@ def test_rate_limits_and_network_failures_show_a_retry(page: Page, chat_server: 
     offline.get_by_role("button", name="Try again").click()
     expect(page.locator("#faqdesk-widget .msg.bot").last.locator("strong")).to_have_text("Account > Subscription")
     expect(page.locator("#faqdesk-widget .notice.error")).to_have_count(0)
+
+
+def test_a_chat_turn_is_reviewed_with_one_key_and_measured(page: Page, chat_server: ChatServer) -> None:
+    engine = make_engine(chat_server.settings.database_url)
+    with session_scope(engine) as session:  # the intents editors keep (faqdesk serve seeds them)
+        if not intents.list_intents(session):
+            intents.seed_from_files(session, path=MINI_FAQ, locales=chat_server.settings.locales)
+    open_chat(page, chat_server.url + "/")
+    question = "how do i put my subscription on hold for a while"
+    expect(ask(page, question)).to_be_visible()
+    page.goto(chat_server.url + "/admin/review")
+    page.get_by_label("Email").fill("editor@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Review answers")).to_be_visible()
+    expect(page.locator("#precision-figures")).to_contain_text("Bot's own estimate (en)")
+    # Every turn of this server's chats is in the sample: label each with one key until none is left.
+    seen = False
+    for _ in range(200):
+        if page.locator("#review-empty").count():
+            break
+        shown = page.locator("#review-question").inner_text()
+        answered = page.locator('[data-key="y"]').count() > 0
+        seen = seen or (shown == question and answered)
+        with page.expect_navigation():  # the key submits the label; the next turn loads
+            page.keyboard.press("y" if answered else "o")
+        expect(page.get_by_role("status")).to_contain_text("Labelled")
+    assert seen, "the visitor's question was in the review queue with the bot's answer"
+    expect(page.locator("#review-empty")).to_be_visible()
+    measured = page.locator("#measured-precision")
+    expect(measured).to_contain_text("%")
+    expect(measured).to_contain_text("95% interval")
+    with session_scope(engine) as session:
+        examples = intents.get_intent(session, intent_id="pause_subscription").examples["en"]
+    engine.dispose()
+    assert question in examples  # confirmed right: the visitor's words became an example
+    page.goto(chat_server.url + "/admin/dashboard")
+    expect(page.locator("#answer-precision")).to_contain_text("en")
+    expect(page.locator("#measured-precision")).to_contain_text("reviewed answer")

@@ -103,7 +103,8 @@ def test_understood_questions_do_not_qualify(session: Session) -> None:
 def test_questions_before_a_handoff_qualify_but_not_greetings_requests_or_later_messages(session: Session) -> None:
     c = chat(session)
     hello = turn(session, c, "hello", decision="answer", intent="greeting", question=False)
-    asked = turn(session, c, "where is my order", decision="answer", intent="track_order", at=T0 + timedelta(minutes=1))
+    asked = turn(session, c, "order or subscription?", decision="clarify", at=T0 + timedelta(minutes=1))
+    answered = turn(session, c, "where is my order", decision="answer", intent="track_order")
     option = turn(session, c, "Where is my order?", decision="answer", intent="track_order", candidates=[])
     person = turn(session, c, "a human", decision="handoff", intent="talk_to_human", at=T0 + timedelta(minutes=2))
     hand_off(session, c, at=T0 + timedelta(minutes=3))
@@ -113,7 +114,22 @@ def test_questions_before_a_handoff_qualify_but_not_greetings_requests_or_later_
     session.flush()
     found = queued(session)
     assert found[asked.id or 0].reason == "handed_off"
-    assert not {hello.id, option.id, person.id, later.id, to_team.id} & found.keys()
+    # An answer nobody voted down is most likely right: listing it invites teaching the bot wrong examples.
+    assert not {hello.id, answered.id, option.id, person.id, later.id, to_team.id} & found.keys()
+
+
+def test_a_turn_labelled_in_the_answer_review_leaves_the_queue_unless_only_wrong(session: Session) -> None:
+    c = chat(session)
+    named = turn(session, c, "is there a reduction for students", decision="suggest", candidates=["discounts"])
+    out = turn(session, c, "do you sell bikes", decision="suggest")
+    unsure = turn(session, c, "student price?", decision="suggest", candidates=["discounts"])
+    bot_turns = {m.reply_to: m for m in session.exec(select(Message).where(Message.sender == Sender.bot)).all()}
+    for visitor, label in ((named, "discounts"), (out, "oos"), (unsure, "wrong")):
+        bot_turns[visitor.id].label = label
+    session.flush()
+    found = queued(session)
+    assert named.id not in found and out.id not in found
+    assert found[unsure.id or 0].reason == "suggest"
 
 
 def test_a_failure_reason_wins_over_handed_off(session: Session) -> None:

@@ -1,0 +1,78 @@
+"""The bot's own view of its traffic: each locale's out-of-scope share, and the answer precision
+the bot expects at the thresholds that follow from it.
+
+The estimate (``bot.traffic``) reads the confidence of recent bot turns, never their text. Turns of
+the model now serving are preferred; right after a retrain, when it has few, recent turns of any
+version stand in (their scores come from a similar acceptor).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.model import FaqModel
+from bot.traffic import estimate_oos_share
+from support.models import Message, Sender, utcnow
+
+WINDOW = timedelta(days=14)
+MAX_TURNS = 1000  # per locale: the most recent ones
+MIN_SAME_VERSION = 100
+
+
+@dataclass(frozen=True)
+class LocaleTraffic:
+    """One locale's estimate and the thresholds it leads to."""
+
+    locale: str
+    turns: int
+    oos_share: float
+    threshold: float
+    expected_precision: float
+
+
+def recent_scores(session: Session, *, model_version: str, now: datetime | None = None) -> dict[str, list[float]]:
+    """Confidence of recent classified turns per locale, the serving model's own when it has enough."""
+    since = (now or utcnow()) - WINDOW
+    rows = session.exec(
+        select(Message.locale, Message.confidence, Message.model_version)
+        .where(
+            Message.sender == Sender.bot,
+            col(Message.confidence).is_not(None),
+            col(Message.locale).is_not(None),
+            Message.created_at >= since,
+        )
+        .order_by(col(Message.id).desc())
+        .limit(MAX_TURNS * 8)
+    ).all()
+    same: dict[str, list[float]] = defaultdict(list)
+    every: dict[str, list[float]] = defaultdict(list)
+    for locale, confidence, version in rows:
+        if locale is None or confidence is None:
+            continue
+        if len(every[locale]) < MAX_TURNS:
+            every[locale].append(confidence)
+        if version == model_version and len(same[locale]) < MAX_TURNS:
+            same[locale].append(confidence)
+    return {loc: same[loc] if len(same[loc]) >= MIN_SAME_VERSION else scores for loc, scores in every.items()}
+
+
+def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: datetime | None = None) -> FaqModel:
+    """The model with each locale's thresholds at the out-of-scope share estimated from recent turns."""
+    scores = recent_scores(session, model_version=model.version, now=now)
+    shares = {
+        loc: estimate_oos_share(scores.get(loc, []), lm.calibration, prior=prior).share
+        for loc, lm in model.locales.items()
+    }
+    return model.with_traffic(shares, {loc: len(scores.get(loc, [])) for loc in model.locales})
+
+
+def describe(model: FaqModel) -> list[LocaleTraffic]:
+    """Per locale: turns behind the estimate, the share, the threshold and the expected precision."""
+    return [
+        LocaleTraffic(loc, model.traffic_turns.get(loc, 0), lm.oos_share, lm.threshold, lm.expected_precision)
+        for loc, lm in sorted(model.locales.items())
+    ]

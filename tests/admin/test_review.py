@@ -1,0 +1,122 @@
+"""The answer-review page: roles, CSRF, masking and escaping, labels end to end, the precision shown."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.accounts import Role
+from core.db import make_engine, session_scope
+from core.settings import Settings
+from support import intents
+from support.models import Conversation, FaqIntent, Message, Sender, utcnow
+from tests.admin.conftest import csrf_token
+
+PAGE = "/admin/review"
+XSS = "<script>alert('pwned')</script>"
+
+
+@pytest.fixture(scope="module")
+def engine(admin_settings: Settings) -> Iterator[Engine]:
+    eng = make_engine(admin_settings.database_url)
+    with session_scope(eng) as s:
+        for intent_id in ("pause_subscription", "track_order"):
+            if s.get(FaqIntent, intent_id) is None:
+                intents.create_intent(
+                    s,
+                    intent_id=intent_id,
+                    examples={"en": [f"an example of {intent_id}"]},
+                    answers={"en": "An answer."},
+                    article=None,
+                    user="setup",
+                    locales=["en", "de", "nl"],
+                )
+    yield eng
+    eng.dispose()
+
+
+def sampled(engine: Engine, text: str, *, key: float, decision: str = "answer") -> int:
+    """A visitor question and its sampled bot turn; the turn's id."""
+    with session_scope(engine) as s:
+        conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale="en", started_at=utcnow())
+        s.add(conversation)
+        s.flush()
+        visitor = Message(conversation_id=conversation.id, sender=Sender.visitor, text=text)
+        s.add(visitor)
+        s.flush()
+        turn = Message(
+            conversation_id=conversation.id,
+            sender=Sender.bot,
+            text="…",
+            reply_to=visitor.id,
+            decision=decision,
+            intent="pause_subscription" if decision == "answer" else None,
+            confidence=0.83,
+            locale="en",
+            sample_p=0.5,
+            sample_key=key,
+            candidates=[
+                {"intent": "pause_subscription", "probability": 0.7},
+                {"intent": "track_order", "probability": 0.1},
+            ],
+        )
+        s.add(turn)
+        s.flush()
+        return turn.id or 0
+
+
+def label_of(engine: Engine, turn_id: int) -> str | None:
+    with Session(engine) as s:
+        turn = s.get(Message, turn_id)
+        assert turn is not None
+        return turn.label
+
+
+def test_editors_see_the_next_turn_masked_and_escaped_agents_do_not(
+    as_role: Callable[[Role], TestClient], app_client: TestClient, engine: Engine
+) -> None:
+    sampled(engine, f"{XSS} pause please, call me on +31 6 12345678", key=0.0001)
+    page = as_role(Role.editor).get(PAGE)
+    assert page.status_code == 200, page.text
+    assert "&lt;script&gt;" in page.text and XSS not in page.text
+    assert "[phone]" in page.text and "12345678" not in page.text
+    assert 'data-key="y"' in page.text and 'data-key="1"' in page.text and 'data-key="o"' in page.text
+    assert "Measured on reviewed answers" in page.text and "Target" in page.text
+    assert '<script src="/static/review.js" defer></script>' in page.text
+    assert as_role(Role.agent).get(PAGE).status_code == 403
+    assert app_client.get(PAGE).status_code == 303
+
+
+def test_a_label_is_one_post_and_the_queue_moves_on(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+    first = sampled(engine, "how do I put my box on hold", key=0.00001)
+    editor = as_role(Role.editor)
+    token = csrf_token(editor, PAGE)
+    response = editor.post(f"{PAGE}/{first}", data={"csrf_token": token, "label": "right"})
+    assert response.status_code == 303 and response.headers["location"].startswith(PAGE + "?notice=example")
+    assert label_of(engine, first) == "pause_subscription"
+    with Session(engine) as s:
+        row = s.get(FaqIntent, "pause_subscription")
+        assert row is not None and "how do I put my box on hold" in row.examples["en"]
+    assert "how do I put my box on hold" not in editor.get(PAGE).text  # the next turn is shown
+    again = editor.post(f"{PAGE}/{first}", data={"csrf_token": token, "label": "oos"})
+    assert again.status_code == 409  # labelled already
+
+
+def test_bad_labels_and_forms_are_clear_4xx(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+    turn = sampled(engine, "hmm", key=0.9, decision="suggest")
+    editor = as_role(Role.editor)
+    token = csrf_token(editor, PAGE)
+    assert editor.post(f"{PAGE}/{turn}", data={"csrf_token": token, "label": "no_such_intent"}).status_code == 404
+    assert editor.post(f"{PAGE}/{turn}", data={"csrf_token": token, "label": ""}).status_code == 422
+    assert editor.post(f"{PAGE}/{2**40}", data={"csrf_token": token, "label": "oos"}).status_code == 422
+    assert editor.post(f"{PAGE}/{turn}", data={"label": "oos"}).status_code in (400, 403)  # no CSRF token
+    agent = as_role(Role.agent)
+    assert agent.post(f"{PAGE}/{turn}", data={"csrf_token": token, "label": "oos"}).status_code == 403
+    assert label_of(engine, turn) is None
+    assert editor.get(PAGE, params={"locale": "xx"}).status_code == 422
+    assert editor.get(PAGE, params={"after": "2"}).status_code == 422

@@ -1,0 +1,71 @@
+"""The bot follows its traffic: per-locale out-of-scope shares from recent turns move the thresholds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlmodel import Session
+
+from bot.model import FaqModel
+from support import traffic
+from support.models import Conversation, Message, Sender
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def turns(session: Session, scores: np.ndarray, *, locale: str, version: str, at: datetime = NOW) -> None:
+    conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale=locale, created_at=at)
+    session.add(conversation)
+    session.flush()
+    for score in scores:
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                sender=Sender.bot,
+                created_at=at,
+                decision="suggest",
+                confidence=float(score),
+                locale=locale,
+                model_version=version,
+                candidates=[],
+                options=[],
+                articles=[],
+            )
+        )
+    session.flush()
+
+
+def test_out_of_scope_traffic_raises_that_locales_threshold_only(session: Session, demo_model: FaqModel) -> None:
+    before = {loc: lm.threshold for loc, lm in demo_model.locales.items()}
+    low = np.random.default_rng(0).uniform(0.0, 0.3, 400)  # confidence of questions the FAQ does not cover
+    turns(session, low, locale="de", version=demo_model.version)
+    following = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
+    assert following is not demo_model and demo_model.locales["de"].threshold == before["de"]  # a copy
+    assert following.locales["de"].oos_share > 0.6 and following.locales["de"].threshold > before["de"]
+    assert following.locales["en"].oos_share == 0.3 and following.locales["en"].threshold == before["en"]
+    described = {d.locale: d for d in traffic.describe(following)}
+    assert described["de"].turns == 400 and described["en"].turns == 0
+    assert 0.0 < described["de"].expected_precision <= 1.0
+
+
+def test_in_scope_traffic_lowers_the_share_below_the_default(session: Session, demo_model: FaqModel) -> None:
+    high = np.random.default_rng(1).uniform(0.9, 1.0, 400)
+    turns(session, high, locale="nl", version=demo_model.version)
+    following = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
+    assert following.locales["nl"].oos_share < 0.1
+    assert following.locales["nl"].threshold <= demo_model.locales["nl"].threshold
+
+
+def test_old_turns_and_other_versions(session: Session, demo_model: FaqModel) -> None:
+    turns(session, np.full(300, 0.05), locale="en", version=demo_model.version, at=NOW - timedelta(days=30))
+    assert traffic.recent_scores(session, model_version=demo_model.version, now=NOW) == {}
+    # Few turns of the serving version: recent turns of any version stand in.
+    turns(session, np.full(20, 0.95), locale="en", version=demo_model.version)
+    turns(session, np.full(200, 0.05), locale="en", version="older")
+    assert len(traffic.recent_scores(session, model_version=demo_model.version, now=NOW)["en"]) == 220
+    # Enough of its own: only those count.
+    turns(session, np.full(traffic.MIN_SAME_VERSION, 0.95), locale="en", version=demo_model.version)
+    own = traffic.recent_scores(session, model_version=demo_model.version, now=NOW)["en"]
+    assert len(own) == traffic.MIN_SAME_VERSION + 20 and min(own) == 0.95
