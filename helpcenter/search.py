@@ -6,23 +6,23 @@ Both engines index the same thing, the Snowball stems of the article (``core.tex
 Typos: when no article has all of a query's words, each word that no published article of the
 locale uses is replaced by the closest word that one does (edit distance 1, a swap of two letters
 counting as one; 2 for words of eight letters or more), so "pasword", "wachtwoort" and
-"geschenkverpakung" find their articles. The vocabulary is read from the index once per locale and
-kept for a few minutes (at once renewed in the process that indexes an article).
+"geschenkverpakung" find their articles. The vocabulary is read from the index per locale and kept
+until the locale's published articles change.
 """
 
 from __future__ import annotations
 
 import bisect
 import html
+import math
 import re
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from threading import Lock
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from core.text import stems, tokens
@@ -30,8 +30,8 @@ from helpcenter.markdown import plain_text
 from helpcenter.models import Article, ArticleSearchDoc, ArticleStatus, SearchMiss
 
 TITLE_WEIGHT = 3  # title stems are repeated so a match in the title ranks higher
-VOCABULARY_SECONDS = 300.0  # how long a locale's vocabulary is reused (new articles' words join after it)
-_vocabularies: dict[tuple[str, str], tuple[float, list[str]]] = {}
+# (database, locale) -> (published signature, index): rebuilt when the locale's published articles change.
+_vocabularies: dict[tuple[str, str], tuple[tuple[int, str], TermIndex]] = {}
 _vocabulary_lock = Lock()
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W_]+")
@@ -44,6 +44,8 @@ class SearchHit:
     article: Article
     score: float
     snippet_html: str
+    all_words: bool = False  # found by the pass that requires every word of the query
+    corrected: tuple[str, ...] = ()  # the query's stems after typo correction, when a word was corrected
 
 
 def _terms(article: Article) -> str:
@@ -63,7 +65,7 @@ def index(session: Session, *, article: Article) -> None:
     else:
         doc.locale, doc.terms = article.locale, terms
         session.add(doc)
-    with _vocabulary_lock:  # this process reads the new words at once; others within VOCABULARY_SECONDS
+    with _vocabulary_lock:  # an edit that keeps count and timestamps still renews the words here
         _vocabularies.pop(_vocabulary_key(session, article.locale), None)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article.id})
@@ -79,11 +81,13 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
     if not query_stems:
         return []
     ranked = _match(session, query_stems, locale, limit, require_all=True)
+    corrected: tuple[str, ...] = ()
     if not ranked:  # a word no article uses may be a typo of one that is used
-        corrected = _corrected(session, query_stems, locale)
-        if corrected != query_stems:
-            query_stems = corrected
+        fixed = _corrected(session, query_stems, locale)
+        if fixed != query_stems:
+            query_stems, corrected = fixed, tuple(fixed)
             ranked = _match(session, query_stems, locale, limit, require_all=True)
+    all_words = bool(ranked)
     if not ranked:
         ranked = _match(session, query_stems, locale, limit, require_all=False)
     # One query for all hits, not one per hit.
@@ -93,7 +97,7 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
     for article_id, score in ranked:
         article = articles.get(article_id)
         if article is not None and article.status == ArticleStatus.published:
-            hits.append(SearchHit(article, score, snippet(article, set(query_stems))))
+            hits.append(SearchHit(article, score, snippet(article, set(query_stems)), all_words, corrected))
     if not hits and record_miss:
         session.add(SearchMiss(locale=locale, query=query.strip()[:500]))
     return hits
@@ -101,7 +105,7 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
 
 def _corrected(session: Session, query_stems: list[str], locale: str) -> list[str]:
     """The query's stems with each unknown one replaced by the closest known stem, if one is close."""
-    vocabulary = _vocabulary(session, locale)
+    vocabulary = term_index(session, locale).vocabulary
     out = []
     for stem in query_stems:
         at = bisect.bisect_left(vocabulary, stem)
@@ -115,27 +119,76 @@ def _corrected(session: Session, query_stems: list[str], locale: str) -> list[st
     return out
 
 
+@dataclass(frozen=True)
+class TermIndex:
+    """The stems of a locale's published articles: sorted vocabulary, each article's stems, document counts."""
+
+    vocabulary: list[str]
+    terms: dict[int, frozenset[str]]
+    df: dict[str, int]
+
+    def expand(self, stem: str, cap: int = 64) -> list[str]:
+        """The indexed stems the query stem matches (it is searched as a prefix)."""
+        at = bisect.bisect_left(self.vocabulary, stem)
+        out: list[str] = []
+        while at < len(self.vocabulary) and self.vocabulary[at].startswith(stem) and len(out) < cap:
+            out.append(self.vocabulary[at])
+            at += 1
+        return out
+
+    def coverage(self, query_stems: list[str], article_ids: list[int]) -> dict[int, float]:
+        """Per article: the IDF-weighted share of the query's stems it holds ("wie", "der" weigh little)."""
+        n = len(self.terms)
+        weights, matches = [], []
+        for stem in dict.fromkeys(query_stems):
+            forms = set(self.expand(stem))
+            df = max((self.df[f] for f in forms), default=0)
+            weights.append(math.log((n + 1) / (df + 1)) + 1.0)
+            matches.append(forms)
+        total = sum(weights)
+        out = {}
+        for article_id in article_ids:
+            held = self.terms.get(article_id, frozenset())
+            out[article_id] = sum(w for w, forms in zip(weights, matches, strict=True) if forms & held) / total
+        return out
+
+
 def _vocabulary_key(session: Session, locale: str) -> tuple[str, str]:
     return session.get_bind().engine.url.render_as_string(hide_password=True), locale
 
 
-def _vocabulary(session: Session, locale: str) -> list[str]:
-    """Sorted stems of the locale's published articles (cached for ``VOCABULARY_SECONDS``)."""
+def published_signature(session: Session, locale: str) -> tuple[int, str]:
+    """How many articles of the locale are published and the latest edit: changes when they do."""
+    count, latest = session.exec(
+        select(func.count(), func.max(Article.updated_at)).where(
+            col(Article.locale) == locale, col(Article.status) == ArticleStatus.published
+        )
+    ).one()
+    return int(count), str(latest)
+
+
+def term_index(session: Session, locale: str) -> TermIndex:
+    """The locale's term index, rebuilt when its published articles change."""
     key = _vocabulary_key(session, locale)
-    now = time.monotonic()
+    signature = published_signature(session, locale)
     with _vocabulary_lock:
         cached = _vocabularies.get(key)
-    if cached is not None and cached[0] > now:
+    if cached is not None and cached[0] == signature:
         return cached[1]
     rows = session.exec(
-        select(ArticleSearchDoc.terms)
+        select(ArticleSearchDoc.article_id, ArticleSearchDoc.terms)
         .join(Article, col(Article.id) == col(ArticleSearchDoc.article_id))
         .where(col(Article.locale) == locale, col(Article.status) == ArticleStatus.published)
     ).all()
-    vocabulary = sorted({term for terms in rows for term in terms.split()})
+    terms = {int(article_id): frozenset(text.split()) for article_id, text in rows}
+    df: dict[str, int] = {}
+    for held in terms.values():
+        for term in held:
+            df[term] = df.get(term, 0) + 1
+    index = TermIndex(sorted(df), terms, df)
     with _vocabulary_lock:
-        _vocabularies[key] = (now + VOCABULARY_SECONDS, vocabulary)
-    return vocabulary
+        _vocabularies[key] = (signature, index)
+    return index
 
 
 def _match(

@@ -18,9 +18,9 @@ from bot.model import FaqModel
 from bot.policy import ConversationState, Decision, PolicyConfig, decide
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
-from helpcenter import search, service
+from helpcenter import service
 from helpcenter.markdown import render
-from support import review
+from support import review, suggest
 from support.models import CloseReason, Conversation, Message, Rating, Sender, utcnow
 from support.replies import reply
 
@@ -274,17 +274,19 @@ def _reply(
         text = reply(loc, "clarify" if len(decision.options) > 1 else "confirm")
         options = [{"intent": i, "label": _label(model, i, loc), "locale": loc} for i in decision.options]
     elif decision.type == "suggest":
-        hits = search.search(session, query=query, locale=loc, limit=SUGGESTED_ARTICLES, record_miss=False)
+        guesses = [model.intents[i].article for i in decision.options if model.intents[i].article]
+        found = suggest.suggest(
+            session,
+            query=query,
+            locale=loc,
+            encoder=model.encoder,
+            guesses=[slug for slug in guesses if slug],
+            limit=SUGGESTED_ARTICLES,
+        )
         articles = [
-            {"title": h.article.title, "url": f"/hc/{loc}/articles/{h.article.slug}", "snippet": h.snippet_html}
-            for h in hits
+            {"title": s.article.title, "url": f"/hc/{loc}/articles/{s.article.slug}", "snippet": s.snippet_html}
+            for s in found
         ]
-        for intent_id in decision.options:  # the bot's guesses lead to their articles when search finds none
-            if len(articles) >= SUGGESTED_ARTICLES:
-                break
-            for link in _article_link(session, slug=model.intents[intent_id].article, locale=loc):
-                if link["url"] not in {a["url"] for a in articles}:
-                    articles.append(link)
         text = reply(loc, "suggest" if articles else "suggest_empty")
     else:  # handoff: asked for (the intent's own answer) or after repeated failures
         text = decision.answer or reply(loc, "handoff_failures" if decision.intent is None else "handoff")

@@ -1,0 +1,196 @@
+"""Help-center articles for a question the bot could not answer: hybrid retrieval with a relevance floor.
+
+Two retrievers look at the question: the help center's full-text search (stems, typo tolerance) and
+the encoder's similarity between the question and each published article (its title and opening
+lines). Words are weighed by how rare they are among the locale's articles, so "wie", "der" and "the"
+count for little. An article is suggested when the evidence is enough on its own (most of the
+question's telling words are in it, or the meaning is very close) or when both retrievers agree (some
+of the words and a fair similarity). A question about the weather in Hamburg therefore gets no article
+about weatherproof jackets: one shared word is not enough without the meaning.
+
+What "fair" and "very close" mean depends on the encoder and the language: an English-only encoder finds
+German texts about anything fairly similar. So each locale's floor is read off questions that belong to
+no FAQ (the generic out-of-scope corpus in ``bot/resources``): "fair" is above what 95% of them reach
+with their nearest article, "very close" is above all of them.
+
+The article vectors (and floors) are built per database and locale on first use, from the encoder's
+disk cache when the texts were seen before, and rebuilt when the locale's published articles change
+(their count or latest edit, checked on every call: one small query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Lock
+from typing import Protocol
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from bot.resources import generic_out_of_scope
+from core.text import stems, tokens
+from helpcenter import search
+from helpcenter.markdown import plain_text
+from helpcenter.models import Article, ArticleStatus
+
+# Cosine similarities of the sentence encoder between a question and an article's title and lead; the
+# lowest floors, raised per locale by what off-topic questions reach (see the module's docstring).
+CLOSE = 0.6  # this close in meaning is enough alone
+FAIR = 0.35  # this close, with some shared words, is enough too
+OFF_TOPIC_QUANTILE = 95
+# IDF-weighted shares of the question's stems found in an article (search.TermIndex.coverage).
+MOST_WORDS = 0.7  # enough alone
+SOME_WORDS = 0.2  # enough with a fair similarity
+LEAD_CHARS = 400
+
+
+class TextEncoder(Protocol):
+    """What retrieval needs from ``bot.encoder.Encoder``."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised vectors, one row per text."""
+        ...
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """One L2-normalised vector."""
+        ...
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An article to offer, with how it was found."""
+
+    article: Article
+    snippet_html: str
+    words: float  # IDF-weighted share of the question's stems the article holds
+    similarity: float | None  # the encoder's cosine similarity (None without an encoder)
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    signature: tuple[int, str]  # (published count, latest update) when built
+    ids: list[int]
+    matrix: np.ndarray  # one row per article in ``ids``
+    fair: float
+    close: float
+
+
+_vectors: dict[tuple[str, str, int], _Vectors] = {}
+_lock = Lock()
+
+
+def suggest(
+    session: Session,
+    *,
+    query: str,
+    locale: str,
+    encoder: TextEncoder | None,
+    guesses: Sequence[str] = (),
+    limit: int = 3,
+) -> list[Suggestion]:
+    """Relevant published articles of the locale for the question, best first (none when nothing is).
+
+    ``guesses`` are the slugs of the articles of the bot's likeliest intents: each joins on some of the
+    question's telling words and a lower bar for the meaning, never on the bot's word alone.
+    """
+    query_stems = set(stems(tokens(query), locale))
+    if not query_stems:
+        return []
+    found = search.search(session, query=query, locale=locale, limit=20, record_miss=False)
+    hits = {h.article.id: h for h in found if h.article.id is not None}
+    vectors = _article_vectors(session, locale=locale, encoder=encoder) if encoder is not None else None
+    fair, close = (vectors.fair, vectors.close) if vectors is not None else (FAIR, CLOSE)
+    similarity = _similarities(query, vectors, encoder) or {}
+    # A typo the search corrected also blinds the encoder: compare the corrected words too.
+    corrected = next((h.corrected for h in found if h.corrected), ())
+    if corrected and similarity:
+        again = _similarities(" ".join(corrected), vectors, encoder) or {}
+        similarity = {i: max(v, again.get(i, v)) for i, v in similarity.items()}
+    guessed = _ids_of(session, slugs=guesses, locale=locale)
+    near = sorted(similarity, key=lambda i: -similarity[i])[:10]
+    pool = list(dict.fromkeys([*hits, *guessed, *near]))
+    index = search.term_index(session, locale)
+    lexical = index.coverage(list(query_stems), pool)
+    # Words found only after typo correction ("pasword" -> "password") need the meaning to agree: an
+    # off-topic word is often one letter away from some word of the help center ("peru" -> "per").
+    fixed = index.coverage(list(corrected), pool) if corrected else {}
+    # Tiers: very close in meaning; most of the question's telling words in the article; some of them
+    # and a fair similarity (or, without an encoder, some of them at all). Within a tier, the closer first.
+    candidates: dict[int, tuple[int, float]] = {}
+    for article_id in pool:
+        sim, words = similarity.get(article_id), lexical.get(article_id, 0.0)
+        agrees = sim is None or sim >= fair
+        if sim is not None and sim >= close:
+            candidates[article_id] = (0, -sim)
+        elif words >= MOST_WORDS:
+            candidates[article_id] = (1, -words - (sim or 0.0))
+        elif max(words, fixed.get(article_id, 0.0)) >= SOME_WORDS and agrees:
+            candidates[article_id] = (2, -(sim or words))
+        elif article_id in guessed and words >= SOME_WORDS and (sim is None or sim >= FAIR):
+            # The bot's own guess, with some of the question's telling words: the meaning's bar is lower.
+            candidates[article_id] = (2, -(sim or words))
+    best = sorted(candidates, key=candidates.__getitem__)[:limit]
+    if not best:
+        return []
+    articles = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(best)))}
+    out = []
+    for article_id in best:
+        article = articles.get(article_id)
+        if article is None:
+            continue
+        found_hit = hits.get(article_id)
+        snippet = found_hit.snippet_html if found_hit else search.snippet(article, query_stems)
+        out.append(Suggestion(article, snippet, lexical.get(article_id, 0.0), similarity.get(article_id)))
+    return out
+
+
+def _ids_of(session: Session, *, slugs: Sequence[str], locale: str) -> list[int]:
+    if not slugs:
+        return []
+    rows = session.exec(
+        select(Article.id, Article.slug).where(
+            col(Article.locale) == locale,
+            col(Article.status) == ArticleStatus.published,
+            col(Article.slug).in_(list(slugs)),
+        )
+    ).all()
+    order = {slug: n for n, slug in enumerate(slugs)}
+    return [int(i) for i, slug in sorted(rows, key=lambda r: order[r[1]]) if i is not None]
+
+
+def _similarities(query: str, vectors: _Vectors | None, encoder: TextEncoder | None) -> dict[int, float] | None:
+    if vectors is None or encoder is None:
+        return None
+    if not vectors.ids:
+        return {}
+    scores = vectors.matrix @ np.asarray(encoder.encode_one(query), dtype=np.float32)
+    return dict(zip(vectors.ids, (float(s) for s in scores), strict=True))
+
+
+def _article_vectors(session: Session, *, locale: str, encoder: TextEncoder) -> _Vectors:
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), locale, id(encoder))
+    signature = search.published_signature(session, locale)
+    with _lock:
+        cached = _vectors.get(key)
+    if cached is not None and cached.signature == signature:
+        return cached
+    published = (col(Article.locale) == locale, col(Article.status) == ArticleStatus.published)
+    rows = session.exec(select(Article.id, Article.title, Article.body).where(*published)).all()
+    texts = [f"{title}. {plain_text(body)[:LEAD_CHARS]}" for _, title, body in rows]
+    matrix = np.asarray(encoder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    fair, close = _floors(matrix, locale=locale, encoder=encoder)
+    fresh = _Vectors(signature, [int(i) for i, _, _ in rows if i is not None], matrix, fair, close)
+    with _lock:
+        _vectors[key] = fresh
+    return fresh
+
+
+def _floors(matrix: np.ndarray, *, locale: str, encoder: TextEncoder) -> tuple[float, float]:
+    """The locale's "fair" and "very close" similarities: above what off-topic questions reach."""
+    off_topic = generic_out_of_scope(locale)
+    if not len(matrix) or not off_topic:
+        return FAIR, CLOSE
+    nearest = (np.asarray(encoder.encode(off_topic), dtype=np.float32) @ matrix.T).max(axis=1)
+    fair = max(FAIR, float(np.percentile(nearest, OFF_TOPIC_QUANTILE)))
+    return fair, max(CLOSE, float(nearest.max()) + 0.02)

@@ -1,0 +1,83 @@
+"""Article suggestions for questions the bot could not answer: relevant ones only."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from bot.encoder import Encoder
+from helpcenter import content, service
+from helpcenter.models import ArticleStatus
+from support import suggest
+from tests.helpcenter.conftest import ARTICLES
+
+
+@pytest.fixture()
+def demo(session: Session) -> Session:
+    content.load_folder(session, folder=ARTICLES)
+    return session
+
+
+def slugs(session: Session, query: str, locale: str, encoder: Encoder | None, **kwargs: object) -> list[str]:
+    found = suggest.suggest(session, query=query, locale=locale, encoder=encoder, **kwargs)  # type: ignore[arg-type]
+    return [s.article.slug for s in found]
+
+
+@pytest.mark.parametrize(
+    ("query", "locale"),
+    [
+        ("what is the capital of peru", "en"),
+        ("Wie wird das Wetter morgen in Hamburg?", "de"),
+        ("give me a recipe for banana bread", "en"),
+        ("wat voor weer wordt het morgen in hamburg", "nl"),
+    ],
+)
+def test_off_topic_questions_get_no_article(demo: Session, encoder: Encoder, query: str, locale: str) -> None:
+    assert slugs(demo, query, locale, encoder) == []
+    # ... even when the bot guessed an intent with an article: its guess alone is no evidence.
+    assert slugs(demo, query, locale, encoder, guesses=["express-delivery"]) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "locale", "slug"),
+    [
+        ("my parcel never arrived", "en", "missing-items"),
+        ("can I wash my rain jacket in the machine", "en", "caring-for-your-rain-jacket"),
+        ("Passwort vergessen", "de", "resetting-your-password"),
+        ("pasword reset", "en", "resetting-your-password"),  # a typo, corrected and confirmed by meaning
+    ],
+)
+def test_questions_get_their_article_among_three(
+    demo: Session, encoder: Encoder, query: str, locale: str, slug: str
+) -> None:
+    found = suggest.suggest(demo, query=query, locale=locale, encoder=encoder)
+    assert 1 <= len(found) <= 3 and slug in [s.article.slug for s in found]
+    assert all(s.snippet_html for s in found)
+
+
+def test_the_bots_guess_joins_on_shared_words_and_fair_meaning(demo: Session, encoder: Encoder) -> None:
+    question = "waar kan ik me inschrijven voor jullie nieuwsbrief"
+    assert "newsletter" not in slugs(demo, question, "nl", encoder)  # too little evidence on its own
+    assert "newsletter" in slugs(demo, question, "nl", encoder, guesses=["newsletter"])
+
+
+def test_new_articles_are_found_and_drafts_never(demo: Session, encoder: Encoder) -> None:
+    service.create_article(
+        demo,
+        locale="en",
+        slug="gift-wrapping",
+        title="Gift wrapping",
+        author="ed",
+        body="We wrap gifts for free: tick 'gift wrap' at checkout and add a card with your message.",
+        status=ArticleStatus.published,
+    )
+    service.create_article(
+        demo, locale="en", slug="secret-gift-plans", title="Gift wrapping plans", author="ed", body="Draft."
+    )
+    found = slugs(demo, "can you wrap my gift", "en", encoder)
+    assert found[0] == "gift-wrapping" and "secret-gift-plans" not in found
+
+
+def test_without_an_encoder_words_alone_decide(demo: Session) -> None:
+    assert "resetting-your-password" in slugs(demo, "forgot my password", "en", None)
+    assert slugs(demo, "qwrtzpl", "en", None) == []
