@@ -1,0 +1,90 @@
+"""Does the precision promise hold when a different share of traffic is out of scope?
+
+For each share (10%, 30%, 60%) the test set is resampled into traffic with that share; the bot
+estimates the share from the sample's confidence scores alone (``bot.traffic``, as the chat does
+from its recent turns), sets its threshold for the target, and the precision it delivers is measured
+on the whole test set weighted to that share (so a handful of answers cannot swing it). Beside it:
+the answer rate, and the best answer rate any threshold on the same scores reaches at the delivered
+precision (how much the threshold choice leaves on the table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.model import FaqModel
+from bot.traffic import estimate_oos_share
+
+SHARES = (0.1, 0.3, 0.6)
+SAMPLE = 1000  # messages of simulated traffic per locale and repetition
+REPEATS = 5
+
+
+@dataclass
+class Scored:
+    """The test rows of one locale as the model sees them."""
+
+    confidence: np.ndarray
+    correct: np.ndarray  # top intent right (in-scope rows only)
+    oos: np.ndarray
+
+
+def score(model: FaqModel, rows: list[dict[str, str]]) -> dict[str, Scored]:
+    """Confidence and correctness of every row, per locale."""
+    out: dict[str, tuple[list[float], list[bool], list[bool]]] = {}
+    for row in rows:
+        p = model.predict(row["text"], locale=row.get("locale"))
+        conf, correct, oos = out.setdefault(p.locale, ([], [], []))
+        conf.append(p.confidence)
+        correct.append(p.top is not None and p.top.intent == row["intent"])
+        oos.append(row["intent"] == "oos")
+    return {loc: Scored(np.array(c), np.array(k), np.array(o)) for loc, (c, k, o) in out.items()}
+
+
+def best_rate(s: Scored, weights: np.ndarray, precision: float) -> float:
+    """The highest in-scope answer rate of any threshold whose weighted precision reaches ``precision``."""
+    order = np.argsort(-s.confidence, kind="stable")
+    right = (s.correct & ~s.oos)[order]
+    cumulative = np.cumsum(weights[order] * right) / np.cumsum(weights[order])
+    ok = np.flatnonzero(cumulative >= precision - 1e-9)
+    return float(right[: ok[-1] + 1].sum() / max((~s.oos).sum(), 1)) if len(ok) else 0.0
+
+
+def at_share(model: FaqModel, scored: dict[str, Scored], share: float, *, prior: float, seed: int) -> dict[str, float]:
+    """Estimated share, delivered precision, answer rate and best rate at that precision (means over repeats)."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[float, float, float, float]] = []
+    for loc, s in sorted(scored.items()):
+        if not s.oos.any() or s.oos.all():
+            continue
+        lm = model.locales[loc]
+        inside, outside = np.flatnonzero(~s.oos), np.flatnonzero(s.oos)
+        weights = np.where(s.oos, share / s.oos.sum(), (1 - share) / (~s.oos).sum())
+        for _ in range(REPEATS):
+            k = rng.binomial(SAMPLE, share)
+            sample = np.concatenate([rng.choice(outside, k), rng.choice(inside, SAMPLE - k)])
+            estimate = estimate_oos_share(s.confidence[sample], lm.calibration, prior=prior).share
+            threshold = lm.calibration.curve.threshold(model.target_precision, estimate)
+            accepted = s.confidence >= threshold
+            answered = (weights * accepted).sum()
+            precision = float((weights * accepted * s.correct).sum() / answered) if answered else 1.0
+            rate = float((accepted & s.correct & ~s.oos).sum() / len(inside))
+            rows.append((estimate, precision, rate, best_rate(s, weights, precision)))
+    table = np.array(rows)
+    return {
+        "estimated_share": float(table[:, 0].mean()),
+        "delivered_precision": float(table[:, 1].mean()),
+        "delivered_precision_min": float(table[:, 1].min()),
+        "answer_rate": float(table[:, 2].mean()),
+        "best_rate_at_that_precision": float(table[:, 3].mean()),
+    }
+
+
+def report(model: FaqModel, rows: list[dict[str, str]], *, prior: float) -> dict[str, dict[str, float]]:
+    """``at_share`` for every share, keyed ``"10%"`` etc."""
+    scored = score(model, rows)
+    return {
+        f"{round(share * 100)}%": at_share(model, scored, share, prior=prior, seed=i) for i, share in enumerate(SHARES)
+    }
