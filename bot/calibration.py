@@ -285,13 +285,17 @@ def _fit(results: list[_Fold], *, has_embeddings: bool) -> Calibration:
 
 
 def _best_blend(results: list[_Fold], has_embeddings: bool) -> tuple[float, float]:
-    """Blend weight and temperature with the best held-out log-likelihood of the true intent."""
+    """Blend weight and temperature with the best held-out log-likelihood of the true intent.
+
+    Fitted on held-out examples as written: the visitor-style copies are for the acceptor, and letting
+    them pull the blend cost top-1 accuracy on clean benchmarks (BANKING77 10-shot 84.8% -> 83.4%).
+    """
     best, best_ll = (1.0, 1.0), -np.inf
     for weight in WEIGHTS if has_embeddings else (0.0,):
         for temperature in TEMPERATURES:
             total, count = 0.0, 0
             for fold in results:
-                known = np.flatnonzero(fold.truth != "")
+                known = np.flatnonzero((fold.truth != "") & (fold.kinds == IN))
                 if not len(known):
                     continue
                 logp = fold.raw.take(known).blend(weight, temperature)
