@@ -152,3 +152,17 @@ def test_real_model_declines_what_the_shop_does_not_cover(demo_model: FaqModel) 
 def test_real_model_hands_off_on_request(demo_model: FaqModel) -> None:
     d = decide(demo_model.predict("Ich möchte bitte mit einem Mitarbeiter sprechen", locale="de"), demo_model.intents)
     assert (d.type, d.intent) == ("handoff", "talk_to_human")
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("Wie wird das Wetter morgen in Hamburg?", "de"),
+        ("Regnet es morgen?", "de"),
+        ("what is the capital of france", "en"),
+        ("hoe laat is het in tokyo", "nl"),
+    ],
+)
+def test_off_topic_questions_are_neither_answered_nor_confirmed(demo_model: FaqModel, text: str, locale: str) -> None:
+    d = decide(demo_model.predict(text, fallback_locale=locale), demo_model.intents)
+    assert (d.type, d.locale) == ("suggest", locale)
