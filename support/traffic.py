@@ -3,7 +3,8 @@ the bot expects at the thresholds that follow from it.
 
 The estimate (``bot.traffic``) reads the confidence of recent bot turns, never their text. Turns of
 the model now serving are preferred; right after a retrain, when it has few, recent turns of any
-version stand in (their scores come from a similar acceptor).
+version stand in (their scores come from a similar acceptor). Reviewed turns (``support.review``) say
+outright which questions were out of scope; as they accumulate they outweigh the fitted estimate.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from sqlmodel import Session, col, select
 from bot.model import FaqModel
 from bot.traffic import estimate_oos_share
 from support.models import Message, Sender, utcnow
+from support.review import OOS, WRONG
 
 WINDOW = timedelta(days=14)
 MAX_TURNS = 1000  # per locale: the most recent ones
 MIN_SAME_VERSION = 100
+REVIEW_PRIOR_WEIGHT = 50.0  # the fitted share counts as this many reviewed turns
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,46 @@ def recent_scores(session: Session, *, model_version: str, now: datetime | None 
     return {loc: same[loc] if len(same[loc]) >= MIN_SAME_VERSION else scores for loc, scores in every.items()}
 
 
+def reviewed_shares(session: Session, *, now: datetime | None = None) -> dict[str, tuple[float, float]]:
+    """Per locale: the out-of-scope share among recently reviewed sampled turns (weighted by the inverse
+    of their sampling probability, so it stands for all question turns) and its effective sample size."""
+    since = (now or utcnow()) - WINDOW
+    rows = session.exec(
+        select(Message.locale, Message.label, Message.sample_p).where(
+            Message.sender == Sender.bot,
+            col(Message.label).is_not(None),
+            col(Message.label) != WRONG,  # the editor did not say what it was
+            col(Message.sample_p).is_not(None),
+            col(Message.locale).is_not(None),
+            Message.created_at >= since,
+        )
+    ).all()
+    weights: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for locale, label, sample_p in rows:
+        if locale and sample_p:
+            weights[locale].append((1.0 / sample_p, label == OOS))
+    out = {}
+    for loc, pairs in weights.items():
+        total = sum(w for w, _ in pairs)
+        out[loc] = (sum(w for w, oos in pairs if oos) / total, total**2 / sum(w * w for w, _ in pairs))
+    return out
+
+
 def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: datetime | None = None) -> FaqModel:
-    """The model with each locale's thresholds at the out-of-scope share estimated from recent turns."""
+    """The model with each locale's thresholds at the out-of-scope share estimated from recent turns.
+
+    Two estimates meet: the mixture fit on the turns' confidence (all turns, model-based) and the share
+    reviewers labelled out of scope (few turns, but measured); the reviewed one counts as its effective
+    number of turns against ``REVIEW_PRIOR_WEIGHT`` for the fitted one.
+    """
     scores = recent_scores(session, model_version=model.version, now=now)
-    shares = {
-        loc: estimate_oos_share(scores.get(loc, []), lm.calibration, prior=prior).share
-        for loc, lm in model.locales.items()
-    }
+    reviewed = reviewed_shares(session, now=now)
+    shares = {}
+    for loc, lm in model.locales.items():
+        fitted = estimate_oos_share(scores.get(loc, []), lm.calibration, prior=prior).share
+        measured, n_eff = reviewed.get(loc, (fitted, 0.0))
+        weight = n_eff / (n_eff + REVIEW_PRIOR_WEIGHT)
+        shares[loc] = weight * measured + (1.0 - weight) * fitted
     return model.with_traffic(shares, {loc: len(scores.get(loc, [])) for loc in model.locales})
 
 

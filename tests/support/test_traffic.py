@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from sqlmodel import Session
 
 from bot.model import FaqModel
@@ -69,3 +70,38 @@ def test_old_turns_and_other_versions(session: Session, demo_model: FaqModel) ->
     turns(session, np.full(traffic.MIN_SAME_VERSION, 0.95), locale="en", version=demo_model.version)
     own = traffic.recent_scores(session, model_version=demo_model.version, now=NOW)["en"]
     assert len(own) == traffic.MIN_SAME_VERSION + 20 and min(own) == 0.95
+
+
+def test_reviewed_turns_pull_the_share_toward_what_reviewers_saw(session: Session, demo_model: FaqModel) -> None:
+    # Confidence says "all in scope"; reviewers found half of a weighted sample out of scope.
+    turns(session, np.full(300, 0.97), locale="en", version=demo_model.version)
+    fitted_only = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
+    conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale="en", created_at=NOW)
+    session.add(conversation)
+    session.flush()
+    for n in range(200):
+        label = "oos" if n % 2 else "track_order"
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                sender=Sender.bot,
+                created_at=NOW,
+                decision="answer",
+                confidence=None,  # not part of the fitted estimate here
+                locale="en",
+                sample_p=0.1,
+                sample_key=n / 200,
+                label=label,
+                candidates=[],
+                options=[],
+                articles=[],
+            )
+        )
+    session.flush()
+    shares = traffic.reviewed_shares(session, now=NOW)
+    assert shares["en"][0] == 0.5 and shares["en"][1] == 200
+    following = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
+    assert fitted_only.locales["en"].oos_share < 0.15  # confident turns alone: hardly anything out of scope
+    expected = (200 * 0.5 + traffic.REVIEW_PRIOR_WEIGHT * fitted_only.locales["en"].oos_share) / 250
+    assert following.locales["en"].oos_share == pytest.approx(expected)  # 200 reviews outweigh the fit
+    assert following.locales["en"].threshold >= fitted_only.locales["en"].threshold
