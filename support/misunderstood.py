@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
 
+from bot.resources import generic_out_of_scope
 from core.errors import ConflictError, NotFoundError, ValidationError
 from support import intents, training
 from support.models import Conversation, FaqIntent, Handoff, Message, Sender, TrainingJob
@@ -44,8 +45,10 @@ log = logging.getLogger(__name__)
 
 # Cosine distance at which two groups stop merging. Paraphrases under the sentence encoder sit well
 # below it; character n-grams share less between paraphrases, so the lexical fallback cuts higher.
-SEMANTIC_THRESHOLD = 0.5
+SEMANTIC_THRESHOLD = 0.5  # the loosest cut; a locale whose unrelated questions look alike gets a tighter one
 LEXICAL_THRESHOLD = 0.75
+UNRELATED_MARGIN = 0.15
+_cuts: dict[tuple[int, str], float] = {}  # (encoder, locale) -> cut
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 2000  # the distance matrix is n x n per locale
 MAX_SELECTED = 500
@@ -197,6 +200,26 @@ def _semantic_similarity(texts: list[str], encoder: TextEncoder) -> np.ndarray:
     return vectors @ vectors.T
 
 
+def _semantic_cut(locale: str, encoder: TextEncoder) -> float:
+    """The distance at which groups stop merging in a locale: closer than unrelated questions come.
+
+    An English-only encoder finds any two Dutch sentences fairly alike (unrelated questions about
+    discount codes, returns and payments fell into one group), so the cut is read off questions that
+    have nothing to do with each other (the generic out-of-scope corpus of ``bot/resources``): two
+    questions join only when they are closer than 95% of such pairs, by a margin.
+    """
+    corpus = generic_out_of_scope(locale)
+    if len(corpus) < 10:
+        return SEMANTIC_THRESHOLD
+    key = (id(encoder), locale)
+    if key not in _cuts:
+        similarity = _semantic_similarity(corpus, encoder)
+        unrelated = similarity[np.triu_indices(len(corpus), k=1)]
+        required = max(1.0 - SEMANTIC_THRESHOLD, float(np.percentile(unrelated, 95)) + UNRELATED_MARGIN)
+        _cuts[key] = max(0.0, min(1.0 - required, SEMANTIC_THRESHOLD))
+    return _cuts[key]
+
+
 def _labels(distances: np.ndarray, threshold: float) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
@@ -217,7 +240,7 @@ def _locale_groups(locale_items: list[Item], *, encoder: TextEncoder | None, thr
     texts = sorted({_normalised(i.text) for i in locale_items})
     if encoder is not None:
         similarity = _semantic_similarity(texts, encoder)
-        cut = SEMANTIC_THRESHOLD if threshold is None else threshold
+        cut = _semantic_cut(locale_items[0].locale, encoder) if threshold is None else threshold
     else:
         similarity = _lexical_similarity(texts)
         cut = LEXICAL_THRESHOLD if threshold is None else threshold

@@ -222,6 +222,21 @@ def test_paraphrases_group_together_and_unrelated_questions_apart(encoder: Encod
     assert groups[0].suggested_intent is None
 
 
+def test_unrelated_dutch_questions_are_not_lumped_together(encoder: Encoder) -> None:
+    """An English-only encoder finds all Dutch alike; the locale's own cut keeps these apart."""
+    texts = [
+        "mijn kortingscode doet het niet",
+        "hoe stuur ik mijn schoenen terug",
+        "kan ik achteraf betalen met klarna",
+        "wanneer komt mijn pakketje",
+        "ik wil mijn wachtwoord wijzigen",
+        "hebben jullie ook een winkel in utrecht",
+        "de rits van mijn jas is kapot",
+    ]
+    groups = misunderstood.groups([item(n, t, locale="nl") for n, t in enumerate(texts, 1)], encoder=encoder)
+    assert [g.size for g in groups] == [1] * len(texts)
+
+
 def test_grouping_is_per_locale_and_deterministic(encoder: Encoder) -> None:
     items = [item(n, t) for n, t in enumerate(ADDRESS + GIFT, 1)]
     items += [item(10, "How can I change my delivery address?", locale="de")]
@@ -279,7 +294,7 @@ def test_group_counts_reasons_and_guesses() -> None:
         item(3, "c", guess="return_item", reason="suggest"),
         item(4, "d", reason="handed_off"),
     ]
-    (group,) = misunderstood.groups(items, encoder=Fixed())
+    (group,) = misunderstood.groups(items, encoder=Fixed(), threshold=0.5)
     assert group.reasons == {"unhelpful": 1, "suggest": 2, "handed_off": 1}
     assert group.guesses == [("other", 3), ("track_order", 2), ("return_item", 1)]
     assert group.suggested_intent == "track_order"  # the most common top guess
