@@ -45,6 +45,27 @@ class DayOut(BaseModel):
     csat: float | None
 
 
+class LocalePrecisionOut(BaseModel):
+    """The bot's own view of one locale: the out-of-scope share it estimates and what it expects."""
+
+    locale: str
+    turns: int = Field(description="recent turns behind the estimate")
+    oos_share: float = Field(description="estimated out-of-scope share of the locale's traffic")
+    threshold: float = Field(description="answer threshold in force (above 1: answers nothing)")
+    expected_precision: float = Field(description="answer precision the bot expects at that share and threshold")
+
+
+class AnswerPrecisionOut(BaseModel):
+    """Answer precision three ways: the operator's target, the bot's own estimate, the measured one."""
+
+    target: float
+    estimates: list[LocalePrecisionOut]
+    reviewed: int = Field(description="reviewed answers in the range (answer review)")
+    measured: float | None = Field(description="share of reviewed answers that were right, weighted by sampling")
+    measured_low: float | None = Field(description="95% Wilson interval, lower end")
+    measured_high: float | None = Field(description="95% Wilson interval, upper end")
+
+
 class MetricsOut(BaseModel):
     """Every dashboard figure for the range (local days, both ends included) and locale."""
 
@@ -57,6 +78,7 @@ class MetricsOut(BaseModel):
     tables: dict[str, TableOut]
     daily: list[DayOut]
     daily_definitions: dict[str, str]
+    answer_precision: AnswerPrecisionOut | None = None
 
     @classmethod
     def of(cls, metrics: Metrics) -> MetricsOut:

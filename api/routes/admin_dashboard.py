@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.admin_ui import page, secure_headers
 from api.auth import UserDep, api_user
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
-from api.metrics_schemas import MetricsOut
+from api.metrics_schemas import AnswerPrecisionOut, LocalePrecisionOut, MetricsOut
 from core.accounts import User
 from core.errors import ValidationError
 from core.settings import Settings
@@ -176,9 +177,21 @@ def metrics_api(
     user: Annotated[User, Depends(api_user)],
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     start: StartQuery = "",
     end: EndQuery = "",
     locale: LocaleQuery = "",
 ) -> MetricsOut:
     """The dashboard's numbers with their definitions (an API token of any role)."""
-    return MetricsOut.of(_compute(session, settings, start, end, locale))
+    m = _compute(session, settings, start, end, locale)
+    measured = _measured(session, m, settings)
+    estimates = [LocalePrecisionOut(**asdict(e)) for e in (traffic.describe(model) if model else [])]
+    precision = AnswerPrecisionOut(
+        target=settings.target_precision,
+        estimates=estimates,
+        reviewed=measured.reviewed,
+        measured=measured.precision,
+        measured_low=measured.low,
+        measured_high=measured.high,
+    )
+    return MetricsOut.of(m).model_copy(update={"answer_precision": precision})

@@ -134,6 +134,9 @@ def test_metrics_api_needs_a_token_and_gives_the_same_numbers(
     assert body["figures"]["automated_resolution_rate"]["definition"]
     assert [d["conversations"] for d in body["daily"]] == [100, 87]
     assert body["tables"]["resolved_per_agent"]["rows"] == [["ann@example.com", 7], ["bob@example.com", 5]]
+    precision = body["answer_precision"]  # target, the bot's own estimate (no model here), the measured one
+    assert precision["target"] == admin_settings.target_precision and precision["estimates"] == []
+    assert precision["reviewed"] == 0 and precision["measured"] is None
     bad = app_client.get("/api/v1/admin/metrics", params={"start": "2026-13-01"}, headers=headers)
     assert bad.status_code == 422 and bad.json()["error"] == "invalid"
     assert "/api/v1/admin/metrics" in app_client.get("/openapi.json").json()["paths"]
