@@ -40,13 +40,14 @@ from api.routes import (
 )
 from api.templating import STATIC_DIR, templates
 from bot import runtime
+from bot.encoder import Encoder
 from bot.model import FaqModel
 from core.db import make_engine, session_scope
 from core.errors import BusyError, FaqdeskError
 from core.security import load_secret_key
 from core.settings import Settings, get_settings
 from helpcenter import service
-from support import traffic, training
+from support import suggest, traffic, training
 
 log = logging.getLogger(__name__)
 PUBLISH_EVERY_SECONDS = 30
@@ -69,8 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.model_load_failed = None  # the version that last failed to load here (logged once)
         publisher = asyncio.create_task(_publish_scheduled(app.state.engine))
         follower = asyncio.create_task(_follow_active_model(app))
+        warmer = asyncio.create_task(_warm_suggestions(app))
         yield
-        for task in (publisher, follower):
+        for task in (publisher, follower, warmer):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -131,6 +133,23 @@ async def _follow_active_model(app: FastAPI) -> None:
             log.exception("checking the active model version failed")
         polls += 1
         await asyncio.sleep(MODEL_POLL_SECONDS)
+
+
+async def _warm_suggestions(app: FastAPI) -> None:
+    """Build the article vectors for suggestions off the request path (with thousands of articles the
+    first build encodes for a minute; later builds read the encoder's disk cache)."""
+    model: FaqModel | None = app.state.model
+    if model is None or model.encoder is None:
+        return
+    try:
+        await asyncio.to_thread(_warm, app.state.engine, app.state.settings.locales, model.encoder)
+    except Exception:  # suggestions then build their vectors on first use
+        log.exception("warming the article vectors failed")
+
+
+def _warm(engine: Engine, locales: list[str], encoder: Encoder) -> None:
+    with session_scope(engine) as session:
+        suggest.warm(session, locales=locales, encoder=encoder)
 
 
 async def follow_traffic(app: FastAPI) -> None:

@@ -145,6 +145,12 @@ def suggest(
     return out
 
 
+def warm(session: Session, *, locales: Sequence[str], encoder: TextEncoder) -> None:
+    """Build the article vectors of every locale now (the first build encodes every article's lead)."""
+    for locale in locales:
+        _article_vectors(session, locale=locale, encoder=encoder)
+
+
 def _ids_of(session: Session, *, slugs: Sequence[str], locale: str) -> list[int]:
     if not slugs:
         return []

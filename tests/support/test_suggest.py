@@ -81,3 +81,11 @@ def test_new_articles_are_found_and_drafts_never(demo: Session, encoder: Encoder
 def test_without_an_encoder_words_alone_decide(demo: Session) -> None:
     assert "resetting-your-password" in slugs(demo, "forgot my password", "en", None)
     assert slugs(demo, "qwrtzpl", "en", None) == []
+
+
+def test_warming_builds_every_locales_vectors_ahead(demo: Session, encoder: Encoder) -> None:
+    suggest._vectors.clear()
+    suggest.warm(demo, locales=["en", "de", "nl"], encoder=encoder)
+    built = {locale for (_, locale, _) in suggest._vectors}
+    assert built == {"en", "de", "nl"}
+    assert all(len(v.ids) == len(v.matrix) > 0 for v in suggest._vectors.values())
