@@ -26,7 +26,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from bot.data import OOS
 from bot.model import FaqModel, Prediction
 from bot.policy import PolicyConfig, decide
-from bot.traffic import estimate_oos_share
+from bot.traffic import estimate_shares
 
 REPORT_KEYS = (
     "n_test",
@@ -94,11 +94,10 @@ def run(
 
 def traffic_shares(model: FaqModel, predictions: list[Prediction]) -> dict[str, float]:
     """Each locale's out-of-scope share estimated from the confidence of its predictions."""
-    shares = {}
-    for loc, lm in model.locales.items():
-        scores = [p.confidence for p in predictions if p.locale == loc]
-        shares[loc] = estimate_oos_share(scores, lm.calibration, prior=lm.oos_share).share
-    return shares
+    scores: dict[str, list[float]] = {}
+    for p in predictions:
+        scores.setdefault(p.locale, []).append(p.confidence)
+    return estimate_shares(model, scores)
 
 
 def report(

@@ -10,12 +10,13 @@ reads as more out of scope, which errs on the side of answering less.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.calibration import Calibration, score_bins
+from bot.model import FaqModel
 
 PRIOR_WEIGHT = 50
 MIN_SHARE, MAX_SHARE = 0.02, 0.9
@@ -46,3 +47,15 @@ def estimate_oos_share(scores: Sequence[float], calibration: Calibration, *, pri
             break
         share = updated
     return ShareEstimate(float(np.clip(share, MIN_SHARE, MAX_SHARE)), len(x))
+
+
+def estimate_shares(
+    model: FaqModel, scores: Mapping[str, Sequence[float]], *, prior: float | None = None
+) -> dict[str, float]:
+    """Every locale's share from its scores; ``prior`` defaults to the share each locale assumes now."""
+    return {
+        loc: estimate_oos_share(
+            scores.get(loc, []), lm.calibration, prior=lm.oos_share if prior is None else prior
+        ).share
+        for loc, lm in model.locales.items()
+    }

@@ -66,7 +66,7 @@ def index(session: Session, *, article: Article) -> None:
         doc.locale, doc.terms = article.locale, terms
         session.add(doc)
     with _vocabulary_lock:  # an edit that keeps count and timestamps still renews the words here
-        _vocabularies.pop(_vocabulary_key(session, article.locale), None)
+        _vocabularies.pop(cache_key(session, article.locale), None)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article.id})
         session.execute(
@@ -153,7 +153,8 @@ class TermIndex:
         return out
 
 
-def _vocabulary_key(session: Session, locale: str) -> tuple[str, str]:
+def cache_key(session: Session, locale: str) -> tuple[str, str]:
+    """Which database and locale an in-process cache entry belongs to."""
     return session.get_bind().engine.url.render_as_string(hide_password=True), locale
 
 
@@ -167,10 +168,11 @@ def published_signature(session: Session, locale: str) -> tuple[int, str]:
     return int(count), str(latest)
 
 
-def term_index(session: Session, locale: str) -> TermIndex:
-    """The locale's term index, rebuilt when its published articles change."""
-    key = _vocabulary_key(session, locale)
-    signature = published_signature(session, locale)
+def term_index(session: Session, locale: str, *, signature: tuple[int, str] | None = None) -> TermIndex:
+    """The locale's term index, rebuilt when its published articles change (``signature``, if the
+    caller has just read it)."""
+    key = cache_key(session, locale)
+    signature = signature or published_signature(session, locale)
     with _vocabulary_lock:
         cached = _vocabularies.get(key)
     if cached is not None and cached[0] == signature:

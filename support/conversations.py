@@ -141,7 +141,7 @@ def visitor_turn(
     # Everything slow (the model, search) happens before the first write: on SQLite a write transaction
     # locks out every other writer, and 20 concurrent chats then failed with "database is locked".
     candidates: list[dict[str, object]] = []
-    sample_p = 0.0
+    probability = 0.0  # of joining the answer-review sample
     if option is not None:
         visitor_text, decision = _choose_option(session, conversation=conversation, model=model, option=option)
     else:
@@ -151,14 +151,14 @@ def visitor_turn(
             prediction, model.intents, state=ConversationState(failures=conversation.failures), config=config
         )
         candidates = [{"intent": c.intent, "probability": round(c.probability, 4)} for c in prediction.candidates]
-        sample_p = review.sample_probability(
+        probability = review.sample_probability(
             decision=decision.type,
             confidence=decision.confidence,
             threshold=prediction.threshold,
             counts_as_question=decision.counts_as_question,
             base_rate=review_rate,
         )
-    sampled_p, sample_key = review.draw(sample_p)
+    sample_p, sample_key = review.draw(probability)
     reply_text, options, articles = _reply(session, model=model, decision=decision, query=visitor_text)
     # Two round trips: the visitor's message (its id is the bot turn's reply_to), then the bot's turn
     # with the conversation's update.
@@ -176,7 +176,7 @@ def visitor_turn(
         intent=decision.intent,
         confidence=round(decision.confidence, 4) if decision.confidence is not None else None,
         locale=decision.locale,
-        sample_p=sampled_p,
+        sample_p=sample_p,
         sample_key=sample_key,
         candidates=candidates,
         options=options,
@@ -274,14 +274,9 @@ def _reply(
         text = reply(loc, "clarify" if len(decision.options) > 1 else "confirm")
         options = [{"intent": i, "label": _label(model, i, loc), "locale": loc} for i in decision.options]
     elif decision.type == "suggest":
-        guesses = [model.intents[i].article for i in decision.options if model.intents[i].article]
+        guesses = [slug for i in decision.options if (slug := model.intents[i].article)]
         found = suggest.suggest(
-            session,
-            query=query,
-            locale=loc,
-            encoder=model.encoder,
-            guesses=[slug for slug in guesses if slug],
-            limit=SUGGESTED_ARTICLES,
+            session, query=query, locale=loc, encoder=model.encoder, guesses=guesses, limit=SUGGESTED_ARTICLES
         )
         articles = [
             {"title": s.article.title, "url": f"/hc/{loc}/articles/{s.article.slug}", "snippet": s.snippet_html}

@@ -99,7 +99,8 @@ def suggest(
         return []
     found = search.search(session, query=query, locale=locale, limit=20, record_miss=False)
     hits = {h.article.id: h for h in found if h.article.id is not None}
-    vectors = _article_vectors(session, locale=locale, encoder=encoder) if encoder is not None else None
+    signature = search.published_signature(session, locale)  # read once for both in-process indexes
+    vectors = _article_vectors(session, locale=locale, encoder=encoder, signature=signature) if encoder else None
     fair, close = (vectors.fair, vectors.close) if vectors is not None else (FAIR, CLOSE)
     similarity = _similarities(query, vectors, encoder) or {}
     # A typo the search corrected also blinds the encoder: compare the corrected words too.
@@ -110,7 +111,7 @@ def suggest(
     guessed = _ids_of(session, slugs=guesses, locale=locale)
     near = sorted(similarity, key=lambda i: -similarity[i])[:10]
     pool = list(dict.fromkeys([*hits, *guessed, *near]))
-    index = search.term_index(session, locale)
+    index = search.term_index(session, locale, signature=signature)
     lexical = index.coverage(list(query_stems), pool)
     # Words found only after typo correction ("pasword" -> "password") need the meaning to agree: an
     # off-topic word is often one letter away from some word of the help center ("peru" -> "per").
@@ -174,9 +175,11 @@ def _similarities(query: str, vectors: _Vectors | None, encoder: TextEncoder | N
     return dict(zip(vectors.ids, (float(s) for s in scores), strict=True))
 
 
-def _article_vectors(session: Session, *, locale: str, encoder: TextEncoder) -> _Vectors:
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), locale, id(encoder))
-    signature = search.published_signature(session, locale)
+def _article_vectors(
+    session: Session, *, locale: str, encoder: TextEncoder, signature: tuple[int, str] | None = None
+) -> _Vectors:
+    key = (*search.cache_key(session, locale), id(encoder))
+    signature = signature or search.published_signature(session, locale)
     with _lock:
         cached = _vectors.get(key)
     if cached is not None and cached.signature == signature:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
-from bot.traffic import estimate_oos_share
+from bot.traffic import estimate_shares
 from support.models import Message, Sender, utcnow
 from support.review import OOS, WRONG
 
@@ -98,8 +98,7 @@ def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: date
     scores = recent_scores(session, model_version=model.version, now=now)
     reviewed = reviewed_shares(session, now=now)
     shares = {}
-    for loc, lm in model.locales.items():
-        fitted = estimate_oos_share(scores.get(loc, []), lm.calibration, prior=prior).share
+    for loc, fitted in estimate_shares(model, scores, prior=prior).items():
         measured, n_eff = reviewed.get(loc, (fitted, 0.0))
         weight = n_eff / (n_eff + REVIEW_PRIOR_WEIGHT)
         shares[loc] = weight * measured + (1.0 - weight) * fitted

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,8 +13,9 @@ from core.accounts import Role
 from core.db import make_engine, session_scope
 from core.settings import Settings
 from support import intents
-from support.models import Conversation, FaqIntent, Message, Sender, utcnow
+from support.models import FaqIntent, Message
 from tests.admin.conftest import csrf_token
+from tests.support.test_review import sampled_turn
 
 PAGE = "/admin/review"
 XSS = "<script>alert('pwned')</script>"
@@ -41,32 +41,10 @@ def engine(admin_settings: Settings) -> Iterator[Engine]:
 
 
 def sampled(engine: Engine, text: str, *, key: float, decision: str = "answer") -> int:
-    """A visitor question and its sampled bot turn; the turn's id."""
+    """A visitor question and its sampled bot turn (the support tests' helper); the turn's id."""
     with session_scope(engine) as s:
-        conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale="en", started_at=utcnow())
-        s.add(conversation)
-        s.flush()
-        visitor = Message(conversation_id=conversation.id, sender=Sender.visitor, text=text)
-        s.add(visitor)
-        s.flush()
-        turn = Message(
-            conversation_id=conversation.id,
-            sender=Sender.bot,
-            text="…",
-            reply_to=visitor.id,
-            decision=decision,
-            intent="pause_subscription" if decision == "answer" else None,
-            confidence=0.83,
-            locale="en",
-            sample_p=0.5,
-            sample_key=key,
-            candidates=[
-                {"intent": "pause_subscription", "probability": 0.7},
-                {"intent": "track_order", "probability": 0.1},
-            ],
-        )
-        s.add(turn)
-        s.flush()
+        intent = "pause_subscription" if decision == "answer" else None
+        turn = sampled_turn(s, text, key=key, decision=decision, intent=intent, sample_p=0.5)
         return turn.id or 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,23 +17,35 @@ from support.models import Conversation, Message, Sender
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def turns(session: Session, scores: np.ndarray, *, locale: str, version: str, at: datetime = NOW) -> None:
+def turns(
+    session: Session,
+    scores: Sequence[float | None],
+    *,
+    locale: str,
+    version: str | None = None,
+    at: datetime = NOW,
+    labels: Sequence[str] = (),
+    decision: str = "suggest",
+) -> None:
+    """Bot turns with these confidences; with ``labels``, reviewed sampled turns (sampled at 10%)."""
     conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale=locale, created_at=at)
     session.add(conversation)
     session.flush()
-    for score in scores:
+    for n, score in enumerate(scores):
+        reviewed = {"sample_p": 0.1, "sample_key": n / len(scores), "label": labels[n]} if labels else {}
         session.add(
             Message(
                 conversation_id=conversation.id,
                 sender=Sender.bot,
                 created_at=at,
-                decision="suggest",
-                confidence=float(score),
+                decision=decision,
+                confidence=None if score is None else float(score),
                 locale=locale,
                 model_version=version,
                 candidates=[],
                 options=[],
                 articles=[],
+                **reviewed,
             )
         )
     session.flush()
@@ -76,28 +89,9 @@ def test_reviewed_turns_pull_the_share_toward_what_reviewers_saw(session: Sessio
     # Confidence says "all in scope"; reviewers found half of a weighted sample out of scope.
     turns(session, np.full(300, 0.97), locale="en", version=demo_model.version)
     fitted_only = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
-    conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale="en", created_at=NOW)
-    session.add(conversation)
-    session.flush()
-    for n in range(200):
-        label = "oos" if n % 2 else "track_order"
-        session.add(
-            Message(
-                conversation_id=conversation.id,
-                sender=Sender.bot,
-                created_at=NOW,
-                decision="answer",
-                confidence=None,  # not part of the fitted estimate here
-                locale="en",
-                sample_p=0.1,
-                sample_key=n / 200,
-                label=label,
-                candidates=[],
-                options=[],
-                articles=[],
-            )
-        )
-    session.flush()
+    labels = ["oos" if n % 2 else "track_order" for n in range(200)]
+    # No confidence: these turns count only through their labels, not in the fitted estimate.
+    turns(session, [None] * 200, locale="en", labels=labels, decision="answer")
     shares = traffic.reviewed_shares(session, now=NOW)
     assert shares["en"][0] == 0.5 and shares["en"][1] == 200
     following = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
