@@ -44,7 +44,8 @@ from bot.model import FaqModel
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH = Path(os.environ.get("FAQDESK_BENCHMARKS", "/work/shared/benchmarks"))
+# The shared data sets live beside the repository (../shared/benchmarks) unless FAQDESK_BENCHMARKS says.
+BENCH = Path(os.environ.get("FAQDESK_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
 SECTION_START, SECTION_END = "<!-- bench/nlu.py -->", "<!-- /bench/nlu.py -->"
 DEMO, EVAL = ROOT / "training_data" / "faq", ROOT / "training_data" / "eval"
 STATE: dict[str, Any] = {}  # what the speed suite reuses from the clinc150 suite: (model, train seconds)
@@ -638,7 +639,7 @@ def machine() -> dict[str, Any]:
     return {
         **sections.machine(),
         "torch": torch.__version__,
-        "encoder": Settings().encoder_path(),
+        "encoder": shown(Path(Settings().encoder_path())),
         "encoder_backend": Settings().encoder_backend,
         "platform": platform.platform(),
     }
@@ -670,6 +671,17 @@ def markdown(suites: dict[str, Suite], meta: dict[str, Any]) -> str:
     return "\n".join([*lines, SECTION_END])
 
 
+def shown(path: Path) -> str:
+    """A path as the docs show it: relative to the repository (or to the virtual environment's
+    site-packages), never this machine's absolute path."""
+    path = path.resolve()
+    if path.is_relative_to(ROOT / ".venv"):
+        parts = path.relative_to(ROOT / ".venv").parts
+        if "site-packages" in parts:
+            return "site-packages/" + "/".join(parts[parts.index("site-packages") + 1 :])
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def write(suites: dict[str, Suite], meta: dict[str, Any], out: Path, json_out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -695,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([".venv/bin/python bench/nlu.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
-        "json": str(args.json),
+        "json": shown(args.json),
     }
     suites: dict[str, Suite] = {}
     failed = False
