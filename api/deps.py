@@ -49,3 +49,16 @@ async def get_model(request: Request) -> FaqModel | None:
 
 
 OptionalModelDep = Annotated[FaqModel | None, Depends(get_model)]
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields (uploads left out).
+
+    Reading the body is the one async step of a form post; the handler that then touches the database
+    stays a plain ``def`` so that FastAPI runs it in the thread pool (see ``api/app.py``'s rule).
+    """
+    form = await request.form()  # parsed once and cached on the request (the CSRF check reads it too)
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]

@@ -111,7 +111,7 @@ def export_intents(user: EditorDep, session: SessionDep) -> Response:
 
 
 @router.post("/intents/import-yaml", response_class=HTMLResponse, dependencies=[Csrf])
-async def import_intents(
+def import_intents(
     request: Request,
     user: EditorDep,
     session: SessionDep,
@@ -120,7 +120,7 @@ async def import_intents(
     mode: Annotated[str, Form(pattern="^(merge|replace)$")] = "merge",
 ) -> Response:
     """Import a faqdesk YAML file: merge by id, or replace every intent; all problems are listed with lines."""
-    data = await file.read(MAX_IMPORT_BYTES + 1)
+    data = file.file.read(MAX_IMPORT_BYTES + 1)  # a spooled file, read in the thread pool
     name = (file.filename or "upload.yaml").rsplit("/", 1)[-1][:100]
     try:
         if len(data) > MAX_IMPORT_BYTES:

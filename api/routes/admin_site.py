@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep, UserDep
-from api.deps import SessionDep, SettingsDep
+from api.deps import FormFields, SessionDep, SettingsDep
 from core import accounts
 from core.accounts import Role
 from core.errors import ValidationError
@@ -37,9 +37,8 @@ def categories(request: Request, user: EditorDep, session: SessionDep, settings:
 
 
 @router.post("/admin/categories", dependencies=[Csrf])
-async def create_category(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields) -> Response:
     """Create a category from its slug and names."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     names = _per_locale(form, "name", settings.locales)
     if not any(v.strip() for v in names.values()):
         raise ValidationError("a category needs a name in at least one locale")
@@ -55,12 +54,11 @@ async def create_category(request: Request, user: EditorDep, session: SessionDep
 
 
 @router.post("/admin/categories/{category_id}", dependencies=[Csrf])
-async def update_category(
-    request: Request, category_id: int, user: EditorDep, session: SessionDep, settings: SettingsDep
+def update_category(
+    category_id: int, user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields
 ) -> Response:
     """Rename, describe, reorder, or delete an empty category."""
     category = editorial.get_category_by_id(session, category_id=category_id)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     if form.get("action") == "delete":
         editorial.delete_category(session, category=category)
         return redirect("/admin/categories", "deleted")
@@ -83,11 +81,9 @@ def media_list(request: Request, user: EditorDep, session: SessionDep, settings:
 
 
 @router.post("/admin/media", dependencies=[Csrf])
-async def upload(
-    request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep, file: UploadFile
-) -> Response:
+def upload(user: EditorDep, session: SessionDep, settings: SettingsDep, file: UploadFile) -> Response:
     """Store an uploaded image after checking its type (by content) and size."""
-    data = await file.read(settings.upload_max_bytes + 1)
+    data = file.file.read(settings.upload_max_bytes + 1)  # a spooled file, read in the thread pool
     media.save_upload(
         session,
         data=data,
