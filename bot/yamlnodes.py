@@ -2,6 +2,10 @@
 
 Scalars stay strings: an FAQ example "no" or "on" must not turn into a boolean. ruamel.yaml rather
 than PyYAML because it reads YAML 1.2, where ``[How can I pause my subscription?, ...]`` is valid.
+
+Editors upload these files, so parsing is bounded: nesting deeper than ``MAX_DEPTH`` and aliases that
+expand a document far past its written size (a 344-byte "billion laughs" file grows tenfold per level)
+are refused as syntax errors instead of eating the CPU or the stack.
 """
 
 from __future__ import annotations
@@ -11,8 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+
+MAX_DEPTH = 50  # an intents file nests four levels; a mapping 50 deep is a mistake or an attack
+# Aliases may repeat a node (a shared answer, say), but the expanded document may hold at most this many
+# times the nodes written, plus a little slack for small files.
+MAX_EXPANSION = 10
+EXPANSION_SLACK = 10_000
 
 
 @dataclass
@@ -39,8 +50,10 @@ def compose_file(path: Path) -> MarkedValue:
 
 def compose_text(text: str) -> MarkedValue:
     """Parse YAML text into marked values (empty text is an empty mapping)."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _BoundedComposer
     try:
-        node = YAML(typ="safe", pure=True).compose(text)
+        node = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
@@ -49,7 +62,8 @@ def compose_text(text: str) -> MarkedValue:
         raise YamlSyntaxError(str(exc), None) from None
     if node is None:
         return MarkedValue({}, 1)
-    return _convert(node)
+    budget = _Budget(MAX_EXPANSION * _distinct_nodes(node) + EXPANSION_SLACK)
+    return _convert(node, budget)
 
 
 def load_plain(path: Path) -> Any:
@@ -57,18 +71,64 @@ def load_plain(path: Path) -> Any:
     return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
 
 
-def _convert(node: Node) -> MarkedValue:
+class _BoundedComposer(Composer):
+    """ruamel's composer recurses once per level: stop at ``MAX_DEPTH`` instead of at Python's stack
+    limit (5,000 nested ``[`` cost seconds of CPU before the RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self._depth >= MAX_DEPTH:
+            mark = self.parser.peek_event().start_mark
+            raise YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Budget:
+    """How many more values the conversion may produce before the aliases count as a bomb."""
+
+    def __init__(self, values: int) -> None:
+        self.left = values
+
+    def spend(self, node: Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YamlSyntaxError("aliases expand to far more values than the file holds", node.start_mark.line + 1)
+
+
+def _distinct_nodes(root: Node) -> int:
+    """The nodes as written: an alias points at a node already seen, so each is counted once."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return len(seen)
+
+
+def _convert(node: Node, budget: _Budget) -> MarkedValue:
     line = node.start_mark.line + 1
+    budget.spend(node)
     if isinstance(node, MappingNode):
         out: dict[str, MarkedValue] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key in out:
                 raise YamlSyntaxError(f"key '{key}' appears twice in one mapping", key_node.start_mark.line + 1)
-            out[key] = _convert(value_node)
+            out[key] = _convert(value_node, budget)
         return MarkedValue(out, line)
     if isinstance(node, SequenceNode):
-        return MarkedValue([_convert(child) for child in node.value], line)
+        return MarkedValue([_convert(child, budget) for child in node.value], line)
     if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL"):
         return MarkedValue(None, line)
     return MarkedValue(str(node.value), line)

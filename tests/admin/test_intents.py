@@ -243,6 +243,20 @@ def test_import_merges_or_replaces_and_lists_every_problem(
     assert stored(admin_settings, "kept_by_merge") is None and stored(admin_settings, "pause_subscription")
 
 
+def test_import_refuses_an_alias_bomb_and_deep_nesting_with_the_reason(as_role: Callable[[Role], TestClient]) -> None:
+    client = as_role(Role.editor)
+    bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdef", "bcdefg", strict=True)
+    )
+    for content, words in ((bomb, "aliases expand"), ("[" * 5000 + "]" * 5000, "nested more than 50 levels")):
+        response = client.post(
+            "/admin/intents/import-yaml",
+            data={"csrf_token": csrf_token(client, "/admin/intents"), "mode": "merge"},
+            files={"file": ("bomb.yaml", content.encode(), "application/yaml")},
+        )
+        assert response.status_code == 422 and words in response.text
+
+
 def test_training_page_lists_jobs_and_queues_a_retrain(
     as_role: Callable[[Role], TestClient], admin_settings: Settings
 ) -> None:

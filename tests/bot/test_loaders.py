@@ -206,6 +206,33 @@ def test_repeated_key_is_reported(tmp_path: Path) -> None:
     assert ":4:" in problem and "'examples' appears twice" in problem
 
 
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdef", "bcdefg", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (BILLION_LAUGHS, "aliases expand to far more values"),  # 9^7 values from 300 bytes
+        ("[" * 5000 + "]" * 5000, "nested more than 50 levels"),  # was a RecursionError
+        ("intents:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 60)), "nested more than 50 levels"),
+    ],
+)
+def test_hostile_yaml_is_refused_as_a_problem_not_a_crash(tmp_path: Path, text: str, words: str) -> None:
+    [problem] = problems_of(write(tmp_path / "faq.yaml", text), locales=LOCALES)
+    assert words in problem
+
+
+def test_aliases_that_share_an_answer_still_load(tmp_path: Path) -> None:
+    text = (
+        "intents:\n  - id: hi\n    examples: {en: [hello]}\n    answer: &same {en: Hi}\n"
+        "  - id: hey\n    examples: {en: [hey there]}\n    answer: *same\n"
+    )
+    data = load_training_data(write(tmp_path / "faq.yaml", text), locales=LOCALES)
+    assert [data.intents[i].answers["en"] for i in ("hi", "hey")] == ["Hi", "Hi"]
+
+
 def test_shape_errors_are_collected_together(tmp_path: Path) -> None:
     text = """\
 intents:
