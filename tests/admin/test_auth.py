@@ -122,6 +122,6 @@ def test_deactivating_a_user_ends_their_sessions(tmp_path: Path) -> None:
 def test_weak_passwords_are_refused(tmp_path: Path, password: str) -> None:
     settings: Settings = make_settings(tmp_path)
     engine = make_engine(settings.database_url)
-    with session_scope(engine) as session, pytest.raises(accounts.ValidationError, match="at least 10"):
+    with session_scope(engine) as session, pytest.raises(accounts.ValidationError, match="at least 12"):
         accounts.create_user(session, email="new@example.com", password=password, role=accounts.Role.editor)
     engine.dispose()
