@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     login_rate_limit: str = "5/minute"
     # Uploaded images (PNG, JPEG, GIF, WebP) larger than this are refused.
     upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # ... and so are images of more pixels (told from the header, before decoding; at most 50 Mpx).
+    upload_max_pixels: int = Field(25_000_000, ge=1, le=50_000_000)
 
     # --- Chat and handoff ---
     # Web origins allowed to embed the widget (CORS), e.g. https://shop.example.com. Never "*".

@@ -23,7 +23,13 @@ ALLOWED = {
     "GIF": ("image/gif", "gif"),
     "WEBP": ("image/webp", "webp"),
 }
-MAX_PIXELS = 40_000_000  # larger images are decompression bombs, not help-center screenshots
+# The highest pixel limit an operator may set (FAQDESK_UPLOAD_MAX_PIXELS, 25 Mpx by default): a few
+# kilobytes of PNG can declare 40 Mpx that take 160 MB and seconds of CPU once decoded, and screenshots
+# and photos for articles need far less. Pillow's own guard (warns above MAX_IMAGE_PIXELS, refuses above
+# twice that) is lowered from its 89 Mpx to the same ceiling for any code in this process that opens
+# an image; uploads turn its warning into a refusal as well.
+PIXEL_CEILING = 50_000_000
+Image.MAX_IMAGE_PIXELS = PIXEL_CEILING
 STORED_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
 
 
@@ -41,33 +47,59 @@ def clean_name(name: str) -> str:
     return name[:255] or "image"
 
 
-def _inspect(data: bytes) -> tuple[str, int, int]:
+class TooManyPixels(UploadError):
+    """The image declares more pixels than allowed (told from its header, never decoded)."""
+
+    error = "too_many_pixels"
+
+
+def _too_many(width: int, height: int, max_pixels: int) -> TooManyPixels:
+    return TooManyPixels(
+        f"the image is {width} × {height} pixels ({width * height / 1e6:.1f} megapixels); "
+        f"images up to {max_pixels / 1e6:g} megapixels are accepted"
+    )
+
+
+def _inspect(data: bytes, max_pixels: int) -> tuple[str, int, int]:
+    max_pixels = min(max_pixels, PIXEL_CEILING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # open() reads the header only: the size is known before any pixel is decompressed.
             with Image.open(io.BytesIO(data)) as image:
                 kind, (width, height) = image.format or "", image.size
-                image.verify()
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise UploadError("the image has too many pixels") from exc
+                if width * height > max_pixels:
+                    raise _too_many(width, height, max_pixels)
+                image.verify()  # chunk structure and checksums; still no decoding
+    except TooManyPixels:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # far too many: Pillow's guard
+        raise TooManyPixels(
+            f"the image has too many pixels; images up to {max_pixels / 1e6:g} megapixels are accepted"
+        ) from exc
     except Exception as exc:  # Pillow raises many types for broken or foreign files
         raise UploadError("the file is not a PNG, JPEG, GIF or WebP image") from exc
     if kind not in ALLOWED:
         raise UploadError(f"{kind or 'this'} images are not accepted; use PNG, JPEG, GIF or WebP")
-    if width * height > MAX_PIXELS:
-        raise UploadError("the image has too many pixels")
     return kind, width, height
 
 
 def save_upload(
-    session: Session, *, data: bytes, filename: str, media_dir: Path, max_bytes: int, uploaded_by: str
+    session: Session,
+    *,
+    data: bytes,
+    filename: str,
+    media_dir: Path,
+    max_bytes: int,
+    uploaded_by: str,
+    max_pixels: int,
 ) -> MediaFile:
-    """Store an image after checking its size and content; the same image uploaded twice is kept once."""
+    """Store an image after checking its size, pixel count and content; the same image twice is kept once."""
     if not data:
         raise UploadError("the file is empty")
     if len(data) > max_bytes:
         raise UploadError(f"the file is larger than {max_bytes // 1024} KiB")
-    kind, width, height = _inspect(data)
+    kind, width, height = _inspect(data, max_pixels)
     content_type, ext = ALLOWED[kind]
     stored_name = f"{hashlib.sha256(data).hexdigest()}.{ext}"
     existing = session.exec(select(MediaFile).where(MediaFile.stored_name == stored_name)).first()

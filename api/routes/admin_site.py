@@ -76,7 +76,11 @@ def update_category(
 @router.get("/admin/media", response_class=HTMLResponse)
 def media_list(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Uploaded images with the Markdown to use them, and the upload form."""
-    context = {"files": media.list_media(session), "max_kib": settings.upload_max_bytes // 1024}
+    context = {
+        "files": media.list_media(session),
+        "max_kib": settings.upload_max_bytes // 1024,
+        "max_megapixels": f"{settings.upload_max_pixels / 1e6:g}",
+    }
     return page(request, "admin/media.html", context, user=user)
 
 
@@ -90,6 +94,7 @@ def upload(user: EditorDep, session: SessionDep, settings: SettingsDep, file: Up
         filename=file.filename or "image",
         media_dir=settings.media_dir,
         max_bytes=settings.upload_max_bytes,
+        max_pixels=settings.upload_max_pixels,
         uploaded_by=user.email,
     )
     return redirect("/admin/media", "uploaded")

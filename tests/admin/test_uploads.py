@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
+import struct
+import zlib
 from collections.abc import Callable
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +16,7 @@ from PIL import Image
 
 from core.accounts import Role
 from core.settings import Settings
+from helpcenter import media
 from tests.admin.conftest import csrf_token
 
 
@@ -104,3 +109,59 @@ def test_agents_cannot_upload(as_role: Callable[[Role], TestClient]) -> None:
         "/admin/media", data={"csrf_token": token}, files={"file": ("a.png", image_bytes("PNG"), "image/png")}
     )
     assert response.status_code == 403
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG declaring this size whose pixel data is one empty compressed block: it cannot be decoded."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_a_small_file_of_too_many_pixels_is_refused_before_decoding(
+    as_role: Callable[[Role], TestClient], admin_settings: Settings
+) -> None:
+    editor = as_role(Role.editor)
+    buffer = io.BytesIO()
+    Image.new("1", (6300, 6300)).save(buffer, format="PNG", optimize=True)  # 39.7 Mpx of one colour
+    bomb = buffer.getvalue()
+    assert len(bomb) < 10 * 1024
+    before = set(admin_settings.media_dir.iterdir()) if admin_settings.media_dir.exists() else set()
+    token = csrf_token(editor, "/admin/media")
+    response = editor.post("/admin/media", data={"csrf_token": token}, files={"file": ("bomb.png", bomb, "image/png")})
+    assert response.status_code == 400
+    assert "6300 × 6300 pixels (39.7 megapixels)" in response.text and "up to 25 megapixels" in response.text
+    after = set(admin_settings.media_dir.iterdir()) if admin_settings.media_dir.exists() else set()
+    assert after == before, "nothing is stored"
+
+
+def test_the_pixel_limit_is_read_from_the_header_and_is_a_setting(tmp_path: Path) -> None:
+    # The header says too many: refused for its size, not as the broken file it is, so nothing was decoded
+    # (and before the database is needed, hence no session).
+    for side, words in [(6000, "6000 × 6000 pixels (36.0 megapixels)"), (30_000, "too many pixels")]:
+        with pytest.raises(media.TooManyPixels, match=re.escape(words)):
+            media.save_upload(
+                None,  # type: ignore[arg-type]
+                data=png_header_only(side, side),
+                filename="x.png",
+                media_dir=tmp_path,
+                max_bytes=1024,
+                uploaded_by="editor@example.com",
+                max_pixels=25_000_000,
+            )
+    small = image_bytes("PNG", (200, 100))
+    with pytest.raises(media.TooManyPixels, match="up to 0.01 megapixels"):
+        media.save_upload(
+            None,  # type: ignore[arg-type]
+            data=small,
+            filename="x.png",
+            media_dir=tmp_path,
+            max_bytes=64 * 1024,
+            uploaded_by="editor@example.com",
+            max_pixels=10_000,
+        )
+    assert Settings(_env_file=None).upload_max_pixels == 25_000_000
+    assert Image.MAX_IMAGE_PIXELS == media.PIXEL_CEILING  # Pillow's own guard, for every image opened here
