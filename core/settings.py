@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def default_encoder_path() -> str:
@@ -23,6 +27,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FAQDESK_", env_file=".env", extra="ignore")
 
+    # "production" refuses to start with insecure settings (see production_problems) and sends HSTS.
+    env: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
     database_url: str = "sqlite:///./var/faqdesk.db"
     training_data: Path = Path("training_data")
@@ -73,6 +79,10 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(120, ge=5)
     # Set true behind HTTPS so cookies are never sent in clear text.
     cookie_secure: bool = False
+    # Addresses (or networks, or "*") of reverse proxies whose X-Forwarded-For / -Proto are believed.
+    # Empty: no proxy is trusted and the client address is the socket's peer, so a client cannot pick
+    # its own address (and escape the per-address rate limits) by sending the header itself.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     # Where rate-limit counters live: memory:// for one process, redis://host:6379 for several.
     rate_limit_storage: str = "memory://"
     login_rate_limit: str = "5/minute"
@@ -106,7 +116,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(0, ge=0)
     worker_interval_seconds: float = Field(5.0, gt=0)
 
-    @field_validator("locales", "cors_origins", "webhook_urls", mode="before")
+    @field_validator("locales", "cors_origins", "webhook_urls", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
@@ -133,6 +143,51 @@ class Settings(BaseSettings):
     def encoder_path(self) -> str:
         """The encoder model path to load, resolving the packaged default."""
         return self.encoder_model or default_encoder_path()
+
+    def production_problems(self) -> list[str]:
+        """Every setting that production mode refuses, each said with how to fix it."""
+        problems = []
+        if not self.cookie_secure:
+            problems.append("FAQDESK_COOKIE_SECURE is false: sign-in cookies would travel over plain HTTP (set true)")
+        if self.webhook_urls and not self.webhook_secret:
+            problems.append(
+                "FAQDESK_WEBHOOK_URLS is set but FAQDESK_WEBHOOK_SECRET is empty: receivers could not tell "
+                "faqdesk's webhooks from forged ones"
+            )
+        wildcards = [origin for origin in self.cors_origins if "*" in origin or origin.strip().lower() == "null"]
+        if wildcards:
+            problems.append(
+                f"FAQDESK_CORS_ORIGINS contains {', '.join(wildcards)}: name each site that embeds the widget, "
+                "like https://shop.example.com"
+            )
+        if self.secret_key and len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(
+                f"FAQDESK_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters: leave it empty to have one "
+                "generated, or set a long random value (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return problems
+
+
+class InsecureSettingsError(ValueError):
+    """Production mode was asked for with settings it refuses; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        super().__init__(f"FAQDESK_ENV=production refuses to start with insecure settings:{listed}")
+
+
+def check_start(settings: Settings, *, warn: bool = True) -> None:
+    """Refuse insecure settings in production (all problems at once); elsewhere warn about unsigned webhooks."""
+    if settings.env == "production":
+        problems = settings.production_problems()
+        if problems:
+            raise InsecureSettingsError(problems)
+    elif warn and settings.webhook_urls and not settings.webhook_secret:
+        log.warning(
+            "FAQDESK_WEBHOOK_URLS is set but FAQDESK_WEBHOOK_SECRET is empty: webhooks are signed with an empty "
+            "key, which anyone can forge; set a secret (production mode refuses to start without one)"
+        )
 
 
 @lru_cache
