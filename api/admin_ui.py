@@ -8,14 +8,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from api import csrf
+from api.headers import PAGE_CSP
 from api.templating import templates
 from core.accounts import User
 
-# Admin pages run no inline script and load nothing from elsewhere; framing is refused.
-ADMIN_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+# Admin pages run no inline script and load nothing from elsewhere; framing is refused (the policy
+# of every page, api/headers.py, set here too so a page's headers do not depend on the middleware).
+ADMIN_CSP = PAGE_CSP
 
 NOTICES = {
     "saved": "Saved.",

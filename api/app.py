@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -20,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.admin_ui import page
 from api.auth import LoginRequired
+from api.headers import PublicCORS, SecurityHeaders
 from api.ratelimit import RateLimited, RateLimiter
 from api.routes import (
     admin_api,
@@ -31,6 +31,7 @@ from api.routes import (
     admin_misunderstood,
     admin_review,
     admin_site,
+    api_docs,
     hc_api,
     hc_pages,
     health,
@@ -45,7 +46,7 @@ from bot.model import FaqModel
 from core.db import make_engine, session_scope
 from core.errors import BusyError, FaqdeskError
 from core.security import load_secret_key
-from core.settings import Settings, get_settings
+from core.settings import Settings, check_start, get_settings
 from helpcenter import service
 from support import suggest, traffic, training
 
@@ -58,6 +59,7 @@ TRAFFIC_EVERY_POLLS = 12  # the out-of-scope share is re-estimated from recent t
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for the given settings (the process settings by default)."""
     settings = settings or get_settings()
+    check_start(settings)  # production mode refuses insecure settings before anything is built
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,7 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rate_limiter.close()
         app.state.engine.dispose()
 
-    app = FastAPI(title="faqdesk", version="0.1.0", lifespan=lifespan)
+    # /docs is api_docs (Swagger UI served from /static, no CDN); FastAPI's own pages are off.
+    app = FastAPI(title="faqdesk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(api_docs.router)
     app.include_router(health.router)
     app.include_router(hc_pages.router)
     app.include_router(hc_api.router)
@@ -96,18 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_pages.router)
     app.include_router(widget_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if settings.cors_origins:
-        # Only the configured sites may call the API from a browser; the widget sends a bearer token,
-        # never cookies, so credentials stay off.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],  # DELETE: a visitor deletes their conversation
-            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
-            expose_headers=["Retry-After"],
-            allow_credentials=False,
-            max_age=600,
-        )
+    if settings.cors_origins:  # only the configured sites, and only on the public API (api/headers.py)
+        app.add_middleware(PublicCORS, origins=settings.cors_origins)
+    # Added last, so it wraps CORS too: preflight answers get the security headers as well.
+    app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
     _error_handlers(app)
     return app
 
