@@ -16,7 +16,7 @@ from bot.loaders import TrainingDataError
 from bot.model import FaqModel
 from bot.policy import ConversationState, decide
 from core.accounts import Role
-from core.settings import Settings
+from core.settings import InsecureSettingsError, Settings, check_start
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -32,6 +32,28 @@ def _settings(**overrides: Any) -> Settings:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _checked_settings(*, warn: bool = True) -> Settings:
+    """The settings for a long-running process: refused in production when insecure (every problem listed)."""
+    settings = _settings()
+    try:
+        check_start(settings, warn=warn)
+    except InsecureSettingsError as exc:
+        raise _fail(str(exc), 2) from None
+    return settings
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn reads the client's address: X-Forwarded-* only from FAQDESK_FORWARDED_ALLOW_IPS.
+
+    uvicorn alone would believe the headers from 127.0.0.1 (or $FORWARDED_ALLOW_IPS), so any local
+    client, or a proxy that passes the header through, could pick its own address per request and
+    escape the per-address rate limits. Without the setting the socket's peer is the client.
+    """
+    if not settings.forwarded_allow_ips:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
 
 
 @app.command()
@@ -140,7 +162,7 @@ def serve(
     from migrations import upgrade
     from support import intents
 
-    settings = _settings()
+    settings = _checked_settings(warn=False)  # warnings come from the app as it starts
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -167,10 +189,11 @@ def serve(
     typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
     if not _has_users(settings):
         typer.echo("no back-office account yet: faqdesk create-user --email you@example.com --role admin", err=True)
+    options = uvicorn_options(settings)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
     else:  # each process builds its app from the same environment; they agree on the model through the database
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, **options)
 
 
 @app.command("create-user")
@@ -216,7 +239,7 @@ def worker(
     from support.worker import run_forever, run_once, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = _settings()
+    settings = _checked_settings()  # the worker signs the webhooks
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:

@@ -146,3 +146,21 @@ def test_a_model_trained_with_another_encoder_backend_is_retrained_not_served(
     assert "trained with a different encoder" in result.stderr
     assert json.loads(result.stdout)["model_version"] != torch_version
     assert (env / "models" / "ACTIVE").read_text().strip() != torch_version
+
+
+@pytest.mark.parametrize("command", [["serve"], ["worker", "--once"]])
+def test_production_mode_refuses_insecure_settings_before_touching_anything(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "faqdesk.db"
+    monkeypatch.setenv("FAQDESK_ENV", "production")
+    monkeypatch.setenv("FAQDESK_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("FAQDESK_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("FAQDESK_WEBHOOK_URLS", "https://hooks.example/faqdesk")
+    monkeypatch.setenv("FAQDESK_CORS_ORIGINS", "*")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert "FAQDESK_ENV=production refuses to start" in result.stderr
+    for setting in ("FAQDESK_COOKIE_SECURE", "FAQDESK_WEBHOOK_SECRET", "FAQDESK_CORS_ORIGINS"):
+        assert setting in result.stderr  # every problem in one go, not one per attempt
+    assert not database.exists()  # refused before migrating, seeding or training
