@@ -3,8 +3,9 @@
 A handoff closes the conversation for the bot (``close_reason=handoff``; the outcomes job sets the
 outcome). The visitor is told what happens next in their locale: a reply here soon inside business
 hours, else by email after the next opening. Agent replies reach the widget, and the visitor's inbox
-when they have left. Internal notes are agent messages with ``internal=True`` and never leave the
-back office: not to the widget, not in emails, not in webhooks.
+when they have left or do not see them in time (support.reply_delivery). Internal notes are agent
+messages with ``internal=True`` and never leave the back office: not to the widget, not in emails, not
+in webhooks.
 """
 
 from __future__ import annotations
@@ -343,7 +344,7 @@ def visitor_has_left(conversation: Conversation, *, settings: Settings, now: dat
 def reply(
     session: Session, *, handoff: Handoff, agent: User, text: str, settings: Settings, now: datetime | None = None
 ) -> Message:
-    """An agent's reply, shown to the visitor in the widget and emailed when they have left."""
+    """An agent's reply: shown in the widget, emailed now if the visitor has left, else later if still unseen."""
     text = _checked_text(text, what="reply")
     now = now or utcnow()
     conversation = _conversation(session, handoff)
@@ -356,17 +357,41 @@ def reply(
         handoff.status = HandoffStatus.assigned
         handoff.assignee_id = handoff.assignee_id or agent.id
     session.add(handoff)
-    if visitor_has_left(conversation, settings=settings, now=now):
-        outbox.queue_email(
-            session,
-            to=handoff.email,
-            subject=wording(handoff.locale, "subject"),
-            body=_email_body(session, handoff=handoff, reply_text=text, settings=settings),
-            event=AGENT_REPLY,
-            conversation_id=conversation.id,
-        )
+    if can_email(handoff) and visitor_has_left(conversation, settings=settings, now=now):
+        queue_reply_email(session, handoff=handoff, message=message, settings=settings, now=now)
+    else:
+        # The visitor looks present, but a reply is only known to have reached them once their widget
+        # says it showed it (support.reply_delivery); the worker emails it if that has not happened by then.
+        message.email_due_at = now + timedelta(minutes=settings.email_reply_after_minutes)
+        session.add(message)
     session.flush()
     return message
+
+
+def can_email(handoff: Handoff) -> bool:
+    """Whether the visitor left an email address that replies can go to."""
+    try:
+        normalize_email(handoff.email or "")
+    except ValidationError:
+        return False
+    return True
+
+
+def queue_reply_email(
+    session: Session, *, handoff: Handoff, message: Message, settings: Settings, now: datetime
+) -> None:
+    """Queue the agent reply ``message`` as an email to the visitor and record that it was (once per reply)."""
+    outbox.queue_email(
+        session,
+        to=handoff.email,
+        subject=wording(handoff.locale, "subject"),
+        body=_email_body(session, handoff=handoff, reply_text=message.text, settings=settings),
+        event=AGENT_REPLY,
+        conversation_id=handoff.conversation_id,
+    )
+    message.emailed_at = now
+    message.email_due_at = None
+    session.add(message)
 
 
 def _email_body(session: Session, *, handoff: Handoff, reply_text: str, settings: Settings) -> str:
@@ -502,10 +527,15 @@ def queue(
     locale: str | None = None,
     tag: str | None = None,
     after: int | None = None,
+    active_after: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Handoff], int]:
-    """The inbox, newest first: a page of handoffs matching the filters and how many match in all."""
+    """The inbox, newest first: a page of handoffs matching the filters and how many match in all.
+
+    ``after`` keeps handoffs with a larger id; ``active_after`` those whose visitor wrote a message with a
+    larger id (message ids only grow, so the inbox's poller remembers the newest one it knows).
+    """
     conditions: list[Any] = []
     if isinstance(status, HandoffStatus):
         conditions.append(col(Handoff.status) == status)
@@ -519,6 +549,16 @@ def queue(
         conditions.append(_has_tag(session, " ".join(tag.split()).lower()))
     if after is not None:
         conditions.append(col(Handoff.id) > after)
+    if active_after is not None:
+        conditions.append(
+            select(Message.id)
+            .where(
+                col(Message.conversation_id) == col(Handoff.conversation_id),
+                col(Message.sender) == Sender.visitor,
+                col(Message.id) > active_after,
+            )
+            .exists()
+        )
     rows = session.exec(
         select(Handoff)
         .where(*conditions)
@@ -536,6 +576,11 @@ def transcript(session: Session, *, handoff: Handoff, internal: bool = True) -> 
     if not internal:
         query = query.where(Message.internal == False)  # noqa: E712
     return list(session.exec(query.order_by(col(Message.id))).all())
+
+
+def newest_message_id(session: Session) -> int:
+    """The largest message id of all conversations (0 when there is none): where the inbox's poller starts."""
+    return int(session.exec(select(func.max(Message.id))).one() or 0)
 
 
 def tags_in_use(session: Session) -> list[str]:

@@ -113,6 +113,12 @@ class Message(SQLModel, table=True):
     label: str | None = Field(default=None, max_length=100)
     labelled_at: datetime | None = None
     labelled_by: str | None = Field(default=None, max_length=254)
+    # Agent replies (support.reply_delivery): when the visitor's widget showed the reply, when it is to be
+    # emailed if still unseen (cleared once seen or emailed, so the worker's index holds only pending
+    # replies), and when it was queued as an email. Never set on other messages.
+    seen_at: datetime | None = None
+    email_due_at: datetime | None = Field(default=None, index=True)
+    emailed_at: datetime | None = None
 
 
 class Handoff(SQLModel, table=True):

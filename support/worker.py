@@ -1,4 +1,4 @@
-"""The background worker: closing conversations, retention, scheduled publishing, outbox delivery, retraining.
+"""The background worker: closing, retention, scheduled publishing, unseen agent replies, outbox, retraining.
 
 Each task runs in its own transaction and is guarded on its own, so one failing task (a mail server
 down, a bad row) never stops the others. Every task is idempotent, so several worker processes, or a
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from core.db import session_scope
 from core.settings import Settings
 from helpcenter import service
-from support import outcomes, training
+from support import outcomes, reply_delivery, training
 from support.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ def _purge(session: Session, settings: Settings, now: datetime) -> int:
 
 def _publish(session: Session, settings: Settings, now: datetime) -> int:
     return service.publish_due(session, now=now)
+
+
+def _email_unseen(session: Session, settings: Settings, now: datetime) -> int:
+    return reply_delivery.email_unseen(session, settings=settings, now=now)
 
 
 def _deliver(session: Session, settings: Settings, now: datetime) -> int:
@@ -65,6 +69,7 @@ TASKS: dict[str, Task] = {
     "closed": _close,
     "purged": _purge,
     "published": _publish,
+    "emailed": _email_unseen,  # before delivery: an email queued here goes out in the same round
     "delivered": _deliver,
     "trained": _train,  # last: a training takes seconds, the other tasks should not wait for it
 }
