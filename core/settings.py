@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     resolution_window_minutes: int = Field(30, ge=1)
     widget_rate_limit_ip: str = "60/minute"
     widget_rate_limit_conversation: str = "20/minute"
+    # Handoff requests per address: each one opens or reopens a ticket and posts webhooks.
+    widget_rate_limit_handoff: str = "10/hour"
+    # Help-center "Was this helpful?" votes per address, from the article page and the API alike.
+    vote_rate_limit: str = "10/minute"
     # Business hours for live handoff, e.g. "mon-fri 09:00-17:00; sat 10:00-14:00", in this zone.
     business_hours: str = "mon-fri 09:00-17:00"
     timezone: str = "Europe/Amsterdam"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import LocaleDep, SessionDep, SettingsDep, known_locale
+from api.ratelimit import count_vote
 from api.schemas import ArticleDetail, ArticleHit, ArticleSummary, CategoryOut, VoteIn, VoteOut
 from helpcenter import search, service
 from helpcenter.markdown import render
@@ -102,8 +103,11 @@ def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]
 
 
 @router.post("/articles/{article_id}/votes", response_model=VoteOut, status_code=201, responses=_ERRORS)
-def vote_on_article(article_id: int, body: VoteIn, session: SessionDep) -> VoteOut:
-    """Record a "Was this helpful?" answer for a published article."""
+def vote_on_article(
+    article_id: int, body: VoteIn, session: SessionDep, settings: SettingsDep, request: Request
+) -> VoteOut:
+    """Record a "Was this helpful?" answer for a published article (limited per address, 429 beyond)."""
+    count_vote(request, settings.vote_rate_limit)
     article = service.get_published(session, article_id=article_id)
     entry = service.vote(session, article=article, helpful=body.helpful, comment=body.comment)
     session.flush()  # assigns the id

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from api.deps import LocaleDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute
 from api.i18n import gettext_for, language_name
-from api.ratelimit import RateLimited, client_address
+from api.ratelimit import RateLimited, count_vote
 from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import NotFoundError
@@ -123,9 +123,6 @@ def _published_or_404(session: Session, *, locale: str, slug: str) -> tuple[Arti
     return article, redirected
 
 
-FEEDBACK_RATE_LIMIT = "10/minute"
-
-
 @router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse, dependencies=[CountVisit])
 def article_page(
     request: Request,
@@ -160,7 +157,7 @@ def article_feedback(
     _ = gettext_for(locale)
     choice = helpful.strip().lower()
     text = comment.replace("\r\n", "\n").strip()  # browsers count a line break as one character
-    error = None
+    error, retry_after = None, 0
     if choice not in ("yes", "no"):
         error = _("Please choose “Yes” or “No”.")
     elif len(text) > COMMENT_MAX:
@@ -169,13 +166,17 @@ def article_feedback(
         }
     if error is None:
         try:  # one address cannot flood an article's votes
-            ip = client_address(request)
-            request.app.state.rate_limiter.check(FEEDBACK_RATE_LIMIT, f"feedback:{ip}")
-        except RateLimited:
+            count_vote(request, settings.vote_rate_limit)
+        except RateLimited as exc:
             error = _("You have sent a lot of feedback in a short time. Please try again in a minute.")
+            retry_after = exc.retry_after
     if error is not None:
         state = {"feedback_error": error, "feedback_choice": choice or None, "feedback_comment": text}
-        return _article_response(request, session, settings, article, status_code=422, feedback=state)
+        status = 429 if retry_after else 422
+        response = _article_response(request, session, settings, article, status_code=status, feedback=state)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
     service.vote(session, article=article, helpful=choice == "yes", comment=text or None)
     return RedirectResponse(f"/hc/{locale}/articles/{article.slug}?feedback=thanks#feedback", status_code=303)
 

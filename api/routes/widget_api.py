@@ -49,6 +49,12 @@ def limit_per_ip(request: Request, settings: SettingsDep) -> None:
     request.app.state.rate_limiter.check(settings.widget_rate_limit_ip, f"widget:{client_address(request)}")
 
 
+def limit_handoffs(request: Request, settings: SettingsDep) -> None:
+    """Handoff requests count against the caller's address as well: each one may open a ticket and post webhooks."""
+    key = f"handoff:{client_address(request)}"
+    request.app.state.rate_limiter.check(settings.widget_rate_limit_handoff, key, what="requests for a person")
+
+
 def _bearer(authorization: str | None) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip()
@@ -191,7 +197,9 @@ def feedback(body: FeedbackIn, conversation: ConversationDep, session: SessionDe
     return {"message_id": message.id, "helpful": message.helpful}
 
 
-@router.post("/{conversation_id}/handoff", response_model=HandoffOut, status_code=201)
+@router.post(
+    "/{conversation_id}/handoff", response_model=HandoffOut, status_code=201, dependencies=[Depends(limit_handoffs)]
+)
 def handoff(body: HandoffIn, conversation: ConversationDep, session: SessionDep, settings: SettingsDep) -> HandoffOut:
     """Hand the conversation to a person: the ticket carries the transcript and the bot's guesses."""
     ticket = handoffs.request_handoff(
