@@ -11,7 +11,11 @@ from core.errors import FaqdeskError
 
 
 def client_address(request: Request) -> str:
-    """The caller's address, the key of per-address limits (behind a proxy, run uvicorn with --proxy-headers)."""
+    """The caller's address, the key of per-address limits.
+
+    The socket's peer, unless FAQDESK_FORWARDED_ALLOW_IPS names the proxy it came through: then
+    uvicorn has put the X-Forwarded-For address here (``faqdesk.cli.uvicorn_options``).
+    """
     return request.client.host if request.client else "unknown"
 
 
