@@ -87,23 +87,28 @@ AdminDep = Annotated[User, Depends(administrator)]
 _bearer = HTTPBearer(auto_error=False, description="An API token created in /admin/tokens (sent as `Bearer fqd_...`)")
 
 
-def api_user(
+def api_access(
     session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> User:
-    """The owner of the bearer API token."""
+) -> accounts.TokenAccess:
+    """The owner of the bearer API token and the role the token acts with."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
-    user = accounts.api_token_user(session, token=credentials.credentials)
-    if user is None:
-        raise Unauthorized("the API token is unknown, revoked or belongs to a deactivated user")
-    return user
+    access = accounts.api_token_access(session, token=credentials.credentials)
+    if access is None:
+        raise Unauthorized("the API token is unknown or revoked, or its owner is deactivated or now an agent")
+    return access
 
 
-def api_editor(user: Annotated[User, Depends(api_user)]) -> User:
-    """An API token of an admin or editor."""
-    if not user.role.edits_content:
+def api_user(access: Annotated[accounts.TokenAccess, Depends(api_access)]) -> User:
+    """The owner of a working bearer API token."""
+    return access.user
+
+
+def api_editor(access: Annotated[accounts.TokenAccess, Depends(api_access)]) -> User:
+    """The owner of an API token that may edit content (its role and the owner's both allow it)."""
+    if not access.role.edits_content:
         raise Forbidden("this token's role may not edit help-center content")
-    return user
+    return access.user
 
 
 ApiEditorDep = Annotated[User, Depends(api_editor)]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, select
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import ForbiddenError, NotFoundError, ValidationError
 from core.resources import common_passwords
 from core.security import dummy_hash, hash_password, new_token, token_digest, verify_password
 
@@ -47,6 +48,16 @@ class Role(StrEnum):
         """Whether this role may manage users and API tokens of others."""
         return self is Role.admin
 
+    @property
+    def holds_api_tokens(self) -> bool:
+        """Whether this role may create and use API tokens (the admin API has nothing for the inbox)."""
+        return self is not Role.agent
+
+    @property
+    def rank(self) -> int:
+        """Orders roles by what they allow: an agent's rights are within an editor's, an editor's within an admin's."""
+        return {Role.agent: 0, Role.editor: 1, Role.admin: 2}[self]
+
 
 class User(SQLModel, table=True):
     """A back-office account (``user`` is a reserved word in PostgreSQL, hence the table name)."""
@@ -82,7 +93,7 @@ class LoginSession(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A token for the admin JSON API; it acts with its owner's role."""
+    """A token for the admin JSON API; it acts with its own role or its owner's, whichever allows less."""
 
     __tablename__ = "api_token"
 
@@ -91,9 +102,18 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     prefix: str = Field(max_length=16)  # shown in lists so a token can be recognised, not used
     user_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    role: Role = Field(default=Role.editor)  # at most the owner's role when created
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TokenAccess:
+    """Who calls with an API token, and the role the call gets (never more than the owner has now)."""
+
+    user: User
+    role: Role
 
 
 def normalize_email(email: str) -> str:
@@ -239,14 +259,28 @@ def end_all_sessions(session: Session, *, user: User) -> None:
         session.delete(row)
 
 
-def create_api_token(session: Session, *, user: User, name: str) -> tuple[str, ApiToken]:
-    """A new API token for the user; the plain token is returned once and never stored."""
+def token_roles(user: User) -> list[Role]:
+    """The roles a token of this user may carry, highest first (none for an agent)."""
+    if not user.role.holds_api_tokens:
+        return []
+    return sorted((r for r in Role if r.holds_api_tokens and r.rank <= user.role.rank), key=lambda r: -r.rank)
+
+
+def create_api_token(session: Session, *, user: User, name: str, role: Role | None = None) -> tuple[str, ApiToken]:
+    """A new API token for the user, with their role or a lesser one; the plain token is returned once."""
     assert user.id is not None
+    if not user.role.holds_api_tokens:
+        raise ForbiddenError("agents cannot create API tokens: the admin API offers nothing for the inbox")
+    role = user.role if role is None else Role(role)
+    if role.rank > user.role.rank:
+        raise ForbiddenError(f"a token cannot carry more than its owner's role: you are {user.role}, not {role}")
+    if not role.holds_api_tokens:
+        raise ValidationError("a token's role is editor or admin")
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError("a token needs a name of 1 to 100 characters")
     token = new_token("fqd_")
-    row = ApiToken(name=name, token_hash=token_digest(token), prefix=token[:8], user_id=user.id)
+    row = ApiToken(name=name, token_hash=token_digest(token), prefix=token[:8], user_id=user.id, role=role)
     session.add(row)
     session.flush()
     return token, row
@@ -270,16 +304,23 @@ def revoke_api_token(session: Session, *, token_id: int) -> ApiToken:
     return row
 
 
-def api_token_user(session: Session, *, token: str) -> User | None:
-    """The active owner of a live (unrevoked) API token."""
+def api_token_access(session: Session, *, token: str) -> TokenAccess | None:
+    """The active owner of a live (unrevoked) API token and the role the token acts with.
+
+    The role is the token's or the owner's current one, whichever allows less: demoting a user demotes
+    their tokens, and a token whose owner became an agent stops working.
+    """
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
     if row is None or row.revoked_at is not None:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
+    role = min(Role(row.role), user.role, key=lambda r: r.rank)
+    if not role.holds_api_tokens:
+        return None
     now = utcnow()
     if row.last_used_at is None or now - _aware(row.last_used_at) > timedelta(minutes=1):
         row.last_used_at = now
         session.add(row)
-    return user
+    return TokenAccess(user=user, role=role)

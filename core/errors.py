@@ -42,6 +42,13 @@ class UnauthorizedError(FaqdeskError):
     error = "unauthorized"
 
 
+class ForbiddenError(FaqdeskError):
+    """The caller is known, but their role does not allow this."""
+
+    status_code = 403
+    error = "forbidden"
+
+
 class ConflictError(FaqdeskError):
     """The request does not fit the current state (e.g. an option that was never offered)."""
 

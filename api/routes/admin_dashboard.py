@@ -182,7 +182,7 @@ def metrics_api(
     end: EndQuery = "",
     locale: LocaleQuery = "",
 ) -> MetricsOut:
-    """The dashboard's numbers with their definitions (an API token of any role)."""
+    """The dashboard's numbers with their definitions (any working API token: an editor's or an admin's)."""
     m = _compute(session, settings, start, end, locale)
     measured = _measured(session, m, settings)
     estimates = [LocalePrecisionOut(**asdict(e)) for e in (traffic.describe(model) if model else [])]

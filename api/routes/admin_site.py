@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlmodel import Session
 
 from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep, UserDep
 from api.deps import FormFields, SessionDep, SettingsDep
 from core import accounts
-from core.accounts import Role
+from core.accounts import Role, User
 from core.errors import ValidationError
 from helpcenter import editorial, media, service
 
@@ -149,25 +150,34 @@ def update_user(
     return redirect("/admin/users", "saved")
 
 
+def _tokens_page(request: Request, user: User, session: Session, new_token: str | None = None) -> Response:
+    owner = None if user.role is Role.admin else user
+    context = {
+        "tokens": accounts.api_tokens(session, user=owner),
+        "emails": {u.id: u.email for u in accounts.list_users(session)},
+        "roles": accounts.token_roles(user),
+        "new_token": new_token,
+    }
+    return page(request, "admin/tokens.html", context, user=user, status_code=201 if new_token else 200)
+
+
 @router.get("/admin/tokens", response_class=HTMLResponse)
 def tokens(request: Request, user: UserDep, session: SessionDep) -> Response:
-    """API tokens: an admin sees all, others their own."""
-    owner = None if user.role is Role.admin else user
-    emails = {u.id: u.email for u in accounts.list_users(session)}
-    context = {"tokens": accounts.api_tokens(session, user=owner), "emails": emails, "new_token": None}
-    return page(request, "admin/tokens.html", context, user=user)
+    """API tokens: an admin sees all, others their own (agents hold none, but may revoke old ones)."""
+    return _tokens_page(request, user, session)
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse, dependencies=[Csrf])
 def create_token(
-    request: Request, user: UserDep, session: SessionDep, name: Annotated[str, Form(max_length=100)]
+    request: Request,
+    user: UserDep,
+    session: SessionDep,
+    name: Annotated[str, Form(max_length=100)],
+    role: Annotated[Role | None, Form()] = None,
 ) -> Response:
-    """Create a token for the signed-in user and show it once."""
-    token, _ = accounts.create_api_token(session, user=user, name=name)
-    owner = None if user.role is Role.admin else user
-    emails = {u.id: u.email for u in accounts.list_users(session)}
-    context = {"tokens": accounts.api_tokens(session, user=owner), "emails": emails, "new_token": token}
-    return page(request, "admin/tokens.html", context, user=user, status_code=201)
+    """Create a token for the signed-in user, with their role or a lesser one, and show it once."""
+    token, _ = accounts.create_api_token(session, user=user, name=name, role=role)
+    return _tokens_page(request, user, session, new_token=token)
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf])

@@ -124,7 +124,7 @@ def test_metrics_api_needs_a_token_and_gives_the_same_numbers(
     app_client: TestClient, admin_settings: Settings, as_role: Callable[[Role], TestClient]
 ) -> None:
     assert app_client.get("/api/v1/admin/metrics", params=RANGE).status_code == 401
-    headers = {"Authorization": f"Bearer {api_token(admin_settings, Role.agent)}"}
+    headers = {"Authorization": f"Bearer {api_token(admin_settings, Role.editor)}"}
     response = app_client.get("/api/v1/admin/metrics", params=RANGE, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
