@@ -119,6 +119,14 @@ class FeedbackIn(BaseModel):
     helpful: bool
 
 
+class SeenIn(BaseModel):
+    """The widget has shown the visitor every message up to this id (agent replies then count as seen)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: int = Field(ge=1, le=2**31 - 1)  # ids are 32-bit in PostgreSQL
+
+
 class HandoffIn(BaseModel):
     """The visitor asks for a person; the email is needed to reply when they have left."""
 

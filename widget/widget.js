@@ -374,6 +374,7 @@
     if (!log.childElementCount && !conv) addNotice("bot", T.greeting);
     if (conv && !restored) restore();
     else if (conv && conv.handedOff) startLive();
+    acknowledgeReplies(); // replies shown before the panel was closed are on screen again
     input.focus();
   }
 
@@ -564,8 +565,32 @@
     advanceCursor(msg.id);
     if (msg.sender !== "agent" && msg.sender !== "system") return;
     append(messageBubble(msg.sender, msg));
+    if (msg.sender === "agent") shownReply(msg.id);
     if (msg.sender === "system" && isResolvedNotice(msg)) showRating();
   }
+
+  // An agent reply the visitor has not seen is emailed to them after a few minutes, so the server is told
+  // which replies are on screen: in the open panel of a visible page. "Returned by a poll or the event
+  // stream" would not do: a response lost on the way or a tab closed a moment before would count as
+  // seen and the reply would never be emailed. A lost acknowledgement only costs a duplicate email.
+  let replyShown = 0; // the highest agent reply id put on screen
+  let replyAcknowledged = 0;
+
+  function shownReply(id) {
+    if (typeof id === "number" && id > replyShown) replyShown = id;
+    acknowledgeReplies();
+  }
+
+  function acknowledgeReplies() {
+    if (!conv || replyShown <= replyAcknowledged || !isOpen() || document.visibilityState !== "visible") return;
+    const upTo = replyShown;
+    replyAcknowledged = upTo;
+    request("POST", `/conversations/${conv.id}/seen`, { message_id: upTo }).catch(() => {
+      if (replyAcknowledged === upTo) replyAcknowledged = 0; // again on the next reply, opening or tab switch
+    });
+  }
+
+  document.addEventListener("visibilitychange", acknowledgeReplies);
 
   // Fetches what is new once; resolves to how many agent or system messages were shown.
   async function catchUp() {
@@ -761,6 +786,7 @@
       advanceCursor(msg.id);
       if (msg.sender === "bot") renderBot(Object.assign({}, msg, { type: msg.type === "handoff" ? null : msg.type }));
       else append(messageBubble(msg.sender || "system", msg));
+      if (msg.sender === "agent") shownReply(msg.id);
     }
     if (conv && conv.handedOff && isOpen()) startLive();
   }

@@ -30,12 +30,13 @@ from api.widget_schemas import (
     MessageIn,
     MessageOut,
     RatingIn,
+    SeenIn,
 )
 from bot import runtime
 from bot.model import FaqModel
 from core.db import session_scope
 from core.errors import ModelNotReadyError, UnauthorizedError, ValidationError
-from support import conversations, handoffs
+from support import conversations, handoffs, reply_delivery
 from support.models import Conversation
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["widget"])
@@ -186,6 +187,12 @@ async def events(
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.post("/{conversation_id}/seen")
+def seen(body: SeenIn, conversation: ConversationDep, session: SessionDep) -> dict[str, object]:
+    """The widget showed the visitor the messages up to ``message_id``; an agent reply never seen is emailed."""
+    return {"seen": reply_delivery.mark_seen(session, conversation=conversation, up_to=body.message_id)}
 
 
 @router.post("/{conversation_id}/feedback")
