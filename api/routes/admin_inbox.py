@@ -13,11 +13,12 @@ from api import csrf
 from api.admin_ui import page, redirect, secure_headers
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
+from api.templating import templates
 from core import accounts
 from core.accounts import User
 from core.errors import ValidationError
 from core.settings import Settings
-from support import handoffs
+from support import handoffs, reply_delivery
 from support.models import Conversation, Handoff, HandoffStatus, Sender, utcnow
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
@@ -125,6 +126,7 @@ def inbox(
         "locales": settings.locales,
         "tags": handoffs.tags_in_use(session),
         "since": max((h.id or 0 for h in newest), default=0),
+        "active_after": handoffs.newest_message_id(session),
     }
     return page(request, "admin/inbox.html", context, user=user)
 
@@ -138,29 +140,30 @@ def inbox_updates(
     view: Annotated[str, Query(max_length=20)] = "",
     locale: Annotated[str, Query(max_length=16)] = "",
     tag: Annotated[str, Query(max_length=handoffs.MAX_TAG)] = "",
+    active_after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> Response:
-    """Handoffs newer than ``since`` matching the inbox's filters, as JSON for the page's poller."""
-    rows, _ = handoffs.queue(
-        session,
-        **_filters(view, user),
-        locale=locale if locale in settings.locales else None,
-        tag=tag or None,
-        after=since,
-        limit=PAGE_SIZE,
-    )
+    """Handoffs newer than ``since`` and, with ``active_after``, those whose visitor wrote again since that
+    message id, matching the inbox's filters, as JSON for the page's poller."""
+    filters = {**_filters(view, user), "locale": locale if locale in settings.locales else None, "tag": tag or None}
+    rows, _ = handoffs.queue(session, **filters, after=since, limit=PAGE_SIZE)
     # The newest id overall, not only of matching rows, so the poller never asks about skipped ones again.
     newest, _ = handoffs.queue(session, after=since, limit=1)
     now = utcnow()
     people = _people(session)
-    body = {
+    body: dict[str, Any] = {
         "handoffs": [_row(h, people=people, now=now) for h in rows],
         "last_id": max([since] + [h.id or 0 for h in newest]),
     }
+    if active_after is not None:
+        active, _ = handoffs.queue(session, **filters, active_after=active_after, limit=PAGE_SIZE)
+        body["active"] = [_row(h, people=people, now=now) for h in active]
+        body["last_message_id"] = max(active_after, handoffs.newest_message_id(session))
     return secure_headers(JSONResponse(body))
 
 
 def _messages(session: Session, handoff: Handoff, people: dict[int, User]) -> list[dict[str, Any]]:
     shown = []
+    email_usable = handoffs.can_email(handoff)
     for message in handoffs.transcript(session, handoff=handoff):
         author = people.get(message.author_id) if message.author_id else None
         candidates = [
@@ -171,7 +174,8 @@ def _messages(session: Session, handoff: Handoff, people: dict[int, User]) -> li
             for c in message.candidates or []
             if isinstance(c, dict)
         ]
-        shown.append({"m": message, "author": author, "candidates": candidates})
+        state = reply_delivery.reply_state(message, email_usable=email_usable)
+        shown.append({"m": message, "author": author, "candidates": candidates, "state": state})
     return shown
 
 
@@ -218,10 +222,14 @@ def _handoff_page(
     conversation = session.get(Conversation, handoff.conversation_id)
     people = _people(session)
     now = utcnow()
+    messages = _messages(session, handoff, people)
     context = {
         "handoff": handoff,
         "conversation": conversation,
-        "messages": _messages(session, handoff, people),
+        "messages": messages,
+        "last_id": max((item["m"].id or 0 for item in messages), default=0),
+        "email_usable": handoffs.can_email(handoff),
+        "reply_after": settings.email_reply_after_minutes,
         "assignee": people.get(handoff.assignee_id) if handoff.assignee_id else None,
         "resolver": people.get(handoff.resolved_by) if handoff.resolved_by else None,
         "agents": [u for u in people.values() if u.active],
@@ -242,6 +250,32 @@ def show_handoff(
     """One handoff: the whole transcript with the bot's decisions, notes, and the agent's actions."""
     handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     return _handoff_page(request, user=user, session=session, settings=settings, handoff=handoff)
+
+
+@router.get("/inbox/{handoff_id}/updates")
+def handoff_updates(
+    handoff_id: HandoffId,
+    user: UserDep,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> Response:
+    """The ticket's messages newer than ``after`` as transcript items, and where each agent reply stands now,
+    as JSON for the ticket page's poller (the visitor writing again appears without a reload)."""
+    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    messages = _messages(session, handoff, _people(session))
+    new = [item for item in messages if (item["m"].id or 0) > after]
+    replies = [item for item in messages if item["state"]]
+    transcript = templates.env.get_template("admin/_transcript.html").module
+    body = {
+        "html": str(transcript.items(new, Sender, handoff.email)) if new else "",  # type: ignore[attr-defined]
+        "last_id": max([after] + [item["m"].id or 0 for item in new]),
+        "visitor_messages": sum(1 for item in new if item["m"].sender is Sender.visitor),
+        "replies": {
+            str(item["m"].id): str(transcript.delivery(item["m"], item["state"], handoff.email))  # type: ignore[attr-defined]
+            for item in replies
+        },
+    }
+    return secure_headers(JSONResponse(body))
 
 
 def _back(handoff: Handoff, notice: str) -> Response:

@@ -1,4 +1,5 @@
-// Inbox: new handoffs appear without a reload. The page works without this script (reload to see them).
+// Inbox: new handoffs appear without a reload, and a handoff whose visitor writes again moves to the top,
+// marked. The page works without this script (reload to see them).
 // Rows are built with textContent only: every value comes from visitors and must never become markup.
 "use strict";
 
@@ -55,17 +56,28 @@ function rowFor(handoff) {
   return tr;
 }
 
+// A row for a handoff whose visitor wrote again since the page last looked.
+function activeRowFor(handoff) {
+  const tr = rowFor(handoff);
+  const note = document.createElement("small");
+  note.className = "activity";
+  note.textContent = "new message from the visitor";
+  tr.cells[0].append(document.createElement("br"), note);
+  return tr;
+}
+
 function setupInbox(tbody) {
   const live = document.getElementById("inbox-live");
   const total = document.getElementById("inbox-total");
   let since = Number(tbody.dataset.since) || 0;
+  let activeAfter = Number(tbody.dataset.activeAfter) || 0;
   let busy = false;
 
   async function poll() {
     if (busy || document.hidden) return;
     busy = true;
     try {
-      const url = tbody.dataset.updates + "since=" + since;
+      const url = tbody.dataset.updates + "since=" + since + "&active_after=" + activeAfter;
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.status === 401) {
         clearInterval(timer);  // signed out: the next navigation shows the login page
@@ -74,17 +86,28 @@ function setupInbox(tbody) {
       if (!response.ok) return;
       const data = await response.json();
       since = Math.max(since, Number(data.last_id) || 0);
+      activeAfter = Math.max(activeAfter, Number(data.last_message_id) || 0);
       const fresh = (data.handoffs || []).filter((h) => !tbody.querySelector('tr[data-id="' + Number(h.id) + '"]'));
-      if (!fresh.length) return;
+      const freshIds = new Set(fresh.map((h) => Number(h.id)));
+      const active = (data.active || []).filter((h) => !freshIds.has(Number(h.id)));
+      if (!fresh.length && !active.length) return;
       const empty = tbody.querySelector("tr.empty");
       if (empty) empty.remove();
-      // The answer is newest first; inserting oldest first keeps that order at the top of the table.
+      // Answers are newest first; inserting oldest first keeps that order at the top of the table.
       fresh.reverse().forEach((h) => tbody.prepend(rowFor(h)));
+      active.reverse().forEach((h) => {
+        const shown = tbody.querySelector('tr[data-id="' + Number(h.id) + '"]');
+        if (shown) shown.remove(); // one row per handoff: it moves to the top
+        tbody.prepend(activeRowFor(h));
+      });
       if (total) total.textContent = String(Number(total.textContent) + fresh.length);
       if (live) {
-        live.textContent = fresh.length === 1
-          ? "New handoff from " + fresh[0].email
-          : fresh.length + " new handoffs";
+        const said = [];
+        if (fresh.length) said.push(fresh.length === 1 ? "New handoff from " + fresh[0].email : fresh.length + " new handoffs");
+        if (active.length) {
+          said.push(active.length === 1 ? "New message from " + active[0].email : active.length + " handoffs with new messages");
+        }
+        live.textContent = said.join(". ");
       }
     } catch (error) {
       /* offline: try again on the next tick */

@@ -1,0 +1,67 @@
+// Ticket page: what happens while it is open shows up without a reload. New messages (the visitor
+// writing again, a colleague's reply or note) are appended, and each reply's line about reaching the
+// visitor (seen in the chat, emailed) is brought up to date. The page works without this script.
+// The HTML comes from the server's own transcript template (autoescaped, like the page itself).
+"use strict";
+
+const TICKET_POLL_MS = 4000;
+
+function setupTicket(list) {
+  const live = document.getElementById("ticket-live");
+  let after = Number(list.dataset.after) || 0;
+  let busy = false;
+  let timer = null;
+
+  async function poll() {
+    if (busy || document.hidden) return;
+    busy = true;
+    try {
+      const response = await fetch(list.dataset.updates + "?after=" + after, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (response.status === 401 || response.status === 404) {
+        clearInterval(timer); // signed out, or the ticket was deleted: a reload says which
+        return;
+      }
+      if (!response.ok) return;
+      const data = await response.json();
+      if (data.html) {
+        const fresh = document.createElement("template");
+        fresh.innerHTML = data.html;
+        // An id already on the page is skipped, so a late answer never shows a message twice.
+        for (const item of Array.from(fresh.content.querySelectorAll("li.msg"))) {
+          if (document.getElementById(item.id)) continue;
+          item.classList.add("new");
+          list.append(item);
+        }
+        const empty = list.querySelector("li.empty");
+        if (empty && list.querySelector("li.msg")) empty.remove();
+      }
+      after = Math.max(after, Number(data.last_id) || 0);
+      for (const [id, html] of Object.entries(data.replies || {})) {
+        const line = list.querySelector('.reply-state[data-reply="' + Number(id) + '"]');
+        const now = document.createElement("template");
+        now.innerHTML = html;
+        const state = now.content.firstElementChild;
+        if (line && state && line.textContent !== state.textContent) line.replaceWith(state);
+      }
+      const count = Number(data.visitor_messages) || 0;
+      if (count && live) live.textContent = count === 1 ? "New message from the visitor" : count + " new messages from the visitor";
+    } catch (error) {
+      /* offline: try again on the next tick */
+    } finally {
+      busy = false;
+    }
+  }
+
+  timer = setInterval(poll, TICKET_POLL_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) poll(); // catch up at once when the agent comes back to the tab
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.querySelector("ol#transcript[data-updates]");
+  if (list) setupTicket(list);
+});
