@@ -105,7 +105,8 @@ class Settings(BaseSettings):
     # Business hours for live handoff, e.g. "mon-fri 09:00-17:00; sat 10:00-14:00", in this zone.
     business_hours: str = "mon-fri 09:00-17:00"
     timezone: str = "Europe/Amsterdam"
-    # An agent reply is also emailed when the visitor has not been seen in the widget for this long.
+    # An agent reply the widget has not shown the visitor within this many minutes is emailed by the worker
+    # (at once if they had already been gone that long): support/reply_delivery.py.
     email_reply_after_minutes: int = Field(2, ge=0)
     smtp_host: str = ""  # empty: emails stay queued in the outbox
     smtp_port: int = 587
