@@ -199,6 +199,7 @@ class TrainingJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     heartbeat_at: datetime | None = None  # a running job whose heartbeat stops was killed
+    attempts: int = 0  # claims so far: a job whose worker died is claimed again (support.training)
     finished_at: datetime | None = None
     model_version: str | None = Field(default=None, max_length=80)
     error: str = Field(default="", max_length=2000)

@@ -3,7 +3,11 @@
 A job is claimed with a conditional UPDATE (only one worker's UPDATE matches a queued row, and none
 matches while another job runs), keeps a heartbeat while it trains, and activates its model in one
 place (``activate``): the ``ACTIVE`` file and the ``active_model`` row. A job that fails, or whose worker
-dies, leaves the previous model active; a later round marks a job without a heartbeat as failed. Model
+dies, leaves the previous model active. A running job whose heartbeat is older than ``STALE_AFTER`` lost
+its worker: the next worker round claims it again (up to ``MAX_ATTEMPTS`` claims, then it is failed), so
+a killed training delays retraining by about a minute. Each claim counts in ``attempts``, and the
+heartbeat and the result are written only while ``attempts`` is still the claim's own: a worker that was
+only stalled, not dead, cannot overwrite the job that was taken from it or activate its model. Model
 folders are written to a staging folder and renamed (``bot.store``), so no process ever loads half a model.
 
 Every transaction here starts with its write (or only reads): on SQLite a transaction that reads and
@@ -35,8 +39,12 @@ from support.models import ActiveModel, JobStatus, TrainingJob, utcnow
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)  # a running job without a heartbeat for this long lost its worker
-HEARTBEAT_SECONDS = 30.0
+# A running job's worker writes a heartbeat every HEARTBEAT_SECONDS from a thread of its own; one without
+# a heartbeat for STALE_AFTER lost its worker (twelve beats missed: a loaded machine or a slow database
+# write does not look like a dead worker).
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = timedelta(seconds=60)
+MAX_ATTEMPTS = 3  # claims of one job; a job that kills its worker every time is failed after this many
 MAX_ERROR = 2000  # the error column's size
 
 
@@ -96,19 +104,22 @@ def run_next_job(engine: Engine, settings: Settings, *, now: datetime | None = N
     now = now or utcnow()
     started = time.monotonic()
     fail_stale(engine, now=now)
-    job_id = _claim(engine, now=now)
-    if job_id is None:
+    claim = _claim(engine, now=now)
+    if claim is None:
         return None
-    heartbeat = _Heartbeat(engine, job_id)
+    job_id, attempt = claim
+    heartbeat = _Heartbeat(engine, job_id, attempt)
     heartbeat.start()
     try:
         version = _train(engine, settings)
         finished = now + timedelta(seconds=time.monotonic() - started)
         with Session(engine, expire_on_commit=False) as session:
-            if _finish(session, job_id, status=JobStatus.done, finished=finished, model_version=version):
+            if _finish(session, job_id, attempt, status=JobStatus.done, finished=finished, model_version=version):
                 activate(session, version=version, model_dir=settings.model_dir, now=finished)
             else:
-                log.warning("training job %s was marked failed while it ran; not activating %s", job_id, version)
+                log.warning(
+                    "training job %s was failed or claimed again while it ran; not activating %s", job_id, version
+                )
             job = session.get(TrainingJob, job_id)
             session.commit()
         log.info("training job %s done: model %s active", job_id, version)
@@ -117,7 +128,7 @@ def run_next_job(engine: Engine, settings: Settings, *, now: datetime | None = N
         log.exception("training job %s failed", job_id)
         finished = now + timedelta(seconds=time.monotonic() - started)
         with Session(engine, expire_on_commit=False) as session:
-            _finish(session, job_id, status=JobStatus.failed, finished=finished, error=_error_text(exc))
+            _finish(session, job_id, attempt, status=JobStatus.failed, finished=finished, error=_error_text(exc))
             job = session.get(TrainingJob, job_id)
             session.commit()
         return job
@@ -125,49 +136,80 @@ def run_next_job(engine: Engine, settings: Settings, *, now: datetime | None = N
         heartbeat.stop()
 
 
+def _last_sign() -> Any:
+    return func.coalesce(col(TrainingJob.heartbeat_at), col(TrainingJob.started_at))
+
+
 def fail_stale(engine: Engine, *, now: datetime) -> int:
-    """Mark running jobs whose heartbeat stopped more than ``STALE_AFTER`` ago as failed."""
-    cutoff = now - STALE_AFTER
-    last_sign = func.coalesce(col(TrainingJob.heartbeat_at), col(TrainingJob.started_at))
+    """Mark running jobs without a heartbeat for ``STALE_AFTER`` that were claimed ``MAX_ATTEMPTS`` times as failed."""
     with session_scope(engine) as session:
         result = session.exec(
             update(TrainingJob)
-            .where(col(TrainingJob.status) == JobStatus.running, last_sign < cutoff)
-            .values(status=JobStatus.failed, finished_at=now, error="worker died: no heartbeat for 10 minutes")
+            .where(
+                col(TrainingJob.status) == JobStatus.running,
+                _last_sign() < now - STALE_AFTER,
+                col(TrainingJob.attempts) >= MAX_ATTEMPTS,
+            )
+            .values(
+                status=JobStatus.failed,
+                finished_at=now,
+                error=f"its worker stopped {MAX_ATTEMPTS} times (no heartbeat for {STALE_AFTER.seconds} seconds)",
+            )
         )
         count = int(result.rowcount or 0)
     if count:
-        log.warning("marked %d training job(s) without a heartbeat as failed", count)
+        log.warning("marked %d training job(s) whose workers kept stopping as failed", count)
     return count
 
 
-def _claim(engine: Engine, *, now: datetime) -> int | None:
+def _claim(engine: Engine, *, now: datetime) -> tuple[int, int] | None:
+    """Claim a running job that lost its worker, else the oldest queued one: its id and this claim's attempt."""
     with Session(engine) as session:  # read-only: which job is next
-        job_id = session.exec(
-            select(TrainingJob.id)
+        stale = session.exec(
+            select(TrainingJob.id, TrainingJob.attempts)
+            .where(
+                col(TrainingJob.status) == JobStatus.running,
+                _last_sign() < now - STALE_AFTER,
+                col(TrainingJob.attempts) < MAX_ATTEMPTS,
+            )
+            .order_by(col(TrainingJob.id))
+            .limit(1)
+        ).first()
+        queued = session.exec(
+            select(TrainingJob.id, TrainingJob.attempts)
             .where(col(TrainingJob.status) == JobStatus.queued)
             .order_by(col(TrainingJob.id))
             .limit(1)
         ).first()
-    if job_id is None:
-        return None
-    other = aliased(TrainingJob)
-    with session_scope(engine) as session:
+    if stale is not None:
+        job_id, seen = stale
+        # Still stale and still at the attempt this worker saw: of two workers reclaiming at once, the
+        # second UPDATE matches nothing, as with a queued job below.
+        condition = [col(TrainingJob.status) == JobStatus.running, _last_sign() < now - STALE_AFTER]
+    elif queued is not None:
+        job_id, seen = queued
+        other = aliased(TrainingJob)
         # Matches only while the job is still queued and nothing else runs: two workers claiming at
         # once both target this row, and the second UPDATE (serialised by SQLite's write lock, re-checked
         # by PostgreSQL after the first commits) matches nothing. One job at a time also means an older
         # job can never activate its model after a newer one.
+        condition = [
+            col(TrainingJob.status) == JobStatus.queued,
+            ~exists().where(col(other.status) == JobStatus.running),
+        ]
+    else:
+        return None
+    assert job_id is not None
+    with session_scope(engine) as session:
         result = session.exec(
             update(TrainingJob)
-            .where(
-                col(TrainingJob.id) == job_id,
-                col(TrainingJob.status) == JobStatus.queued,
-                ~exists().where(col(other.status) == JobStatus.running),
-            )
-            .values(status=JobStatus.running, started_at=now, heartbeat_at=now)
+            .where(col(TrainingJob.id) == job_id, col(TrainingJob.attempts) == seen, *condition)
+            .values(status=JobStatus.running, started_at=now, heartbeat_at=now, attempts=seen + 1)
         )
         claimed = result.rowcount == 1
-    return job_id if claimed else None
+    if claimed and stale is not None:
+        log.warning("training job %s lost its worker; claimed again (attempt %d)", job_id, seen + 1)
+    return (job_id, seen + 1) if claimed else None
 
 
 def _train(engine: Engine, settings: Settings) -> str:
@@ -207,6 +249,7 @@ def _previous(settings: Settings) -> FaqModel | None:
 def _finish(
     session: Session,
     job_id: int,
+    attempt: int,
     *,
     status: JobStatus,
     finished: datetime,
@@ -218,7 +261,11 @@ def _finish(
         values["model_version"] = model_version
     result = session.exec(
         update(TrainingJob)
-        .where(col(TrainingJob.id) == job_id, col(TrainingJob.status) == JobStatus.running)
+        .where(
+            col(TrainingJob.id) == job_id,
+            col(TrainingJob.status) == JobStatus.running,
+            col(TrainingJob.attempts) == attempt,  # not taken over by another worker meanwhile
+        )
         .values(**values)
     )
     return result.rowcount == 1
@@ -234,12 +281,31 @@ def _error_text(exc: Exception) -> str:
     return text[:MAX_ERROR]
 
 
-class _Heartbeat:
-    """Touches the job's heartbeat while it trains, so a long training is not mistaken for a dead one."""
+def beat(engine: Engine, job_id: int, attempt: int, *, now: datetime | None = None) -> bool:
+    """Touch a running job's heartbeat; False when the job is no longer this claim's (failed, claimed again)."""
+    with session_scope(engine) as session:
+        result = session.exec(
+            update(TrainingJob)
+            .where(
+                col(TrainingJob.id) == job_id,
+                col(TrainingJob.status) == JobStatus.running,
+                col(TrainingJob.attempts) == attempt,
+            )
+            .values(heartbeat_at=now or utcnow())
+        )
+        return result.rowcount == 1
 
-    def __init__(self, engine: Engine, job_id: int) -> None:
+
+class _Heartbeat:
+    """Touches the job's heartbeat while it trains, so a long training is not mistaken for a dead one.
+
+    A thread of its own, so the beat goes on while the training thread is busy in native code.
+    """
+
+    def __init__(self, engine: Engine, job_id: int, attempt: int) -> None:
         self._engine = engine
         self._job_id = job_id
+        self._attempt = attempt
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"training-heartbeat-{job_id}", daemon=True)
 
@@ -253,11 +319,6 @@ class _Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
-                with session_scope(self._engine) as session:
-                    session.exec(
-                        update(TrainingJob)
-                        .where(col(TrainingJob.id) == self._job_id, col(TrainingJob.status) == JobStatus.running)
-                        .values(heartbeat_at=utcnow())
-                    )
-            except Exception:  # a missed beat is harmless; ten minutes of them mark the job failed
+                beat(self._engine, self._job_id, self._attempt)
+            except Exception:  # a missed beat is harmless; a minute of them hands the job to another worker
                 log.exception("training heartbeat failed")

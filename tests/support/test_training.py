@@ -146,29 +146,77 @@ def test_a_crash_in_training_keeps_the_old_model(db: Engine, fast: Settings, mon
     ]  # nothing half-written
 
 
-def test_a_running_job_without_heartbeat_is_failed_and_the_next_one_runs(db: Engine, fast: Settings) -> None:
+def running_job(engine: Engine, *, heartbeat_age: timedelta, attempts: int = 1) -> int:
+    """A job some worker claimed, whose last heartbeat is this old (no sleeping: the timestamps are set)."""
     now = utcnow()
-    load_mini(db)
-    with session_scope(db) as session:
-        dead = TrainingJob(status=JobStatus.running, started_at=now - timedelta(hours=1))
-        dead.heartbeat_at = now - training.STALE_AFTER - timedelta(seconds=1)
-        session.add(dead)
+    with session_scope(engine) as session:
+        job = TrainingJob(status=JobStatus.running, started_at=now - timedelta(hours=1), attempts=attempts)
+        job.heartbeat_at = now - heartbeat_age
+        session.add(job)
         session.flush()
-        dead_id = dead.id
-    ran = training.run_next_job(db, fast, now=now)
-    assert ran is not None and ran.status is JobStatus.done
+        assert job.id is not None
+        return job.id
+
+
+def test_a_killed_workers_job_is_claimed_again_a_minute_later(db: Engine, fast: Settings) -> None:
+    load_mini(db)  # queues a job too, which waits its turn behind the reclaimed one
+    dead_id = running_job(db, heartbeat_age=training.STALE_AFTER + timedelta(seconds=1))
+    assert training.STALE_AFTER <= timedelta(seconds=60)  # not the ten minutes it used to block retraining
+    ran = training.run_next_job(db, fast)
+    assert ran is not None and ran.id == dead_id and ran.status is JobStatus.done and ran.attempts == 2
+    assert active(db) == ran.model_version
+    after = training.run_next_job(db, fast)  # the queued job runs next, as usual
+    assert after is not None and after.status is JobStatus.done and after.attempts == 1
+
+
+def test_a_job_whose_workers_keep_dying_is_failed_and_the_next_one_runs(db: Engine, fast: Settings) -> None:
+    load_mini(db)
+    dead_id = running_job(db, heartbeat_age=training.STALE_AFTER + timedelta(seconds=1), attempts=training.MAX_ATTEMPTS)
+    ran = training.run_next_job(db, fast)
+    assert ran is not None and ran.status is JobStatus.done and ran.id != dead_id
     statuses = {j.id: (j.status, j.error) for j in job_rows(db)}
     assert statuses[ran.id] == (JobStatus.done, "")
-    assert statuses[dead_id] == (JobStatus.failed, "worker died: no heartbeat for 10 minutes")
+    assert statuses[dead_id] == (JobStatus.failed, "its worker stopped 3 times (no heartbeat for 60 seconds)")
 
 
 def test_a_live_running_job_blocks_other_claims(db: Engine, fast: Settings) -> None:
-    now = utcnow()
     load_mini(db)
-    with session_scope(db) as session:
-        session.add(TrainingJob(status=JobStatus.running, started_at=now, heartbeat_at=now - timedelta(minutes=1)))
-    assert training.run_next_job(db, fast, now=now) is None  # one training at a time
+    running_job(db, heartbeat_age=training.STALE_AFTER - timedelta(seconds=5))
+    assert training.run_next_job(db, fast) is None  # one training at a time
     assert [j.status for j in job_rows(db)] == [JobStatus.queued, JobStatus.running]
+
+
+def test_a_stalled_worker_cannot_write_to_the_job_taken_from_it(db: Engine, fast: Settings) -> None:
+    """The first worker was only stalled: its heartbeat and its result no longer land on the reclaimed job."""
+    job_id = running_job(db, heartbeat_age=training.STALE_AFTER + timedelta(seconds=1), attempts=1)
+    assert training._claim(db, now=utcnow()) == (job_id, 2)  # a second worker takes the job over
+    assert training._claim(db, now=utcnow()) is None  # ... once: it is live again
+    assert not training.beat(db, job_id, 1)  # the first worker wakes up
+    with session_scope(db) as session:
+        assert not training._finish(session, job_id, 1, status=JobStatus.done, finished=utcnow(), model_version="x")
+    assert training.beat(db, job_id, 2)
+    (job,) = job_rows(db)
+    assert job.status is JobStatus.running and job.model_version is None and job.attempts == 2
+
+
+def test_the_heartbeat_is_written_every_few_seconds(db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert training.HEARTBEAT_SECONDS * 6 <= training.STALE_AFTER.total_seconds()  # many beats may be missed
+    monkeypatch.setattr(training, "HEARTBEAT_SECONDS", 0.01)
+    job_id = running_job(db, heartbeat_age=timedelta(seconds=50))
+    heartbeat = training._Heartbeat(db, job_id, 1)
+    heartbeat.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            (job,) = job_rows(db)
+            assert job.heartbeat_at is not None
+            if utcnow() - job.heartbeat_at.replace(tzinfo=utcnow().tzinfo) < timedelta(seconds=5):
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("no heartbeat was written")
+    finally:
+        heartbeat.stop()
 
 
 def test_two_workers_claiming_at_once_run_the_job_once(
