@@ -143,16 +143,22 @@ def get_messages(
 async def events(
     request: Request,
     conversation_id: str,
-    token: Annotated[str, Query(max_length=200, description="EventSource cannot send headers")] = "",
+    authorization: Annotated[str | None, Header()] = None,
     after: Annotated[int, Query(ge=0)] = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    """Server-sent events: each new visible message as one `data:` line of JSON (id = message id)."""
+    """Server-sent events: each new visible message as one `data:` line of JSON (id = message id).
+
+    The conversation's token comes in the Authorization header like on every other call, never in the
+    URL, which access logs and proxies record; the widget reads the stream with fetch(), since EventSource
+    cannot send headers. A reconnection asks for what came after its last message (``after`` or
+    ``Last-Event-ID``).
+    """
     engine = request.app.state.engine
 
     def check() -> None:
         with Session(engine) as session:
-            conversations.authenticate(session, conversation_id=conversation_id, token=token)
+            conversations.authenticate(session, conversation_id=conversation_id, token=_bearer(authorization))
 
     await run_in_threadpool(check)
     if last_event_id and last_event_id.isdigit():

@@ -131,7 +131,7 @@ def test_tokens_protect_conversations(chat: TestClient) -> None:
         chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hi"}, headers=other_auth).status_code == 401
     )
     assert chat.get("/api/v1/conversations/nope/messages", headers=auth).status_code == 404
-    assert chat.get(f"/api/v1/conversations/{other_cid}/events?token=wrong").status_code == 401
+    assert chat.get(f"/api/v1/conversations/{other_cid}/events", headers=auth).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -187,19 +187,38 @@ def test_no_model_yet_is_a_clear_503(tmp_path: Path) -> None:
         assert response.status_code == 503 and response.json()["error"] == "model_not_ready"
 
 
+def events(client: TestClient, url: str, count: int, headers: dict[str, str]) -> list[str]:
+    """The first ``count`` data lines of an event stream."""
+    with client.stream("GET", url, headers=headers) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        data: list[str] = []
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                data.append(line)
+            if len(data) == count:
+                return data
+    raise AssertionError(f"the stream ended after {data}")
+
+
 def test_server_sent_events_deliver_new_messages(chat: TestClient) -> None:
     cid, auth = start(chat)
     say(chat, cid, auth, "Hello")
-    token = auth["Authorization"].split()[1]
-    with chat.stream("GET", f"/api/v1/conversations/{cid}/events?token={token}") as stream:
-        assert stream.headers["content-type"].startswith("text/event-stream")
-        lines = []
-        for line in stream.iter_lines():
-            lines.append(line)
-            if sum(1 for x in lines if x.startswith("data: ")) == 2:
-                break
-    data = [line for line in lines if line.startswith("data: ")]
+    data = events(chat, f"/api/v1/conversations/{cid}/events", 2, auth)
     assert '"sender": "visitor"' in data[0] and '"sender": "bot"' in data[1]
+
+
+def test_server_sent_events_take_the_token_from_the_header_never_the_url(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    say(chat, cid, auth, "Hello")
+    token = auth["Authorization"].split()[1]
+    in_url = chat.get(f"/api/v1/conversations/{cid}/events?token={token}")  # access logs would keep it
+    assert in_url.status_code == 401 and in_url.json()["error"] == "unauthorized"
+    # Reconnecting resumes after the last message seen, by query (the widget) or by Last-Event-ID.
+    first = chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json()[0]["id"]
+    (bot,) = events(chat, f"/api/v1/conversations/{cid}/events?after={first}", 1, auth)
+    assert '"sender": "bot"' in bot
+    (again,) = events(chat, f"/api/v1/conversations/{cid}/events", 1, {**auth, "Last-Event-ID": str(first)})
+    assert again == bot
 
 
 def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient) -> None:

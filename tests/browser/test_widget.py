@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Locator, Page, Request, Route, expect
 
 from api.app import create_app
+from api.routes import widget_api
 from bot import runtime
 from core.db import make_engine, session_scope
 from core.settings import Settings
@@ -264,6 +265,40 @@ def test_agent_replies_arrive_by_polling_without_server_sent_events(page: Page, 
     agent_replies(chat_server, page, "Polled reply")
     expect(page.locator("#faqdesk-widget .msg.agent .body")).to_contain_text(["Polled reply"], timeout=10_000)
     assert polls, "the widget polled GET .../messages?after="
+
+
+def test_live_replies_stream_with_the_token_in_a_header_and_resume_after_a_reconnect(
+    page: Page, chat_server: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(widget_api, "SSE_MAX_SECONDS", 2.0)  # the server ends each stream quickly
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))  # a lambda: Playwright tags its handlers
+    open_chat(page, chat_server.url + "/")
+    ask(page, "I want to talk to a person")
+    page.get_by_label("Email (required)").fill("streamer@example.com")
+    page.get_by_role("button", name="Send to the team").click()
+    expect(page.locator("#faqdesk-widget .msg.system")).to_contain_text("streamer@example.com")
+    agent_replies(chat_server, page, "First streamed reply")
+    agent = page.locator("#faqdesk-widget .msg.agent .body")
+    expect(agent).to_contain_text(["First streamed reply"], timeout=10_000)
+    streams = lambda: [r for r in requests if "/events?" in r.url]  # noqa: E731
+    expect_reconnect = time.monotonic() + 15
+    while len(streams()) < 2 and time.monotonic() < expect_reconnect:
+        page.wait_for_timeout(200)
+    assert len(streams()) >= 2, "the widget reconnects when the server ends a stream"
+    agent_replies(chat_server, page, "Second streamed reply")
+    expect(agent).to_contain_text(["First streamed reply", "Second streamed reply"], timeout=10_000)
+    expect(agent).to_have_count(2)  # resumed after the last message: nothing shown twice
+
+    token = page.evaluate(
+        "() => { const k = Object.keys(sessionStorage).find(k => k.startsWith('faqdesk:conversation:'));"
+        " return JSON.parse(sessionStorage.getItem(k)).token; }"
+    )
+    assert token and not [r.url for r in requests if token in r.url], "the token never travels in a URL"
+    assert all(r.headers.get("authorization") == f"Bearer {token}" for r in streams())
+    assert "after=0" not in streams()[-1].url, "a reconnection asks only for what came after"
+    since_stream = requests[requests.index(streams()[0]) :]
+    assert not [r for r in since_stream if "/messages?after=" in r.url], "streamed, not polled"
 
 
 def test_suggest_offers_articles_and_a_person(page: Page, chat_server: ChatServer) -> None:
