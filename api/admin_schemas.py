@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from api.params import RowIdField
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
 
 
@@ -21,7 +22,7 @@ class ArticleCreate(BaseModel):
     intents: list[str] = Field(default_factory=list, max_length=100)
     position: int = Field(0, ge=0, le=100_000)
     status: ArticleStatus = ArticleStatus.draft
-    translation_of: int | None = Field(None, description="id of the article this one translates")
+    translation_of: RowIdField | None = Field(None, description="id of the article this one translates")
 
 
 class ArticleUpdate(BaseModel):

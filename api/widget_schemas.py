@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.params import RowIdField
 from support.models import Message
 
 
@@ -115,7 +116,7 @@ class FeedbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    message_id: int
+    message_id: RowIdField
     helpful: bool
 
 
@@ -124,7 +125,7 @@ class SeenIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    message_id: int = Field(ge=1, le=2**31 - 1)  # ids are 32-bit in PostgreSQL
+    message_id: RowIdField
 
 
 class HandoffIn(BaseModel):

@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -169,6 +169,33 @@ def _remember_old_slug(session: Session, *, article: Article) -> None:
         session.add(SlugRedirect(locale=article.locale, old_slug=article.slug, article_id=article.id))
     else:
         existing.article_id = article.id
+
+
+# A schedule further ahead than this is a typo (a year of 2062 for 2026), not a plan.
+MAX_SCHEDULE_AHEAD = timedelta(days=5 * 366)
+
+
+def publication_time(when: datetime, *, utc_offset_minutes: int | None = None, now: datetime | None = None) -> datetime:
+    """The UTC time to publish at: ``when`` carries its zone, or is local time ``utc_offset_minutes``
+    behind UTC (what a browser's ``getTimezoneOffset()`` gives for a datetime-local field).
+
+    Refused: no zone at all, a time that has passed, and one more than five years ahead (a year 9999
+    would also overflow the zone shift).
+    """
+    now = now or datetime.now(UTC)
+    if when.tzinfo is None and utc_offset_minutes is None:
+        raise ValidationError("the publication time needs a time zone, e.g. 2026-12-01T09:00:00+01:00")
+    try:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC) + timedelta(minutes=utc_offset_minutes or 0)
+        when = when.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("the publication time is too far ahead") from None
+    if when <= now:
+        raise ValidationError("the publication time must be in the future")
+    if when - now > MAX_SCHEDULE_AHEAD:
+        raise ValidationError("the publication time is more than five years ahead")
+    return when
 
 
 def set_status(

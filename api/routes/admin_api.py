@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -20,6 +19,7 @@ from api.admin_schemas import (
 )
 from api.auth import ApiEditorDep
 from api.deps import SessionDep, SettingsDep
+from api.params import Offset, RowId
 from core.errors import ValidationError
 from helpcenter import editorial, service
 from helpcenter.models import ArticleStatus
@@ -44,7 +44,7 @@ def list_articles(
     ] = None,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AdminArticlePage:
     """Articles in every status, filtered, most recently updated first."""
     rows, total = editorial.list_articles(
@@ -87,13 +87,13 @@ def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep,
 
 
 @router.get("/articles/{article_id}", response_model=AdminArticle)
-def get_article(article_id: int, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+def get_article(article_id: RowId, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
     """One article in any status."""
     return AdminArticle.of(editorial.get_article(session, article_id=article_id))
 
 
 @router.patch("/articles/{article_id}", response_model=AdminArticle)
-def update_article(article_id: int, body: ArticleUpdate, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+def update_article(article_id: RowId, body: ArticleUpdate, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
     """Change fields; saved as a new revision."""
     article = editorial.get_article(session, article_id=article_id)
     category_id = article.category_id
@@ -116,28 +116,24 @@ def update_article(article_id: int, body: ArticleUpdate, user: ApiEditorDep, ses
 
 
 @router.post("/articles/{article_id}/status", response_model=AdminArticle)
-def change_status(article_id: int, body: StatusChange, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+def change_status(article_id: RowId, body: StatusChange, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
     """Publish, unpublish, archive, or schedule publication."""
     article = editorial.get_article(session, article_id=article_id)
-    if body.publish_at is not None:
-        if body.publish_at.tzinfo is None:
-            raise ValidationError("publish_at needs a time zone, e.g. 2026-12-01T09:00:00+01:00")
-        if body.publish_at <= datetime.now(UTC):
-            raise ValidationError("publish_at must be in the future")
-    service.set_status(session, article=article, status=body.status, publish_at=body.publish_at)
+    when = service.publication_time(body.publish_at) if body.publish_at is not None else None
+    service.set_status(session, article=article, status=body.status, publish_at=when)
     session.flush()
     return AdminArticle.of(article)
 
 
 @router.get("/articles/{article_id}/revisions", response_model=list[Revision])
-def list_revisions(article_id: int, user: ApiEditorDep, session: SessionDep) -> list[Revision]:
+def list_revisions(article_id: RowId, user: ApiEditorDep, session: SessionDep) -> list[Revision]:
     """Every revision, newest first."""
     article = editorial.get_article(session, article_id=article_id)
     return [Revision.of(r) for r in service.revisions(session, article=article)]
 
 
 @router.post("/articles/{article_id}/revisions/{number}/restore", response_model=AdminArticle)
-def restore_revision(article_id: int, number: int, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+def restore_revision(article_id: RowId, number: RowId, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
     """Bring back an old revision's content as a new revision."""
     article = editorial.get_article(session, article_id=article_id)
     service.restore_revision(session, article=article, number=number, author=user.email)
@@ -161,7 +157,7 @@ def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep) -
 
 
 @router.patch("/categories/{category_id}", response_model=AdminCategory)
-def update_category(category_id: int, body: CategoryUpdate, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
+def update_category(category_id: RowId, body: CategoryUpdate, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
     """Rename, describe or reorder a category."""
     category = editorial.get_category_by_id(session, category_id=category_id)
     editorial.update_category(
@@ -172,7 +168,7 @@ def update_category(category_id: int, body: CategoryUpdate, user: ApiEditorDep, 
 
 
 @router.delete("/categories/{category_id}", status_code=204)
-def delete_category(category_id: int, user: ApiEditorDep, session: SessionDep) -> Response:
+def delete_category(category_id: RowId, user: ApiEditorDep, session: SessionDep) -> Response:
     """Delete an empty category."""
     editorial.delete_category(session, category=editorial.get_category_by_id(session, category_id=category_id))
     return Response(status_code=204)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -13,6 +13,7 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import EditorDep, UserDep
 from api.deps import SessionDep, SettingsDep
+from api.params import OptionalRowIdQuery, RowId
 from core.errors import ValidationError
 from helpcenter import editorial, service
 from helpcenter.markdown import render
@@ -154,7 +155,7 @@ def new_article(
     session: SessionDep,
     settings: SettingsDep,
     locale: str = "",
-    translation_of: int | None = None,
+    translation_of: OptionalRowIdQuery = None,
 ) -> Response:
     """An empty editor; ``translation_of`` opens it beside the source article, in another locale."""
     source = editorial.get_article(session, article_id=translation_of) if translation_of else None
@@ -232,7 +233,7 @@ def create_article(
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def edit_article(
     request: Request,
-    article_id: int,
+    article_id: RowId,
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -255,7 +256,7 @@ def edit_article(
 @router.post("/articles/{article_id}", response_class=HTMLResponse, dependencies=[Csrf])
 def save_article(
     request: Request,
-    article_id: int,
+    article_id: RowId,
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -297,7 +298,7 @@ def save_article(
 
 @router.post("/articles/{article_id}/status", dependencies=[Csrf])
 def change_status(
-    article_id: int,
+    article_id: RowId,
     user: EditorDep,
     session: SessionDep,
     action: Annotated[str, Form(pattern="^(publish|unpublish|archive|schedule)$")],
@@ -311,13 +312,7 @@ def change_status(
             local = datetime.fromisoformat(publish_at)
         except ValueError as exc:
             raise ValidationError("give the publication time as YYYY-MM-DDTHH:MM") from exc
-        # datetime-local inputs carry no zone; tz_offset is the browser's getTimezoneOffset() (UTC - local).
-        if local.tzinfo is None:
-            when = local.replace(tzinfo=UTC) + timedelta(minutes=tz_offset)
-        else:
-            when = local.astimezone(UTC)
-        if when <= datetime.now(UTC):
-            raise ValidationError("the publication time must be in the future")
+        when = service.publication_time(local, utc_offset_minutes=tz_offset)
         service.set_status(session, article=article, status=ArticleStatus.draft, publish_at=when)
         return redirect(f"/admin/articles/{article_id}", "scheduled")
     status = {"publish": ArticleStatus.published, "unpublish": ArticleStatus.draft, "archive": ArticleStatus.archived}
@@ -338,7 +333,7 @@ def preview(user: EditorDep, body: Annotated[str, Form(max_length=200_000)] = ""
 @router.get("/articles/{article_id}/revisions", response_class=HTMLResponse)
 def revision_list(
     request: Request,
-    article_id: int,
+    article_id: RowId,
     user: EditorDep,
     session: SessionDep,
     old: int | None = None,
@@ -357,7 +352,7 @@ def revision_list(
 
 
 @router.post("/articles/{article_id}/revisions/{number}/restore", dependencies=[Csrf])
-def restore(article_id: int, number: int, user: EditorDep, session: SessionDep) -> Response:
+def restore(article_id: RowId, number: RowId, user: EditorDep, session: SessionDep) -> Response:
     """Restore an old revision as a new one."""
     article = editorial.get_article(session, article_id=article_id)
     service.restore_revision(session, article=article, number=number, author=user.email)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session
 
@@ -13,6 +13,7 @@ from api import csrf
 from api.admin_ui import page, redirect, secure_headers
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
+from api.params import MAX_ID, RowId
 from api.templating import templates
 from core import accounts
 from core.accounts import User
@@ -24,8 +25,7 @@ from support.models import Conversation, Handoff, HandoffStatus, Sender, utcnow
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger number is a 422, not a database error
-HandoffId = Annotated[int, Path(ge=1, le=MAX_ID)]
+HandoffId = RowId
 UNRESOLVED = (HandoffStatus.open, HandoffStatus.assigned)
 # What each inbox view shows; "" (the default) is the backlog: everything not yet resolved.
 VIEWS = {

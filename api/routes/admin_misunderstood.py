@@ -14,13 +14,13 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep
 from api.deps import SessionDep, SettingsDep
+from api.params import MAX_ID
 from core.errors import ValidationError
 from support import intents, misunderstood, outcomes
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 DEFAULT_DAYS = 30
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one is a 422, not a database error
 RETRAIN = "A retrain is queued: the bot learns it once the worker has trained and activated the new model."
 NOTICES = {
     "added": f"Added to the intent. {RETRAIN}",

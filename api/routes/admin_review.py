@@ -5,26 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
+from api.params import RowId
 from core.errors import ValidationError
 from support import intents, review, traffic
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
-MAX_ID = 2**31 - 1
 NOTICES = {
     "example": "Labelled; the question is now an example of that intent (a retrain is queued).",
     "oos": "Labelled out of scope; the question now teaches the bot what not to answer (a retrain is queued).",
     "labelled": "Labelled.",
     "skipped": "Skipped.",
 }
-TurnId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TurnId = RowId
 
 
 def _locale(value: str, locales: list[str]) -> str:

@@ -12,6 +12,7 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep, UserDep
 from api.deps import FormFields, SessionDep, SettingsDep
+from api.params import RowId
 from core import accounts
 from core.accounts import Role, User
 from core.errors import ValidationError
@@ -56,7 +57,7 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
 
 @router.post("/admin/categories/{category_id}", dependencies=[Csrf])
 def update_category(
-    category_id: int, user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields
+    category_id: RowId, user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields
 ) -> Response:
     """Rename, describe, reorder, or delete an empty category."""
     category = editorial.get_category_by_id(session, category_id=category_id)
@@ -136,7 +137,7 @@ def create_user(
 
 @router.post("/admin/users/{user_id}", dependencies=[Csrf])
 def update_user(
-    user_id: int,
+    user_id: RowId,
     user: AdminDep,
     session: SessionDep,
     role: Annotated[Role, Form()],
@@ -181,7 +182,7 @@ def create_token(
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf])
-def revoke_token(token_id: int, user: UserDep, session: SessionDep) -> Response:
+def revoke_token(token_id: RowId, user: UserDep, session: SessionDep) -> Response:
     """Revoke a token (one's own, or any for an admin)."""
     rows = accounts.api_tokens(session, user=None if user.role is Role.admin else user)
     if token_id not in {t.id for t in rows}:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.deps import LocaleDep, SessionDep, SettingsDep, known_locale
+from api.params import Offset, RowId
 from api.ratelimit import count_vote
 from api.schemas import ArticleDetail, ArticleHit, ArticleSummary, CategoryOut, VoteIn, VoteOut
 from helpcenter import search, service
@@ -16,18 +17,16 @@ from helpcenter.models import Article, Category
 
 router = APIRouter(prefix="/api/v1", tags=["help center"])
 
-_ERRORS: dict[int | str, dict[str, str]] = {
-    404: {"description": "Not found: `{error, detail}`"},
-    422: {"description": "Invalid input: `{error, detail}`"},
-}
 
-
-@router.get("/search", response_model=list[ArticleHit], responses=_ERRORS)
+@router.get("/search", response_model=list[ArticleHit])
 def search_articles(
-    session: SessionDep, locale: LocaleDep, q: str = Query(..., min_length=1, max_length=200), limit: int = 10
+    session: SessionDep,
+    locale: LocaleDep,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[ArticleHit]:
     """Published help-center articles matching ``q`` in a locale, best first."""
-    hits = search.search(session, query=q, locale=locale, limit=max(1, min(limit, 50)))
+    hits = search.search(session, query=q, locale=locale, limit=limit)
     return [
         ArticleHit(
             slug=h.article.slug,
@@ -59,14 +58,14 @@ def _category_slugs(categories: Sequence[Category]) -> dict[int, str]:
     return {c.id: c.slug for c in categories if c.id is not None}
 
 
-@router.get("/articles", response_model=list[ArticleSummary], responses=_ERRORS)
+@router.get("/articles", response_model=list[ArticleSummary])
 def list_articles(
     session: SessionDep,
     settings: SettingsDep,
     locale: Annotated[str | None, Query(max_length=16)] = None,
     category: Annotated[str | None, Query(max_length=120, description="A category slug")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ArticleSummary]:
     """Published articles (without body), optionally of one locale and category, by locale, position, title."""
     if locale is not None:
@@ -77,8 +76,8 @@ def list_articles(
     return [ArticleSummary.model_validate(_summary_fields(a, slugs)) for a in articles]
 
 
-@router.get("/articles/{article_id}", response_model=ArticleDetail, responses=_ERRORS)
-def get_article(article_id: int, session: SessionDep) -> ArticleDetail:
+@router.get("/articles/{article_id}", response_model=ArticleDetail)
+def get_article(article_id: RowId, session: SessionDep) -> ArticleDetail:
     """One published article with its Markdown body and sanitised HTML."""
     article = service.get_published(session, article_id=article_id)
     slugs = _category_slugs(service.list_categories(session))
@@ -87,7 +86,7 @@ def get_article(article_id: int, session: SessionDep) -> ArticleDetail:
     )
 
 
-@router.get("/categories", response_model=list[CategoryOut], responses=_ERRORS)
+@router.get("/categories", response_model=list[CategoryOut])
 def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]:
     """Categories in display order, named in the locale, with their published article counts there."""
     counts = service.published_counts(session, locale=locale)
@@ -102,9 +101,9 @@ def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]
     ]
 
 
-@router.post("/articles/{article_id}/votes", response_model=VoteOut, status_code=201, responses=_ERRORS)
+@router.post("/articles/{article_id}/votes", response_model=VoteOut, status_code=201)
 def vote_on_article(
-    article_id: int, body: VoteIn, session: SessionDep, settings: SettingsDep, request: Request
+    article_id: RowId, body: VoteIn, session: SessionDep, settings: SettingsDep, request: Request
 ) -> VoteOut:
     """Record a "Was this helpful?" answer for a published article (limited per address, 429 beyond)."""
     count_vote(request, settings.vote_rate_limit)

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
+from api.params import MAX_ID, Offset
 from api.ratelimit import client_address
 from api.widget_schemas import (
     BotReply,
@@ -132,9 +133,7 @@ async def post_message(
 
 
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])
-def get_messages(
-    conversation: ConversationDep, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
-) -> list[MessageOut]:
+def get_messages(conversation: ConversationDep, session: SessionDep, after: Offset = 0) -> list[MessageOut]:
     """Messages newer than ``after``: agent replies and notices arrive this way (poll every few seconds)."""
     return [MessageOut.of(m) for m in conversations.messages_after(session, conversation=conversation, after=after)]
 
@@ -144,7 +143,7 @@ async def events(
     request: Request,
     conversation_id: str,
     authorization: Annotated[str | None, Header()] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Offset = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events: each new visible message as one `data:` line of JSON (id = message id).
@@ -161,8 +160,8 @@ async def events(
             conversations.authenticate(session, conversation_id=conversation_id, token=_bearer(authorization))
 
     await run_in_threadpool(check)
-    if last_event_id and last_event_id.isdigit():
-        after = max(after, int(last_event_id))
+    if last_event_id and last_event_id.isdigit():  # a header, not validated by the schema: clamp it
+        after = max(after, min(int(last_event_id), MAX_ID))
 
     def fetch(since: int) -> list[MessageOut]:
         with Session(engine) as session:
