@@ -9,18 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.admin_ui import page
-from api.auth import LoginRequired
+from api import errors
+from api.body_limit import BodyLimit
 from api.headers import PublicCORS, SecurityHeaders
-from api.ratelimit import RateLimited, RateLimiter
+from api.ratelimit import RateLimiter
 from api.routes import (
     admin_api,
     admin_articles,
@@ -39,12 +35,12 @@ from api.routes import (
     widget_api,
     widget_pages,
 )
-from api.templating import STATIC_DIR, templates
+from api.schemas import ERROR_RESPONSES
+from api.templating import STATIC_DIR
 from bot import runtime
 from bot.encoder import Encoder
 from bot.model import FaqModel
 from core.db import make_engine, session_scope
-from core.errors import BusyError, FaqdeskError
 from core.security import load_secret_key
 from core.settings import Settings, check_start, get_settings
 from helpcenter import service
@@ -82,7 +78,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine.dispose()
 
     # /docs is api_docs (Swagger UI served from /static, no CDN); FastAPI's own pages are off.
-    app = FastAPI(title="faqdesk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="faqdesk",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        responses=ERROR_RESPONSES,
+    )
     app.include_router(api_docs.router)
     app.include_router(health.router)
     app.include_router(hc_pages.router)
@@ -100,11 +103,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_pages.router)
     app.include_router(widget_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Innermost of the middleware: a body over the limit is refused before any handler reads it, and
+    # the 413 still gets CORS and security headers from the middleware around it.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=max(settings.upload_max_bytes, admin_intents.MAX_IMPORT_BYTES),
+    )
     if settings.cors_origins:  # only the configured sites, and only on the public API (api/headers.py)
         app.add_middleware(PublicCORS, origins=settings.cors_origins)
     # Added last, so it wraps CORS too: preflight answers get the security headers as well.
     app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
-    _error_handlers(app)
+    errors.install(app)
     return app
 
 
@@ -205,66 +215,3 @@ async def _publish_scheduled(engine: Engine) -> None:
 def _publish_due(engine: Engine) -> None:
     with session_scope(engine) as session:
         service.publish_due(session)
-
-
-def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return not request.url.path.startswith("/api/") and "application/json" not in accept
-
-
-def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(FaqdeskError)
-    async def domain_error(request: Request, exc: FaqdeskError) -> Response:
-        if isinstance(exc, LoginRequired) and _wants_html(request):
-            return RedirectResponse(exc.login_url(), status_code=303)
-        if _is_admin_page(request) and _wants_html(request):
-            return _admin_error_page(request, exc.status_code, exc.detail)
-        if exc.status_code == 404 and _wants_html(request):
-            return _not_found_page(request)
-        response = JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status_code)
-        if isinstance(exc, RateLimited | BusyError):  # both say when trying again makes sense
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.exception_handler(OperationalError)
-    async def database_error(request: Request, exc: OperationalError) -> Response:
-        # Another process (the worker) held SQLite's write lock past the busy timeout: a retry will do.
-        if "database is locked" not in str(exc.orig):
-            raise exc
-        log.warning("database locked for %s %s", request.method, request.url.path)
-        return await domain_error(request, BusyError())
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        if _is_admin_page(request):
-            return _admin_error_page(request, 422, detail)
-        return JSONResponse({"error": "invalid", "detail": detail}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _is_admin_page(request) and _wants_html(request):
-            return _admin_error_page(request, exc.status_code, str(exc.detail))
-        if exc.status_code == 404 and _wants_html(request):
-            return _not_found_page(request)
-        return JSONResponse({"error": "http_error", "detail": str(exc.detail)}, status_code=exc.status_code)
-
-
-def _not_found_page(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    locale = request.path_params.get("locale")
-    locale = locale if locale in settings.locales else settings.default_locale
-    slug = request.path_params.get("slug", "")
-    query = slug.replace("-", " ")
-    return templates.TemplateResponse(request, "hc/not_found.html", {"locale": locale, "query": query}, status_code=404)
-
-
-def _is_admin_page(request: Request) -> bool:
-    return request.url.path.startswith("/admin")
-
-
-def _admin_error_page(request: Request, status_code: int, detail: str) -> Response:
-    # The error page has no user menu: the failing request may not have resolved one.
-    return page(
-        request, "admin/error.html", {"status_code": status_code, "detail": detail}, user=None, status_code=status_code
-    )

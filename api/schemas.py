@@ -14,6 +14,24 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+class ErrorOut(BaseModel):
+    """Every error answer of the JSON API has this shape."""
+
+    error: str = Field(description="A short machine-readable code, e.g. `not_found`, `invalid`, `rate_limited`")
+    detail: str = Field(description="What went wrong, for a person")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    "4XX": {"model": ErrorOut, "description": "The request cannot be served as sent: `{error, detail}`"},
+    503: {
+        "model": ErrorOut,
+        "description": "Busy or not ready yet (no trained model): try again after `Retry-After` seconds",
+    },
+}
+"""Declared once for every operation (``FastAPI(responses=...)``), so the schema documents the errors the
+API really sends instead of FastAPI's default validation-error shape."""
+
+
 class ArticleHit(BaseModel):
     """A search result."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, create_engine
 
-from core.errors import BusyError
+from core.errors import BusyError, ConflictError, FaqdeskError, ValidationError
 
 # How long a write waits for the database: SQLite's own busy timeout and this process's writer queue.
 SQLITE_BUSY_SECONDS = 10.0
@@ -31,7 +33,9 @@ def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        _input_errors_are_domain_errors(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
@@ -48,8 +52,68 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
+    _input_errors_are_domain_errors(engine)  # first: a refused statement must not take the writer lock
     _one_writer_at_a_time(engine)
     return engine
+
+
+def _input_errors_are_domain_errors(engine: Engine) -> None:
+    """Refuse what one backend cannot store before either sees it, so both answer the same 422.
+
+    PostgreSQL rejects a NUL character in text (SQLite would keep it), and SQLite's driver raises a bare
+    ``OverflowError`` for an integer past 64 bits; either would otherwise surface as a 500.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _no_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, *_args: Any) -> None:
+        if _has_nul(parameters):  # one row or many: tuples, lists and dicts are walked alike
+            raise ValidationError("text must not contain NUL characters (\\x00)")
+
+    @event.listens_for(engine, "handle_error")
+    def _overflow(context: ExceptionContext) -> BaseException | None:
+        if isinstance(context.original_exception, OverflowError):
+            return ValidationError("a number in the request is larger than the database can store")
+        return None
+
+
+# A JSON column's value arrives serialised: a NUL is the escape \u0000 after an even number of backslashes
+# (an odd number would make it the literal text "\u0000", which is fine).
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _has_nul(value: object) -> bool:
+    """Whether a bound value holds a NUL: in text, in SQLite's serialised JSON, or in the object that
+    psycopg's JSON wrapper serialises later."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        return value[:1] in "[{" and "\\u0000" in value and _JSON_NUL.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    inner = getattr(value, "obj", None)  # psycopg.types.json.Json / Jsonb
+    return inner is not None and _has_nul(inner)
+
+
+_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)|Key \((\w+)[,)]")
+
+
+def input_problem(exc: IntegrityError | DataError) -> FaqdeskError:
+    """The domain error for a statement the database refused because of what a request carried.
+
+    A unique key taken meanwhile (two editors creating the same slug at once) is a 409 naming the
+    column; another constraint or a value out of the column's range is a 422. Neither leaks SQL.
+    """
+    if isinstance(exc, DataError):
+        return ValidationError("a value in the request is out of range or malformed for the database")
+    orig = exc.orig
+    detail = getattr(getattr(orig, "diag", None), "message_detail", None) or str(orig)
+    if getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig):
+        match = _UNIQUE.search(detail)
+        column = next((g for g in match.groups() if g), None) if match else None
+        return ConflictError(f"another record already has this {column or 'value'}; nothing was saved")
+    return ValidationError("the request refers to something that does not exist or leaves out a required value")
 
 
 # Statements that neither write nor lock (a deferred BEGIN takes no lock until the first write). A

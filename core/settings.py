@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     login_rate_limit: str = "5/minute"
     # Uploaded images (PNG, JPEG, GIF, WebP) larger than this are refused.
     upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # Every request body except uploads (images, YAML imports: upload_max_bytes): a 200,000-character
+    # article posted as a form with non-Latin text takes about 2.4 MB.
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=64 * 1024)
     # ... and so are images of more pixels (told from the header, before decoding; at most 50 Mpx).
     upload_max_pixels: int = Field(25_000_000, ge=1, le=50_000_000)
 

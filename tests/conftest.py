@@ -13,7 +13,7 @@ from bot.encoder import Encoder
 from bot.loaders import load_training_data
 from bot.model import FaqModel
 from core.settings import Settings
-from tests.db import engine, session  # noqa: F401  (database fixtures for every folder)
+from tests.db import database_url, engine, session  # noqa: F401  (database fixtures for every folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

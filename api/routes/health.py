@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import SessionDep
@@ -12,13 +13,22 @@ from support import training
 router = APIRouter(tags=["health"])
 
 
+class Readiness(BaseModel):
+    """Whether this process can serve: ``ok``, or ``unavailable`` with the reason in ``detail``."""
+
+    status: str
+    detail: str | None = None
+    model_version: str | None = None
+    active_version: str | None = None
+
+
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 def readyz(request: Request, session: SessionDep) -> JSONResponse:
     """The database answers and a model is loaded."""
     try:

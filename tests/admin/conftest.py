@@ -23,9 +23,10 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def make_settings(folder: Path, **overrides: object) -> Settings:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=folder / "var", database_url=f"sqlite:///{folder / 'admin.db'}", _env_file=None, **overrides
-    )
+    """Settings over a migrated database (SQLite in ``folder`` unless ``database_url`` is given) holding
+    the demo articles and one user per role."""
+    overrides.setdefault("database_url", f"sqlite:///{folder / 'admin.db'}")
+    settings = Settings(data_dir=folder / "var", _env_file=None, **overrides)  # type: ignore[call-arg]
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:

@@ -164,7 +164,10 @@ def test_openapi_documents_the_public_api(client: TestClient) -> None:
     schemas = spec["components"]["schemas"]
     assert {"VoteIn", "VoteOut", "ArticleSummary", "ArticleDetail", "CategoryOut", "ArticleHit"} <= set(schemas)
     vote = spec["paths"]["/api/v1/articles/{article_id}/votes"]["post"]
-    assert "201" in vote["responses"] and "404" in vote["responses"]
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    assert "201" in vote["responses"] and vote["responses"]["4XX"]["content"]["application/json"]["schema"] == error
+    assert "HTTPValidationError" not in schemas  # the error shape documented is the one sent
+    assert {p["name"]: p["schema"].get("maximum") for p in vote["parameters"]} == {"article_id": 2**31 - 1}
     assert schemas["VoteIn"]["properties"]["comment"]["anyOf"][0]["maxLength"] == 2000
     assert {"/api/v1/articles", "/api/v1/articles/{article_id}", "/api/v1/categories"} <= set(spec["paths"])
     assert not any(path.startswith("/hc/") for path in spec["paths"])

@@ -1,0 +1,102 @@
+"""The one place errors become responses: domain errors by their ``status_code``, refused input from the
+database as 409/422, request validation as 422, HTTP errors with their headers (``Allow`` on a 405).
+
+Every JSON error has the same shape, ``{"error": code, "detail": message}`` (``ErrorOut`` in the OpenAPI
+schema); back-office pages get an HTML error page and public pages their 404 page instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.admin_ui import page
+from api.auth import LoginRequired
+from api.ratelimit import RateLimited
+from api.templating import templates
+from core.db import input_problem
+from core.errors import BusyError, FaqdeskError
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    @app.exception_handler(FaqdeskError)
+    async def domain_error(request: Request, exc: FaqdeskError) -> Response:
+        if isinstance(exc, LoginRequired) and _wants_html(request):
+            return RedirectResponse(exc.login_url(), status_code=303)
+        if _is_admin_page(request) and _wants_html(request):
+            return _admin_error_page(request, exc.status_code, exc.detail)
+        if exc.status_code == 404 and _wants_html(request):
+            return _not_found_page(request)
+        response = JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status_code)
+        if isinstance(exc, RateLimited | BusyError):  # both say when trying again makes sense
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(IntegrityError)
+    @app.exception_handler(DataError)
+    async def refused_input(request: Request, exc: IntegrityError | DataError) -> Response:
+        # A unique slug taken by a concurrent request, a value out of a column's range: the request's
+        # session is rolled back by its dependency, so nothing half-written stays.
+        return await domain_error(request, input_problem(exc))
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, exc: OperationalError) -> Response:
+        # Another process (the worker) held SQLite's write lock past the busy timeout: a retry will do.
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        log.warning("database locked for %s %s", request.method, request.url.path)
+        return await domain_error(request, BusyError())
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        if _is_admin_page(request):
+            return _admin_error_page(request, 422, detail)
+        return JSONResponse({"error": "invalid", "detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_admin_page(request) and _wants_html(request):
+            response = _admin_error_page(request, exc.status_code, str(exc.detail))
+        elif exc.status_code == 404 and _wants_html(request):
+            response = _not_found_page(request)
+        else:
+            code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
+            response = JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code)
+        response.headers.update(exc.headers or {})  # a 405 says which methods are allowed
+        return response
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "application/json" not in accept
+
+
+def _not_found_page(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    locale = request.path_params.get("locale")
+    locale = locale if locale in settings.locales else settings.default_locale
+    slug = request.path_params.get("slug", "")
+    query = slug.replace("-", " ")
+    return templates.TemplateResponse(request, "hc/not_found.html", {"locale": locale, "query": query}, status_code=404)
+
+
+def _is_admin_page(request: Request) -> bool:
+    return request.url.path.startswith("/admin")
+
+
+def _admin_error_page(request: Request, status_code: int, detail: str) -> Response:
+    # The error page has no user menu: the failing request may not have resolved one.
+    return page(
+        request, "admin/error.html", {"status_code": status_code, "detail": detail}, user=None, status_code=status_code
+    )
