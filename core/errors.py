@@ -56,6 +56,17 @@ class ConflictError(FaqdeskError):
     error = "conflict"
 
 
+class EditConflict(ConflictError):
+    """Someone saved the record after the editor read it: saving now would overwrite their work unseen.
+
+    ``current_version`` is the version saved now, the one to start again from (None if unknown).
+    """
+
+    def __init__(self, detail: str, *, current_version: int | None) -> None:
+        super().__init__(detail)
+        self.current_version = current_version
+
+
 class BusyError(FaqdeskError):
     """The database stayed locked by other writers for too long; nothing was written, try again."""
 

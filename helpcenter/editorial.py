@@ -9,6 +9,7 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from core.errors import NotFoundError, ValidationError
+from core.versions import FieldChange, check_version, field_changes, flush_edit
 from helpcenter.models import Article, ArticleStatus, ArticleVote, Category, SearchMiss
 
 
@@ -130,8 +131,14 @@ def update_category(
     names: dict[str, str] | None = None,
     descriptions: dict[str, str] | None = None,
     position: int | None = None,
+    expected_version: int | None = None,
 ) -> Category:
-    """Rename, describe or move a category (its slug stays: public URLs depend on it)."""
+    """Rename, describe or move a category (its slug stays: public URLs depend on it).
+
+    ``expected_version`` is the version the editor started from: another one saved meanwhile is an
+    ``EditConflict`` and nothing is written.
+    """
+    check_version(category, expected_version, what="This category")
     if names is not None:
         if not any(v.strip() for v in names.values()):
             raise ValidationError("a category needs a name in at least one locale")
@@ -141,7 +148,23 @@ def update_category(
     if position is not None:
         category.position = position
     session.add(category)
+    flush_edit(session, category, what="This category")
     return category
+
+
+def category_changes(
+    category: Category, *, names: dict[str, str], descriptions: dict[str, str], position: int | None
+) -> list[FieldChange]:
+    """The fields where the saved category differs from an editor's refused save, for the conflict page."""
+
+    def fields(names: dict[str, str], descriptions: dict[str, str], position: str) -> dict[str, str]:
+        per_locale = {f"name ({loc})": text.strip() for loc, text in names.items()}
+        per_locale |= {f"description ({loc})": text.strip() for loc, text in descriptions.items()}
+        return {**per_locale, "position": position}
+
+    saved = fields(category.names, category.descriptions, str(category.position))
+    yours = fields(names, descriptions, str(category.position if position is None else position))
+    return field_changes(saved, yours)
 
 
 def get_category_by_id(session: Session, *, category_id: int) -> Category:

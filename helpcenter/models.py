@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -22,14 +22,23 @@ class ArticleStatus(StrEnum):
     archived = "archived"
 
 
+# Optimistic locking (core.versions): each UPDATE says WHERE version = <the version read>.
+_CATEGORY_VERSION = Column("version", Integer, nullable=False)
+_ARTICLE_VERSION = Column("version", Integer, nullable=False)
+
+
 class Category(SQLModel, table=True):
     """A group of articles, ordered, named per locale."""
+
+    # Every change of a category is an edit, so SQLAlchemy counts each UPDATE.
+    __mapper_args__ = {"version_id_col": _CATEGORY_VERSION}
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True, index=True)
     position: int = 0
     names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     descriptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=1, sa_column=_CATEGORY_VERSION)
 
 
 class Article(SQLModel, table=True):
@@ -40,6 +49,10 @@ class Article(SQLModel, table=True):
         # Every public list filters on both (published articles of a locale).
         Index("ix_article_locale_status", "locale", "status"),
     )
+    # The version counts saves of the content (helpcenter.service.update_article raises it with each
+    # revision); publishing, scheduling and views leave it alone, so they never turn an editor's open
+    # work into a conflict. Their UPDATEs still check it, so they cannot overwrite a save either.
+    __mapper_args__ = {"version_id_col": _ARTICLE_VERSION, "version_id_generator": False}
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=200, index=True)
@@ -58,6 +71,7 @@ class Article(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
     publish_at: datetime | None = None  # scheduled publication
+    version: int = Field(default=1, sa_column=_ARTICLE_VERSION)
 
 
 class ArticleRevision(SQLModel, table=True):
@@ -73,6 +87,9 @@ class ArticleRevision(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     author: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    # The article's version this revision saved; empty for revisions older than migration 0010 (except
+    # each article's latest, which is version 1).
+    article_version: int | None = None
 
 
 class SlugRedirect(SQLModel, table=True):

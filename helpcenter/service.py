@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import NotFoundError, ValidationError
 from core.text import fold
+from core.versions import check_version, flush_edit
 from helpcenter import search
 from helpcenter.models import (
     Article,
@@ -131,8 +132,14 @@ def update_article(
     intents: list[str] | None = None,
     category_id: int | None = None,
     position: int | None = None,
+    expected_version: int | None = None,
 ) -> Article:
-    """Save changes as a new revision; a new slug leaves a redirect from the old one."""
+    """Save changes as a new revision and version; a new slug leaves a redirect from the old one.
+
+    ``expected_version`` is the version the editor started from: another one saved meanwhile is an
+    ``EditConflict`` and nothing is written.
+    """
+    check_version(article, expected_version, what="This article")
     if slug is not None and slug != article.slug:
         _check_slug(slug)
         if _by_slug(session, locale=article.locale, slug=slug) is not None:
@@ -153,7 +160,9 @@ def update_article(
         if value is not None:
             setattr(article, name, value)
     article.updated_at = utcnow()
+    article.version += 1
     session.add(article)
+    flush_edit(session, article, what="This article")
     _add_revision(session, article=article, author=author)
     search.index(session, article=article)
     _content_changed()
@@ -271,6 +280,7 @@ def _add_revision(session: Session, *, article: Article, author: str) -> Article
         body=article.body,
         tags=list(article.tags),
         author=author,
+        article_version=article.version,
     )
     session.add(revision)
     session.flush()
@@ -301,6 +311,25 @@ def diff_revisions(session: Session, *, article: Article, old: int, new: int) ->
     before = [f"# {a.title}", "", *a.body.splitlines()]
     after = [f"# {b.title}", "", *b.body.splitlines()]
     return "\n".join(difflib.unified_diff(before, after, f"revision {old}", f"revision {new}", lineterm=""))
+
+
+@dataclass(frozen=True)
+class ChangesSince:
+    """What was saved after the version an editor started from: the saves (oldest first) and a diff."""
+
+    saves: list[ArticleRevision]
+    diff: str  # unified diff of title and body, from the version they started from to the current one
+
+
+def changes_since(session: Session, *, article: Article, version: int) -> ChangesSince:
+    """The revisions saved after ``version`` and the diff from it to the current revision."""
+    history = revisions(session, article=article)  # newest first
+    saves = [r for r in reversed(history) if r.article_version is not None and r.article_version > version]
+    started = next((r for r in history if r.article_version == version), None)
+    diff = ""
+    if started is not None and history and history[0].number != started.number:
+        diff = diff_revisions(session, article=article, old=started.number, new=history[0].number)
+    return ChangesSince(saves=saves, diff=diff)
 
 
 def restore_revision(session: Session, *, article: Article, number: int, author: str) -> Article:

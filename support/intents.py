@@ -27,6 +27,7 @@ from bot.loaders import (
     validate_training_data,
 )
 from core.errors import ConflictError, NotFoundError, ValidationError
+from core.versions import FieldChange, check_version, field_changes, flush_edit
 from support import training
 from support.models import FaqIntent, utcnow
 
@@ -107,8 +108,13 @@ def save_intent(
     answers: dict[str, str],
     user: str,
     locales: Sequence[str],
+    expected_version: int | None = None,
 ) -> FaqIntent:
-    """Create or update an intent after checking it with the training-data rules; queues a retrain."""
+    """Create or update an intent after checking it with the training-data rules; queues a retrain.
+
+    ``expected_version`` is the version the editor started from: another one saved meanwhile is an
+    ``EditConflict`` and nothing is written (unless the save changes nothing, which loses nothing).
+    """
     intent = session.get(FaqIntent, intent_id)
     candidate = _clean(intent_id=intent_id, kind=kind, article=article, examples=examples, answers=answers)
     _check(session, candidate, locales=locales)
@@ -117,8 +123,10 @@ def save_intent(
         session.add(intent)
     elif _same(intent, candidate):
         return intent  # nothing changed: no write, no retrain
+    else:
+        check_version(intent, expected_version, what=f"The intent {intent_id!r}")
     _apply(intent, candidate, user=user)
-    session.flush()
+    flush_edit(session, intent, what=f"The intent {intent_id!r}")
     training.queue_training(session, requested_by=user, reason=f"intent {intent_id} saved")
     return intent
 
@@ -166,6 +174,20 @@ def add_example(
         user=user,
         locales=locales,
     )
+
+
+def intent_changes(
+    intent: FaqIntent, *, kind: str, article: str | None, examples: dict[str, list[str]], answers: dict[str, str]
+) -> list[FieldChange]:
+    """The fields where the saved intent differs from an editor's refused save, for the conflict page."""
+
+    def fields(intent: Intent) -> dict[str, str]:
+        texts = {f"questions ({loc})": "\n".join(lines) for loc, lines in intent.examples.items()}
+        texts |= {f"answer ({loc})": text for loc, text in intent.answers.items()}
+        return {"kind": intent.kind, "article": intent.article or "", **texts}
+
+    yours = _clean(intent_id=intent.id, kind=kind, article=article, examples=examples, answers=answers)
+    return field_changes(fields(_to_intent(intent)), fields(yours))
 
 
 def delete_intent(session: Session, *, intent_id: str, user: str) -> None:

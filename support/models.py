@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Integer, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -215,6 +215,10 @@ class ActiveModel(SQLModel, table=True):
     activated_at: datetime = Field(default_factory=utcnow)
 
 
+# Optimistic locking (core.versions): every UPDATE of an intent is an edit and raises its version.
+_INTENT_VERSION = Column("version", Integer, nullable=False)
+
+
 class FaqIntent(SQLModel, table=True):
     """An FAQ intent as editors maintain it in the back office; training reads these rows.
 
@@ -222,6 +226,7 @@ class FaqIntent(SQLModel, table=True):
     """
 
     __tablename__ = "faq_intent"
+    __mapper_args__ = {"version_id_col": _INTENT_VERSION}
 
     id: str = Field(primary_key=True, max_length=100)  # [a-z0-9_]+, stable
     kind: str = Field(default="faq", max_length=16)  # faq | smalltalk | handoff
@@ -231,3 +236,4 @@ class FaqIntent(SQLModel, table=True):
     position: int = 0  # file order, kept so an export reads like the import
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="", max_length=254)
+    version: int = Field(default=1, sa_column=_INTENT_VERSION)
