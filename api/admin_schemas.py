@@ -7,7 +7,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.params import RowIdField
+from api.schemas import ErrorOut
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
+
+VERSION_IN = (
+    "the version this change was made from (or send its ETag in `If-Match`): if another version is saved "
+    "now, nothing is saved and the answer is 409 with `current_version`"
+)
+VERSION_OUT = "raised by every save; send it back as `version` or `If-Match` so a save never overwrites another"
 
 
 class ArticleCreate(BaseModel):
@@ -35,6 +42,7 @@ class ArticleUpdate(BaseModel):
     tags: list[str] | None = Field(None, max_length=50)
     intents: list[str] | None = Field(None, max_length=100)
     position: int | None = Field(None, ge=0, le=100_000)
+    version: RowIdField | None = Field(None, description=VERSION_IN)
 
 
 class StatusChange(BaseModel):
@@ -64,6 +72,7 @@ class AdminArticle(BaseModel):
     updated_at: datetime
     published_at: datetime | None
     publish_at: datetime | None
+    version: int = Field(description=VERSION_OUT + " (publishing and views leave it alone)")
 
     @classmethod
     def of(cls, article: Article) -> AdminArticle:
@@ -109,6 +118,7 @@ class CategoryUpdate(BaseModel):
     names: dict[str, str] | None = None
     descriptions: dict[str, str] | None = None
     position: int | None = Field(None, ge=0, le=100_000)
+    version: RowIdField | None = Field(None, description=VERSION_IN)
 
 
 class AdminCategory(BaseModel):
@@ -119,8 +129,24 @@ class AdminCategory(BaseModel):
     position: int
     names: dict[str, str]
     descriptions: dict[str, str]
+    version: int = Field(description=VERSION_OUT)
 
     @classmethod
     def of(cls, category: Category) -> AdminCategory:
         """From the table row."""
         return cls.model_validate(category, from_attributes=True)
+
+
+class ConflictOut(ErrorOut):
+    """A 409: the error shape, plus the version saved now when the save was made from an older one."""
+
+    current_version: int | None = Field(
+        None,
+        description="the version saved now, when someone saved since the version this change was made from "
+        "(GET the record, merge, and send this version); absent for other conflicts (e.g. a slug taken)",
+    )
+
+
+CONFLICT_RESPONSE: dict[int | str, dict[str, object]] = {
+    409: {"model": ConflictOut, "description": "Saved by someone else meanwhile, or a slug taken: nothing was saved"}
+}

@@ -1,5 +1,6 @@
 """The one place errors become responses: domain errors by their ``status_code``, refused input from the
-database as 409/422, request validation as 422, HTTP errors with their headers (``Allow`` on a 405).
+database as 409/422, a write overtaken by another transaction as 409, request validation as 422, HTTP
+errors with their headers (``Allow`` on a 405).
 
 Every JSON error has the same shape, ``{"error": code, "detail": message}`` (``ErrorOut`` in the OpenAPI
 schema); back-office pages get an HTML error page and public pages their 404 page instead.
@@ -13,14 +14,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.admin_ui import page
 from api.auth import LoginRequired
 from api.ratelimit import RateLimited
 from api.templating import templates
-from core.db import input_problem
-from core.errors import BusyError, FaqdeskError
+from core.db import input_problem, stale_problem
+from core.errors import BusyError, EditConflict, FaqdeskError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,10 @@ def install(app: FastAPI) -> None:
             return _admin_error_page(request, exc.status_code, exc.detail)
         if exc.status_code == 404 and _wants_html(request):
             return _not_found_page(request)
-        response = JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status_code)
+        body: dict[str, object] = {"error": exc.error, "detail": exc.detail}
+        if isinstance(exc, EditConflict):  # the version to start again from (ConflictOut in the schema)
+            body["current_version"] = exc.current_version
+        response = JSONResponse(body, status_code=exc.status_code)
         if isinstance(exc, RateLimited | BusyError):  # both say when trying again makes sense
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -48,6 +53,12 @@ def install(app: FastAPI) -> None:
         # A unique slug taken by a concurrent request, a value out of a column's range: the request's
         # session is rolled back by its dependency, so nothing half-written stays.
         return await domain_error(request, input_problem(exc))
+
+    @app.exception_handler(StaleDataError)
+    async def overtaken_write(request: Request, exc: StaleDataError) -> Response:
+        # A write whose row another transaction changed since it was read (the services turn an edit's
+        # into an EditConflict with the current version; this is any other write, e.g. a status change).
+        return await domain_error(request, stale_problem(exc))
 
     @app.exception_handler(OperationalError)
     async def database_error(request: Request, exc: OperationalError) -> Response:

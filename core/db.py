@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
 from core.errors import BusyError, ConflictError, FaqdeskError, ValidationError
@@ -114,6 +115,15 @@ def input_problem(exc: IntegrityError | DataError) -> FaqdeskError:
         column = next((g for g in match.groups() if g), None) if match else None
         return ConflictError(f"another record already has this {column or 'value'}; nothing was saved")
     return ValidationError("the request refers to something that does not exist or leaves out a required value")
+
+
+def stale_problem(_exc: StaleDataError) -> ConflictError:
+    """The domain error for a write whose versioned row another transaction changed after it was read.
+
+    Edits meet this inside their service, which answers with the version that won (``core.versions``);
+    any other write (a status change) does not know the row here, so the answer says to read it again.
+    """
+    return ConflictError("someone else changed this at the same moment; nothing was saved: load it and retry")
 
 
 # Statements that neither write nor lock (a deferred BEGIN takes no lock until the first write). A

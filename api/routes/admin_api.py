@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.admin_schemas import (
+    CONFLICT_RESPONSE,
     AdminArticle,
     AdminArticlePage,
     AdminCategory,
@@ -19,6 +20,7 @@ from api.admin_schemas import (
 )
 from api.auth import ApiEditorDep
 from api.deps import SessionDep, SettingsDep
+from api.etags import ETAG_HEADER, IfMatch, etag, expected_version
 from api.params import Offset, RowId
 from core.errors import ValidationError
 from helpcenter import editorial, service
@@ -86,15 +88,29 @@ def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep,
     return AdminArticle.of(article)
 
 
-@router.get("/articles/{article_id}", response_model=AdminArticle)
-def get_article(article_id: RowId, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
-    """One article in any status."""
-    return AdminArticle.of(editorial.get_article(session, article_id=article_id))
+@router.get("/articles/{article_id}", response_model=AdminArticle, responses={200: {"headers": ETAG_HEADER}})
+def get_article(article_id: RowId, user: ApiEditorDep, session: SessionDep, response: Response) -> AdminArticle:
+    """One article in any status; its ``ETag`` is its version."""
+    article = editorial.get_article(session, article_id=article_id)
+    etag(response, article.version)
+    return AdminArticle.of(article)
 
 
-@router.patch("/articles/{article_id}", response_model=AdminArticle)
-def update_article(article_id: RowId, body: ArticleUpdate, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
-    """Change fields; saved as a new revision."""
+@router.patch(
+    "/articles/{article_id}",
+    response_model=AdminArticle,
+    responses={200: {"headers": ETAG_HEADER}, **CONFLICT_RESPONSE},
+)
+def update_article(
+    article_id: RowId,
+    body: ArticleUpdate,
+    user: ApiEditorDep,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AdminArticle:
+    """Change fields; saved as a new revision and version. With ``version`` (or ``If-Match``), a save
+    made from an older version than the one saved now is a 409 with ``current_version``."""
     article = editorial.get_article(session, article_id=article_id)
     category_id = article.category_id
     if body.category is not None:
@@ -110,8 +126,10 @@ def update_article(article_id: RowId, body: ArticleUpdate, user: ApiEditorDep, s
         intents=body.intents,
         category_id=category_id,
         position=body.position,
+        expected_version=expected_version(if_match, body.version),
     )
     session.flush()
+    etag(response, article.version)
     return AdminArticle.of(article)
 
 
@@ -156,14 +174,31 @@ def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep) -
     return AdminCategory.of(category)
 
 
-@router.patch("/categories/{category_id}", response_model=AdminCategory)
-def update_category(category_id: RowId, body: CategoryUpdate, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
-    """Rename, describe or reorder a category."""
+@router.patch(
+    "/categories/{category_id}",
+    response_model=AdminCategory,
+    responses={200: {"headers": ETAG_HEADER}, **CONFLICT_RESPONSE},
+)
+def update_category(
+    category_id: RowId,
+    body: CategoryUpdate,
+    user: ApiEditorDep,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AdminCategory:
+    """Rename, describe or reorder a category. With ``version`` (or ``If-Match``), a save made from an
+    older version than the one saved now is a 409 with ``current_version``."""
     category = editorial.get_category_by_id(session, category_id=category_id)
     editorial.update_category(
-        session, category=category, names=body.names, descriptions=body.descriptions, position=body.position
+        session,
+        category=category,
+        names=body.names,
+        descriptions=body.descriptions,
+        position=body.position,
+        expected_version=expected_version(if_match, body.version),
     )
-    session.flush()
+    etag(response, category.version)
     return AdminCategory.of(category)
 
 

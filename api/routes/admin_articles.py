@@ -13,8 +13,8 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import EditorDep, UserDep
 from api.deps import SessionDep, SettingsDep
-from api.params import OptionalRowIdQuery, RowId
-from core.errors import ValidationError
+from api.params import MAX_ID, OptionalRowIdQuery, RowId
+from core.errors import ConflictError, EditConflict, ValidationError
 from helpcenter import editorial, service
 from helpcenter.markdown import render
 from helpcenter.models import Article, ArticleStatus
@@ -93,12 +93,15 @@ def _editor(
     form: dict[str, str],
     source: Article | None = None,
     error: str | None = None,
+    conflict: service.ChangesSince | None = None,
     status_code: int = 200,
 ) -> Response:
     context = {
         "article": article,
         "form": form,
         "error": error,
+        "conflict": conflict,
+        "diff_lines": conflict.diff.splitlines() if conflict else [],
         "source": source,
         "source_html": render(source.body) if source else None,
         "locales": settings.locales,
@@ -121,11 +124,13 @@ class ArticleForm(BaseModel):
     tags: str = Field("", max_length=1000)
     intents: str = Field("", max_length=2000)
     position: int = Field(0, ge=0, le=100_000)
+    # The version the editor loaded (a hidden field): a save from an older one is refused as a conflict.
+    version: int | None = Field(None, ge=1, le=MAX_ID)
 
     def shown(self, locale: str) -> dict[str, str]:
         """The fields as the editor shows them again after a refused save."""
         fields = self.model_dump(include=set(ArticleForm.model_fields))
-        return {**fields, "position": str(self.position), "locale": locale}
+        return {**fields, "position": str(self.position), "version": str(self.version or ""), "locale": locale}
 
 
 class NewArticleForm(ArticleForm):
@@ -145,6 +150,7 @@ def _form_of(article: Article) -> dict[str, str]:
         "intents": ", ".join(article.intents),
         "position": str(article.position),
         "body": article.body,
+        "version": str(article.version),
     }
 
 
@@ -262,7 +268,11 @@ def save_article(
     settings: SettingsDep,
     posted: Annotated[ArticleForm, Form()],
 ) -> Response:
-    """Save as a new revision; a changed slug keeps the old URL working."""
+    """Save as a new revision; a changed slug keeps the old URL working.
+
+    A save made from an older version than the one saved now (someone saved meanwhile) is a 409 that
+    shows the editor's text again, not saved, with who saved what since, to merge and save on purpose.
+    """
     article = editorial.get_article(session, article_id=article_id)
     form = posted.shown(article.locale)
     try:
@@ -279,8 +289,23 @@ def save_article(
             intents=_split(posted.intents),
             category_id=_category_id(posted.category_id),
             position=posted.position,
+            expected_version=posted.version,
         )
-    except ValidationError as exc:
+    except EditConflict:
+        session.rollback()
+        article = editorial.get_article(session, article_id=article_id)
+        changes = service.changes_since(session, article=article, version=posted.version or article.version)
+        return _editor(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            article=article,
+            form=form | {"version": str(article.version)},  # saving again now is a deliberate choice
+            conflict=changes,
+            status_code=409,
+        )
+    except (ValidationError, ConflictError) as exc:
         session.rollback()
         article = editorial.get_article(session, article_id=article_id)
         return _editor(
@@ -291,7 +316,7 @@ def save_article(
             article=article,
             form=form,
             error=exc.detail,
-            status_code=422,
+            status_code=exc.status_code,
         )
     return redirect(f"/admin/articles/{article_id}", "saved")
 

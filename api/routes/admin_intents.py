@@ -17,9 +17,11 @@ from api import csrf
 from api.admin_ui import page, redirect, secure_headers
 from api.auth import EditorDep
 from api.deps import SessionDep, SettingsDep
+from api.params import MAX_ID
 from core.accounts import User
-from core.errors import ConflictError, ValidationError
+from core.errors import ConflictError, EditConflict, ValidationError
 from core.settings import Settings
+from core.versions import FieldChange
 from helpcenter.markdown import render
 from support import intents, training
 from support.intents import IntentDataError
@@ -151,6 +153,7 @@ def _editor(
     intent: FaqIntent | None,
     form: dict[str, Any],
     errors: list[str] | None = None,
+    conflict: list[FieldChange] | None = None,
     status_code: int = 200,
 ) -> Response:
     # Configured locales first, then any other locale the intent holds (so nothing is dropped unseen).
@@ -159,6 +162,7 @@ def _editor(
         "intent": intent,
         "form": form,
         "errors": errors or [],
+        "conflict": conflict,
         "locales": [*settings.locales, *extra],
         "kinds": KINDS,
         "previews": {loc: render(text) for loc, text in form["answers"].items()},
@@ -174,6 +178,7 @@ def _form_of(intent: FaqIntent) -> dict[str, Any]:
         "article": intent.article or "",
         "examples": {loc: "\n".join(texts) for loc, texts in intent.examples.items()},
         "answers": dict(intent.answers),
+        "version": intent.version,
     }
 
 
@@ -261,10 +266,15 @@ def save_intent(
     fields: LocaleFields,
     kind: Annotated[str, Form(max_length=16)] = "faq",
     article: Annotated[str, Form(max_length=200)] = "",
+    version: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    """Save an intent's examples, answers, kind and article; queues a retrain when something changed."""
+    """Save an intent's examples, answers, kind and article; queues a retrain when something changed.
+
+    A save made from an older version than the one saved now is a 409 that shows the editor's text
+    again, not saved, beside what is saved now, to merge and save on purpose.
+    """
     intent = intents.get_intent(session, intent_id=intent_id)
-    form = _posted(intent.id, kind, article, fields)
+    form = _posted(intent.id, kind, article, fields) | {"version": version}
     try:
         intents.save_intent(
             session,
@@ -275,6 +285,23 @@ def save_intent(
             answers=form["answers"],
             user=user.email,
             locales=settings.locales,
+            expected_version=version,
+        )
+    except EditConflict:
+        session.rollback()
+        intent = intents.get_intent(session, intent_id=intent_id)
+        changes = intents.intent_changes(
+            intent, kind=kind, article=article, examples=_lines(form), answers=form["answers"]
+        )
+        return _editor(
+            request,
+            user=user,
+            session=session,
+            settings=settings,
+            intent=intent,
+            form=form | {"version": intent.version},  # saving again now is a deliberate choice
+            conflict=changes,
+            status_code=409,
         )
     except ValidationError as exc:
         session.rollback()

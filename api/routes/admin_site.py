@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -15,7 +15,8 @@ from api.deps import FormFields, SessionDep, SettingsDep
 from api.params import RowId
 from core import accounts
 from core.accounts import Role, User
-from core.errors import ValidationError
+from core.errors import EditConflict, ValidationError
+from core.settings import Settings
 from helpcenter import editorial, media, service
 
 router = APIRouter(tags=["back office"], include_in_schema=False)
@@ -26,16 +27,29 @@ def _per_locale(form: dict[str, str], prefix: str, locales: list[str]) -> dict[s
     return {loc: form.get(f"{prefix}_{loc}", "")[:500] for loc in locales}
 
 
-@router.get("/admin/categories", response_class=HTMLResponse)
-def categories(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
-    """Categories with their names per locale, position and article count."""
+def _version(form: dict[str, str]) -> int | None:
+    # The version the editor loaded (a hidden field); absent from forms made before versions existed.
+    value = form.get("version", "")
+    return int(value) if value.isdigit() and len(value) <= 10 else None
+
+
+def _categories_page(
+    request: Request, *, user: User, session: Session, settings: Settings, conflict: dict[str, Any] | None = None
+) -> Response:
     context = {
         "categories": service.list_categories(session),
         "counts": editorial.category_article_counts(session),
         "locales": settings.locales,
         "error": None,
+        "conflict": conflict,
     }
-    return page(request, "admin/categories.html", context, user=user)
+    return page(request, "admin/categories.html", context, user=user, status_code=409 if conflict else 200)
+
+
+@router.get("/admin/categories", response_class=HTMLResponse)
+def categories(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+    """Categories with their names per locale, position and article count."""
+    return _categories_page(request, user=user, session=session, settings=settings)
 
 
 @router.post("/admin/categories", dependencies=[Csrf])
@@ -55,23 +69,37 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
     return redirect("/admin/categories", "created")
 
 
-@router.post("/admin/categories/{category_id}", dependencies=[Csrf])
+@router.post("/admin/categories/{category_id}", response_class=HTMLResponse, dependencies=[Csrf])
 def update_category(
-    category_id: RowId, user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields
+    request: Request, category_id: RowId, user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields
 ) -> Response:
-    """Rename, describe, reorder, or delete an empty category."""
+    """Rename, describe, reorder, or delete an empty category.
+
+    A save made from an older version than the one saved now is a 409: the page shows the editor's
+    values again, not saved, beside what is saved now.
+    """
     category = editorial.get_category_by_id(session, category_id=category_id)
     if form.get("action") == "delete":
         editorial.delete_category(session, category=category)
         return redirect("/admin/categories", "deleted")
-    position = form.get("position", "")
-    editorial.update_category(
-        session,
-        category=category,
-        names=_per_locale(form, "name", settings.locales),
-        descriptions=_per_locale(form, "description", settings.locales),
-        position=int(position) if position.isdigit() else None,
-    )
+    position = int(form["position"]) if form.get("position", "").isdigit() else None
+    names = _per_locale(form, "name", settings.locales)
+    descriptions = _per_locale(form, "description", settings.locales)
+    try:
+        editorial.update_category(
+            session,
+            category=category,
+            names=names,
+            descriptions=descriptions,
+            position=position,
+            expected_version=_version(form),
+        )
+    except EditConflict:
+        session.rollback()
+        category = editorial.get_category_by_id(session, category_id=category_id)
+        changes = editorial.category_changes(category, names=names, descriptions=descriptions, position=position)
+        conflict = {"category_id": category_id, "form": form, "changes": changes}
+        return _categories_page(request, user=user, session=session, settings=settings, conflict=conflict)
     return redirect("/admin/categories", "saved")
 
 

@@ -1,0 +1,267 @@
+"""Issue 10, "lost work": two editors save the same article, category or intent. The second save used to
+overwrite the first (both got 303); now it is a 409 page that keeps the second editor's text and shows
+what changed meanwhile, and the API answers a stale version with 409 and the current one. On SQLite and
+PostgreSQL, over the whole app.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, func, select
+
+from api.app import create_app
+from core import accounts
+from core.accounts import User
+from core.db import make_engine
+from core.settings import Settings
+from helpcenter import service
+from helpcenter.models import Article, ArticleRevision, Category
+from support import intents
+from support.models import FaqIntent
+from tests.admin.conftest import CSRF_INPUT, login, make_settings
+
+VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
+
+
+@pytest.fixture(scope="module")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("conflicts"), database_url=database_url)
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> Iterator[Any]:
+    with TestClient(create_app(settings)) as running:
+        yield running.app
+    engine = _ENGINES.pop(settings.database_url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _editor(app: Any, email: str) -> TestClient:
+    return login(TestClient(app, follow_redirects=False), email)
+
+
+def _db(settings: Settings) -> Session:
+    """A session of the test's own on the app's database (one engine per module)."""
+    if settings.database_url not in _ENGINES:
+        _ENGINES[settings.database_url] = make_engine(settings.database_url)
+    return Session(_ENGINES[settings.database_url])
+
+
+def _new_article(settings: Settings, title: str) -> int:
+    with _db(settings) as session:
+        article = service.create_article(session, locale="en", title=title, body="Original text.", author="seed")
+        session.commit()
+        assert article.id is not None
+        return article.id
+
+
+class Opened:
+    """An editor page as loaded: the form's CSRF token and the version it started from."""
+
+    def __init__(self, client: TestClient, path: str, form_action: str | None = None) -> None:
+        page = client.get(path)
+        assert page.status_code == 200, page.text[:500]
+        self.client, self.text = client, page.text
+        # the version field of the form that posts to form_action (a page may hold several forms)
+        start = self.text.index(f'action="{form_action}"') if form_action else 0
+        csrf, version = CSRF_INPUT.search(self.text, start), VERSION_INPUT.search(self.text, start)
+        assert csrf and version, f"no token or version in {path}"
+        self.csrf, self.version = csrf.group(1), version.group(1)
+
+    def post(self, path: str, **fields: str) -> Any:
+        return self.client.post(path, data={"csrf_token": self.csrf, "version": self.version, **fields})
+
+
+def _article_form(**fields: str) -> dict[str, str]:
+    return {"title": "Returns", "slug": "", "tags": "", "intents": "", "category_id": "", "position": "0"} | fields
+
+
+# --- the article editor ----------------------------------------------------------------------------
+
+
+def test_the_second_of_two_article_saves_is_a_conflict_that_keeps_its_text(app: Any, settings: Settings) -> None:
+    article_id = _new_article(settings, "Returns")
+    path = f"/admin/articles/{article_id}"
+    ann = Opened(_editor(app, "editor@example.com"), path)
+    bob = Opened(_editor(app, "admin@example.com"), path)
+    assert ann.version == bob.version == "1"
+
+    saved = ann.post(path, **_article_form(slug="returns", body="Ann's text: returns within 30 days."))
+    assert saved.status_code == 303
+    refused = bob.post(path, **_article_form(slug="returns", body="Bob's <text> & his 14 days."))
+    assert refused.status_code == 409
+
+    page = refused.text
+    assert "Bob's &lt;text&gt; &amp; his 14 days." in page  # his text, escaped, back in the editor
+    assert "saved by editor@example.com" in page and "version 2" in page
+    assert "<del>-Original text.</del>" in page and "<ins>+Ann&#39;s text: returns within 30 days.</ins>" in page
+    assert VERSION_INPUT.findall(page) == ["2"]  # saving again now is a deliberate overwrite of version 2
+    with _db(settings) as session:
+        article = session.get(Article, article_id)
+        assert article is not None and article.body == "Ann's text: returns within 30 days." and article.version == 2
+
+    bob.csrf, bob.version = CSRF_INPUT.findall(page)[0], "2"
+    assert bob.post(path, **_article_form(slug="returns", body="Bob's merged text.")).status_code == 303
+    with _db(settings) as session:
+        article = session.get(Article, article_id)
+        assert article is not None and (article.body, article.version) == ("Bob's merged text.", 3)
+        revisions = session.exec(select(func.count()).where(ArticleRevision.article_id == article_id)).one()
+        assert revisions == 3  # every save kept: the original, Ann's and Bob's
+
+
+def test_editors_saving_at_the_same_moment_lose_nothing(app: Any, settings: Settings) -> None:
+    article_id = _new_article(settings, "Raced")
+    path = f"/admin/articles/{article_id}"
+    opened = [Opened(_editor(app, "editor@example.com"), path) for _ in range(6)]
+
+    def save(n: int) -> int:
+        return int(opened[n].post(path, **_article_form(title="Raced", slug="raced", body=f"Editor {n}.")).status_code)
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(save, range(6)))
+    assert statuses.count(303) == 1 and statuses.count(409) == 5, statuses
+    with _db(settings) as session:
+        article = session.get(Article, article_id)
+        assert article is not None and article.version == 2
+        assert article.body == f"Editor {statuses.index(303)}."
+
+
+# --- categories and intents ---------------------------------------------------------------------------
+
+
+def test_the_second_of_two_category_saves_is_a_conflict_that_keeps_its_values(app: Any, settings: Settings) -> None:
+    with _db(settings) as session:
+        category = service.create_category(session, slug="gifts", names={"en": "Gifts"})
+        session.commit()
+        path = f"/admin/categories/{category.id}"
+    ann = Opened(_editor(app, "editor@example.com"), "/admin/categories", path)
+    bob = Opened(_editor(app, "admin@example.com"), "/admin/categories", path)
+
+    assert ann.post(path, action="save", name_en="Gift cards", position="3").status_code == 303
+    refused = bob.post(path, action="save", name_en="Presents", description_en="Wrapping <b>too</b>", position="3")
+    assert refused.status_code == 409
+    page = refused.text
+    assert 'value="Presents"' in page and 'value="Wrapping &lt;b&gt;too&lt;/b&gt;"' in page
+    assert "<td>name (en)</td><td>Gift cards</td><td>Presents</td>" in page
+    with _db(settings) as session:
+        saved = session.get(Category, category.id)
+        assert saved is not None and saved.names == {"en": "Gift cards"} and saved.version == 2
+
+    bob.csrf, bob.version = CSRF_INPUT.findall(page)[0], "2"
+    assert bob.post(path, action="save", name_en="Presents", position="3").status_code == 303
+
+
+def test_the_second_of_two_intent_saves_is_a_conflict_that_keeps_its_text(app: Any, settings: Settings) -> None:
+    with _db(settings) as session:
+        intents.save_intent(
+            session,
+            intent_id="gift_wrap",
+            kind="faq",
+            article=None,
+            examples={"en": ["Do you wrap gifts?"]},
+            answers={"en": "Yes."},
+            user="seed",
+            locales=settings.locales,
+        )
+        session.commit()
+    path = "/admin/intents/gift_wrap"
+    ann = Opened(_editor(app, "editor@example.com"), path)
+    bob = Opened(_editor(app, "admin@example.com"), path)
+    fields = {"kind": "faq", "article": "", "examples_en": "Do you wrap gifts?"}
+
+    assert ann.post(path, **fields, answer_en="Yes, for free.").status_code == 303
+    refused = bob.post(path, **fields, answer_en="Yes, for 2 <euros>.")
+    assert refused.status_code == 409
+    page = html.unescape(refused.text)
+    assert ">Yes, for 2 <euros>.</textarea>" in page  # his answer, back in its field
+    assert "by editor@example.com" in page and "answer (en)" in page and "Yes, for free." in page
+    with _db(settings) as session:
+        intent = session.get(FaqIntent, "gift_wrap")
+        assert intent is not None and intent.answers == {"en": "Yes, for free."} and intent.version == 2
+
+
+# --- the admin JSON API -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api(app: Any, settings: Settings) -> TestClient:
+    with _db(settings) as session:
+        user = session.exec(select(User).where(User.email == "editor@example.com")).one()
+        token, _ = accounts.create_api_token(session, user=user, name="conflicts")
+        session.commit()
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_api_patch_from_a_stale_version_is_409_with_the_current_one(api: TestClient, settings: Settings) -> None:
+    article_id = _new_article(settings, "API returns")
+    url = f"/api/v1/admin/articles/{article_id}"
+    read = api.get(url)
+    assert read.headers["etag"] == '"1"' and read.json()["version"] == 1
+
+    first = api.patch(url, json={"body": "First.", "version": 1})
+    assert first.status_code == 200 and first.json()["version"] == 2 and first.headers["etag"] == '"2"'
+    stale = api.patch(url, json={"body": "Second.", "version": 1})
+    assert stale.status_code == 409
+    assert stale.json() == {"error": "conflict", "detail": stale.json()["detail"], "current_version": 2}
+    stale_header = api.patch(url, json={"body": "Second."}, headers={"If-Match": '"1"'})
+    assert stale_header.status_code == 409 and stale_header.json()["current_version"] == 2
+    assert api.get(url).json()["body"] == "First."
+
+    current = api.patch(url, json={"body": "Second, merged."}, headers={"If-Match": '"2"'})
+    assert current.status_code == 200 and current.json()["version"] == 3 and current.headers["etag"] == '"3"'
+    assert api.patch(url, json={"title": "Any version"}, headers={"If-Match": "*"}).json()["version"] == 4
+    assert api.patch(url, json={"title": "No version"}).json()["version"] == 5  # as before: no check asked for
+    for bad in ("3", 'W/"5"', '"x"'):
+        assert api.patch(url, json={"title": "T"}, headers={"If-Match": bad}).status_code == 422
+    disagree = api.patch(url, json={"title": "T", "version": 4}, headers={"If-Match": '"5"'})
+    assert disagree.status_code == 422
+
+
+def test_api_category_patch_from_a_stale_version_is_409(api: TestClient) -> None:
+    created = api.post("/api/v1/admin/categories", json={"slug": "api-gifts", "names": {"en": "Gifts"}}).json()
+    url = f"/api/v1/admin/categories/{created['id']}"
+    assert created["version"] == 1
+    saved = api.patch(url, json={"names": {"en": "Gift cards"}, "version": 1})
+    assert saved.status_code == 200 and saved.json()["version"] == 2 and saved.headers["etag"] == '"2"'
+    stale = api.patch(url, json={"names": {"en": "Presents"}, "version": 1})
+    assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    listed = {c["slug"]: c for c in api.get("/api/v1/admin/categories").json()}
+    assert listed["api-gifts"]["names"] == {"en": "Gift cards"} and listed["api-gifts"]["version"] == 2
+
+
+def test_any_other_overtaken_write_is_a_409_too(api: TestClient, settings: Settings, monkeypatch: Any) -> None:
+    def overtaken(*_args: object, **_kwargs: object) -> None:
+        raise StaleDataError("UPDATE statement on table 'article' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(service, "set_status", overtaken)
+    article_id = _new_article(settings, "Raced status")
+    answer = api.post(f"/api/v1/admin/articles/{article_id}/status", json={"status": "published"})
+    assert answer.status_code == 409 and answer.json()["error"] == "conflict"
+
+
+def test_openapi_describes_versions_etags_and_the_conflict(api: TestClient) -> None:
+    spec = api.get("/openapi.json").json()
+    schemas, paths = spec["components"]["schemas"], spec["paths"]
+    assert "version" in schemas["AdminArticle"]["required"] and "version" in schemas["AdminCategory"]["required"]
+    assert "version" in schemas["ArticleUpdate"]["properties"] and "version" in schemas["CategoryUpdate"]["properties"]
+    assert "current_version" in schemas["ConflictOut"]["properties"]
+    for path in ("/api/v1/admin/articles/{article_id}", "/api/v1/admin/categories/{category_id}"):
+        patch = paths[path]["patch"]
+        conflict = patch["responses"]["409"]["content"]["application/json"]["schema"]
+        assert conflict == {"$ref": "#/components/schemas/ConflictOut"}
+        assert "ETag" in patch["responses"]["200"]["headers"]
+        assert "if-match" in {p["name"].lower() for p in patch["parameters"]}
+    assert "ETag" in paths["/api/v1/admin/articles/{article_id}"]["get"]["responses"]["200"]["headers"]
