@@ -7,21 +7,17 @@ posted with a different X-Forwarded-For each time, as a client escaping the per-
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from core.settings import Settings
 from faqdesk.cli import uvicorn_options
 from tests.admin.conftest import make_settings
-from tests.browser.conftest import _free_port
+from tests.live import serving as serving_app
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -31,26 +27,9 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return make_settings(tmp_path_factory.mktemp("forwarded"), login_rate_limit="3/minute")
 
 
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """The app in uvicorn with the options `faqdesk serve` gives it; yields its base URL."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(settings)
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serving(settings: Settings) -> AbstractContextManager[str]:
+    """The app in uvicorn with the options `faqdesk serve` gives it; its base URL."""
+    return serving_app(create_app(settings), **uvicorn_options(settings))
 
 
 def failed_sign_ins(base: str, attempts: int) -> list[int]:

@@ -11,13 +11,11 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from api.app import create_app
@@ -26,7 +24,7 @@ from core.db import make_engine, session_scope
 from helpcenter import service
 from helpcenter.models import ArticleStatus
 from tests.admin.conftest import PASSWORD, make_settings
-from tests.browser.conftest import _free_port
+from tests.live import free_port, serving
 
 MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
 TABLE = "Sizes:\n\n| size | chest | length |\n|:--|:-:|--:|\n| S | 88 | 70 |\n| M | 96 | 72 |\n"
@@ -56,7 +54,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    app_port, shop_port = _free_port(), _free_port()
+    app_port, shop_port = free_port(), free_port()
     url, shop = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{shop_port}"
     settings = make_settings(
         tmp_path_factory.mktemp("csp"),
@@ -91,17 +89,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ("127.0.0.1", shop_port), functools.partial(StrictShop, directory=str(folder))
     )
     threading.Thread(target=shop_server.serve_forever, daemon=True).start()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=app_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    yield Site(url, shop)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings), port=app_port):
+        yield Site(url, shop)
     shop_server.shutdown()
     shop_server.server_close()
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Locator, Page, Request, Route, expect
 
 from api.app import create_app
@@ -26,7 +25,7 @@ from core.settings import Settings
 from support import conversations, intents
 from support.models import Conversation, Sender
 from tests.admin.conftest import PASSWORD, make_settings
-from tests.browser.conftest import _free_port
+from tests.live import free_port, serving
 
 MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
 INJECTION = "<img src=x onerror=alert(1)>"
@@ -57,7 +56,7 @@ def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
 @pytest.fixture(scope="session")
 def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     """The app with a trained model on one port, and two customer sites on two other ports."""
-    app_port, allowed_port, other_port = _free_port(), _free_port(), _free_port()
+    app_port, allowed_port, other_port = free_port(), free_port(), free_port()
     allowed_host = f"http://127.0.0.1:{allowed_port}"
     settings = make_settings(
         tmp_path_factory.mktemp("widget"),
@@ -78,17 +77,8 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     )
     sites = [_serve_folder(site, allowed_port), _serve_folder(site, other_port)]
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=app_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the chat server did not start")
-        time.sleep(0.05)
-    yield ChatServer(f"http://127.0.0.1:{app_port}", settings, allowed_host, f"http://127.0.0.1:{other_port}")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings), port=app_port) as url:
+        yield ChatServer(url, settings, allowed_host, f"http://127.0.0.1:{other_port}")
     for site_server in sites:
         site_server.shutdown()
         site_server.server_close()
