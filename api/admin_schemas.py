@@ -6,9 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.params import RowIdField
+from api.params import LocaleNames, Position, RowIdField
 from api.schemas import ErrorOut
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
+from helpcenter.service import SLUG_PATTERN
 
 VERSION_IN = (
     "the version this change was made from (or send its ETag in `If-Match`): if another version is saved "
@@ -23,11 +24,13 @@ class ArticleCreate(BaseModel):
     locale: str = Field(max_length=16, examples=["en"])
     title: str = Field(min_length=1, max_length=300)
     body: str = Field("", max_length=200_000, description="Markdown; raw HTML is not rendered")
-    slug: str | None = Field(None, max_length=200, description="derived from the title when left out")
+    slug: str | None = Field(
+        None, max_length=200, pattern=SLUG_PATTERN, description="derived from the title when left out"
+    )
     category: str | None = Field(None, max_length=120, description="category slug")
     tags: list[str] = Field(default_factory=list, max_length=50)
     intents: list[str] = Field(default_factory=list, max_length=100)
-    position: int = Field(0, ge=0, le=100_000)
+    position: Position = 0
     status: ArticleStatus = ArticleStatus.draft
     translation_of: RowIdField | None = Field(None, description="id of the article this one translates")
 
@@ -37,11 +40,11 @@ class ArticleUpdate(BaseModel):
 
     title: str | None = Field(None, min_length=1, max_length=300)
     body: str | None = Field(None, max_length=200_000)
-    slug: str | None = Field(None, max_length=200, description="the old slug keeps redirecting")
+    slug: str | None = Field(None, max_length=200, pattern=SLUG_PATTERN, description="the old slug keeps redirecting")
     category: str | None = Field(None, max_length=120, description="category slug; empty string removes it")
     tags: list[str] | None = Field(None, max_length=50)
     intents: list[str] | None = Field(None, max_length=100)
-    position: int | None = Field(None, ge=0, le=100_000)
+    position: Position | None = None
     version: RowIdField | None = Field(None, description=VERSION_IN)
 
 
@@ -106,18 +109,18 @@ class Revision(BaseModel):
 class CategoryIn(BaseModel):
     """A category: slug and names per locale."""
 
-    slug: str = Field(max_length=120)
-    names: dict[str, str]
+    slug: str = Field(max_length=120, pattern=SLUG_PATTERN)
+    names: LocaleNames
     descriptions: dict[str, str] = Field(default_factory=dict)
-    position: int = Field(0, ge=0, le=100_000)
+    position: Position = 0
 
 
 class CategoryUpdate(BaseModel):
     """Category fields to change (the slug stays: public URLs depend on it)."""
 
-    names: dict[str, str] | None = None
+    names: LocaleNames | None = None
     descriptions: dict[str, str] | None = None
-    position: int | None = Field(None, ge=0, le=100_000)
+    position: Position | None = None
     version: RowIdField | None = Field(None, description=VERSION_IN)
 
 

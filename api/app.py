@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from api import errors
 from api.body_limit import BodyLimit
 from api.headers import PublicCORS, SecurityHeaders
+from api.openapi import refine as refine_openapi
 from api.ratelimit import RateLimiter
 from api.routes import (
     admin_api,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so it wraps CORS too: preflight answers get the security headers as well.
     app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
     errors.install(app)
+    refine_openapi(app, settings.locales)
     return app
 
 

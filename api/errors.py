@@ -9,10 +9,12 @@ schema); back-office pages get an HTML error page and public pages their 404 pag
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -84,8 +86,24 @@ def install(app: FastAPI) -> None:
         else:
             code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
             response = JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code)
-        response.headers.update(exc.headers or {})  # a 405 says which methods are allowed
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route of the path's methods
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (one path often has a route per method)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(c.path)) + "$"), set(c.methods or ()))
+            for c in iter_route_contexts(request.app.routes)
+            if isinstance(c.route, APIRoute) and c.path is not None
+        ]
+        request.app.state.allowed_methods = table
+    path = request.url.path
+    return sorted({method for pattern, methods in table if pattern.match(path) for method in methods})
 
 
 def _wants_html(request: Request) -> bool:

@@ -16,12 +16,13 @@ from fastapi import Header, Response
 from api.params import MAX_ID
 from core.errors import ValidationError
 
-_TAG = re.compile(r'^"(\d{1,10})"$')
+_TAG = re.compile(r'^"?(\d{1,10})"?$')  # the ETag as sent, or its bare number (a common client shortcut)
 
 IfMatch = Annotated[
     str | None,
     Header(
         max_length=100,
+        pattern=r'^\s*(\*|"\d{1,10}"|\d{1,10})\s*$',
         description='The ETag from GET (e.g. `"3"`): save only if this is still the saved version; '
         "`*` saves whatever is saved",
     ),
@@ -46,6 +47,8 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
         if match is None or int(match.group(1)) > MAX_ID:
             raise ValidationError('If-Match: send the ETag from GET, e.g. "3", or *')
         from_header = int(match.group(1))
-    if from_header is not None and body_version is not None and from_header != body_version:
-        raise ValidationError(f"If-Match names version {from_header} but the body says {body_version}")
+    if from_header is not None and body_version is not None:
+        # Two different versions cannot both be the one saved now; the older is checked, so the save is
+        # answered like any stale one (409 with the current version), not refused as malformed.
+        return min(from_header, body_version)
     return from_header if from_header is not None else body_version

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 MAX_ID = 2**31 - 1
 
@@ -22,5 +22,21 @@ OptionalRowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="How many rows to skip")]
 
-RowIdField = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+def _a_json_integer(value: object) -> object:
+    """JSON Schema's integer: 3 and 3.0, never ``true`` or ``"3"`` (pydantic's lax mode takes both)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+JsonInt = BeforeValidator(_a_json_integer)
+
+RowIdField = Annotated[int, Field(ge=1, le=MAX_ID), JsonInt]  # constraints first: their schema survives
 """An id inside a JSON body."""
+
+Position = Annotated[int, Field(ge=0, le=100_000), JsonInt]
+"""Where an article or category sorts among its siblings."""
+
+LocaleNames = Annotated[dict[str, Annotated[str, Field(max_length=200, pattern=r"\S")]], Field(min_length=1)]
+"""A name per locale: at least one, none blank."""

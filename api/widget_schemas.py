@@ -16,7 +16,13 @@ class ConversationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    locale: str | None = Field(None, max_length=16, examples=["de"])
+    locale: str | None = Field(
+        None,
+        max_length=16,
+        examples=["de"],
+        description="the page's language; an unknown one falls back to its language without region, then to "
+        "the default locale",
+    )
     page_url: str | None = Field(None, max_length=2000, description="the page the widget is on")
 
 
@@ -25,12 +31,22 @@ class ConversationOut(BaseModel):
 
     id: str
     token: str
+    locale: str = Field(description="the locale the conversation speaks (see `locale` of the request)")
 
 
 class MessageIn(BaseModel):
     """A visitor message, or a click on one of the options of a "Did you mean?" question."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of the two: said in the schema too, so generated clients and fuzzers know it.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}}},
+                {"required": ["option"], "properties": {"option": {"type": "string"}}},
+            ]
+        },
+    )
 
     text: str | None = Field(None, max_length=2000)
     option: str | None = Field(None, max_length=100, description="an intent id from the last clarify options")
@@ -133,7 +149,7 @@ class HandoffIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")
     name: str | None = Field(None, max_length=200)
     message: str | None = Field(None, max_length=4000)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import ConflictError, NotFoundError, ValidationError
 from core.versions import FieldChange, check_version, field_changes, flush_edit
 from helpcenter.models import Article, ArticleStatus, ArticleVote, Category, SearchMiss
 
@@ -42,7 +42,13 @@ def list_articles(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ArticleRow], int]:
-    """Articles matching the filters, most recently updated first, and how many match in all."""
+    """Articles matching the filters, most recently updated first, and how many match in all.
+
+    An empty locale filter means every locale; an unknown one is an error, not an empty page.
+    """
+    for value in (locale, missing_locale):
+        if value and value not in locales:
+            raise ValidationError(f"unknown locale {value!r}; this help desk has {', '.join(locales)}")
     stmt = select(Article)
     if status is not None:
         stmt = stmt.where(Article.status == status)
@@ -188,5 +194,5 @@ def category_article_counts(session: Session) -> dict[int, int]:
 def delete_category(session: Session, *, category: Category) -> None:
     """Delete an empty category; one that still holds articles is refused."""
     if category_article_counts(session).get(category.id or -1):
-        raise ValidationError("move or delete the category's articles first")
+        raise ConflictError("move or delete the category's articles first")
     session.delete(category)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import ConflictError, NotFoundError, ValidationError
 from core.text import fold
 from core.versions import check_version, flush_edit
 from helpcenter import search
@@ -29,7 +29,8 @@ from helpcenter.models import (
     utcnow,
 )
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # also in the API schema, so clients see the rule
+_SLUG = re.compile(SLUG_PATTERN)
 
 
 def slugify(text: str) -> str:
@@ -54,7 +55,7 @@ def create_category(
 ) -> Category:
     """Create a category."""
     if session.exec(select(Category).where(Category.slug == slug)).first():
-        raise ValidationError(f"a category with slug {slug!r} exists")
+        raise ConflictError(f"a category with slug {slug!r} exists")
     category = Category(slug=_check_slug(slug), names=names, descriptions=descriptions or {}, position=position)
     session.add(category)
     session.flush()
@@ -94,7 +95,7 @@ def create_article(
     if not title.strip():
         raise ValidationError("an article needs a title")
     if _by_slug(session, locale=locale, slug=slug) is not None:
-        raise ValidationError(f"an article {slug!r} exists in {locale!r}")
+        raise ConflictError(f"an article {slug!r} exists in {locale!r}")
     now = utcnow()
     article = Article(
         slug=slug,
@@ -143,7 +144,7 @@ def update_article(
     if slug is not None and slug != article.slug:
         _check_slug(slug)
         if _by_slug(session, locale=article.locale, slug=slug) is not None:
-            raise ValidationError(f"an article {slug!r} exists in {article.locale!r}")
+            raise ConflictError(f"an article {slug!r} exists in {article.locale!r}")
         _remember_old_slug(session, article=article)
         article.slug = slug
     if title is not None:

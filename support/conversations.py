@@ -37,17 +37,25 @@ class ConversationEnded(ConflictError):
 SUGGESTED_ARTICLES = 3
 
 
+def chat_locale(asked: str | None, *, locales: Sequence[str], default_locale: str) -> str:
+    """The configured locale closest to what the widget asked for: itself, its language without the
+    region (``de-CH`` is ``de``), else the default. A widget on a French page still gets a chat, in the
+    default language, rather than an error the visitor cannot act on."""
+    if asked is not None and asked in locales:
+        return asked
+    language = (asked or "").split("-", 1)[0].split("_", 1)[0].lower()
+    return language if language in locales else default_locale
+
+
 def start_conversation(
     session: Session, *, locale: str | None, page_url: str | None, locales: Sequence[str], default_locale: str
 ) -> tuple[Conversation, str]:
     """A new conversation and its bearer token (only the token's digest is stored)."""
-    if locale is not None and locale not in locales:
-        raise ValidationError(f"unknown locale {locale!r}; this help desk speaks {', '.join(locales)}")
     token = new_token()
     conversation = Conversation(
         id=uuid.uuid4().hex,
         token_hash=token_digest(token),
-        locale=locale or default_locale,
+        locale=chat_locale(locale, locales=locales, default_locale=default_locale),
         page_url=(page_url or "")[:2000],
     )
     session.add(conversation)

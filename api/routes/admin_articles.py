@@ -220,7 +220,7 @@ def create_article(
             position=posted.position,
             translation_group=source.translation_group if source else None,
         )
-    except ValidationError as exc:
+    except (ValidationError, ConflictError) as exc:  # a slug taken meanwhile too: the typed text stays
         session.rollback()
         return _editor(
             request,
@@ -231,7 +231,7 @@ def create_article(
             form=form,
             source=source,
             error=exc.detail,
-            status_code=422,
+            status_code=exc.status_code,
         )
     return redirect(f"/admin/articles/{article.id}", "created")
 

@@ -91,7 +91,7 @@ def start(body: ConversationIn, session: SessionDep, settings: SettingsDep) -> C
         locales=settings.locales,
         default_locale=settings.default_locale,
     )
-    return ConversationOut(id=conversation.id, token=token)
+    return ConversationOut(id=conversation.id, token=token, locale=conversation.locale)
 
 
 @router.post("/{conversation_id}/messages", response_model=BotReply)

@@ -224,10 +224,13 @@ def test_api_patch_from_a_stale_version_is_409_with_the_current_one(api: TestCli
     assert current.status_code == 200 and current.json()["version"] == 3 and current.headers["etag"] == '"3"'
     assert api.patch(url, json={"title": "Any version"}, headers={"If-Match": "*"}).json()["version"] == 4
     assert api.patch(url, json={"title": "No version"}).json()["version"] == 5  # as before: no check asked for
-    for bad in ("3", 'W/"5"', '"x"'):
+    for bad in ('W/"5"', '"x"', "five"):
         assert api.patch(url, json={"title": "T"}, headers={"If-Match": bad}).status_code == 422
+    bare = api.patch(url, json={"title": "T"}, headers={"If-Match": "4"})  # the bare number is taken too
+    assert bare.status_code == 409 and bare.json()["current_version"] == 5
+    # Two different versions cannot both be the saved one: the older is checked, a 409 like any stale save.
     disagree = api.patch(url, json={"title": "T", "version": 4}, headers={"If-Match": '"5"'})
-    assert disagree.status_code == 422
+    assert disagree.status_code == 409 and disagree.json()["current_version"] == 5
 
 
 def test_api_category_patch_from_a_stale_version_is_409(api: TestClient) -> None:

@@ -157,9 +157,10 @@ def test_visitor_text_is_stored_verbatim_and_never_rendered(chat: TestClient) ->
     assert visitor["text"] == "<img src=x onerror=alert(1)> where is my order" and visitor["html"] == ""
 
 
-def test_unknown_locale_and_rate_limit_per_conversation(chat: TestClient) -> None:
-    bad = chat.post("/api/v1/conversations", json={"locale": "fr"})
-    assert bad.status_code == 422 and "en, de, nl" in bad.json()["detail"]
+def test_locale_falls_back_and_rate_limit_per_conversation(chat: TestClient) -> None:
+    for asked, spoken in (("fr", "en"), ("de-CH", "de"), ("NL", "nl"), (None, "en")):
+        started = chat.post("/api/v1/conversations", json={"locale": asked})
+        assert started.status_code == 201 and started.json()["locale"] == spoken, asked
     cid, auth = start(chat)
     statuses = [
         chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "thanks"}, headers=auth).status_code

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.db import make_engine
-from core.errors import NotFoundError, ValidationError
+from core.errors import ConflictError, NotFoundError, ValidationError
 from helpcenter import service
 from helpcenter.models import Article, ArticleStatus, ArticleVote, utcnow
 
@@ -32,7 +32,7 @@ def test_create_slugifies_and_keeps_revision_one(session: Session) -> None:
 
 def test_bad_slugs_and_duplicates_are_refused(session: Session) -> None:
     make(session, slug="returns")
-    with pytest.raises(ValidationError, match="exists"):
+    with pytest.raises(ConflictError, match="exists"):  # taken: a 409, the request itself was fine
         make(session, slug="returns")
     for slug in ("Returns", "re turns", "../etc", "a--b", "<script>"):
         with pytest.raises(ValidationError, match="invalid slug"):
