@@ -192,14 +192,6 @@ def update_user(
     return user
 
 
-def set_password(session: Session, *, user: User, password: str) -> None:
-    """Set a new password and sign the user out of every session."""
-    check_password(password, email=user.email)
-    user.password_hash = hash_password(password)
-    session.add(user)
-    end_all_sessions(session, user=user)
-
-
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The active user with these credentials, else None (same work whether or not the email exists)."""
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
