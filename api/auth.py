@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.deps import SessionDep, SettingsDep
 from core import accounts
 from core.accounts import Role, User
-from core.errors import FaqdeskError
+from core.errors import FaqdeskError, ForbiddenError, UnauthorizedError
 
 SESSION_COOKIE = "faqdesk_session"
 
@@ -30,20 +30,6 @@ class LoginRequired(FaqdeskError):
     def login_url(self) -> str:
         """Where the browser is sent."""
         return "/admin/login?next=" + quote(self.next_url, safe="/")
-
-
-class Forbidden(FaqdeskError):
-    """Signed in, but the role does not allow this."""
-
-    status_code = 403
-    error = "forbidden"
-
-
-class Unauthorized(FaqdeskError):
-    """An API call without a valid token."""
-
-    status_code = 401
-    error = "unauthorized"
 
 
 def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
@@ -69,14 +55,14 @@ def signed_in(request: Request, user: Annotated[User | None, Depends(optional_us
 def content_editor(user: Annotated[User, Depends(signed_in)]) -> User:
     """An admin or editor; agents may not change content."""
     if not user.role.edits_content:
-        raise Forbidden("your role may not edit help-center content")
+        raise ForbiddenError("your role may not edit help-center content")
     return user
 
 
 def administrator(user: Annotated[User, Depends(signed_in)]) -> User:
     """An admin."""
     if user.role is not Role.admin:
-        raise Forbidden("only admins may do this")
+        raise ForbiddenError("only admins may do this")
     return user
 
 
@@ -92,10 +78,10 @@ def api_access(
 ) -> accounts.TokenAccess:
     """The owner of the bearer API token and the role the token acts with."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
+        raise UnauthorizedError("send an API token as 'Authorization: Bearer <token>'")
     access = accounts.api_token_access(session, token=credentials.credentials)
     if access is None:
-        raise Unauthorized("the API token is unknown or revoked, or its owner is deactivated or now an agent")
+        raise UnauthorizedError("the API token is unknown or revoked, or its owner is deactivated or now an agent")
     return access
 
 
@@ -107,7 +93,7 @@ def api_user(access: Annotated[accounts.TokenAccess, Depends(api_access)]) -> Us
 def api_editor(access: Annotated[accounts.TokenAccess, Depends(api_access)]) -> User:
     """The owner of an API token that may edit content (its role and the owner's both allow it)."""
     if not access.role.edits_content:
-        raise Forbidden("this token's role may not edit help-center content")
+        raise ForbiddenError("this token's role may not edit help-center content")
     return access.user
 
 
