@@ -39,7 +39,7 @@ from sections import put_section
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from core.db import make_engine, normalize_url
+from core.db import is_postgres, make_engine, normalize_url
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def database_url(url: str | None, folder: Path) -> str:
     if make_url(normalize_url(url)).database == "test":
         sys.exit("refusing the database named 'test': it belongs to the test suite")
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         with engine.begin() as conn:  # the server seeds demo content only into an empty database
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
@@ -209,7 +209,7 @@ def main() -> None:
 
             asyncio.run(run(args.warmup, args.clients, 0.0))
             engine = make_engine(url)
-            database = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
+            database = "PostgreSQL" if is_postgres(engine) else "SQLite"
             for think in args.think:
                 failures.clear()
                 with engine.connect() as conn:

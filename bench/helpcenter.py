@@ -44,7 +44,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, func, select
 
 from api.app import create_app
-from core.db import make_engine, normalize_url
+from core.db import is_postgres, make_engine, normalize_url
 from core.settings import Settings
 from core.text import stems
 from helpcenter import content, search, service
@@ -360,7 +360,7 @@ def database(url: str | None, reset: bool) -> Iterator[str]:
     if reset:
         engine = make_engine(url)
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
+            if is_postgres(engine):
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
@@ -371,7 +371,7 @@ def database(url: str | None, reset: bool) -> Iterator[str]:
 
 
 def backend_info(engine: Engine) -> tuple[str, str]:
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         with engine.connect() as conn:
             return "postgresql", "PostgreSQL " + str(conn.execute(text("SHOW server_version")).scalar())
     return engine.dialect.name, f"SQLite {sqlite3.sqlite_version}"
@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{version}: migrated in {time.perf_counter() - upgrade_started:.1f} s; seeding {args.articles:,}")
             seeded = seed(engine, corpora, args.articles, random.Random(args.seed))
             log(f"seeded {seeded.articles:,} articles in {seeded.seconds:.1f} s")
-        if engine.dialect.name == "postgresql":
+        if is_postgres(engine):
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         results = measure(engine, url, corpora, random.Random(args.seed + 1), args.requests)

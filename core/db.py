@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
@@ -162,9 +162,9 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     event.listen(engine.pool, "checkin", lambda _dbapi, record: _release(record.info))
 
 
-def is_postgres(engine: Engine) -> bool:
-    """Whether the engine talks to PostgreSQL."""
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: Engine | Connection) -> bool:
+    """Whether the engine or connection (a session's ``get_bind()``) talks to PostgreSQL rather than SQLite."""
+    return bind.dialect.name == "postgresql"
 
 
 @contextmanager

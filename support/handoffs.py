@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.accounts import User, normalize_email
+from core.db import is_postgres
 from core.errors import NotFoundError, ValidationError
 from core.settings import Settings
 from support import hours, outbox
@@ -514,7 +515,7 @@ def reopen(session: Session, *, handoff: Handoff, agent: User, settings: Setting
 
 def _has_tag(session: Session, tag: str) -> Any:
     """A WHERE clause: the JSON tag list contains ``tag`` (each backend has its own JSON functions)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session.get_bind()):
         return text("CAST(handoff.tags AS JSONB) @> CAST(:tags AS JSONB)").bindparams(tags=json.dumps([tag]))
     return text("EXISTS (SELECT 1 FROM json_each(handoff.tags) WHERE json_each.value = :tag)").bindparams(tag=tag)
 

@@ -33,7 +33,7 @@ from bot import runtime, store
 from bot.data import TrainingData
 from bot.loaders import TrainingDataError
 from bot.model import FaqModel
-from core.db import session_scope
+from core.db import is_postgres, session_scope
 from core.settings import Settings
 from support.models import ActiveModel, JobStatus, TrainingJob, utcnow
 
@@ -72,7 +72,7 @@ def active_version(session: Session) -> str | None:
 def activate(session: Session, *, version: str, model_dir: Path, now: datetime | None = None) -> None:
     """Make a saved model version the active one: the ``active_model`` row and the ``ACTIVE`` file."""
     values = {"version": version, "activated_at": now or utcnow()}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
     # An upsert, so two first-ever activations cannot collide on the single row's primary key.
     statement = insert(ActiveModel).values(id=1, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     session.execute(statement)

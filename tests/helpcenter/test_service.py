@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.db import make_engine
+from core.db import is_postgres, make_engine
 from core.errors import ConflictError, NotFoundError, ValidationError
 from helpcenter import service
 from helpcenter.models import Article, ArticleStatus, ArticleVote, utcnow
@@ -101,7 +101,7 @@ def test_votes_and_views(session: Session) -> None:
 
 
 def test_two_processes_publishing_at_once_do_not_both_publish_an_article(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
+    if not is_postgres(engine):
         pytest.skip("SQLite lets one writer at a time in; PostgreSQL needs the row lock")
     with Session(engine) as setup:
         article = make(setup, slug=f"race-{uuid.uuid4().hex[:8]}")
