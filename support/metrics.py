@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import case, func
@@ -24,39 +23,15 @@ from sqlmodel import Session, col, select
 from core.accounts import User
 from core.errors import ValidationError
 from helpcenter.models import Article, ArticleVote, HelpcenterSession, SearchMiss
+from support.metric_definitions import DAILY_DEFINITIONS, FIGURES, TABLES, TOP, Cell, Figure, Table
 from support.models import Conversation, Handoff, HandoffStatus, Message, Outcome, Rating, Sender, utcnow
 from support.privacy import mask_personal
 
+__all__ = ["DAILY_DEFINITIONS", "Day", "Figure", "Metrics", "Table", "compute", "percentile"]
+
 MAX_DAYS = 366
-TOP = 20
 RESOLVED = (Outcome.resolved_confirmed, Outcome.resolved_assumed)
 WITH_QUESTION = (*RESOLVED, Outcome.handed_off, Outcome.unresolved)
-
-Unit = Literal["count", "rate", "minutes", "ratio"]
-Cell = str | int | float | None
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One number with its name, unit and written definition."""
-
-    key: str
-    section: str
-    label: str
-    value: int | float | None
-    unit: Unit
-    definition: str
-
-
-@dataclass(frozen=True)
-class Table:
-    """A ranked list (top intents, search misses, ...) with its definition."""
-
-    key: str
-    label: str
-    definition: str
-    columns: tuple[str, ...]
-    rows: list[tuple[Cell, ...]]
 
 
 @dataclass(frozen=True)
@@ -85,15 +60,6 @@ class Day:
     def csat(self) -> float | None:
         """Ratings of 4 or 5 / all ratings that day."""
         return _rate(self.satisfied, self.ratings)
-
-
-DAILY_DEFINITIONS = {
-    "conversations": "Conversations that started that day (local time).",
-    "automated_resolution_rate": "Resolved by the bot (confirmed + assumed) / closed conversations with a question, "
-    "for conversations that started that day.",
-    "handoff_rate": "Handed off / closed conversations with a question, for conversations that started that day.",
-    "csat": "Ratings of 4 or 5 / all ratings, for conversations that started that day (every outcome).",
-}
 
 
 @dataclass(frozen=True)
@@ -211,26 +177,14 @@ def compute(
         select(Handoff).join(Conversation, col(Conversation.id) == col(Handoff.conversation_id)).where(*in_range)
     ).all()
 
-    figures = _conversation_figures(outcomes)
-    figures |= _handoff_figures(session, handoffs, hc_sessions=_helpcenter_sessions(session, low, high, locale))
-    figures["backlog"] = Figure(
-        "backlog",
-        "Handoffs",
-        "Open handoffs now",
-        _backlog(session, locale),
-        "count",
-        "Handoffs not yet resolved (open or assigned) at the moment this page was computed, whatever their date.",
-    )
-    figures |= _csat_figures(ratings)
-    tables = _tables(session, in_range=in_range, handoffs=handoffs, low=low, high=high, locale=locale)
-    figures["search_misses"] = Figure(
-        "search_misses",
-        "Content",
-        "Searches with no result",
-        _search_miss_total(session, low, high, locale),
-        "count",
-        "Help-center searches in the range that found no article.",
-    )
+    values = _conversation_values(outcomes)
+    values |= _handoff_values(handoffs, hc_sessions=_helpcenter_sessions(session, low, high, locale))
+    values["backlog"] = _backlog(session, locale)
+    values |= _csat_values(ratings)
+    values["search_misses"] = _search_miss_total(session, low, high, locale)
+    figures = {d.key: Figure(d.key, d.section, d.label, values[d.key], d.unit, d.definition) for d in FIGURES}
+    rows = _table_rows(session, in_range=in_range, handoffs=handoffs, low=low, high=high, locale=locale)
+    tables = {d.key: Table(d.key, d.label, d.definition, d.columns, rows[d.key]) for d in TABLES}
     daily = [day.freeze(d) for d, day in days.items()]
     return Metrics(start, end, locale, tz, now, figures, tables, daily)
 
@@ -260,215 +214,50 @@ class _DayCount:
         )
 
 
-def _conversation_figures(outcomes: Counter[str | None]) -> dict[str, Figure]:
-    total = sum(outcomes.values())
-    open_ = outcomes[None]
+Value = int | float | None
+
+
+def _conversation_values(outcomes: Counter[str | None]) -> dict[str, Value]:
     with_question = sum(outcomes[o] for o in WITH_QUESTION)
     confirmed, assumed = outcomes[Outcome.resolved_confirmed], outcomes[Outcome.resolved_assumed]
     resolved = confirmed + assumed
     handed_off, unresolved = outcomes[Outcome.handed_off], outcomes[Outcome.unresolved]
-    s = "Conversations"
-    figures = [
-        Figure(
-            "conversations",
-            s,
-            "Conversations",
-            total,
-            "count",
-            "Conversations whose first visitor message falls in the range (local days); opening the widget "
-            "without writing does not start one.",
-        ),
-        Figure(
-            "open_conversations",
-            s,
-            "Still open",
-            open_,
-            "count",
-            "Of these, conversations not closed yet (no outcome): they count in no rate until they close.",
-        ),
-        Figure(
-            "with_question",
-            s,
-            "With a question",
-            with_question,
-            "count",
-            "Closed conversations with at least one real question: outcome resolved (confirmed or assumed), "
-            "handed off or unresolved. The base of the rates below.",
-        ),
-        Figure(
-            "no_question",
-            s,
-            "No question",
-            outcomes[Outcome.no_question],
-            "count",
-            "Closed conversations of greetings or thanks only; left out of every rate.",
-        ),
-        Figure(
-            "automated_resolution_rate",
-            s,
-            "Automated resolution rate",
-            _rate(resolved, with_question),
-            "rate",
-            "Resolved by the bot (confirmed + assumed) / conversations with a question. Resolved: the bot "
-            "answered, there was no negative feedback on its last answer and no handoff.",
-        ),
-        Figure(
-            "confirmed_share",
-            s,
-            "Confirmed share",
-            _rate(confirmed, resolved),
-            "rate",
-            "Of the conversations the bot resolved, the share where the visitor said an answer helped "
-            "(resolved_confirmed / resolved).",
-        ),
-        Figure(
-            "resolved_confirmed",
-            s,
-            "Resolved, confirmed",
-            confirmed,
-            "count",
-            "The visitor marked a bot answer as helpful, no negative feedback on the last answer, no handoff.",
-        ),
-        Figure(
-            "resolved_assumed",
-            s,
-            "Resolved, assumed",
-            assumed,
-            "count",
-            "The bot answered, the visitor gave no feedback either way on it, no handoff.",
-        ),
-        Figure(
-            "handoff_rate",
-            s,
-            "Handoff rate",
-            _rate(handed_off, with_question),
-            "rate",
-            "Handed off to a person / conversations with a question.",
-        ),
-        Figure(
-            "handed_off",
-            s,
-            "Handed off",
-            handed_off,
-            "count",
-            "Closed conversations with a handoff to a person (whatever the bot answered before).",
-        ),
-        Figure(
-            "unresolved",
-            s,
-            "Unresolved",
-            unresolved,
-            "count",
-            "A question, no handoff, and either no bot answer or negative feedback on the bot's last answer.",
-        ),
-        Figure(
-            "unresolved_rate",
-            s,
-            "Unresolved rate",
-            _rate(unresolved, with_question),
-            "rate",
-            "Unresolved / conversations with a question.",
-        ),
-    ]
-    return {f.key: f for f in figures}
+    return {
+        "conversations": sum(outcomes.values()),
+        "open_conversations": outcomes[None],
+        "with_question": with_question,
+        "no_question": outcomes[Outcome.no_question],
+        "automated_resolution_rate": _rate(resolved, with_question),
+        "confirmed_share": _rate(confirmed, resolved),
+        "resolved_confirmed": confirmed,
+        "resolved_assumed": assumed,
+        "handoff_rate": _rate(handed_off, with_question),
+        "handed_off": handed_off,
+        "unresolved": unresolved,
+        "unresolved_rate": _rate(unresolved, with_question),
+    }
 
 
-def _handoff_figures(session: Session, handoffs: Sequence[Handoff], *, hc_sessions: int) -> dict[str, Figure]:
+def _handoff_values(handoffs: Sequence[Handoff], *, hc_sessions: int) -> dict[str, Value]:
     first = [_minutes(h.first_response_at, h.created_at) for h in handoffs if h.first_response_at is not None]
     resolved = [h for h in handoffs if h.resolved_at is not None]
     resolution = [_minutes(h.resolved_at, h.created_at) for h in resolved if h.resolved_at is not None]
     one_touch = sum(1 for h in resolved if h.agent_replies == 1)
-    s = "Handoffs"
-    figures = [
-        Figure(
-            "helpcenter_sessions",
-            s,
-            "Help-center sessions",
-            hc_sessions,
-            "count",
-            "Visits to the public help center that started in the range: one browser counts once until it is "
-            "idle for 30 minutes.",
-        ),
-        Figure(
-            "handoffs",
-            s,
-            "Handoffs",
-            len(handoffs),
-            "count",
-            "Handoff tickets of conversations that started in the range.",
-        ),
-        Figure(
-            "self_service_score",
-            s,
-            "Self-service score",
-            _rate(hc_sessions, len(handoffs)),
-            "ratio",
-            "Help-center sessions / handoffs: how many visits people helped themselves with for every time "
-            "they needed a person (Zendesk's ratio; higher is better).",
-        ),
-        Figure(
-            "first_response_median",
-            s,
-            "First response time, median",
-            percentile(first, 0.5),
-            "minutes",
-            "Minutes from the handoff to the first agent reply, median over handoffs with a reply (linear "
-            "interpolation between closest ranks).",
-        ),
-        Figure(
-            "first_response_p90",
-            s,
-            "First response time, 90th percentile",
-            percentile(first, 0.9),
-            "minutes",
-            "Minutes from the handoff to the first agent reply: 90% of replied handoffs were answered within "
-            "this (linear interpolation between closest ranks).",
-        ),
-        Figure(
-            "resolution_median",
-            s,
-            "Resolution time, median",
-            percentile(resolution, 0.5),
-            "minutes",
-            "Minutes from the handoff to its resolution (the last, when reopened), median over resolved handoffs.",
-        ),
-        Figure(
-            "resolution_p90",
-            s,
-            "Resolution time, 90th percentile",
-            percentile(resolution, 0.9),
-            "minutes",
-            "Minutes from the handoff to its resolution: 90% of resolved handoffs were resolved within this.",
-        ),
-        Figure(
-            "handoffs_resolved",
-            s,
-            "Handoffs resolved",
-            len(resolved),
-            "count",
-            "Handoffs of these conversations that an agent has resolved.",
-        ),
-        Figure(
-            "one_touch_resolutions",
-            s,
-            "One-touch resolutions",
-            one_touch,
-            "count",
-            "Resolved handoffs that took exactly one agent reply.",
-        ),
-        Figure(
-            "one_touch_rate",
-            s,
-            "One-touch share",
-            _rate(one_touch, len(resolved)),
-            "rate",
-            "One-touch resolutions / resolved handoffs.",
-        ),
-    ]
-    return {f.key: f for f in figures}
+    return {
+        "helpcenter_sessions": hc_sessions,
+        "handoffs": len(handoffs),
+        "self_service_score": _rate(hc_sessions, len(handoffs)),
+        "first_response_median": percentile(first, 0.5),
+        "first_response_p90": percentile(first, 0.9),
+        "resolution_median": percentile(resolution, 0.5),
+        "resolution_p90": percentile(resolution, 0.9),
+        "handoffs_resolved": len(resolved),
+        "one_touch_resolutions": one_touch,
+        "one_touch_rate": _rate(one_touch, len(resolved)),
+    }
 
 
-def _csat_figures(ratings: Iterable[tuple[datetime | None, str | None, int]]) -> dict[str, Figure]:
+def _csat_values(ratings: Iterable[tuple[datetime | None, str | None, int]]) -> dict[str, Value]:
     groups: dict[str, list[int]] = defaultdict(list)
     for _started, outcome, score in ratings:
         groups["all"].append(score)
@@ -480,50 +269,13 @@ def _csat_figures(ratings: Iterable[tuple[datetime | None, str | None, int]]) ->
     def share(scores: list[int]) -> float | None:
         return _rate(sum(1 for score in scores if score >= 4), len(scores))
 
-    s = "Satisfaction"
-    figures = [
-        Figure(
-            "csat_bot",
-            s,
-            "CSAT, resolved by the bot",
-            share(groups["bot"]),
-            "rate",
-            "Ratings of 4 or 5 / all ratings, for conversations the bot resolved (confirmed or assumed).",
-        ),
-        Figure(
-            "ratings_bot",
-            s,
-            "Ratings, resolved by the bot",
-            len(groups["bot"]),
-            "count",
-            "Ratings given in conversations the bot resolved: the base of the figure above.",
-        ),
-        Figure(
-            "csat_agent",
-            s,
-            "CSAT, handed to an agent",
-            share(groups["agent"]),
-            "rate",
-            "Ratings of 4 or 5 / all ratings, for conversations handed off to a person.",
-        ),
-        Figure(
-            "ratings_agent",
-            s,
-            "Ratings, handed to an agent",
-            len(groups["agent"]),
-            "count",
-            "Ratings given in handed-off conversations: the base of the figure above.",
-        ),
-        Figure(
-            "csat_all",
-            s,
-            "CSAT, all conversations",
-            share(groups["all"]),
-            "rate",
-            "Ratings of 4 or 5 / all ratings, whatever the outcome (unresolved and still open included).",
-        ),
-    ]
-    return {f.key: f for f in figures}
+    return {
+        "csat_bot": share(groups["bot"]),
+        "ratings_bot": len(groups["bot"]),
+        "csat_agent": share(groups["agent"]),
+        "ratings_agent": len(groups["agent"]),
+        "csat_all": share(groups["all"]),
+    }
 
 
 def _helpcenter_sessions(session: Session, low: datetime, high: datetime, locale: str | None) -> int:
@@ -551,7 +303,7 @@ def _search_miss_total(session: Session, low: datetime, high: datetime, locale: 
     return int(session.exec(query).one())
 
 
-def _tables(
+def _table_rows(
     session: Session,
     *,
     in_range: list[ColumnElement[bool]],
@@ -559,18 +311,17 @@ def _tables(
     low: datetime,
     high: datetime,
     locale: str | None,
-) -> dict[str, Table]:
-    tables = [
-        _resolved_per_agent(session, handoffs),
-        _top_intents(session, in_range),
-        _unhelpful_answers(session, in_range),
-        _search_misses(session, low, high, locale),
-        _article_votes(session, low, high, locale),
-    ]
-    return {t.key: t for t in tables}
+) -> dict[str, list[tuple[Cell, ...]]]:
+    return {
+        "resolved_per_agent": _resolved_per_agent(session, handoffs),
+        "top_intents": _top_intents(session, in_range),
+        "unhelpful_answers": _unhelpful_answers(session, in_range),
+        "search_misses": _search_misses(session, low, high, locale),
+        "article_votes": _article_votes(session, low, high, locale),
+    }
 
 
-def _resolved_per_agent(session: Session, handoffs: Sequence[Handoff]) -> Table:
+def _resolved_per_agent(session: Session, handoffs: Sequence[Handoff]) -> list[tuple[Cell, ...]]:
     counts = Counter(h.resolved_by for h in handoffs if h.resolved_at is not None)
     ids = [agent_id for agent_id in counts if agent_id is not None]
     names = {u.id: u.email for u in session.exec(select(User).where(col(User.id).in_(ids))).all()} if ids else {}
@@ -579,13 +330,7 @@ def _resolved_per_agent(session: Session, handoffs: Sequence[Handoff]) -> Table:
         for agent_id, n in counts.items()
     ]
     rows.sort(key=lambda row: (-int(row[1] or 0), str(row[0])))
-    return Table(
-        "resolved_per_agent",
-        "Resolved per agent",
-        "Handoffs of these conversations resolved by each agent (who resolved it last).",
-        ("agent", "resolved"),
-        rows,
-    )
+    return rows
 
 
 def _ranked(rows: Iterable[tuple[str | None, int]], *, empty: str = "(none)") -> list[tuple[Cell, ...]]:
@@ -593,7 +338,7 @@ def _ranked(rows: Iterable[tuple[str | None, int]], *, empty: str = "(none)") ->
     return [tuple(row) for row in ranked[:TOP]]
 
 
-def _top_intents(session: Session, in_range: list[ColumnElement[bool]]) -> Table:
+def _top_intents(session: Session, in_range: list[ColumnElement[bool]]) -> list[tuple[Cell, ...]]:
     count = func.count(col(Message.id))
     rows = session.exec(
         select(Message.intent, count)
@@ -606,16 +351,10 @@ def _top_intents(session: Session, in_range: list[ColumnElement[bool]]) -> Table
         )
         .group_by(col(Message.intent))
     ).all()
-    return Table(
-        "top_intents",
-        "Top intents",
-        f"Bot turns per recognised intent (greetings and thanks left out), the {TOP} most frequent.",
-        ("intent", "bot turns"),
-        _ranked(rows),
-    )
+    return _ranked(rows)
 
 
-def _unhelpful_answers(session: Session, in_range: list[ColumnElement[bool]]) -> Table:
+def _unhelpful_answers(session: Session, in_range: list[ColumnElement[bool]]) -> list[tuple[Cell, ...]]:
     rows = session.exec(
         select(Message.intent, func.count(col(Message.id)))
         .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
@@ -627,32 +366,19 @@ def _unhelpful_answers(session: Session, in_range: list[ColumnElement[bool]]) ->
         )
         .group_by(col(Message.intent))
     ).all()
-    return Table(
-        "unhelpful_answers",
-        "Answers voted unhelpful",
-        "Bot answers the visitor marked as not helpful, per intent (their latest vote).",
-        ("intent", "votes"),
-        _ranked(rows),
-    )
+    return _ranked(rows)
 
 
-def _search_misses(session: Session, low: datetime, high: datetime, locale: str | None) -> Table:
+def _search_misses(session: Session, low: datetime, high: datetime, locale: str | None) -> list[tuple[Cell, ...]]:
     query = select(SearchMiss.query).where(col(SearchMiss.created_at) >= low, col(SearchMiss.created_at) < high)
     if locale:
         query = query.where(col(SearchMiss.locale) == locale)
     # Grouped after folding case and spaces, so "Refund " and "refund" are one gap in the content.
     counts = Counter(mask_personal(" ".join(q.lower().split())) for q in session.exec(query).all())
-    return Table(
-        "search_misses",
-        "Searches with no result",
-        f"Help-center searches that found no article, grouped ignoring case and spacing, the {TOP} most "
-        "frequent; email addresses and phone numbers are masked.",
-        ("query", "searches"),
-        _ranked(counts.items()),
-    )
+    return _ranked(counts.items())
 
 
-def _article_votes(session: Session, low: datetime, high: datetime, locale: str | None) -> Table:
+def _article_votes(session: Session, low: datetime, high: datetime, locale: str | None) -> list[tuple[Cell, ...]]:
     helpful = func.sum(case((col(ArticleVote.helpful) == True, 1), else_=0))  # noqa: E712
     total = func.count(col(ArticleVote.id))
     query = (
@@ -668,11 +394,4 @@ def _article_votes(session: Session, low: datetime, high: datetime, locale: str 
         yes, n = int(yes or 0), int(n)
         rows.append((title, article_locale, slug, yes, n - yes, _rate(yes, n)))
     rows.sort(key=lambda row: (-(int(row[3] or 0) + int(row[4] or 0)), str(row[0])))
-    return Table(
-        "article_votes",
-        "Articles' helpful votes",
-        f"“Was this helpful?” votes on help-center articles in the range: yes, no and the share of yes, the "
-        f"{TOP} most voted.",
-        ("article", "locale", "slug", "helpful", "not helpful", "helpful share"),
-        rows[:TOP],
-    )
+    return rows[:TOP]

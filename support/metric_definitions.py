@@ -1,0 +1,337 @@
+"""What the dashboard shows: one row per figure and per table, in the dashboard's order, with the
+section, label, unit and the written definition shown under it (and in the CSV and the admin API).
+
+``support.metrics`` computes the values and fills them into ``Figure`` and ``Table``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TOP = 20
+
+Unit = Literal["count", "rate", "minutes", "ratio"]
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class FigureDefinition:
+    """A figure's id, dashboard section, label, unit and the definition shown under it."""
+
+    key: str
+    section: str
+    label: str
+    unit: Unit
+    definition: str
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    """A ranked table's id, label, definition and column names."""
+
+    key: str
+    label: str
+    definition: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number with its name, unit and written definition."""
+
+    key: str
+    section: str
+    label: str
+    value: int | float | None
+    unit: Unit
+    definition: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A ranked list (top intents, search misses, ...) with its definition."""
+
+    key: str
+    label: str
+    definition: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+FIGURES: tuple[FigureDefinition, ...] = (
+    FigureDefinition(
+        key="conversations",
+        section="Conversations",
+        label="Conversations",
+        unit="count",
+        definition=(
+            "Conversations whose first visitor message falls in the range (local days); opening the "
+            "widget without writing does not start one."
+        ),
+    ),
+    FigureDefinition(
+        key="open_conversations",
+        section="Conversations",
+        label="Still open",
+        unit="count",
+        definition="Of these, conversations not closed yet (no outcome): they count in no rate until they close.",
+    ),
+    FigureDefinition(
+        key="with_question",
+        section="Conversations",
+        label="With a question",
+        unit="count",
+        definition=(
+            "Closed conversations with at least one real question: outcome resolved (confirmed or "
+            "assumed), handed off or unresolved. The base of the rates below."
+        ),
+    ),
+    FigureDefinition(
+        key="no_question",
+        section="Conversations",
+        label="No question",
+        unit="count",
+        definition="Closed conversations of greetings or thanks only; left out of every rate.",
+    ),
+    FigureDefinition(
+        key="automated_resolution_rate",
+        section="Conversations",
+        label="Automated resolution rate",
+        unit="rate",
+        definition=(
+            "Resolved by the bot (confirmed + assumed) / conversations with a question. Resolved: the bot"
+            " answered, there was no negative feedback on its last answer and no handoff."
+        ),
+    ),
+    FigureDefinition(
+        key="confirmed_share",
+        section="Conversations",
+        label="Confirmed share",
+        unit="rate",
+        definition=(
+            "Of the conversations the bot resolved, the share where the visitor said an answer helped "
+            "(resolved_confirmed / resolved)."
+        ),
+    ),
+    FigureDefinition(
+        key="resolved_confirmed",
+        section="Conversations",
+        label="Resolved, confirmed",
+        unit="count",
+        definition=("The visitor marked a bot answer as helpful, no negative feedback on the last answer, no handoff."),
+    ),
+    FigureDefinition(
+        key="resolved_assumed",
+        section="Conversations",
+        label="Resolved, assumed",
+        unit="count",
+        definition="The bot answered, the visitor gave no feedback either way on it, no handoff.",
+    ),
+    FigureDefinition(
+        key="handoff_rate",
+        section="Conversations",
+        label="Handoff rate",
+        unit="rate",
+        definition="Handed off to a person / conversations with a question.",
+    ),
+    FigureDefinition(
+        key="handed_off",
+        section="Conversations",
+        label="Handed off",
+        unit="count",
+        definition="Closed conversations with a handoff to a person (whatever the bot answered before).",
+    ),
+    FigureDefinition(
+        key="unresolved",
+        section="Conversations",
+        label="Unresolved",
+        unit="count",
+        definition=("A question, no handoff, and either no bot answer or negative feedback on the bot's last answer."),
+    ),
+    FigureDefinition(
+        key="unresolved_rate",
+        section="Conversations",
+        label="Unresolved rate",
+        unit="rate",
+        definition="Unresolved / conversations with a question.",
+    ),
+    FigureDefinition(
+        key="helpcenter_sessions",
+        section="Handoffs",
+        label="Help-center sessions",
+        unit="count",
+        definition=(
+            "Visits to the public help center that started in the range: one browser counts once until it"
+            " is idle for 30 minutes."
+        ),
+    ),
+    FigureDefinition(
+        key="handoffs",
+        section="Handoffs",
+        label="Handoffs",
+        unit="count",
+        definition="Handoff tickets of conversations that started in the range.",
+    ),
+    FigureDefinition(
+        key="self_service_score",
+        section="Handoffs",
+        label="Self-service score",
+        unit="ratio",
+        definition=(
+            "Help-center sessions / handoffs: how many visits people helped themselves with for every "
+            "time they needed a person (Zendesk's ratio; higher is better)."
+        ),
+    ),
+    FigureDefinition(
+        key="first_response_median",
+        section="Handoffs",
+        label="First response time, median",
+        unit="minutes",
+        definition=(
+            "Minutes from the handoff to the first agent reply, median over handoffs with a reply (linear"
+            " interpolation between closest ranks)."
+        ),
+    ),
+    FigureDefinition(
+        key="first_response_p90",
+        section="Handoffs",
+        label="First response time, 90th percentile",
+        unit="minutes",
+        definition=(
+            "Minutes from the handoff to the first agent reply: 90% of replied handoffs were answered "
+            "within this (linear interpolation between closest ranks)."
+        ),
+    ),
+    FigureDefinition(
+        key="resolution_median",
+        section="Handoffs",
+        label="Resolution time, median",
+        unit="minutes",
+        definition=(
+            "Minutes from the handoff to its resolution (the last, when reopened), median over resolved handoffs."
+        ),
+    ),
+    FigureDefinition(
+        key="resolution_p90",
+        section="Handoffs",
+        label="Resolution time, 90th percentile",
+        unit="minutes",
+        definition=("Minutes from the handoff to its resolution: 90% of resolved handoffs were resolved within this."),
+    ),
+    FigureDefinition(
+        key="handoffs_resolved",
+        section="Handoffs",
+        label="Handoffs resolved",
+        unit="count",
+        definition="Handoffs of these conversations that an agent has resolved.",
+    ),
+    FigureDefinition(
+        key="one_touch_resolutions",
+        section="Handoffs",
+        label="One-touch resolutions",
+        unit="count",
+        definition="Resolved handoffs that took exactly one agent reply.",
+    ),
+    FigureDefinition(
+        key="one_touch_rate",
+        section="Handoffs",
+        label="One-touch share",
+        unit="rate",
+        definition="One-touch resolutions / resolved handoffs.",
+    ),
+    FigureDefinition(
+        key="backlog",
+        section="Handoffs",
+        label="Open handoffs now",
+        unit="count",
+        definition=(
+            "Handoffs not yet resolved (open or assigned) at the moment this page was computed, whatever their date."
+        ),
+    ),
+    FigureDefinition(
+        key="csat_bot",
+        section="Satisfaction",
+        label="CSAT, resolved by the bot",
+        unit="rate",
+        definition="Ratings of 4 or 5 / all ratings, for conversations the bot resolved (confirmed or assumed).",
+    ),
+    FigureDefinition(
+        key="ratings_bot",
+        section="Satisfaction",
+        label="Ratings, resolved by the bot",
+        unit="count",
+        definition="Ratings given in conversations the bot resolved: the base of the figure above.",
+    ),
+    FigureDefinition(
+        key="csat_agent",
+        section="Satisfaction",
+        label="CSAT, handed to an agent",
+        unit="rate",
+        definition="Ratings of 4 or 5 / all ratings, for conversations handed off to a person.",
+    ),
+    FigureDefinition(
+        key="ratings_agent",
+        section="Satisfaction",
+        label="Ratings, handed to an agent",
+        unit="count",
+        definition="Ratings given in handed-off conversations: the base of the figure above.",
+    ),
+    FigureDefinition(
+        key="csat_all",
+        section="Satisfaction",
+        label="CSAT, all conversations",
+        unit="rate",
+        definition="Ratings of 4 or 5 / all ratings, whatever the outcome (unresolved and still open included).",
+    ),
+    FigureDefinition(
+        key="search_misses",
+        section="Content",
+        label="Searches with no result",
+        unit="count",
+        definition="Help-center searches in the range that found no article.",
+    ),
+)
+
+TABLES: tuple[TableDefinition, ...] = (
+    TableDefinition(
+        key="resolved_per_agent",
+        label="Resolved per agent",
+        definition="Handoffs of these conversations resolved by each agent (who resolved it last).",
+        columns=("agent", "resolved"),
+    ),
+    TableDefinition(
+        key="top_intents",
+        label="Top intents",
+        definition=f"Bot turns per recognised intent (greetings and thanks left out), the {TOP} most frequent.",
+        columns=("intent", "bot turns"),
+    ),
+    TableDefinition(
+        key="unhelpful_answers",
+        label="Answers voted unhelpful",
+        definition="Bot answers the visitor marked as not helpful, per intent (their latest vote).",
+        columns=("intent", "votes"),
+    ),
+    TableDefinition(
+        key="search_misses",
+        label="Searches with no result",
+        definition=f"Help-center searches that found no article, grouped ignoring case and spacing, the {TOP} most "
+        "frequent; email addresses and phone numbers are masked.",
+        columns=("query", "searches"),
+    ),
+    TableDefinition(
+        key="article_votes",
+        label="Articles' helpful votes",
+        definition=f"“Was this helpful?” votes on help-center articles in the range: yes, no and the share of yes, "
+        f"the {TOP} most voted.",
+        columns=("article", "locale", "slug", "helpful", "not helpful", "helpful share"),
+    ),
+)
+
+DAILY_DEFINITIONS = {
+    "conversations": "Conversations that started that day (local time).",
+    "automated_resolution_rate": "Resolved by the bot (confirmed + assumed) / closed conversations with a question, "
+    "for conversations that started that day.",
+    "handoff_rate": "Handed off / closed conversations with a question, for conversations that started that day.",
+    "csat": "Ratings of 4 or 5 / all ratings, for conversations that started that day (every outcome).",
+}
