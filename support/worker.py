@@ -8,8 +8,6 @@ tests call ``run_once`` inline.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import signal
 import threading
@@ -23,7 +21,7 @@ from sqlmodel import Session
 from core.db import session_scope
 from core.settings import Settings
 from helpcenter import service
-from support import outcomes, reply_delivery, training
+from support import outbox, outcomes, reply_delivery, training
 from support.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,13 +47,7 @@ def _email_unseen(session: Session, settings: Settings, now: datetime) -> int:
 
 
 def _deliver(session: Session, settings: Settings, now: datetime) -> int:
-    # The outbox module may not exist yet in a given checkout; the other tasks must still run.
-    if importlib.util.find_spec("support.outbox") is None:
-        log.info("outbox delivery skipped: support.outbox is not available")
-        return 0
-    outbox = importlib.import_module("support.outbox")
-    delivered: int = outbox.deliver_due(session, settings=settings, now=now)
-    return delivered
+    return outbox.deliver_due(session, settings=settings, now=now)
 
 
 def _train(session: Session, settings: Settings, now: datetime) -> int:

@@ -80,14 +80,6 @@ def test_a_failing_task_does_not_stop_the_others(
     assert "worker task 'purged' failed" in caplog.text
 
 
-def test_outbox_delivery_is_skipped_until_the_module_exists(
-    setup: tuple[Engine, Settings], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine, settings = setup
-    monkeypatch.setattr(worker.importlib.util, "find_spec", lambda name: None)
-    assert worker.run_once(engine, settings)["delivered"] == 0
-
-
 def test_run_forever_stops_when_asked(setup: tuple[Engine, Settings]) -> None:
     engine, settings = setup
     settings.worker_interval_seconds = 0.05
