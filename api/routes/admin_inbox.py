@@ -20,22 +20,13 @@ from core.accounts import User
 from core.errors import ValidationError
 from core.settings import Settings
 from support import handoffs, reply_delivery
-from support.models import Conversation, Handoff, HandoffStatus, Sender, utcnow
+from support import inbox as inbox_service
+from support.models import Conversation, Handoff, Sender, utcnow
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 PAGE_SIZE = 50
 HandoffId = RowId
-UNRESOLVED = (HandoffStatus.open, HandoffStatus.assigned)
-# What each inbox view shows; "" (the default) is the backlog: everything not yet resolved.
-VIEWS = {
-    "": "Open and assigned",
-    "open": "Open (unassigned)",
-    "assigned": "Assigned",
-    "mine": "Mine",
-    "resolved": "Resolved",
-    "all": "All",
-}
 NOTICES = {
     "replied": "Reply sent.",
     "noted": "Note added.",
@@ -44,18 +35,6 @@ NOTICES = {
     "resolved": "Resolved.",
     "reopened": "Reopened.",
 }
-
-
-def _filters(view: str, user: User) -> dict[str, Any]:
-    if view not in VIEWS:
-        raise ValidationError(f"unknown view {view!r}: use {', '.join(v for v in VIEWS if v)} or leave it empty")
-    if view in ("open", "assigned", "resolved"):
-        return {"status": HandoffStatus(view)}
-    if view == "mine":
-        return {"status": UNRESOLVED, "mine": user}
-    if view == "all":
-        return {}
-    return {"status": UNRESOLVED}
 
 
 def age(moment: datetime, now: datetime) -> str:
@@ -104,9 +83,9 @@ def inbox(
 ) -> Response:
     """The handoff queue, newest first, filtered by view (open, assigned, mine, resolved), locale and tag."""
     locale = locale if locale in settings.locales else ""
-    rows, total = handoffs.queue(
+    rows, total = inbox_service.queue(
         session,
-        **_filters(view, user),
+        **inbox_service.view_filters(view, user=user),
         locale=locale or None,
         tag=tag or None,
         limit=PAGE_SIZE,
@@ -115,18 +94,18 @@ def inbox(
     now = utcnow()
     people = _people(session)
     # The poller asks for handoffs newer than the newest one that exists, whatever this page shows.
-    newest, _ = handoffs.queue(session, limit=1)
+    newest, _ = inbox_service.queue(session, limit=1)
     context = {
         "rows": [_row(h, people=people, now=now) for h in rows],
         "total": total,
         "page_no": page_no,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "filters": {"view": view, "locale": locale, "tag": tag},
-        "views": VIEWS,
+        "views": inbox_service.VIEWS,
         "locales": settings.locales,
-        "tags": handoffs.tags_in_use(session),
+        "tags": inbox_service.tags_in_use(session),
         "since": max((h.id or 0 for h in newest), default=0),
-        "active_after": handoffs.newest_message_id(session),
+        "active_after": inbox_service.newest_message_id(session),
     }
     return page(request, "admin/inbox.html", context, user=user)
 
@@ -144,10 +123,14 @@ def inbox_updates(
 ) -> Response:
     """Handoffs newer than ``since`` and, with ``active_after``, those whose visitor wrote again since that
     message id, matching the inbox's filters, as JSON for the page's poller."""
-    filters = {**_filters(view, user), "locale": locale if locale in settings.locales else None, "tag": tag or None}
-    rows, _ = handoffs.queue(session, **filters, after=since, limit=PAGE_SIZE)
+    filters = {
+        **inbox_service.view_filters(view, user=user),
+        "locale": locale if locale in settings.locales else None,
+        "tag": tag or None,
+    }
+    rows, _ = inbox_service.queue(session, **filters, after=since, limit=PAGE_SIZE)
     # The newest id overall, not only of matching rows, so the poller never asks about skipped ones again.
-    newest, _ = handoffs.queue(session, after=since, limit=1)
+    newest, _ = inbox_service.queue(session, after=since, limit=1)
     now = utcnow()
     people = _people(session)
     body: dict[str, Any] = {
@@ -155,16 +138,16 @@ def inbox_updates(
         "last_id": max([since] + [h.id or 0 for h in newest]),
     }
     if active_after is not None:
-        active, _ = handoffs.queue(session, **filters, active_after=active_after, limit=PAGE_SIZE)
+        active, _ = inbox_service.queue(session, **filters, active_after=active_after, limit=PAGE_SIZE)
         body["active"] = [_row(h, people=people, now=now) for h in active]
-        body["last_message_id"] = max(active_after, handoffs.newest_message_id(session))
+        body["last_message_id"] = max(active_after, inbox_service.newest_message_id(session))
     return secure_headers(JSONResponse(body))
 
 
 def _messages(session: Session, handoff: Handoff, people: dict[int, User]) -> list[dict[str, Any]]:
     shown = []
     email_usable = handoffs.can_email(handoff)
-    for message in handoffs.transcript(session, handoff=handoff):
+    for message in inbox_service.transcript(session, handoff=handoff):
         author = people.get(message.author_id) if message.author_id else None
         candidates = [
             {

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import Role
 from core.errors import NotFoundError, ValidationError
-from support import conversations, handoffs
+from support import conversations, handoffs, inbox
 from support.handoffs import request_handoff
 from support.models import CloseReason, HandoffStatus, Message, OutboxKind, Sender
 from tests.support.handoff_fixtures import (
@@ -314,8 +314,8 @@ def test_internal_notes_never_reach_the_visitor(session: Session) -> None:
     assert note.id not in [m.id for m in visible]
     assert "We can help." in [m.text for m in visible]
     # The service's visitor-visible transcript, the email and later webhooks.
-    assert note.id not in [m.id for m in handoffs.transcript(session, handoff=handoff, internal=False)]
-    assert note.id in [m.id for m in handoffs.transcript(session, handoff=handoff)]
+    assert note.id not in [m.id for m in inbox.transcript(session, handoff=handoff, internal=False)]
+    assert note.id in [m.id for m in inbox.transcript(session, handoff=handoff)]
     (mail,) = outbox_items(session, conversation=conversation, event="agent.reply")
     assert "SECRET" not in mail.payload["body"]
     handoffs.resolve(session, handoff=handoff, agent=agent, settings=SETTINGS)
@@ -404,7 +404,7 @@ def test_queue_filters_newest_first(session: Session) -> None:
     ours = {h.id for h in made}
 
     def ids(**filters: object) -> list[int | None]:
-        rows, total = handoffs.queue(session, limit=500, **filters)  # type: ignore[arg-type]
+        rows, total = inbox.queue(session, limit=500, **filters)  # type: ignore[arg-type]
         assert total >= len([r for r in rows if r.id in ours])
         return [r.id for r in rows if r.id in ours]
 
@@ -419,9 +419,9 @@ def test_queue_filters_newest_first(session: Session) -> None:
     assert ids(tag='Quote " Tag') == [b.id]
     assert ids(tag="nothing") == []
     assert ids(after=b.id) == [d.id, c.id]
-    rows, total = handoffs.queue(session, locale="nl", limit=1)
+    rows, total = inbox.queue(session, locale="nl", limit=1)
     assert total >= 1 and len(rows) == 1
-    assert "billing" in handoffs.tags_in_use(session)
+    assert "billing" in inbox.tags_in_use(session)
 
 
 def test_roles_do_not_matter_for_the_services(session: Session) -> None:
