@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from api.params import LocaleNames, Position, RowIdField
 from api.schemas import ErrorOut
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
-from helpcenter.service import SLUG_PATTERN
+from helpcenter.slugs import SLUG_PATTERN
 
 VERSION_IN = (
     "the version this change was made from (or send its ETag in `If-Match`): if another version is saved "

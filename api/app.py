@@ -44,7 +44,7 @@ from bot.model import FaqModel
 from core.db import make_engine, session_scope
 from core.security import load_secret_key
 from core.settings import Settings, check_start, get_settings
-from helpcenter import service
+from helpcenter import articles
 from support import suggest, traffic, training
 
 log = logging.getLogger(__name__)
@@ -216,4 +216,4 @@ async def _publish_scheduled(engine: Engine) -> None:
 
 def _publish_due(engine: Engine) -> None:
     with session_scope(engine) as session:
-        service.publish_due(session)
+        articles.publish_due(session)

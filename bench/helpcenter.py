@@ -1,7 +1,7 @@
 """Help-center benchmark: seed thousands of articles, then time article pages and search (see bench/README.md).
 
 Seeds a fresh database through the product's own code (``migrations.upgrade``, ``content.load_folder`` for the
-demo articles, ``service.create_article`` / ``service.set_status`` for generated ones, which index them for
+demo articles, ``articles.create_article`` / ``articles.set_status`` for generated ones, which index them for
 search), then sends requests through the real app (``api.app.create_app`` + ``TestClient``) and calls
 ``search.search`` in-process, so HTTP and template overhead are visible.
 
@@ -47,7 +47,7 @@ from api.app import create_app
 from core.db import is_postgres, make_engine, normalize_url
 from core.settings import Settings
 from core.text import stems
-from helpcenter import content, search, service
+from helpcenter import articles, categories, content, public, related, search, slugs
 from helpcenter.markdown import plain_text, render
 from helpcenter.models import Article, ArticleStatus, Category
 
@@ -152,21 +152,21 @@ def seed(engine: Engine, corpora: dict[str, Corpus], total: int, rng: random.Ran
     with Session(engine) as session:
         demo = content.load_folder(session, folder=ARTICLES)
         session.commit()
-        categories = [c.id for c in service.list_categories(session) if c.id is not None]
+        category_ids = [c.id for c in categories.list_categories(session) if c.id is not None]
         writers = {locale: Writer(corpora[locale], rng) for locale in LOCALES}
         made = demo.articles
         n = 0
         while made < total:
-            group, category = uuid.UUID(int=rng.getrandbits(128)).hex, rng.choice(categories)
+            group, category = uuid.UUID(int=rng.getrandbits(128)).hex, rng.choice(category_ids)
             for locale in LOCALES:
                 if made >= total:
                     break
                 w = writers[locale]
                 title = w.title()
-                article = service.create_article(
+                article = articles.create_article(
                     session,
                     locale=locale,
-                    slug=f"{service.slugify(title)[:150]}-{n}",
+                    slug=f"{slugs.slugify(title)[:150]}-{n}",
                     title=title,
                     body=w.body(),
                     author="bench",
@@ -177,9 +177,9 @@ def seed(engine: Engine, corpora: dict[str, Corpus], total: int, rng: random.Ran
                 )
                 roll = rng.random()
                 if roll < 0.92:
-                    service.set_status(session, article=article, status=ArticleStatus.published)
+                    articles.set_status(session, article=article, status=ArticleStatus.published)
                 elif roll < 0.95:
-                    service.set_status(session, article=article, status=ArticleStatus.archived)
+                    articles.set_status(session, article=article, status=ArticleStatus.archived)
                 made += 1
             n += 1
             if n % 100 == 0:
@@ -283,14 +283,14 @@ def article_read(engine: Engine, locale: str, slug: str) -> Callable[[], object]
 
     def call() -> object:
         with Session(engine) as session:
-            article, _ = service.find_published(session, locale=locale, slug=slug)
+            article, _ = public.find_published(session, locale=locale, slug=slug)
             assert article is not None
-            service.count_view(session, article=article)
+            public.count_view(session, article=article)
             parts = (
                 render(article.body),
-                service.translations(session, article=article),
-                service.category_of(session, article=article),
-                service.related(session, article=article),
+                public.translations(session, article=article),
+                categories.category_of(session, article=article),
+                related.related_articles(session, article=article),
             )
             session.commit()
             return parts

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML, YAMLError
 from sqlmodel import Session, func, select
 
 from core.errors import ValidationError
-from helpcenter import service
+from helpcenter import articles, categories
 from helpcenter.models import Article, ArticleStatus
 
 _NAMESPACE = uuid.UUID("6f1c0c52-1d0e-4a8e-9b5e-2f7c5d1f3a10")
@@ -38,9 +38,9 @@ def load_folder(session: Session, *, folder: Path, author: str = "faqdesk demo")
     """Create the categories and published articles found in a content folder."""
     result = LoadResult()
     yaml = YAML(typ="safe", pure=True)
-    categories: dict[str, int] = {}
+    category_ids: dict[str, int] = {}
     for position, raw in enumerate(_read_yaml(yaml, folder / "categories.yaml").get("categories") or []):
-        category = service.create_category(
+        category = categories.create_category(
             session,
             slug=raw["slug"],
             names=dict(raw.get("name") or {}),
@@ -48,19 +48,19 @@ def load_folder(session: Session, *, folder: Path, author: str = "faqdesk demo")
             position=position,
         )
         assert category.id is not None
-        categories[category.slug] = category.id
+        category_ids[category.slug] = category.id
         result.categories += 1
     for file in sorted(folder.glob("*/*.md")):
         meta, body = _front_matter(yaml, file)
         slug, locale = file.stem, file.parent.name
-        service.create_article(
+        articles.create_article(
             session,
             locale=locale,
             slug=slug,
             title=str(meta["title"]),
             body=body,
             author=author,
-            category_id=categories.get(str(meta.get("category", ""))),
+            category_id=category_ids.get(str(meta.get("category", ""))),
             tags=[str(t) for t in meta.get("tags") or []],
             intents=[str(i) for i in meta.get("intents") or []],
             status=ArticleStatus.published,

@@ -1,4 +1,4 @@
-"""Back-office queries and edits: the filtered article list, missing translations, categories."""
+"""Back-office queries: the filtered article list, missing translations, counts, search misses, votes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
-from core.errors import ConflictError, NotFoundError, ValidationError
-from core.versions import FieldChange, check_version, field_changes, flush_edit
-from helpcenter.models import Article, ArticleStatus, ArticleVote, Category, SearchMiss
+from core.errors import NotFoundError, ValidationError
+from helpcenter.models import Article, ArticleStatus, ArticleVote, SearchMiss
 
 
 @dataclass(frozen=True)
@@ -128,71 +127,3 @@ def least_helpful(session: Session, *, limit: int = 10) -> list[tuple[Article, i
         if article is not None and n - (yes or 0) > 0:
             result.append((article, int(yes or 0), int(n - (yes or 0))))
     return result
-
-
-def update_category(
-    session: Session,
-    *,
-    category: Category,
-    names: dict[str, str] | None = None,
-    descriptions: dict[str, str] | None = None,
-    position: int | None = None,
-    expected_version: int | None = None,
-) -> Category:
-    """Rename, describe or move a category (its slug stays: public URLs depend on it).
-
-    ``expected_version`` is the version the editor started from: another one saved meanwhile is an
-    ``EditConflict`` and nothing is written.
-    """
-    check_version(category, expected_version, what="This category")
-    if names is not None:
-        if not any(v.strip() for v in names.values()):
-            raise ValidationError("a category needs a name in at least one locale")
-        category.names = {k: v.strip() for k, v in names.items() if v.strip()}
-    if descriptions is not None:
-        category.descriptions = {k: v.strip() for k, v in descriptions.items() if v.strip()}
-    if position is not None:
-        category.position = position
-    session.add(category)
-    flush_edit(session, category, what="This category")
-    return category
-
-
-def category_changes(
-    category: Category, *, names: dict[str, str], descriptions: dict[str, str], position: int | None
-) -> list[FieldChange]:
-    """The fields where the saved category differs from an editor's refused save, for the conflict page."""
-
-    def fields(names: dict[str, str], descriptions: dict[str, str], position: str) -> dict[str, str]:
-        per_locale = {f"name ({loc})": text.strip() for loc, text in names.items()}
-        per_locale |= {f"description ({loc})": text.strip() for loc, text in descriptions.items()}
-        return {**per_locale, "position": position}
-
-    saved = fields(category.names, category.descriptions, str(category.position))
-    yours = fields(names, descriptions, str(category.position if position is None else position))
-    return field_changes(saved, yours)
-
-
-def get_category_by_id(session: Session, *, category_id: int) -> Category:
-    """A category by id."""
-    category = session.get(Category, category_id)
-    if category is None:
-        raise NotFoundError(f"no category {category_id}")
-    return category
-
-
-def category_article_counts(session: Session) -> dict[int, int]:
-    """How many articles (any status) each category holds."""
-    rows = session.exec(
-        select(Article.category_id, func.count())
-        .where(col(Article.category_id).is_not(None))
-        .group_by(col(Article.category_id))
-    )
-    return {cid: n for cid, n in rows.all() if cid is not None}
-
-
-def delete_category(session: Session, *, category: Category) -> None:
-    """Delete an empty category; one that still holds articles is refused."""
-    if category_article_counts(session).get(category.id or -1):
-        raise ConflictError("move or delete the category's articles first")
-    session.delete(category)

@@ -49,7 +49,7 @@ class Article(SQLModel, table=True):
         # Every public list filters on both (published articles of a locale).
         Index("ix_article_locale_status", "locale", "status"),
     )
-    # The version counts saves of the content (helpcenter.service.update_article raises it with each
+    # The version counts saves of the content (helpcenter.articles.update_article raises it with each
     # revision); publishing, scheduling and views leave it alone, so they never turn an editor's open
     # work into a conflict. Their UPDATEs still check it, so they cannot overwrite a save either.
     __mapper_args__ = {"version_id_col": _ARTICLE_VERSION, "version_id_generator": False}

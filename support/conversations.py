@@ -18,7 +18,7 @@ from bot.model import FaqModel
 from bot.policy import ConversationState, Decision, PolicyConfig, decide
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
-from helpcenter import service
+from helpcenter import public
 from helpcenter.markdown import render
 from support import review, suggest
 from support.models import CloseReason, Conversation, Message, Rating, Sender, utcnow
@@ -262,7 +262,7 @@ def _label(model: FaqModel, intent_id: str, locale: str) -> str:
 def _article_link(session: Session, *, slug: str | None, locale: str) -> list[dict[str, object]]:
     if not slug:
         return []
-    article, _ = service.find_published(session, locale=locale, slug=slug)
+    article, _ = public.find_published(session, locale=locale, slug=slug)
     if article is None:
         return []
     return [{"title": article.title, "url": f"/hc/{article.locale}/articles/{article.slug}"}]

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from core.db import session_scope
 from core.settings import Settings
-from helpcenter import service
+from helpcenter import articles
 from support import outbox, outcomes, reply_delivery, training
 from support.models import utcnow
 
@@ -39,7 +39,7 @@ def _purge(session: Session, settings: Settings, now: datetime) -> int:
 
 
 def _publish(session: Session, settings: Settings, now: datetime) -> int:
-    return service.publish_due(session, now=now)
+    return articles.publish_due(session, now=now)
 
 
 def _email_unseen(session: Session, settings: Settings, now: datetime) -> int:

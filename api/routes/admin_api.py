@@ -23,14 +23,14 @@ from api.deps import SessionDep, SettingsDep
 from api.etags import ETAG_HEADER, IfMatch, etag, expected_version
 from api.params import Offset, RowId
 from core.errors import ValidationError
-from helpcenter import editorial, service
+from helpcenter import articles, categories, editorial
 from helpcenter.models import ArticleStatus
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
 def _category_id(session: SessionDep, slug: str | None) -> int | None:
-    return service.get_category(session, slug=slug).id if slug else None
+    return categories.get_category(session, slug=slug).id if slug else None
 
 
 @router.get("/articles", response_model=AdminArticlePage)
@@ -69,7 +69,7 @@ def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep,
     if body.locale not in settings.locales:
         raise ValidationError(f"unknown locale {body.locale!r}; configured: {', '.join(settings.locales)}")
     source = editorial.get_article(session, article_id=body.translation_of) if body.translation_of else None
-    article = service.create_article(
+    article = articles.create_article(
         session,
         locale=body.locale,
         title=body.title,
@@ -83,7 +83,7 @@ def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep,
         translation_group=source.translation_group if source else None,
     )
     if body.status is not ArticleStatus.draft:
-        service.set_status(session, article=article, status=body.status)
+        articles.set_status(session, article=article, status=body.status)
     session.flush()
     return AdminArticle.of(article)
 
@@ -115,7 +115,7 @@ def update_article(
     category_id = article.category_id
     if body.category is not None:
         category_id = _category_id(session, body.category or None)
-    service.update_article(
+    articles.update_article(
         session,
         article=article,
         author=user.email,
@@ -137,8 +137,8 @@ def update_article(
 def change_status(article_id: RowId, body: StatusChange, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
     """Publish, unpublish, archive, or schedule publication."""
     article = editorial.get_article(session, article_id=article_id)
-    when = service.publication_time(body.publish_at) if body.publish_at is not None else None
-    service.set_status(session, article=article, status=body.status, publish_at=when)
+    when = articles.publication_time(body.publish_at) if body.publish_at is not None else None
+    articles.set_status(session, article=article, status=body.status, publish_at=when)
     session.flush()
     return AdminArticle.of(article)
 
@@ -147,14 +147,14 @@ def change_status(article_id: RowId, body: StatusChange, user: ApiEditorDep, ses
 def list_revisions(article_id: RowId, user: ApiEditorDep, session: SessionDep) -> list[Revision]:
     """Every revision, newest first."""
     article = editorial.get_article(session, article_id=article_id)
-    return [Revision.of(r) for r in service.revisions(session, article=article)]
+    return [Revision.of(r) for r in articles.revisions(session, article=article)]
 
 
 @router.post("/articles/{article_id}/revisions/{number}/restore", response_model=AdminArticle)
 def restore_revision(article_id: RowId, number: RowId, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
     """Bring back an old revision's content as a new revision."""
     article = editorial.get_article(session, article_id=article_id)
-    service.restore_revision(session, article=article, number=number, author=user.email)
+    articles.restore_revision(session, article=article, number=number, author=user.email)
     session.flush()
     return AdminArticle.of(article)
 
@@ -162,13 +162,13 @@ def restore_revision(article_id: RowId, number: RowId, user: ApiEditorDep, sessi
 @router.get("/categories", response_model=list[AdminCategory])
 def list_categories(user: ApiEditorDep, session: SessionDep) -> list[AdminCategory]:
     """All categories with their names in every locale."""
-    return [AdminCategory.of(c) for c in service.list_categories(session)]
+    return [AdminCategory.of(c) for c in categories.list_categories(session)]
 
 
 @router.post("/categories", response_model=AdminCategory, status_code=201)
 def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
     """Create a category."""
-    category = service.create_category(
+    category = categories.create_category(
         session, slug=body.slug, names=body.names, descriptions=body.descriptions, position=body.position
     )
     return AdminCategory.of(category)
@@ -189,8 +189,8 @@ def update_category(
 ) -> AdminCategory:
     """Rename, describe or reorder a category. With ``version`` (or ``If-Match``), a save made from an
     older version than the one saved now is a 409 with ``current_version``."""
-    category = editorial.get_category_by_id(session, category_id=category_id)
-    editorial.update_category(
+    category = categories.get_category_by_id(session, category_id=category_id)
+    categories.update_category(
         session,
         category=category,
         names=body.names,
@@ -205,5 +205,5 @@ def update_category(
 @router.delete("/categories/{category_id}", status_code=204)
 def delete_category(category_id: RowId, user: ApiEditorDep, session: SessionDep) -> Response:
     """Delete an empty category."""
-    editorial.delete_category(session, category=editorial.get_category_by_id(session, category_id=category_id))
+    categories.delete_category(session, category=categories.get_category_by_id(session, category_id=category_id))
     return Response(status_code=204)

@@ -15,7 +15,7 @@ from api.auth import EditorDep, UserDep
 from api.deps import SessionDep, SettingsDep
 from api.params import MAX_ID, OptionalRowIdQuery, RowId
 from core.errors import ConflictError, EditConflict, ValidationError
-from helpcenter import editorial, service
+from helpcenter import articles, categories, editorial, public
 from helpcenter.markdown import render
 from helpcenter.models import Article, ArticleStatus
 
@@ -78,7 +78,7 @@ def article_list(
         "filters": {"status": status or "", "locale": locale, "category": category, "missing": missing, "q": q},
         "statuses": list(ArticleStatus),
         "locales": settings.locales,
-        "categories": service.list_categories(session),
+        "categories": categories.list_categories(session),
     }
     return page(request, "admin/articles.html", context, user=user)
 
@@ -93,7 +93,7 @@ def _editor(
     form: dict[str, str],
     source: Article | None = None,
     error: str | None = None,
-    conflict: service.ChangesSince | None = None,
+    conflict: articles.ChangesSince | None = None,
     status_code: int = 200,
 ) -> Response:
     context = {
@@ -105,8 +105,8 @@ def _editor(
         "source": source,
         "source_html": render(source.body) if source else None,
         "locales": settings.locales,
-        "categories": service.list_categories(session),
-        "translations": {a.locale: a for a in service.translations(session, article=article, published_only=False)}
+        "categories": categories.list_categories(session),
+        "translations": {a.locale: a for a in public.translations(session, article=article, published_only=False)}
         if article
         else {},
         "preview_html": render(form.get("body", "")),
@@ -207,7 +207,7 @@ def create_article(
             raise ValidationError(f"unknown locale {posted.locale!r}")
         if not posted.title.strip():
             raise ValidationError("the article needs a title")
-        article = service.create_article(
+        article = articles.create_article(
             session,
             locale=posted.locale,
             title=posted.title.strip(),
@@ -278,7 +278,7 @@ def save_article(
     try:
         if not posted.title.strip():
             raise ValidationError("the article needs a title")
-        service.update_article(
+        articles.update_article(
             session,
             article=article,
             author=user.email,
@@ -294,7 +294,7 @@ def save_article(
     except EditConflict:
         session.rollback()
         article = editorial.get_article(session, article_id=article_id)
-        changes = service.changes_since(session, article=article, version=posted.version or article.version)
+        changes = articles.changes_since(session, article=article, version=posted.version or article.version)
         return _editor(
             request,
             user=user,
@@ -337,11 +337,11 @@ def change_status(
             local = datetime.fromisoformat(publish_at)
         except ValueError as exc:
             raise ValidationError("give the publication time as YYYY-MM-DDTHH:MM") from exc
-        when = service.publication_time(local, utc_offset_minutes=tz_offset)
-        service.set_status(session, article=article, status=ArticleStatus.draft, publish_at=when)
+        when = articles.publication_time(local, utc_offset_minutes=tz_offset)
+        articles.set_status(session, article=article, status=ArticleStatus.draft, publish_at=when)
         return redirect(f"/admin/articles/{article_id}", "scheduled")
     status = {"publish": ArticleStatus.published, "unpublish": ArticleStatus.draft, "archive": ArticleStatus.archived}
-    service.set_status(session, article=article, status=status[action])
+    articles.set_status(session, article=article, status=status[action])
     notice = {"publish": "published", "unpublish": "unpublished", "archive": "archived"}[action]
     return redirect(f"/admin/articles/{article_id}", notice)
 
@@ -366,12 +366,12 @@ def revision_list(
 ) -> Response:
     """Every saved revision, and the diff between two of them (the last two by default)."""
     article = editorial.get_article(session, article_id=article_id)
-    revisions = service.revisions(session, article=article)
+    revisions = articles.revisions(session, article=article)
     diff_lines: list[str] = []
     if len(revisions) >= 2 or (old and new):
         new = new or revisions[0].number
         old = old or revisions[1].number
-        diff_lines = service.diff_revisions(session, article=article, old=old, new=new).splitlines()
+        diff_lines = articles.diff_revisions(session, article=article, old=old, new=new).splitlines()
     context = {"article": article, "revisions": revisions, "old": old, "new": new, "diff_lines": diff_lines}
     return page(request, "admin/revisions.html", context, user=user)
 
@@ -380,5 +380,5 @@ def revision_list(
 def restore(article_id: RowId, number: RowId, user: EditorDep, session: SessionDep) -> Response:
     """Restore an old revision as a new one."""
     article = editorial.get_article(session, article_id=article_id)
-    service.restore_revision(session, article=article, number=number, author=user.email)
+    articles.restore_revision(session, article=article, number=number, author=user.email)
     return redirect(f"/admin/articles/{article_id}/revisions", "restored")

@@ -17,7 +17,7 @@ from core import accounts
 from core.accounts import Role, User
 from core.errors import EditConflict, ValidationError
 from core.settings import Settings
-from helpcenter import editorial, media, service
+from helpcenter import categories, media, slugs
 
 router = APIRouter(tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
@@ -37,8 +37,8 @@ def _categories_page(
     request: Request, *, user: User, session: Session, settings: Settings, conflict: dict[str, Any] | None = None
 ) -> Response:
     context = {
-        "categories": service.list_categories(session),
-        "counts": editorial.category_article_counts(session),
+        "categories": categories.list_categories(session),
+        "counts": categories.category_article_counts(session),
         "locales": settings.locales,
         "error": None,
         "conflict": conflict,
@@ -47,7 +47,7 @@ def _categories_page(
 
 
 @router.get("/admin/categories", response_class=HTMLResponse)
-def categories(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+def category_list(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Categories with their names per locale, position and article count."""
     return _categories_page(request, user=user, session=session, settings=settings)
 
@@ -58,8 +58,8 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
     names = _per_locale(form, "name", settings.locales)
     if not any(v.strip() for v in names.values()):
         raise ValidationError("a category needs a name in at least one locale")
-    slug = form.get("slug", "").strip() or service.slugify(next(v for v in names.values() if v.strip()))
-    service.create_category(
+    slug = form.get("slug", "").strip() or slugs.slugify(next(v for v in names.values() if v.strip()))
+    categories.create_category(
         session,
         slug=slug,
         names={k: v.strip() for k, v in names.items() if v.strip()},
@@ -78,15 +78,15 @@ def update_category(
     A save made from an older version than the one saved now is a 409: the page shows the editor's
     values again, not saved, beside what is saved now.
     """
-    category = editorial.get_category_by_id(session, category_id=category_id)
+    category = categories.get_category_by_id(session, category_id=category_id)
     if form.get("action") == "delete":
-        editorial.delete_category(session, category=category)
+        categories.delete_category(session, category=category)
         return redirect("/admin/categories", "deleted")
     position = int(form["position"]) if form.get("position", "").isdigit() else None
     names = _per_locale(form, "name", settings.locales)
     descriptions = _per_locale(form, "description", settings.locales)
     try:
-        editorial.update_category(
+        categories.update_category(
             session,
             category=category,
             names=names,
@@ -96,8 +96,8 @@ def update_category(
         )
     except EditConflict:
         session.rollback()
-        category = editorial.get_category_by_id(session, category_id=category_id)
-        changes = editorial.category_changes(category, names=names, descriptions=descriptions, position=position)
+        category = categories.get_category_by_id(session, category_id=category_id)
+        changes = categories.category_changes(category, names=names, descriptions=descriptions, position=position)
         conflict = {"category_id": category_id, "form": form, "changes": changes}
         return _categories_page(request, user=user, session=session, settings=settings, conflict=conflict)
     return redirect("/admin/categories", "saved")

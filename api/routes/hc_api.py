@@ -11,7 +11,7 @@ from api.deps import LocaleDep, SessionDep, SettingsDep, known_locale
 from api.params import Offset, RowId
 from api.ratelimit import count_vote
 from api.schemas import ArticleDetail, ArticleHit, ArticleSummary, CategoryOut, VoteIn, VoteOut
-from helpcenter import search, service
+from helpcenter import categories, public, search
 from helpcenter.markdown import render
 from helpcenter.models import Article, Category
 
@@ -70,17 +70,17 @@ def list_articles(
     """Published articles (without body), optionally of one locale and category, by locale, position, title."""
     if locale is not None:
         known_locale(locale, settings)
-    category_id = service.get_category(session, slug=category).id if category is not None else None
-    articles = service.list_published(session, locale=locale, category_id=category_id, limit=limit, offset=offset)
-    slugs = _category_slugs(service.list_categories(session))
+    category_id = categories.get_category(session, slug=category).id if category is not None else None
+    articles = public.list_published(session, locale=locale, category_id=category_id, limit=limit, offset=offset)
+    slugs = _category_slugs(categories.list_categories(session))
     return [ArticleSummary.model_validate(_summary_fields(a, slugs)) for a in articles]
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail)
 def get_article(article_id: RowId, session: SessionDep) -> ArticleDetail:
     """One published article with its Markdown body and sanitised HTML."""
-    article = service.get_published(session, article_id=article_id)
-    slugs = _category_slugs(service.list_categories(session))
+    article = public.get_published(session, article_id=article_id)
+    slugs = _category_slugs(categories.list_categories(session))
     return ArticleDetail.model_validate(
         {**_summary_fields(article, slugs), "body": article.body, "html": render(article.body)}
     )
@@ -89,7 +89,7 @@ def get_article(article_id: RowId, session: SessionDep) -> ArticleDetail:
 @router.get("/categories", response_model=list[CategoryOut])
 def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]:
     """Categories in display order, named in the locale, with their published article counts there."""
-    counts = service.published_counts(session, locale=locale)
+    counts = public.published_counts(session, locale=locale)
     return [
         CategoryOut(
             slug=c.slug,
@@ -97,7 +97,7 @@ def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]
             description=c.descriptions.get(locale, ""),
             article_count=counts.get(c.id, 0) if c.id is not None else 0,
         )
-        for c in service.list_categories(session)
+        for c in categories.list_categories(session)
     ]
 
 
@@ -107,8 +107,8 @@ def vote_on_article(
 ) -> VoteOut:
     """Record a "Was this helpful?" answer for a published article (limited per address, 429 beyond)."""
     count_vote(request, settings.vote_rate_limit)
-    article = service.get_published(session, article_id=article_id)
-    entry = service.vote(session, article=article, helpful=body.helpful, comment=body.comment)
+    article = public.get_published(session, article_id=article_id)
+    entry = public.vote(session, article=article, helpful=body.helpful, comment=body.comment)
     session.flush()  # assigns the id
     assert entry.id is not None
     return VoteOut(id=entry.id, helpful=entry.helpful)

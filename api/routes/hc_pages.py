@@ -20,7 +20,7 @@ from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import NotFoundError
 from core.settings import Settings
-from helpcenter import search, service
+from helpcenter import categories, public, related, search
 from helpcenter.markdown import render
 from helpcenter.models import Article
 
@@ -53,15 +53,15 @@ def _everywhere(settings: Settings, path: str) -> dict[str, str]:
 @router.get("/hc/{locale}/", response_class=HTMLResponse, dependencies=[CountVisit])
 def home(request: Request, locale: LocaleDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Categories with their articles, the most read articles and a search box."""
-    categories = service.list_categories(session)
-    articles = service.published_articles(session, locale=locale)
+    all_categories = categories.list_categories(session)
+    articles = public.published_articles(session, locale=locale)
     by_category: dict[int | None, list[Article]] = {}
     for article in articles:
         by_category.setdefault(article.category_id, []).append(article)
     popular = sorted(articles, key=lambda a: (-a.views, a.title))[:5]
     context = {
         "locale": locale,
-        "categories": categories,
+        "categories": all_categories,
         "by_category": by_category,
         "popular": popular,
         "language_links": _language_links(settings, locale, _everywhere(settings, "/hc/{locale}/")),
@@ -74,12 +74,12 @@ def category_page(
     request: Request, locale: LocaleDep, slug: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A category's published articles in the locale; an unknown category gets the helpful 404."""
-    category = service.get_category(session, slug=slug)
+    category = categories.get_category(session, slug=slug)
     assert category.id is not None
     context = {
         "locale": locale,
         "category": category,
-        "articles": service.articles_in_category(session, locale=locale, category_id=category.id),
+        "articles": public.articles_in_category(session, locale=locale, category_id=category.id),
         "language_links": _language_links(
             settings, locale, _everywhere(settings, f"/hc/{{locale}}/categories/{category.slug}")
         ),
@@ -96,15 +96,15 @@ def _article_response(
     status_code: int = 200,
     feedback: Mapping[str, Any] | None = None,
 ) -> Response:
-    translations = service.translations(session, article=article)
+    translations = public.translations(session, article=article)
     hrefs = {t.locale: f"/hc/{t.locale}/articles/{t.slug}" for t in [article, *translations]}
     context = {
         "locale": article.locale,
         "article": article,
         "body_html": render(article.body),
         "translations": translations,
-        "category": service.category_of(session, article=article),
-        "related": service.related(session, article=article),
+        "category": categories.category_of(session, article=article),
+        "related": related.related_articles(session, article=article),
         "language_links": _language_links(settings, article.locale, hrefs),
         "comment_max": COMMENT_MAX,
         "feedback_thanks": False,
@@ -117,7 +117,7 @@ def _article_response(
 
 
 def _published_or_404(session: Session, *, locale: str, slug: str) -> tuple[Article, bool]:
-    article, redirected = service.find_published(session, locale=locale, slug=slug)
+    article, redirected = public.find_published(session, locale=locale, slug=slug)
     if article is None:
         raise NotFoundError(f"no article {slug!r} in {locale!r}")
     return article, redirected
@@ -138,7 +138,7 @@ def article_page(
         return RedirectResponse(f"/hc/{locale}/articles/{article.slug}", status_code=301)
     thanks = feedback == "thanks"
     if not thanks:  # coming back from the feedback form is not another read
-        service.count_view(session, article=article)
+        public.count_view(session, article=article)
     return _article_response(request, session, settings, article, feedback={"feedback_thanks": thanks})
 
 
@@ -177,7 +177,7 @@ def article_feedback(
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
         return response
-    service.vote(session, article=article, helpful=choice == "yes", comment=text or None)
+    public.vote(session, article=article, helpful=choice == "yes", comment=text or None)
     return RedirectResponse(f"/hc/{locale}/articles/{article.slug}?feedback=thanks#feedback", status_code=303)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import SessionDep, SettingsDep
-from helpcenter import service
+from helpcenter import categories, public
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,17 +28,17 @@ def sitemap(request: Request, session: SessionDep, settings: SettingsDep) -> Res
     base = str(request.base_url).rstrip("/")
     entries = []
     for locale in settings.locales:
-        for article in service.published_articles(session, locale=locale):
+        for article in public.published_articles(session, locale=locale):
             alternates = [
                 (t.locale, f"{base}/hc/{t.locale}/articles/{t.slug}")
-                for t in [article, *service.translations(session, article=article)]
+                for t in [article, *public.translations(session, article=article)]
             ]
             entries.append(_url(f"{base}/hc/{locale}/articles/{article.slug}", article.updated_at, alternates))
-    for category in service.list_categories(session):
+    for category in categories.list_categories(session):
         assert category.id is not None
         # A category page is listed in the locales where it has published articles.
         articles = {
-            locale: service.articles_in_category(session, locale=locale, category_id=category.id)
+            locale: public.articles_in_category(session, locale=locale, category_id=category.id)
             for locale in settings.locales
         }
         listed = [locale for locale in settings.locales if articles[locale]]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from core.accounts import Role
 from core.db import make_engine, session_scope
 from core.settings import Settings
-from helpcenter import service
+from helpcenter import articles
 from tests.admin.conftest import csrf_token
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -129,8 +129,8 @@ def test_scheduled_publication(
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 404
     engine = make_engine(admin_settings.database_url)
     with session_scope(engine) as session:
-        assert service.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=30)) == 0
-        assert service.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=61)) >= 1
+        assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=30)) == 0
+        assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=61)) >= 1
     engine.dispose()
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 200
 

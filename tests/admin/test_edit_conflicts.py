@@ -23,7 +23,7 @@ from core import accounts
 from core.accounts import User
 from core.db import make_engine
 from core.settings import Settings
-from helpcenter import service
+from helpcenter import articles, categories
 from helpcenter.models import Article, ArticleRevision, Category
 from support import intents
 from support.models import FaqIntent
@@ -62,7 +62,7 @@ def _db(settings: Settings) -> Session:
 
 def _new_article(settings: Settings, title: str) -> int:
     with _db(settings) as session:
-        article = service.create_article(session, locale="en", title=title, body="Original text.", author="seed")
+        article = articles.create_article(session, locale="en", title=title, body="Original text.", author="seed")
         session.commit()
         assert article.id is not None
         return article.id
@@ -144,7 +144,7 @@ def test_editors_saving_at_the_same_moment_lose_nothing(app: Any, settings: Sett
 
 def test_the_second_of_two_category_saves_is_a_conflict_that_keeps_its_values(app: Any, settings: Settings) -> None:
     with _db(settings) as session:
-        category = service.create_category(session, slug="gifts", names={"en": "Gifts"})
+        category = categories.create_category(session, slug="gifts", names={"en": "Gifts"})
         session.commit()
         path = f"/admin/categories/{category.id}"
     ann = Opened(_editor(app, "editor@example.com"), "/admin/categories", path)
@@ -249,7 +249,7 @@ def test_any_other_overtaken_write_is_a_409_too(api: TestClient, settings: Setti
     def overtaken(*_args: object, **_kwargs: object) -> None:
         raise StaleDataError("UPDATE statement on table 'article' expected to update 1 row(s); 0 were matched.")
 
-    monkeypatch.setattr(service, "set_status", overtaken)
+    monkeypatch.setattr(articles, "set_status", overtaken)
     article_id = _new_article(settings, "Raced status")
     answer = api.post(f"/api/v1/admin/articles/{article_id}/status", json={"status": "published"})
     assert answer.status_code == 409 and answer.json()["error"] == "conflict"

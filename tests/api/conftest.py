@@ -11,7 +11,7 @@ from sqlmodel import Session
 from api.app import create_app
 from core.db import make_engine, session_scope
 from core.settings import Settings
-from helpcenter import content, service
+from helpcenter import articles, categories, content, public
 from migrations import upgrade
 from tests.helpcenter.conftest import ARTICLES
 
@@ -25,14 +25,14 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     seed_engine = make_engine(settings.database_url)
     with session_scope(seed_engine) as db:
         content.load_folder(db, folder=ARTICLES)
-        article, _ = service.find_published(db, locale="en", slug="newsletter")
+        article, _ = public.find_published(db, locale="en", slug="newsletter")
         assert article is not None
-        service.update_article(db, article=article, author="ed", slug="newsletter-and-emails")
-        returns = service.get_category(db, slug="returns-and-refunds")
-        service.create_article(
+        articles.update_article(db, article=article, author="ed", slug="newsletter-and-emails")
+        returns = categories.get_category(db, slug="returns-and-refunds")
+        articles.create_article(
             db, locale="en", title="Secret draft", body="Not yet.", author="ed", category_id=returns.id
         )
-        service.create_category(
+        categories.create_category(
             db, slug="gear-guides", names={"en": "Gear guides", "de": "Ausrüstungsratgeber"}, position=99
         )
     seed_engine.dispose()

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from core.errors import NotFoundError
-from helpcenter import service
+from helpcenter import articles, categories, public
 from helpcenter.models import Article, ArticleStatus, ArticleVote
 
 
@@ -177,12 +177,12 @@ def test_openapi_documents_the_public_api(client: TestClient) -> None:
 
 
 def _seed(session: Session) -> tuple[int, int]:
-    tents = service.create_category(session, slug="tents", names={"en": "Tents"})
-    other = service.create_category(session, slug="boots", names={"en": "Boots"})
+    tents = categories.create_category(session, slug="tents", names={"en": "Tents"})
+    other = categories.create_category(session, slug="boots", names={"en": "Boots"})
     assert tents.id is not None and other.id is not None
     published = ArticleStatus.published
     for title, position in (("Pitching", 2), ("Choosing", 1), ("Airing", 2)):
-        service.create_article(
+        articles.create_article(
             session,
             locale="en",
             title=title,
@@ -192,31 +192,31 @@ def _seed(session: Session) -> tuple[int, int]:
             position=position,
             status=published,
         )
-    service.create_article(session, locale="en", title="Drafty", body="b", author="a", category_id=tents.id)
-    service.create_article(
+    articles.create_article(session, locale="en", title="Drafty", body="b", author="a", category_id=tents.id)
+    articles.create_article(
         session, locale="de", title="Zelte", body="b", author="a", category_id=tents.id, status=published
     )
-    service.create_article(
+    articles.create_article(
         session, locale="en", title="Laces", body="b", author="a", category_id=other.id, status=published
     )
-    service.create_article(session, locale="en", title="Loose", body="b", author="a", status=published)
+    articles.create_article(session, locale="en", title="Loose", body="b", author="a", status=published)
     return tents.id, other.id
 
 
 def test_read_services(session: Session) -> None:
     tents, boots = _seed(session)
-    in_tents = service.articles_in_category(session, locale="en", category_id=tents)
+    in_tents = public.articles_in_category(session, locale="en", category_id=tents)
     assert [a.title for a in in_tents] == ["Choosing", "Airing", "Pitching"]
-    assert service.published_counts(session, locale="en") == {tents: 3, boots: 1}
-    assert service.published_counts(session, locale="de") == {tents: 1}
-    english = service.list_published(session, locale="en", limit=100)
+    assert public.published_counts(session, locale="en") == {tents: 3, boots: 1}
+    assert public.published_counts(session, locale="de") == {tents: 1}
+    english = public.list_published(session, locale="en", limit=100)
     assert [a.title for a in english] == ["Laces", "Loose", "Choosing", "Airing", "Pitching"]
-    page = service.list_published(session, locale="en", limit=2, offset=1)
+    page = public.list_published(session, locale="en", limit=2, offset=1)
     assert [a.title for a in page] == ["Loose", "Choosing"]
-    assert [a.locale for a in service.list_published(session, category_id=tents)] == ["de", "en", "en", "en"]
+    assert [a.locale for a in public.list_published(session, category_id=tents)] == ["de", "en", "en", "en"]
     first = in_tents[0]
-    assert first.id is not None and service.get_published(session, article_id=first.id) is first
+    assert first.id is not None and public.get_published(session, article_id=first.id) is first
     draft = session.exec(select(Article).where(Article.title == "Drafty")).one()
     assert draft.id is not None
     with pytest.raises(NotFoundError):
-        service.get_published(session, article_id=draft.id)
+        public.get_published(session, article_id=draft.id)

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from api.app import create_app
 from bot import runtime
 from core.settings import Settings
-from helpcenter import service
+from helpcenter import categories, public
 from helpcenter.models import Article, ArticleStatus, ArticleVote
 from tests.admin.conftest import make_settings
 
@@ -199,7 +199,7 @@ def test_category_page_lists_its_published_articles_in_order(client: TestClient,
     assert doc.one("html").attrs["lang"] == "de"
     assert doc.text_of("h1") == "Rücksendung und Erstattung"
     assert "Artikel zurücksenden, Umtausch" in page.text  # the German description
-    category = service.get_category(db, slug="returns-and-refunds")
+    category = categories.get_category(db, slug="returns-and-refunds")
     expected = sorted(
         (
             a
@@ -250,7 +250,7 @@ def test_ui_strings_follow_the_page_locale(client: TestClient, locale: str) -> N
 
 @pytest.mark.parametrize("locale", ["en", "de", "nl"])
 def test_article_dates_are_formatted_for_the_locale(client: TestClient, db: Session, locale: str) -> None:
-    article, _ = service.find_published(db, locale=locale, slug="return-an-item")
+    article, _ = public.find_published(db, locale=locale, slug="return-an-item")
     assert article is not None
     doc = Page(client.get(f"/hc/{locale}/articles/return-an-item").text)
     time = doc.one("time")
@@ -262,7 +262,7 @@ def test_article_dates_are_formatted_for_the_locale(client: TestClient, db: Sess
 
 
 def _votes(db: Session, slug: str, locale: str = "en") -> list[ArticleVote]:
-    article, _ = service.find_published(db, locale=locale, slug=slug)
+    article, _ = public.find_published(db, locale=locale, slug=slug)
     assert article is not None
     return list(db.exec(select(ArticleVote).where(ArticleVote.article_id == article.id)).all())
 
@@ -303,7 +303,7 @@ def test_feedback_round_trip_stores_a_vote_and_thanks_in_the_locale(client: Test
 
 
 def test_feedback_thank_you_page_is_not_counted_as_a_view(client: TestClient, db: Session) -> None:
-    article, _ = service.find_published(db, locale="en", slug="gift-cards")
+    article, _ = public.find_published(db, locale="en", slug="gift-cards")
     assert article is not None
     views = article.views
     client.get("/hc/en/articles/gift-cards?feedback=thanks")

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
-from helpcenter import service
+from helpcenter import public
 from tests.admin.conftest import make_settings
 
 
@@ -26,7 +26,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 def article_id(client: TestClient, locale: str, slug: str) -> int:
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
-        article, _ = service.find_published(session, locale=locale, slug=slug)
+        article, _ = public.find_published(session, locale=locale, slug=slug)
         assert article is not None and article.id is not None
         return article.id
 

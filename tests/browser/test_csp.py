@@ -21,7 +21,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from api.app import create_app
 from bot import runtime
 from core.db import make_engine, session_scope
-from helpcenter import service
+from helpcenter import articles
 from helpcenter.models import ArticleStatus
 from tests.admin.conftest import PASSWORD, make_settings
 from tests.live import free_port, serving
@@ -65,7 +65,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     runtime.train_and_activate(settings, MINI_FAQ)
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
-        service.create_article(
+        articles.create_article(
             session, locale="en", title="Size chart", body=TABLE, author="ed", status=ArticleStatus.published
         )
     engine.dispose()

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from core.db import make_engine
 from core.errors import EditConflict
-from helpcenter import editorial, service
+from helpcenter import articles, categories, public
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
 from support import intents
 from support.models import FaqIntent
@@ -22,7 +22,7 @@ LOCALES = ["en", "de", "nl"]
 
 
 def _article(session: Session, title: str = "Returns") -> Article:
-    return service.create_article(session, locale="en", title=title, body="Send it back.", author="ann@example.com")
+    return articles.create_article(session, locale="en", title=title, body="Send it back.", author="ann@example.com")
 
 
 def _save_intent(session: Session, intent_id: str, answer: str, **kwargs: object) -> FaqIntent:
@@ -48,20 +48,20 @@ def _revisions(session: Session, article: Article) -> int:
 
 def test_an_article_save_from_the_current_version_bumps_it_and_records_it(session: Session) -> None:
     article = _article(session)
-    assert article.version == 1 and service.revisions(session, article=article)[0].article_version == 1
-    service.update_article(
+    assert article.version == 1 and articles.revisions(session, article=article)[0].article_version == 1
+    articles.update_article(
         session, article=article, author="bob@example.com", body="Within 30 days.", expected_version=1
     )
     assert article.version == 2
-    latest = service.revisions(session, article=article)[0]
+    latest = articles.revisions(session, article=article)[0]
     assert (latest.article_version, latest.body, latest.author) == (2, "Within 30 days.", "bob@example.com")
 
 
 def test_an_article_save_from_an_older_version_is_refused_and_writes_nothing(session: Session) -> None:
     article = _article(session)
-    service.update_article(session, article=article, author="ann@example.com", body="Ann's text.", expected_version=1)
+    articles.update_article(session, article=article, author="ann@example.com", body="Ann's text.", expected_version=1)
     with pytest.raises(EditConflict) as refused:
-        service.update_article(session, article=article, author="bob@example.com", body="Bob's.", expected_version=1)
+        articles.update_article(session, article=article, author="bob@example.com", body="Bob's.", expected_version=1)
     assert refused.value.current_version == 2 and refused.value.status_code == 409
     session.expire_all()
     assert (article.body, article.version, _revisions(session, article)) == ("Ann's text.", 2, 2)
@@ -69,37 +69,37 @@ def test_an_article_save_from_an_older_version_is_refused_and_writes_nothing(ses
 
 def test_publishing_and_views_leave_the_version_alone(session: Session) -> None:
     article = _article(session)
-    service.set_status(session, article=article, status=ArticleStatus.published)
-    service.count_view(session, article=article)
+    articles.set_status(session, article=article, status=ArticleStatus.published)
+    public.count_view(session, article=article)
     session.flush()
     session.refresh(article)
     assert (article.status, article.views, article.version) == (ArticleStatus.published, 1, 1)
     # so an editor who opened version 1 before it was published still saves
-    service.update_article(session, article=article, author="bob@example.com", body="New.", expected_version=1)
+    articles.update_article(session, article=article, author="bob@example.com", body="New.", expected_version=1)
     assert article.version == 2
 
 
 def test_changes_since_lists_who_saved_and_diffs_from_the_version_started_from(session: Session) -> None:
     article = _article(session)
-    service.update_article(session, article=article, author="ann@example.com", body="Send it back.\nFree.")
-    service.update_article(session, article=article, author="cem@example.com", title="Returns and refunds")
-    changes = service.changes_since(session, article=article, version=1)
+    articles.update_article(session, article=article, author="ann@example.com", body="Send it back.\nFree.")
+    articles.update_article(session, article=article, author="cem@example.com", title="Returns and refunds")
+    changes = articles.changes_since(session, article=article, version=1)
     assert [(r.article_version, r.author) for r in changes.saves] == [(2, "ann@example.com"), (3, "cem@example.com")]
     assert "-# Returns" in changes.diff and "+# Returns and refunds" in changes.diff and "+Free." in changes.diff
-    assert service.changes_since(session, article=article, version=3) == service.ChangesSince(saves=[], diff="")
+    assert articles.changes_since(session, article=article, version=3) == articles.ChangesSince(saves=[], diff="")
 
 
 def test_a_category_save_from_an_older_version_is_refused(session: Session) -> None:
-    category = service.create_category(session, slug="shipping", names={"en": "Shipping"})
+    category = categories.create_category(session, slug="shipping", names={"en": "Shipping"})
     assert category.version == 1
-    editorial.update_category(session, category=category, names={"en": "Delivery"}, expected_version=1)
+    categories.update_category(session, category=category, names={"en": "Delivery"}, expected_version=1)
     assert category.version == 2
     with pytest.raises(EditConflict) as refused:
-        editorial.update_category(session, category=category, names={"en": "Post"}, expected_version=1)
+        categories.update_category(session, category=category, names={"en": "Post"}, expected_version=1)
     assert refused.value.current_version == 2
     session.expire_all()
     assert category.names == {"en": "Delivery"}
-    changes = editorial.category_changes(category, names={"en": "Post", "de": ""}, descriptions={}, position=None)
+    changes = categories.category_changes(category, names={"en": "Post", "de": ""}, descriptions={}, position=None)
     assert [(c.field, c.saved, c.yours) for c in changes] == [("name (en)", "Delivery", "Post")]
 
 
@@ -153,7 +153,7 @@ def test_an_article_write_overtaken_by_another_transaction_is_a_conflict(db: Eng
 
     def edit(session: Session, article: object) -> object:
         assert isinstance(article, Article)
-        return service.update_article(session, article=article, author=f"{id(session)}", body=f"by {id(session)}")
+        return articles.update_article(session, article=article, author=f"{id(session)}", body=f"by {id(session)}")
 
     conflict = _overtaken(db, load, edit)
     assert conflict.current_version == 2
@@ -164,7 +164,7 @@ def test_an_article_write_overtaken_by_another_transaction_is_a_conflict(db: Eng
 
 def test_a_category_write_overtaken_by_another_transaction_is_a_conflict(db: Engine) -> None:
     with Session(db) as session:
-        category_id = service.create_category(session, slug="overtaken", names={"en": "Overtaken"}).id
+        category_id = categories.create_category(session, slug="overtaken", names={"en": "Overtaken"}).id
         session.commit()
 
     def load(session: Session) -> object:
@@ -172,7 +172,7 @@ def test_a_category_write_overtaken_by_another_transaction_is_a_conflict(db: Eng
 
     def edit(session: Session, category: object) -> object:
         assert isinstance(category, Category)
-        return editorial.update_category(session, category=category, names={"en": f"by {id(session)}"})
+        return categories.update_category(session, category=category, names={"en": f"by {id(session)}"})
 
     assert _overtaken(db, load, edit).current_version == 2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from helpcenter import content, search, service
+from helpcenter import articles, content, search
 from helpcenter.models import ArticleStatus, SearchMiss
 from tests.helpcenter.conftest import ARTICLES
 
@@ -22,7 +22,7 @@ def slugs(session: Session, query: str, locale: str) -> list[str]:
 
 
 def test_inflected_german_and_dutch_forms_are_found(session: Session) -> None:
-    service.create_article(
+    articles.create_article(
         session,
         locale="de",
         slug="ruecksendungen",
@@ -31,7 +31,7 @@ def test_inflected_german_and_dutch_forms_are_found(session: Session) -> None:
         body="So funktionieren Rücksendungen bei uns.",
         status=ArticleStatus.published,
     )
-    service.create_article(
+    articles.create_article(
         session,
         locale="nl",
         slug="retour",
@@ -57,7 +57,7 @@ def test_typos_find_their_articles(demo: Session) -> None:
     assert slugs(demo, "pasword", "en")[0] == "resetting-your-password"
     assert slugs(demo, "wachtwoort", "nl")[0] == "resetting-your-password"
     assert slugs(demo, "retrun an item", "en")[0] == "return-an-item"
-    service.create_article(
+    articles.create_article(
         demo,
         locale="de",
         slug="geschenkverpackung",
@@ -75,7 +75,7 @@ def test_words_far_from_every_article_find_nothing(demo: Session) -> None:
 
 
 def test_snippets_highlight_matches_and_escape_everything_else(session: Session) -> None:
-    service.create_article(
+    articles.create_article(
         session,
         locale="en",
         slug="xss",
@@ -90,7 +90,7 @@ def test_snippets_highlight_matches_and_escape_everything_else(session: Session)
 
 
 def test_drafts_are_not_found_and_misses_are_recorded(session: Session) -> None:
-    service.create_article(session, locale="en", slug="secret", title="Secret sale", body="Hidden.", author="ed")
+    articles.create_article(session, locale="en", slug="secret", title="Secret sale", body="Hidden.", author="ed")
     assert search.search(session, query="secret sale", locale="en") == []
     assert search.search(session, query="   ", locale="en") == []
     session.flush()
@@ -99,7 +99,7 @@ def test_drafts_are_not_found_and_misses_are_recorded(session: Session) -> None:
 
 
 def test_reindexing_after_an_edit(session: Session) -> None:
-    article = service.create_article(
+    article = articles.create_article(
         session,
         locale="en",
         slug="tents",
@@ -109,12 +109,12 @@ def test_reindexing_after_an_edit(session: Session) -> None:
         status=ArticleStatus.published,
     )
     assert slugs(session, "tunnel", "en") == []
-    service.update_article(session, article=article, author="ed", body="Tunnel tents and dome tents.")
+    articles.update_article(session, article=article, author="ed", body="Tunnel tents and dome tents.")
     assert slugs(session, "tunnel", "en") == ["tents"]
 
 
 def test_query_syntax_is_not_interpreted(session: Session) -> None:
-    service.create_article(
+    articles.create_article(
         session,
         locale="en",
         slug="x",

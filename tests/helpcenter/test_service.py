@@ -12,21 +12,21 @@ from sqlmodel import Session, col, select
 
 from core.db import is_postgres, make_engine
 from core.errors import ConflictError, NotFoundError, ValidationError
-from helpcenter import service
+from helpcenter import articles, public
 from helpcenter.models import Article, ArticleStatus, ArticleVote, utcnow
 
 
 def make(session: Session, **overrides: object):  # type: ignore[no-untyped-def]
     values = {"locale": "en", "title": "Returning an item", "body": "Use the **returns portal**.", "author": "ed"}
     values.update(overrides)
-    return service.create_article(session, **values)  # type: ignore[arg-type]
+    return articles.create_article(session, **values)  # type: ignore[arg-type]
 
 
 def test_create_slugifies_and_keeps_revision_one(session: Session) -> None:
     article = make(session, title="Rücksendung & Umtausch!", locale="de")
     assert article.slug == "rucksendung-umtausch"
     assert article.status == ArticleStatus.draft
-    [rev] = service.revisions(session, article=article)
+    [rev] = articles.revisions(session, article=article)
     assert (rev.number, rev.title, rev.author) == (1, "Rücksendung & Umtausch!", "ed")
 
 
@@ -42,38 +42,38 @@ def test_bad_slugs_and_duplicates_are_refused(session: Session) -> None:
 
 def test_every_save_is_a_revision_diff_and_restore(session: Session) -> None:
     article = make(session)
-    service.update_article(session, article=article, author="ann", body="Use the portal.\nFree label.")
-    service.update_article(session, article=article, author="bob", title="Returns")
-    assert [r.number for r in service.revisions(session, article=article)] == [3, 2, 1]
-    diff = service.diff_revisions(session, article=article, old=1, new=3)
+    articles.update_article(session, article=article, author="ann", body="Use the portal.\nFree label.")
+    articles.update_article(session, article=article, author="bob", title="Returns")
+    assert [r.number for r in articles.revisions(session, article=article)] == [3, 2, 1]
+    diff = articles.diff_revisions(session, article=article, old=1, new=3)
     assert "-# Returning an item" in diff and "+# Returns" in diff and "+Free label." in diff
-    service.restore_revision(session, article=article, number=1, author="cy")
+    articles.restore_revision(session, article=article, number=1, author="cy")
     assert (article.title, article.body) == ("Returning an item", "Use the **returns portal**.")
-    assert service.revisions(session, article=article)[0].number == 4  # restoring adds, never rewrites
+    assert articles.revisions(session, article=article)[0].number == 4  # restoring adds, never rewrites
     with pytest.raises(NotFoundError):
-        service.diff_revisions(session, article=article, old=1, new=99)
+        articles.diff_revisions(session, article=article, old=1, new=99)
 
 
 def test_renamed_slug_redirects(session: Session) -> None:
     article = make(session, slug="return-an-item", status=ArticleStatus.published)
-    service.update_article(session, article=article, author="ed", slug="returning-items")
-    found, redirected = service.find_published(session, locale="en", slug="return-an-item")
+    articles.update_article(session, article=article, author="ed", slug="returning-items")
+    found, redirected = public.find_published(session, locale="en", slug="return-an-item")
     assert found is article and redirected
-    assert service.find_published(session, locale="en", slug="returning-items") == (article, False)
-    assert service.find_published(session, locale="en", slug="nope") == (None, False)
+    assert public.find_published(session, locale="en", slug="returning-items") == (article, False)
+    assert public.find_published(session, locale="en", slug="nope") == (None, False)
 
 
 def test_drafts_and_archived_are_not_public_and_scheduling_publishes(session: Session) -> None:
     article = make(session, slug="soon")
-    assert service.find_published(session, locale="en", slug="soon") == (None, False)
-    service.set_status(
+    assert public.find_published(session, locale="en", slug="soon") == (None, False)
+    articles.set_status(
         session, article=article, status=ArticleStatus.published, publish_at=utcnow() + timedelta(hours=1)
     )
-    assert service.publish_due(session) == 0
-    assert service.publish_due(session, now=utcnow() + timedelta(hours=2)) == 1
-    assert service.find_published(session, locale="en", slug="soon")[0] is article
-    service.set_status(session, article=article, status=ArticleStatus.archived)
-    assert service.find_published(session, locale="en", slug="soon") == (None, False)
+    assert articles.publish_due(session) == 0
+    assert articles.publish_due(session, now=utcnow() + timedelta(hours=2)) == 1
+    assert public.find_published(session, locale="en", slug="soon")[0] is article
+    articles.set_status(session, article=article, status=ArticleStatus.archived)
+    assert public.find_published(session, locale="en", slug="soon") == (None, False)
 
 
 def test_translations_share_a_group(session: Session) -> None:
@@ -86,15 +86,15 @@ def test_translations_share_a_group(session: Session) -> None:
         status=ArticleStatus.published,
     )
     make(session, slug="retour", locale="nl", translation_group=en.translation_group)  # draft
-    assert [a.locale for a in service.translations(session, article=en)] == ["de"]
-    assert len(service.translations(session, article=de, published_only=False)) == 2
+    assert [a.locale for a in public.translations(session, article=en)] == ["de"]
+    assert len(public.translations(session, article=de, published_only=False)) == 2
 
 
 def test_votes_and_views(session: Session) -> None:
     article = make(session)
-    service.vote(session, article=article, helpful=False, comment="  too short  ")
-    service.count_view(session, article=article)
-    service.count_view(session, article=article)
+    public.vote(session, article=article, helpful=False, comment="  too short  ")
+    public.count_view(session, article=article)
+    public.count_view(session, article=article)
     session.flush()
     vote = session.exec(select(ArticleVote).where(ArticleVote.article_id == article.id)).one()
     assert (vote.helpful, vote.comment, article.views) == (False, "too short", 2)
@@ -105,15 +105,15 @@ def test_two_processes_publishing_at_once_do_not_both_publish_an_article(engine:
         pytest.skip("SQLite lets one writer at a time in; PostgreSQL needs the row lock")
     with Session(engine) as setup:
         article = make(setup, slug=f"race-{uuid.uuid4().hex[:8]}")
-        service.set_status(
+        articles.set_status(
             setup, article=article, status=ArticleStatus.published, publish_at=utcnow() - timedelta(minutes=1)
         )
         setup.commit()
         article_id = article.id
     try:
         with Session(engine) as first, Session(engine) as second:
-            assert service.publish_due(first) >= 1  # its row locks last until it commits
-            assert service.publish_due(second) == 0  # skips the locked article instead of publishing it again
+            assert articles.publish_due(first) >= 1  # its row locks last until it commits
+            assert articles.publish_due(second) == 0  # skips the locked article instead of publishing it again
             first.commit()
         with Session(engine) as check:
             published = check.get(Article, article_id)
@@ -135,9 +135,9 @@ def test_views_counted_at_once_by_two_requests_are_both_kept(engine: Engine) -> 
         with Session(engine) as first, Session(engine) as second:
             one, two = first.get(Article, article_id), second.get(Article, article_id)  # both read views = 0
             assert one is not None and two is not None
-            service.count_view(first, article=one)
+            public.count_view(first, article=one)
             first.commit()
-            service.count_view(second, article=two)
+            public.count_view(second, article=two)
             second.commit()
         with Session(engine) as check:
             assert check.get(Article, article_id).views == 2  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.encoder import Encoder
-from helpcenter import content, service
+from helpcenter import articles, content
 from helpcenter.models import ArticleStatus
 from support import suggest
 from tests.helpcenter.conftest import ARTICLES
@@ -62,7 +62,7 @@ def test_the_bots_guess_joins_on_shared_words_and_fair_meaning(demo: Session, en
 
 
 def test_new_articles_are_found_and_drafts_never(demo: Session, encoder: Encoder) -> None:
-    service.create_article(
+    articles.create_article(
         demo,
         locale="en",
         slug="gift-wrapping",
@@ -71,7 +71,7 @@ def test_new_articles_are_found_and_drafts_never(demo: Session, encoder: Encoder
         body="We wrap gifts for free: tick 'gift wrap' at checkout and add a card with your message.",
         status=ArticleStatus.published,
     )
-    service.create_article(
+    articles.create_article(
         demo, locale="en", slug="secret-gift-plans", title="Gift wrapping plans", author="ed", body="Draft."
     )
     found = slugs(demo, "can you wrap my gift", "en", encoder)

@@ -1,78 +1,21 @@
-"""Help-center services: keyword-only functions, the session first; callers commit."""
+"""Writing articles: create and update (each save a revision and a version), status and scheduled
+publishing, revisions with diff and restore. Keyword-only functions, the session first; callers commit."""
 
 from __future__ import annotations
 
 import difflib
-import heapq
-import re
-import time
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from core.errors import ConflictError, NotFoundError, ValidationError
-from core.text import fold
 from core.versions import check_version, flush_edit
-from helpcenter import search
-from helpcenter.models import (
-    Article,
-    ArticleRevision,
-    ArticleStatus,
-    ArticleVote,
-    Category,
-    SlugRedirect,
-    utcnow,
-)
-
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # also in the API schema, so clients see the rule
-_SLUG = re.compile(SLUG_PATTERN)
-
-
-def slugify(text: str) -> str:
-    """A URL slug from a title: lowercase ASCII words joined by hyphens."""
-    words = re.findall(r"[a-z0-9]+", fold(text))
-    return "-".join(words)[:200] or "article"
-
-
-def _check_slug(slug: str) -> str:
-    if not _SLUG.match(slug) or len(slug) > 200:
-        raise ValidationError(f"invalid slug {slug!r}: use lowercase letters, digits and single hyphens")
-    return slug
-
-
-def create_category(
-    session: Session,
-    *,
-    slug: str,
-    names: dict[str, str],
-    descriptions: dict[str, str] | None = None,
-    position: int = 0,
-) -> Category:
-    """Create a category."""
-    if session.exec(select(Category).where(Category.slug == slug)).first():
-        raise ConflictError(f"a category with slug {slug!r} exists")
-    category = Category(slug=_check_slug(slug), names=names, descriptions=descriptions or {}, position=position)
-    session.add(category)
-    session.flush()
-    return category
-
-
-def get_category(session: Session, *, slug: str) -> Category:
-    """A category by slug, or NotFoundError."""
-    category = session.exec(select(Category).where(Category.slug == slug)).first()
-    if category is None:
-        raise NotFoundError(f"no category {slug!r}")
-    return category
-
-
-def list_categories(session: Session) -> Sequence[Category]:
-    """All categories in display order."""
-    return session.exec(select(Category).order_by(col(Category.position), col(Category.slug))).all()
+from helpcenter import related, search
+from helpcenter.models import Article, ArticleRevision, ArticleStatus, SlugRedirect, utcnow
+from helpcenter.slugs import check_slug, slugify
 
 
 def create_article(
@@ -91,10 +34,10 @@ def create_article(
     position: int = 0,
 ) -> Article:
     """Create an article (revision 1) and index it for search."""
-    slug = _check_slug(slug or slugify(title))
+    slug = check_slug(slug or slugify(title))
     if not title.strip():
         raise ValidationError("an article needs a title")
-    if _by_slug(session, locale=locale, slug=slug) is not None:
+    if by_slug(session, locale=locale, slug=slug) is not None:
         raise ConflictError(f"an article {slug!r} exists in {locale!r}")
     now = utcnow()
     article = Article(
@@ -117,7 +60,7 @@ def create_article(
     session.flush()
     _add_revision(session, article=article, author=author)
     search.index(session, article=article)
-    _content_changed()
+    related.content_changed()
     return article
 
 
@@ -142,8 +85,8 @@ def update_article(
     """
     check_version(article, expected_version, what="This article")
     if slug is not None and slug != article.slug:
-        _check_slug(slug)
-        if _by_slug(session, locale=article.locale, slug=slug) is not None:
+        check_slug(slug)
+        if by_slug(session, locale=article.locale, slug=slug) is not None:
             raise ConflictError(f"an article {slug!r} exists in {article.locale!r}")
         _remember_old_slug(session, article=article)
         article.slug = slug
@@ -166,7 +109,7 @@ def update_article(
     flush_edit(session, article, what="This article")
     _add_revision(session, article=article, author=author)
     search.index(session, article=article)
-    _content_changed()
+    related.content_changed()
     return article
 
 
@@ -220,7 +163,7 @@ def set_status(
             article.published_at = utcnow()
     article.updated_at = utcnow()
     session.add(article)
-    _content_changed()
+    related.content_changed()
     return article
 
 
@@ -241,30 +184,9 @@ def publish_due(session: Session, *, now: datetime | None = None) -> int:
     return count
 
 
-def _by_slug(session: Session, *, locale: str, slug: str) -> Article | None:
+def by_slug(session: Session, *, locale: str, slug: str) -> Article | None:
+    """An article in any status by its current slug in a locale."""
     return session.exec(select(Article).where(Article.locale == locale, Article.slug == slug)).first()
-
-
-def find_published(session: Session, *, locale: str, slug: str) -> tuple[Article | None, bool]:
-    """A published article by slug and whether it was found through a renamed slug's redirect."""
-    article = _by_slug(session, locale=locale, slug=slug)
-    if article is not None:
-        return (article if article.status == ArticleStatus.published else None), False
-    redirect = session.exec(
-        select(SlugRedirect).where(SlugRedirect.locale == locale, SlugRedirect.old_slug == slug)
-    ).first()
-    if redirect is None:
-        return None, False
-    target = session.get(Article, redirect.article_id)
-    return (target if target and target.status == ArticleStatus.published else None), True
-
-
-def translations(session: Session, *, article: Article, published_only: bool = True) -> Sequence[Article]:
-    """The other locales' versions of an article."""
-    query = select(Article).where(Article.translation_group == article.translation_group, Article.id != article.id)
-    if published_only:
-        query = query.where(Article.status == ArticleStatus.published)
-    return session.exec(query.order_by(col(Article.locale))).all()
 
 
 def _add_revision(session: Session, *, article: Article, author: str) -> ArticleRevision:
@@ -339,130 +261,3 @@ def restore_revision(session: Session, *, article: Article, number: int, author:
     return update_article(
         session, article=article, author=author, title=revision.title, body=revision.body, tags=list(revision.tags)
     )
-
-
-def vote(session: Session, *, article: Article, helpful: bool, comment: str | None = None) -> ArticleVote:
-    """Record a "Was this helpful?" answer."""
-    assert article.id is not None
-    entry = ArticleVote(article_id=article.id, helpful=helpful, comment=(comment or "").strip()[:2000] or None)
-    session.add(entry)
-    return entry
-
-
-def count_view(session: Session, *, article: Article) -> None:
-    """Count one page view: an increment in SQL, so concurrent readers (and processes) lose no count."""
-    session.execute(update(Article).where(col(Article.id) == article.id).values(views=Article.views + 1))
-
-
-def published_articles(session: Session, *, locale: str) -> Sequence[Article]:
-    """Published articles of a locale in category order."""
-    return session.exec(
-        select(Article)
-        .where(Article.locale == locale, Article.status == ArticleStatus.published)
-        .order_by(col(Article.position), col(Article.title))
-    ).all()
-
-
-def category_of(session: Session, *, article: Article) -> Category | None:
-    """The article's category, if any."""
-    return session.get(Category, article.category_id) if article.category_id is not None else None
-
-
-@dataclass(frozen=True)
-class _RelatedIndex:
-    """Published articles of a locale by tag and by category (ids ascending)."""
-
-    by_tag: dict[str, list[int]]
-    by_category: dict[int | None, list[int]]
-    category_of: dict[int, int | None]
-
-
-# (database, locale) -> (read at, content version, index). Ranking related articles needs every published
-# article's tags; reading them on each page view cost 10-14 ms with 5,000 articles. The index is rebuilt after
-# any change made by this process, and at least every INDEX_TTL seconds for changes made by other processes
-# (related links may lag that long behind another server's edits).
-INDEX_TTL = 30.0
-_INDEX: dict[tuple[str, str], tuple[float, int, _RelatedIndex]] = {}
-_content_version = 0
-
-
-def _content_changed() -> None:
-    global _content_version
-    _content_version += 1
-
-
-def _related_index(session: Session, *, locale: str) -> _RelatedIndex:
-    key = (str(session.get_bind().engine.url), locale)
-    cached = _INDEX.get(key)
-    if cached is not None and cached[1] == _content_version and time.monotonic() - cached[0] < INDEX_TTL:
-        return cached[2]
-    version, read_at = _content_version, time.monotonic()
-    published = (Article.locale == locale, Article.status == ArticleStatus.published)
-    columns = select(Article.id, Article.tags, Article.category_id).where(*published).order_by(col(Article.id))
-    index = _RelatedIndex(by_tag={}, by_category={}, category_of={})
-    for article_id, tags, category_id in session.exec(columns).all():
-        assert article_id is not None
-        for tag in set(tags):
-            index.by_tag.setdefault(tag, []).append(article_id)
-        index.by_category.setdefault(category_id, []).append(article_id)
-        index.category_of[article_id] = category_id
-    _INDEX[key] = (read_at, version, index)
-    return index
-
-
-def related(session: Session, *, article: Article, limit: int = 4) -> list[Article]:
-    """Published articles of the same locale sharing tags or category, most shared tags first."""
-    index = _related_index(session, locale=article.locale)
-    shared: Counter[int] = Counter()
-    for tag in set(article.tags):
-        shared.update(index.by_tag.get(tag, ()))
-    candidates = (set(shared) | set(index.by_category.get(article.category_id, ()))) - {article.id}
-    # Most shared tags, then the same category, then the older article: the order the page always had.
-    ids = heapq.nsmallest(
-        limit, candidates, key=lambda i: (-shared[i], -(index.category_of[i] == article.category_id), i)
-    )
-    if not ids:
-        return []
-    loaded = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))}
-    return [loaded[i] for i in ids if i in loaded]
-
-
-def articles_in_category(session: Session, *, locale: str, category_id: int) -> Sequence[Article]:
-    """Published articles of one category in a locale, by position then title."""
-    return session.exec(
-        select(Article)
-        .where(Article.locale == locale, Article.status == ArticleStatus.published, Article.category_id == category_id)
-        .order_by(col(Article.position), col(Article.title), col(Article.id))
-    ).all()
-
-
-def get_published(session: Session, *, article_id: int) -> Article:
-    """A published article by id, or NotFoundError (drafts and archived articles are not public)."""
-    article = session.get(Article, article_id)
-    if article is None or article.status != ArticleStatus.published:
-        raise NotFoundError(f"no published article {article_id}")
-    return article
-
-
-def list_published(
-    session: Session, *, locale: str | None = None, category_id: int | None = None, limit: int = 20, offset: int = 0
-) -> Sequence[Article]:
-    """A page of published articles, optionally of one locale and category, by locale, position, title."""
-    query = select(Article).where(Article.status == ArticleStatus.published)
-    if locale is not None:
-        query = query.where(Article.locale == locale)
-    if category_id is not None:
-        query = query.where(Article.category_id == category_id)
-    order = (col(Article.locale), col(Article.position), col(Article.title), col(Article.id))
-    return session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
-
-
-def published_counts(session: Session, *, locale: str) -> dict[int, int]:
-    """Published articles per category id in a locale."""
-    rows = session.exec(
-        select(Article.category_id, func.count())
-        .where(Article.locale == locale, Article.status == ArticleStatus.published)
-        .where(col(Article.category_id).is_not(None))
-        .group_by(col(Article.category_id))
-    ).all()
-    return {category_id: count for category_id, count in rows if category_id is not None}

@@ -1,0 +1,117 @@
+"""Categories: create, look up, list, edit (with the editor's version checked), delete when empty.
+Keyword-only functions, the session first; callers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.errors import ConflictError, NotFoundError, ValidationError
+from core.versions import FieldChange, check_version, field_changes, flush_edit
+from helpcenter.models import Article, Category
+from helpcenter.slugs import check_slug
+
+
+def create_category(
+    session: Session,
+    *,
+    slug: str,
+    names: dict[str, str],
+    descriptions: dict[str, str] | None = None,
+    position: int = 0,
+) -> Category:
+    """Create a category."""
+    if session.exec(select(Category).where(Category.slug == slug)).first():
+        raise ConflictError(f"a category with slug {slug!r} exists")
+    category = Category(slug=check_slug(slug), names=names, descriptions=descriptions or {}, position=position)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def get_category(session: Session, *, slug: str) -> Category:
+    """A category by slug, or NotFoundError."""
+    category = session.exec(select(Category).where(Category.slug == slug)).first()
+    if category is None:
+        raise NotFoundError(f"no category {slug!r}")
+    return category
+
+
+def list_categories(session: Session) -> Sequence[Category]:
+    """All categories in display order."""
+    return session.exec(select(Category).order_by(col(Category.position), col(Category.slug))).all()
+
+
+def category_of(session: Session, *, article: Article) -> Category | None:
+    """The article's category, if any."""
+    return session.get(Category, article.category_id) if article.category_id is not None else None
+
+
+def update_category(
+    session: Session,
+    *,
+    category: Category,
+    names: dict[str, str] | None = None,
+    descriptions: dict[str, str] | None = None,
+    position: int | None = None,
+    expected_version: int | None = None,
+) -> Category:
+    """Rename, describe or move a category (its slug stays: public URLs depend on it).
+
+    ``expected_version`` is the version the editor started from: another one saved meanwhile is an
+    ``EditConflict`` and nothing is written.
+    """
+    check_version(category, expected_version, what="This category")
+    if names is not None:
+        if not any(v.strip() for v in names.values()):
+            raise ValidationError("a category needs a name in at least one locale")
+        category.names = {k: v.strip() for k, v in names.items() if v.strip()}
+    if descriptions is not None:
+        category.descriptions = {k: v.strip() for k, v in descriptions.items() if v.strip()}
+    if position is not None:
+        category.position = position
+    session.add(category)
+    flush_edit(session, category, what="This category")
+    return category
+
+
+def category_changes(
+    category: Category, *, names: dict[str, str], descriptions: dict[str, str], position: int | None
+) -> list[FieldChange]:
+    """The fields where the saved category differs from an editor's refused save, for the conflict page."""
+
+    def fields(names: dict[str, str], descriptions: dict[str, str], position: str) -> dict[str, str]:
+        per_locale = {f"name ({loc})": text.strip() for loc, text in names.items()}
+        per_locale |= {f"description ({loc})": text.strip() for loc, text in descriptions.items()}
+        return {**per_locale, "position": position}
+
+    saved = fields(category.names, category.descriptions, str(category.position))
+    yours = fields(names, descriptions, str(category.position if position is None else position))
+    return field_changes(saved, yours)
+
+
+def get_category_by_id(session: Session, *, category_id: int) -> Category:
+    """A category by id."""
+    category = session.get(Category, category_id)
+    if category is None:
+        raise NotFoundError(f"no category {category_id}")
+    return category
+
+
+def category_article_counts(session: Session) -> dict[int, int]:
+    """How many articles (any status) each category holds."""
+    rows = session.exec(
+        select(Article.category_id, func.count())
+        .where(col(Article.category_id).is_not(None))
+        .group_by(col(Article.category_id))
+    )
+    return {cid: n for cid, n in rows.all() if cid is not None}
+
+
+def delete_category(session: Session, *, category: Category) -> None:
+    """Delete an empty category; one that still holds articles is refused."""
+    if category_article_counts(session).get(category.id or -1):
+        raise ConflictError("move or delete the category's articles first")
+    session.delete(category)

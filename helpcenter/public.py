@@ -1,0 +1,98 @@
+"""What the public help center reads and records: published articles by slug (through renamed slugs'
+redirects), by id, by category and in pages; translations; votes and views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from core.errors import NotFoundError
+from helpcenter import articles
+from helpcenter.models import Article, ArticleStatus, ArticleVote, SlugRedirect
+
+
+def find_published(session: Session, *, locale: str, slug: str) -> tuple[Article | None, bool]:
+    """A published article by slug and whether it was found through a renamed slug's redirect."""
+    article = articles.by_slug(session, locale=locale, slug=slug)
+    if article is not None:
+        return (article if article.status == ArticleStatus.published else None), False
+    redirect = session.exec(
+        select(SlugRedirect).where(SlugRedirect.locale == locale, SlugRedirect.old_slug == slug)
+    ).first()
+    if redirect is None:
+        return None, False
+    target = session.get(Article, redirect.article_id)
+    return (target if target and target.status == ArticleStatus.published else None), True
+
+
+def translations(session: Session, *, article: Article, published_only: bool = True) -> Sequence[Article]:
+    """The other locales' versions of an article."""
+    query = select(Article).where(Article.translation_group == article.translation_group, Article.id != article.id)
+    if published_only:
+        query = query.where(Article.status == ArticleStatus.published)
+    return session.exec(query.order_by(col(Article.locale))).all()
+
+
+def vote(session: Session, *, article: Article, helpful: bool, comment: str | None = None) -> ArticleVote:
+    """Record a "Was this helpful?" answer."""
+    assert article.id is not None
+    entry = ArticleVote(article_id=article.id, helpful=helpful, comment=(comment or "").strip()[:2000] or None)
+    session.add(entry)
+    return entry
+
+
+def count_view(session: Session, *, article: Article) -> None:
+    """Count one page view: an increment in SQL, so concurrent readers (and processes) lose no count."""
+    session.execute(update(Article).where(col(Article.id) == article.id).values(views=Article.views + 1))
+
+
+def published_articles(session: Session, *, locale: str) -> Sequence[Article]:
+    """Published articles of a locale in category order."""
+    return session.exec(
+        select(Article)
+        .where(Article.locale == locale, Article.status == ArticleStatus.published)
+        .order_by(col(Article.position), col(Article.title))
+    ).all()
+
+
+def articles_in_category(session: Session, *, locale: str, category_id: int) -> Sequence[Article]:
+    """Published articles of one category in a locale, by position then title."""
+    return session.exec(
+        select(Article)
+        .where(Article.locale == locale, Article.status == ArticleStatus.published, Article.category_id == category_id)
+        .order_by(col(Article.position), col(Article.title), col(Article.id))
+    ).all()
+
+
+def get_published(session: Session, *, article_id: int) -> Article:
+    """A published article by id, or NotFoundError (drafts and archived articles are not public)."""
+    article = session.get(Article, article_id)
+    if article is None or article.status != ArticleStatus.published:
+        raise NotFoundError(f"no published article {article_id}")
+    return article
+
+
+def list_published(
+    session: Session, *, locale: str | None = None, category_id: int | None = None, limit: int = 20, offset: int = 0
+) -> Sequence[Article]:
+    """A page of published articles, optionally of one locale and category, by locale, position, title."""
+    query = select(Article).where(Article.status == ArticleStatus.published)
+    if locale is not None:
+        query = query.where(Article.locale == locale)
+    if category_id is not None:
+        query = query.where(Article.category_id == category_id)
+    order = (col(Article.locale), col(Article.position), col(Article.title), col(Article.id))
+    return session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
+
+
+def published_counts(session: Session, *, locale: str) -> dict[int, int]:
+    """Published articles per category id in a locale."""
+    rows = session.exec(
+        select(Article.category_id, func.count())
+        .where(Article.locale == locale, Article.status == ArticleStatus.published)
+        .where(col(Article.category_id).is_not(None))
+        .group_by(col(Article.category_id))
+    ).all()
+    return {category_id: count for category_id, count in rows if category_id is not None}
