@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from api.ratelimit import RateLimiter
 from bot.model import FaqModel
-from core.errors import NotFoundError
+from core.errors import ModelNotReadyError, NotFoundError
 from core.settings import Settings
 
 
@@ -19,9 +22,18 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_engine(request: Request) -> Engine:
+    """The app's database engine (for work that opens its own sessions, e.g. a chat turn's thread)."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_session(engine: EngineDep) -> Iterator[Session]:
     """A session per request, committed when the handler succeeds."""
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         yield session
         session.commit()
 
@@ -49,6 +61,34 @@ async def get_model(request: Request) -> FaqModel | None:
 
 
 OptionalModelDep = Annotated[FaqModel | None, Depends(get_model)]
+
+
+async def require_model(model: OptionalModelDep) -> FaqModel:
+    """The model this process serves, else 503: the bot cannot answer before its first training."""
+    if model is None:
+        raise ModelNotReadyError("the bot is not trained yet; try again in a minute")
+    return model
+
+
+ModelDep = Annotated[FaqModel, Depends(require_model)]
+
+
+async def get_rate_limiter(request: Request) -> RateLimiter:
+    """The app's rate limiter (memory or Redis, built once in the lifespan)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+LimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+
+async def get_chat_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The threads chat turns run on (``FAQDESK_CHAT_THREADS``), apart from the web server's pool."""
+    limiter: anyio.CapacityLimiter = request.app.state.chat_limiter
+    return limiter
+
+
+ChatLimiterDep = Annotated[anyio.CapacityLimiter, Depends(get_chat_limiter)]
 
 
 async def form_fields(request: Request) -> dict[str, str]:

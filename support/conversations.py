@@ -325,6 +325,15 @@ def messages_after(
     ).all()
 
 
+def visible_after(session: Session, *, conversation_id: str, after: int = 0) -> Sequence[Message]:
+    """``messages_after`` for a conversation known by id alone (an open event stream, authenticated when
+    it began); UnauthorizedError once the conversation is gone (deleted by the visitor or retention)."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise UnauthorizedError("the conversation is gone")
+    return messages_after(session, conversation=conversation, after=after)
+
+
 def give_feedback(
     session: Session, *, conversation: Conversation, message_id: int, helpful: bool, now: datetime | None = None
 ) -> Message:

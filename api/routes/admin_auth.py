@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import SESSION_COOKIE, UserDep, optional_user, set_session_cookie
-from api.deps import SessionDep, SettingsDep
+from api.deps import LimiterDep, SessionDep, SettingsDep
 from api.ratelimit import RateLimited, client_address
 from core import accounts
 from core.accounts import User
@@ -42,12 +42,12 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=500)] = "/admin/",
 ) -> Response:
     """Check the credentials, rate-limited per address and per email, and start a session."""
-    limiter = request.app.state.rate_limiter
     ip = client_address(request)
     key_email = f"login:{ip}:{email.strip().lower()}"
     context = {"next": _safe_next(next), "email": email}

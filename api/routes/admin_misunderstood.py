@@ -13,7 +13,7 @@ from pydantic import Field
 from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep
-from api.deps import SessionDep, SettingsDep
+from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.params import MAX_ID
 from core.errors import ValidationError
 from support import intents, misunderstood, outcomes
@@ -58,6 +58,7 @@ def queue(
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     locale: Annotated[str, Query(max_length=16)] = "",
     since: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
@@ -70,7 +71,6 @@ def queue(
         locale=locale or None,
         limit=misunderstood.DEFAULT_LIMIT,
     )
-    model = request.app.state.model
     grouped = misunderstood.groups(found, encoder=model.encoder if model is not None else None)
     context: dict[str, Any] = {
         "groups": grouped,
@@ -85,12 +85,11 @@ def queue(
     return page(request, "admin/misunderstood.html", context, user=user)
 
 
-async def _answers(request: Request) -> dict[str, str]:
+async def _answers(request: Request, settings: SettingsDep) -> dict[str, str]:
     """The new intent's answers from the ``answer_<locale>`` fields (the locales are configured, not fixed)."""
     form = await request.form()  # already parsed and cached by the CSRF check
-    locales: list[str] = request.app.state.settings.locales
     answers: dict[str, str] = {}
-    for loc in locales:
+    for loc in settings.locales:
         value = form.get(f"answer_{loc}")
         if isinstance(value, str) and value.strip():
             if len(value) > 20_000:

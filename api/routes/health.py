@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
-from api.deps import SessionDep
+from api.deps import OptionalModelDep, SessionDep
 from support import training
 
 router = APIRouter(tags=["health"])
@@ -29,14 +28,12 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
-def readyz(request: Request, session: SessionDep) -> JSONResponse:
+def readyz(session: SessionDep, model: OptionalModelDep) -> JSONResponse:
     """The database answers and a model is loaded."""
     try:
-        session.execute(text("SELECT 1"))
-        active = training.active_version(session)
+        active = training.active_version(session)  # a query: the database answers
     except Exception as exc:  # any driver error means not ready
         return JSONResponse({"status": "unavailable", "detail": f"database: {type(exc).__name__}"}, status_code=503)
-    model = request.app.state.model
     if model is None:
         return JSONResponse({"status": "unavailable", "detail": "no trained model"}, status_code=503)
     # model_version is what this process serves; active_version what the database says every process

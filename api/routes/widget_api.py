@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ChatLimiterDep, EngineDep, LimiterDep, OptionalModelDep, SessionDep, SettingsDep, require_model
 from api.params import MAX_ID, Offset
 from api.ratelimit import client_address
 from api.widget_schemas import (
@@ -34,9 +34,8 @@ from api.widget_schemas import (
     SeenIn,
 )
 from bot import runtime
-from bot.model import FaqModel
 from core.db import session_scope
-from core.errors import ModelNotReadyError, UnauthorizedError, ValidationError
+from core.errors import UnauthorizedError, ValidationError
 from support import conversations, handoffs, reply_delivery
 from support.models import Conversation
 
@@ -46,15 +45,15 @@ SSE_HEARTBEAT_SECONDS = 15.0
 SSE_MAX_SECONDS = 300.0  # EventSource reconnects by itself; short streams free workers and connections
 
 
-def limit_per_ip(request: Request, settings: SettingsDep) -> None:
+def limit_per_ip(request: Request, settings: SettingsDep, limiter: LimiterDep) -> None:
     """Every widget call counts against the caller's address."""
-    request.app.state.rate_limiter.check(settings.widget_rate_limit_ip, f"widget:{client_address(request)}")
+    limiter.check(settings.widget_rate_limit_ip, f"widget:{client_address(request)}")
 
 
-def limit_handoffs(request: Request, settings: SettingsDep) -> None:
+def limit_handoffs(request: Request, settings: SettingsDep, limiter: LimiterDep) -> None:
     """Handoff requests count against the caller's address as well: each one may open a ticket and post webhooks."""
     key = f"handoff:{client_address(request)}"
-    request.app.state.rate_limiter.check(settings.widget_rate_limit_handoff, key, what="requests for a person")
+    limiter.check(settings.widget_rate_limit_handoff, key, what="requests for a person")
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -74,13 +73,6 @@ ConversationDep = Annotated[Conversation, Depends(conversation_of)]
 router.dependencies.append(Depends(limit_per_ip))
 
 
-def _model(request: Request) -> FaqModel:
-    model: FaqModel | None = request.app.state.model
-    if model is None:
-        raise ModelNotReadyError("the bot is not trained yet; try again in a minute")
-    return model
-
-
 @router.post("", response_model=ConversationOut, status_code=201)
 def start(body: ConversationIn, session: SessionDep, settings: SettingsDep) -> ConversationOut:
     """Start a conversation; it counts only once the visitor writes."""
@@ -96,25 +88,26 @@ def start(body: ConversationIn, session: SessionDep, settings: SettingsDep) -> C
 
 @router.post("/{conversation_id}/messages", response_model=BotReply)
 async def post_message(
-    request: Request,
     conversation_id: str,
     body: MessageIn,
     settings: SettingsDep,
+    engine: EngineDep,
+    limiter: LimiterDep,
+    chat_limiter: ChatLimiterDep,
+    serving: OptionalModelDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> BotReply:
     """The visitor's message (or option click) and the bot's reply: answer, clarify, suggest or handoff."""
     if (body.text is None) == (body.option is None):
         raise ValidationError("send either text or option")
-    model = _model(request)
+    model = await require_model(serving)  # after the body's check, which a client can act on at once
 
     def turn() -> BotReply:
-        with session_scope(request.app.state.engine) as session:
+        with session_scope(engine) as session:
             conversation = conversations.authenticate(
                 session, conversation_id=conversation_id, token=_bearer(authorization)
             )
-            request.app.state.rate_limiter.check(
-                settings.widget_rate_limit_conversation, f"conversation:{conversation.id}", what="messages"
-            )
+            limiter.check(settings.widget_rate_limit_conversation, f"conversation:{conversation.id}", what="messages")
             done = conversations.visitor_turn(
                 session,
                 conversation=conversation,
@@ -129,7 +122,7 @@ async def post_message(
     # Turns take a few threads of their own: with the web server's 40, every waiting turn held the GIL
     # and the database lock in turn, and under 20 busy clients a turn took seconds instead of
     # queueing for milliseconds (bench/chat.py).
-    return await anyio.to_thread.run_sync(turn, limiter=request.app.state.chat_limiter)
+    return await anyio.to_thread.run_sync(turn, limiter=chat_limiter)
 
 
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])
@@ -142,6 +135,7 @@ def get_messages(conversation: ConversationDep, session: SessionDep, after: Offs
 async def events(
     request: Request,
     conversation_id: str,
+    engine: EngineDep,
     authorization: Annotated[str | None, Header()] = None,
     after: Offset = 0,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -153,7 +147,6 @@ async def events(
     cannot send headers. A reconnection asks for what came after its last message (``after`` or
     ``Last-Event-ID``).
     """
-    engine = request.app.state.engine
 
     def check() -> None:
         with Session(engine) as session:
@@ -164,15 +157,9 @@ async def events(
         after = max(after, min(int(last_event_id), MAX_ID))
 
     def fetch(since: int) -> list[MessageOut]:
-        with Session(engine) as session:
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is None:
-                raise UnauthorizedError("the conversation is gone")
-            found = [
-                MessageOut.of(m) for m in conversations.messages_after(session, conversation=conversation, after=since)
-            ]
-            session.commit()
-            return found
+        with session_scope(engine) as session:  # committed: reading marks the visitor present
+            found = conversations.visible_after(session, conversation_id=conversation_id, after=since)
+            return [MessageOut.of(m) for m in found]
 
     async def stream() -> AsyncIterator[str]:
         since, started, beat = after, time.monotonic(), time.monotonic()
