@@ -152,7 +152,7 @@ def _messages(session: Session, handoff: Handoff, people: dict[int, User]) -> li
         candidates = [
             {
                 "intent": str(c.get("intent", "")),
-                "probability": _number(c.get("probability", c.get("confidence", c.get("score")))),
+                "probability": _number(c.get("probability")),
             }
             for c in message.candidates or []
             if isinstance(c, dict)
