@@ -1,6 +1,6 @@
 """The one place errors become responses: domain errors by their ``status_code``, refused input from the
 database as 409/422, a write overtaken by another transaction as 409, request validation as 422, HTTP
-errors with their headers (``Allow`` on a 405).
+errors with their headers (``Allow`` on a 405), a back-office form a service refused as its page again.
 
 Every JSON error has the same shape, ``{"error": code, "detail": message}`` (``ErrorOut`` in the OpenAPI
 schema); back-office pages get an HTML error page and public pages their 404 page instead.
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,12 +19,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.admin_ui import page
 from api.auth import LoginRequired
 from api.ratelimit import RateLimited
 from api.templating import templates
+from core.accounts import User
 from core.db import input_problem, stale_problem
 from core.errors import BusyError, EditConflict, FaqdeskError
 from core.settings import Settings
@@ -30,8 +34,42 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 
+class FormRefused(Exception):
+    """A back-office form a service refused: its page again with the problem and what was typed, nothing saved.
+
+    ``context`` builds the page's template context; the handler calls it after rolling the request's
+    transaction back, so the page shows what is saved (never the refused change) and may query freely.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        template: str,
+        context: Callable[[], dict[str, Any]],
+        *,
+        user: User,
+        status_code: int = 422,
+    ) -> None:
+        super().__init__(f"{template}: refused ({status_code})")
+        self.session = session
+        self.template = template
+        self.context = context
+        self.user = user
+        self.status_code = status_code
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
+
+    @app.exception_handler(FormRefused)
+    def refused_form(request: Request, exc: FormRefused) -> Response:
+        # A plain def: Starlette runs it in the thread pool, since the page reads the database.
+        exc.session.rollback()
+        try:
+            context = exc.context()
+        finally:
+            exc.session.close()
+        return page(request, exc.template, context, user=exc.user, status_code=exc.status_code)
 
     @app.exception_handler(FaqdeskError)
     async def domain_error(request: Request, exc: FaqdeskError) -> Response:

@@ -192,6 +192,23 @@ def _conversation(session: Session, handoff: Handoff) -> Conversation:
     return conversation
 
 
+def conversation_of(session: Session, *, handoff: Handoff) -> Conversation | None:
+    """The handoff's conversation (None only while it is being deleted)."""
+    return session.get(Conversation, handoff.conversation_id)
+
+
+def chosen_assignee(session: Session, *, choice: str, me: User) -> User | None:
+    """Whom the assign form names: ``"me"``, nobody (``""``), or an active user by id; else ValidationError."""
+    if choice == "me":
+        return me
+    if not choice:
+        return None
+    agent = session.get(User, int(choice)) if choice.isdigit() and int(choice) <= 2**31 - 1 else None
+    if agent is None or not agent.active:
+        raise ValidationError(f"assignee: no active user {choice!r}")
+    return agent
+
+
 def assign(session: Session, *, handoff: Handoff, agent: User | None) -> Handoff:
     """Give the handoff to an agent, or back to the queue with None (a resolved one stays resolved)."""
     handoff.assignee_id = agent.id if agent else None

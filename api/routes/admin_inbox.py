@@ -13,7 +13,9 @@ from api import csrf
 from api.admin_ui import page, redirect, secure_headers
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
-from api.params import MAX_ID, RowId
+from api.errors import FormRefused
+from api.params import MAX_ID
+from api.resources import HandoffDep
 from api.templating import templates
 from core import accounts
 from core.accounts import User
@@ -21,12 +23,11 @@ from core.errors import ValidationError
 from core.settings import Settings
 from support import handoffs, reply_delivery
 from support import inbox as inbox_service
-from support.models import Conversation, Handoff, Sender, utcnow
+from support.models import Handoff, Sender, utcnow
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 PAGE_SIZE = 50
-HandoffId = RowId
 NOTICES = {
     "replied": "Reply sent.",
     "noted": "Note added.",
@@ -166,47 +167,20 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _refused(
+def _handoff_context(
     request: Request,
     *,
-    user: User,
-    session: Session,
-    settings: Settings,
-    handoff: Handoff,
-    error: ValidationError,
-    **typed: str,
-) -> Response:
-    """The handoff page again after bad input, keeping what the agent typed (nothing was saved)."""
-    session.rollback()
-    form = {"reply": "", "note": "", "tags": ", ".join(handoff.tags)} | typed
-    return _handoff_page(
-        request,
-        user=user,
-        session=session,
-        settings=settings,
-        handoff=handoff,
-        form=form,
-        error=error.detail,
-        status_code=422,
-    )
-
-
-def _handoff_page(
-    request: Request,
-    *,
-    user: User,
     session: Session,
     settings: Settings,
     handoff: Handoff,
     form: dict[str, str] | None = None,
     error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    conversation = session.get(Conversation, handoff.conversation_id)
+) -> dict[str, Any]:
+    conversation = handoffs.conversation_of(session, handoff=handoff)
     people = _people(session)
     now = utcnow()
     messages = _messages(session, handoff, people)
-    context = {
+    return {
         "handoff": handoff,
         "conversation": conversation,
         "messages": messages,
@@ -223,28 +197,48 @@ def _handoff_page(
         "sender": Sender,
         "notice": NOTICES.get(request.query_params.get("notice", "")),
     }
-    return page(request, "admin/handoff.html", context, user=user, status_code=status_code)
+
+
+def _refused(
+    request: Request,
+    *,
+    user: User,
+    session: Session,
+    settings: Settings,
+    handoff_id: int,
+    error: ValidationError,
+    **typed: str,
+) -> FormRefused:
+    """The handoff page again after bad input, keeping what the agent typed (nothing was saved)."""
+
+    def context() -> dict[str, Any]:
+        handoff = handoffs.get_handoff(session, handoff_id=handoff_id)  # as saved, after the rollback
+        form = {"reply": "", "note": "", "tags": ", ".join(handoff.tags)} | typed
+        return _handoff_context(
+            request, session=session, settings=settings, handoff=handoff, form=form, error=error.detail
+        )
+
+    return FormRefused(session, "admin/handoff.html", context, user=user)
 
 
 @router.get("/inbox/{handoff_id}", response_class=HTMLResponse)
 def show_handoff(
-    request: Request, handoff_id: HandoffId, user: UserDep, session: SessionDep, settings: SettingsDep
+    request: Request, handoff: HandoffDep, user: UserDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One handoff: the whole transcript with the bot's decisions, notes, and the agent's actions."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
-    return _handoff_page(request, user=user, session=session, settings=settings, handoff=handoff)
+    context = _handoff_context(request, session=session, settings=settings, handoff=handoff)
+    return page(request, "admin/handoff.html", context, user=user)
 
 
 @router.get("/inbox/{handoff_id}/updates")
 def handoff_updates(
-    handoff_id: HandoffId,
+    handoff: HandoffDep,
     user: UserDep,
     session: SessionDep,
     after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
     """The ticket's messages newer than ``after`` as transcript items, and where each agent reply stands now,
     as JSON for the ticket page's poller (the visitor writing again appears without a reload)."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     messages = _messages(session, handoff, _people(session))
     new = [item for item in messages if (item["m"].id or 0) > after]
     replies = [item for item in messages if item["state"]]
@@ -268,90 +262,82 @@ def _back(handoff: Handoff, notice: str) -> Response:
 @router.post("/inbox/{handoff_id}/reply", response_class=HTMLResponse, dependencies=[Csrf])
 def reply(
     request: Request,
-    handoff_id: HandoffId,
+    handoff: HandoffDep,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
     text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
 ) -> Response:
     """Reply to the visitor (in the widget, and by email when they have left)."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     try:
         handoffs.reply(session, handoff=handoff, agent=user, text=text, settings=settings)
     except ValidationError as exc:
-        return _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc, reply=text)
+        raise _refused(
+            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc, reply=text
+        ) from exc
     return _back(handoff, "replied")
 
 
 @router.post("/inbox/{handoff_id}/note", response_class=HTMLResponse, dependencies=[Csrf])
 def add_note(
     request: Request,
-    handoff_id: HandoffId,
+    handoff: HandoffDep,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
     text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
 ) -> Response:
     """An internal note for the team; the visitor never sees it."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     try:
         handoffs.note(session, handoff=handoff, agent=user, text=text)
     except ValidationError as exc:
-        return _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc, note=text)
+        raise _refused(
+            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc, note=text
+        ) from exc
     return _back(handoff, "noted")
 
 
 @router.post("/inbox/{handoff_id}/tags", response_class=HTMLResponse, dependencies=[Csrf])
 def save_tags(
     request: Request,
-    handoff_id: HandoffId,
+    handoff: HandoffDep,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
     tags: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Replace the tags (comma-separated)."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     try:
         handoffs.set_tags(session, handoff=handoff, tags=tags.split(","))
     except ValidationError as exc:
-        return _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc, tags=tags)
+        raise _refused(
+            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc, tags=tags
+        ) from exc
     return _back(handoff, "tagged")
 
 
 @router.post("/inbox/{handoff_id}/assign", dependencies=[Csrf])
 def assign(
-    handoff_id: HandoffId,
+    handoff: HandoffDep,
     user: UserDep,
     session: SessionDep,
     assignee: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Assign to me ("me"), to a user (their id), or back to the queue ("")."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
-    agent: User | None
-    if assignee == "me":
-        agent = user
-    elif not assignee:
-        agent = None
-    else:
-        agent = session.get(User, int(assignee)) if assignee.isdigit() and int(assignee) <= MAX_ID else None
-        if agent is None or not agent.active:
-            raise ValidationError(f"assignee: no active user {assignee!r}")
+    agent = handoffs.chosen_assignee(session, choice=assignee, me=user)
     handoffs.assign(session, handoff=handoff, agent=agent)
     return _back(handoff, "assigned")
 
 
 @router.post("/inbox/{handoff_id}/resolve", dependencies=[Csrf])
-def resolve(handoff_id: HandoffId, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+def resolve(handoff: HandoffDep, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Mark the handoff resolved."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     handoffs.resolve(session, handoff=handoff, agent=user, settings=settings)
     return _back(handoff, "resolved")
 
 
 @router.post("/inbox/{handoff_id}/reopen", dependencies=[Csrf])
-def reopen(handoff_id: HandoffId, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+def reopen(handoff: HandoffDep, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Reopen a resolved handoff."""
-    handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
     handoffs.reopen(session, handoff=handoff, agent=user, settings=settings)
     return _back(handoff, "reopened")
