@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from api.i18n import DEFAULT_UI_LOCALE, translations_for
+from core.i18n import DEFAULT_UI_LOCALE, translations_for
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))

@@ -9,76 +9,38 @@ from babel.dates import format_date, format_datetime, format_time, get_timezone_
 from sqlmodel import Session
 
 from core.accounts import User
+from core.i18n import DEFAULT_UI_LOCALE, N_, gettext_for, has_catalog
 from core.settings import Settings
 from support import hours
 from support.inbox import transcript
 from support.models import Conversation, Handoff, Message, Sender
 
-# Visitor-facing wording. Kept here rather than in the UI catalogue because support/ must not import
-# api/; the placeholders are str.format fields.
-WORDING: dict[str, dict[str, str]] = {
-    "en": {
-        "open": "Thanks! A person will reply here shortly. If you leave, we'll send the reply to {email}.",
-        "closed": "Thanks! Our team is away right now. We're back {when} and will reply by email to {email}.",
-        "closed_unknown": "Thanks! Our team is away right now. We'll reply by email to {email} as soon as we can.",
-        "when": "on {date} at {time} ({zone})",
-        "subject": "A reply to your question",
-        "resolved": "Our team has marked your question as resolved. How did we do?",
-        "greeting": "Hello{name},",
-        "intro": "our support team replied to your question:",
-        "transcript": "Your conversation so far:",
-        "signature": "Your support team",
-        "visitor": "You",
-        "bot": "Assistant",
-        "agent": "Support team",
-        "system": "Info",
-    },
-    "de": {
-        "open": "Danke! Ein Mensch antwortet Ihnen hier in Kürze. Wenn Sie die Seite verlassen, "
-        "senden wir die Antwort an {email}.",
-        "closed": "Danke! Unser Team ist gerade nicht erreichbar. Wir sind {when} wieder da und antworten "
-        "Ihnen per E-Mail an {email}.",
-        "closed_unknown": "Danke! Unser Team ist gerade nicht erreichbar. Wir antworten Ihnen so bald wie möglich "
-        "per E-Mail an {email}.",
-        "when": "am {date} um {time} ({zone})",
-        "subject": "Eine Antwort auf Ihre Frage",
-        "resolved": "Unser Team hat Ihre Frage als erledigt markiert. Wie zufrieden waren Sie?",
-        "greeting": "Guten Tag{name},",
-        "intro": "unser Support-Team hat auf Ihre Frage geantwortet:",
-        "transcript": "Ihr bisheriges Gespräch:",
-        "signature": "Ihr Support-Team",
-        "visitor": "Sie",
-        "bot": "Assistent",
-        "agent": "Support-Team",
-        "system": "Info",
-    },
-    "nl": {
-        "open": "Bedankt! Iemand van ons team antwoordt hier zo. Als je weggaat, sturen we het antwoord naar {email}.",
-        "closed": "Bedankt! Ons team is nu niet bereikbaar. We zijn {when} terug en antwoorden per e-mail aan {email}.",
-        "closed_unknown": "Bedankt! Ons team is nu niet bereikbaar. We antwoorden zo snel mogelijk per e-mail "
-        "aan {email}.",
-        "when": "op {date} om {time} ({zone})",
-        "subject": "Een antwoord op je vraag",
-        "resolved": "Ons team heeft je vraag als opgelost gemarkeerd. Hoe hebben we het gedaan?",
-        "greeting": "Hallo{name},",
-        "intro": "ons supportteam heeft je vraag beantwoord:",
-        "transcript": "Je gesprek tot nu toe:",
-        "signature": "Je supportteam",
-        "visitor": "Jij",
-        "bot": "Assistent",
-        "agent": "Supportteam",
-        "system": "Info",
-    },
+# Visitor-facing wording, from the one catalogue (core/locales); the placeholders are %-format fields.
+WORDING: dict[str, str] = {
+    "open": N_("Thanks! A person will reply here shortly. If you leave, we'll send the reply to %(email)s."),
+    "closed": N_("Thanks! Our team is away right now. We're back %(when)s and will reply by email to %(email)s."),
+    "closed_unknown": N_("Thanks! Our team is away right now. We'll reply by email to %(email)s as soon as we can."),
+    "when": N_("on %(date)s at %(time)s (%(zone)s)"),
+    "subject": N_("A reply to your question"),
+    "resolved": N_("Our team has marked your question as resolved. How did we do?"),
+    "greeting": N_("Hello%(name)s,"),
+    "intro": N_("our support team replied to your question:"),
+    "transcript": N_("Your conversation so far:"),
+    "signature": N_("Your support team"),
+    "visitor": N_("You"),
+    "bot": N_("Assistant"),
+    "agent": N_("Support team"),
+    "system": N_("Info"),
 }
 
 
 def _locale(locale: str) -> str:
-    return locale if locale in WORDING else "en"
+    return locale if has_catalog(locale) else DEFAULT_UI_LOCALE
 
 
 def wording(locale: str, key: str, **fields: str) -> str:
-    """A visitor-facing sentence in the locale (English for a locale without wording)."""
-    return WORDING[_locale(locale)][key].format(**fields)
+    """A visitor-facing sentence in the locale (English for a locale without a catalogue)."""
+    return gettext_for(_locale(locale))(WORDING[key]) % fields
 
 
 def format_when(moment: datetime, *, locale: str, settings: Settings) -> str:

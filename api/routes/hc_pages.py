@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from api.deps import LocaleDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute
-from api.i18n import gettext_for, language_name
 from api.ratelimit import RateLimited, count_vote
 from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import NotFoundError
+from core.i18n import gettext_for, language_name
 from core.settings import Settings
 from helpcenter import categories, public, related, search
 from helpcenter.markdown import render

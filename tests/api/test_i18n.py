@@ -13,11 +13,11 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 
-from api import i18n
 from api.templating import templates
+from core import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCALES = ROOT / "api" / "locales"
+LOCALES = ROOT / "core" / "locales"
 TRANSLATED = ["de", "nl"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TAG = re.compile(r"</?([a-z0-9]+)")
@@ -42,7 +42,7 @@ def test_template_is_up_to_date_with_the_code() -> None:
         method_map, options_map = parse_mapping_cfg(cfg)
     extracted = {msgid for _file, _line, msgid, _comments, _context in extract_from_dir(ROOT, method_map, options_map)}
     in_pot = {m.id for m in _messages(_catalog(LOCALES / "messages.pot"))}
-    assert extracted == in_pot, "run: pybabel extract -F babel.cfg -o api/locales/messages.pot . && pybabel update ..."
+    assert extracted == in_pot, "run: pybabel extract -F babel.cfg -o core/locales/messages.pot . && pybabel update ..."
     assert len(in_pot) >= 25
 
 

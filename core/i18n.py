@@ -1,4 +1,8 @@
-"""UI translations: each locale's ``messages.po`` is compiled in memory on first use (no .mo files)."""
+"""The one translation catalogue: pages, the visitor-facing messages of ``support`` and the widget's strings.
+
+Each locale's ``core/locales/<locale>/LC_MESSAGES/messages.po`` is compiled in memory on first use (no .mo
+files). It lives in ``core`` so that every package may draw from it (``support`` must not import ``api``).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,16 @@ def translations_for(locale: str) -> NullTranslations:
     write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
     compiled.seek(0)
     return Translations(fp=compiled)
+
+
+def N_(message: str) -> str:  # the name pybabel extracts by default
+    """Mark a string for the catalogue where it is defined; translate it where it is used (``gettext_for``)."""
+    return message
+
+
+def has_catalog(locale: str) -> bool:
+    """Whether the locale is English (the source strings) or has a catalogue of its own."""
+    return locale == DEFAULT_UI_LOCALE or (bool(_LOCALE_NAME.match(locale or "")) and po_path(locale).is_file())
 
 
 def gettext_for(locale: str) -> Callable[[str], str]:
