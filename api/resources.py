@@ -1,6 +1,8 @@
 """Rows named in the path: loaded by their bounded id (``api.params``) through their service, or 404.
 
-Plain ``def`` dependencies: they read the database, so FastAPI runs them in its thread pool.
+Plain ``def`` dependencies: they read the database, so FastAPI runs them in its thread pool. Declare
+them after the user dependency: FastAPI solves a signature in order, and a stranger gets the login page
+or a 403, not a 404 that says whether the row exists.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from fastapi import Depends
 
 from api.deps import SessionDep
 from api.params import RowId
-from support import handoffs
-from support.models import Handoff
+from support import handoffs, intents
+from support.models import FaqIntent, Handoff
 
 
 def handoff_in_path(handoff_id: RowId, session: SessionDep) -> Handoff:
@@ -21,3 +23,11 @@ def handoff_in_path(handoff_id: RowId, session: SessionDep) -> Handoff:
 
 
 HandoffDep = Annotated[Handoff, Depends(handoff_in_path)]
+
+
+def intent_in_path(intent_id: str, session: SessionDep) -> FaqIntent:
+    """The intent ``{intent_id}`` names (intent ids are words, not numbers)."""
+    return intents.get_intent(session, intent_id=intent_id)
+
+
+IntentDep = Annotated[FaqIntent, Depends(intent_in_path)]

@@ -223,7 +223,7 @@ def _refused(
 
 @router.get("/inbox/{handoff_id}", response_class=HTMLResponse)
 def show_handoff(
-    request: Request, handoff: HandoffDep, user: UserDep, session: SessionDep, settings: SettingsDep
+    request: Request, user: UserDep, handoff: HandoffDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One handoff: the whole transcript with the bot's decisions, notes, and the agent's actions."""
     context = _handoff_context(request, session=session, settings=settings, handoff=handoff)
@@ -232,8 +232,8 @@ def show_handoff(
 
 @router.get("/inbox/{handoff_id}/updates")
 def handoff_updates(
-    handoff: HandoffDep,
     user: UserDep,
+    handoff: HandoffDep,
     session: SessionDep,
     after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
@@ -262,8 +262,8 @@ def _back(handoff: Handoff, notice: str) -> Response:
 @router.post("/inbox/{handoff_id}/reply", response_class=HTMLResponse, dependencies=[Csrf])
 def reply(
     request: Request,
-    handoff: HandoffDep,
     user: UserDep,
+    handoff: HandoffDep,
     session: SessionDep,
     settings: SettingsDep,
     text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
@@ -281,8 +281,8 @@ def reply(
 @router.post("/inbox/{handoff_id}/note", response_class=HTMLResponse, dependencies=[Csrf])
 def add_note(
     request: Request,
-    handoff: HandoffDep,
     user: UserDep,
+    handoff: HandoffDep,
     session: SessionDep,
     settings: SettingsDep,
     text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
@@ -300,8 +300,8 @@ def add_note(
 @router.post("/inbox/{handoff_id}/tags", response_class=HTMLResponse, dependencies=[Csrf])
 def save_tags(
     request: Request,
-    handoff: HandoffDep,
     user: UserDep,
+    handoff: HandoffDep,
     session: SessionDep,
     settings: SettingsDep,
     tags: Annotated[str, Form(max_length=2000)] = "",
@@ -318,8 +318,8 @@ def save_tags(
 
 @router.post("/inbox/{handoff_id}/assign", dependencies=[Csrf])
 def assign(
-    handoff: HandoffDep,
     user: UserDep,
+    handoff: HandoffDep,
     session: SessionDep,
     assignee: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -330,14 +330,14 @@ def assign(
 
 
 @router.post("/inbox/{handoff_id}/resolve", dependencies=[Csrf])
-def resolve(handoff: HandoffDep, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+def resolve(user: UserDep, handoff: HandoffDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Mark the handoff resolved."""
     handoffs.resolve(session, handoff=handoff, agent=user, settings=settings)
     return _back(handoff, "resolved")
 
 
 @router.post("/inbox/{handoff_id}/reopen", dependencies=[Csrf])
-def reopen(handoff: HandoffDep, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+def reopen(user: UserDep, handoff: HandoffDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Reopen a resolved handoff."""
     handoffs.reopen(session, handoff=handoff, agent=user, settings=settings)
     return _back(handoff, "reopened")

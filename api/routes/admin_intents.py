@@ -16,9 +16,11 @@ from sqlmodel import Session
 from api import csrf
 from api.admin_ui import page, redirect, secure_headers
 from api.auth import EditorDep
-from api.deps import SessionDep, SettingsDep
+from api.deps import OptionalModelDep, SessionDep, SettingsDep
+from api.errors import FormRefused
 from api.params import MAX_ID
-from core.accounts import User
+from api.resources import IntentDep
+from bot.model import FaqModel
 from core.errors import ConflictError, EditConflict, ValidationError
 from core.settings import Settings
 from core.versions import FieldChange
@@ -53,9 +55,8 @@ async def _locale_fields(request: Request) -> dict[str, dict[str, str]]:
 LocaleFields = Annotated[dict[str, dict[str, str]], Depends(_locale_fields)]
 
 
-def _context(session: Session, request: Request) -> dict[str, Any]:
+def _context(session: Session, model: FaqModel | None) -> dict[str, Any]:
     """What every intent page shows: a retrain on its way, the active and the served model version."""
-    model = request.app.state.model
     return {
         "pending": training.pending_job(session),
         "active_version": training.active_version(session),
@@ -69,6 +70,7 @@ def intent_list(
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     q: Annotated[str, Query(max_length=200)] = "",
     created: Annotated[int | None, Query(ge=0)] = None,
     updated: Annotated[int | None, Query(ge=0)] = None,
@@ -78,30 +80,28 @@ def intent_list(
     imported = None
     if created is not None:
         imported = f"Imported: {created} created, {updated or 0} updated, {deleted or 0} deleted."
-    return _list_page(request, user=user, session=session, settings=settings, q=q, imported=imported)
+    context = _list_context(session=session, settings=settings, model=model, q=q, imported=imported)
+    return page(request, "admin/intents.html", context, user=user)
 
 
-def _list_page(
-    request: Request,
+def _list_context(
     *,
-    user: User,
     session: Session,
     settings: Settings,
+    model: FaqModel | None,
     q: str = "",
     imported: str | None = None,
     import_errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    context = {
+) -> dict[str, Any]:
+    return {
         "rows": intents.intent_rows(session, query=q, locales=settings.locales),
         "q": q,
         "locales": settings.locales,
         "imported": imported,
         "import_errors": import_errors or [],
         "max_import_mib": MAX_IMPORT_BYTES // (1024 * 1024),
-        **_context(session, request),
+        **_context(session, model),
     }
-    return page(request, "admin/intents.html", context, user=user, status_code=status_code)
 
 
 @router.get("/intents/export-yaml")
@@ -114,10 +114,10 @@ def export_intents(user: EditorDep, session: SessionDep) -> Response:
 
 @router.post("/intents/import-yaml", response_class=HTMLResponse, dependencies=[Csrf])
 def import_intents(
-    request: Request,
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     file: Annotated[UploadFile, File()],
     mode: Annotated[str, Form(pattern="^(merge|replace)$")] = "merge",
 ) -> Response:
@@ -135,30 +135,30 @@ def import_intents(
             session, text=text, locales=settings.locales, user=user.email, replace=mode == "replace", source=name
         )
     except IntentDataError as exc:
-        session.rollback()
-        return _list_page(
-            request, user=user, session=session, settings=settings, import_errors=exc.problems, status_code=422
-        )
+        problems = exc.problems
+
+        def context() -> dict[str, Any]:
+            return _list_context(session=session, settings=settings, model=model, import_errors=problems)
+
+        raise FormRefused(session, "admin/intents.html", context, user=user) from exc
     return redirect(
         f"/admin/intents?created={counts['created']}&updated={counts['updated']}&deleted={counts['deleted']}"
     )
 
 
-def _editor(
-    request: Request,
+def _editor_context(
     *,
-    user: User,
     session: Session,
     settings: Settings,
+    model: FaqModel | None,
     intent: FaqIntent | None,
     form: dict[str, Any],
     errors: list[str] | None = None,
     conflict: list[FieldChange] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     # Configured locales first, then any other locale the intent holds (so nothing is dropped unseen).
     extra = sorted({*form["examples"], *form["answers"]} - set(settings.locales))
-    context = {
+    return {
         "intent": intent,
         "form": form,
         "errors": errors or [],
@@ -166,9 +166,8 @@ def _editor(
         "locales": [*settings.locales, *extra],
         "kinds": KINDS,
         "previews": {loc: render(text) for loc, text in form["answers"].items()},
-        **_context(session, request),
+        **_context(session, model),
     }
-    return page(request, "admin/intent.html", context, user=user, status_code=status_code)
 
 
 def _form_of(intent: FaqIntent) -> dict[str, Any]:
@@ -197,18 +196,21 @@ def _lines(form: dict[str, Any]) -> dict[str, list[str]]:
 
 
 @router.get("/intents/new-intent", response_class=HTMLResponse)
-def new_intent(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
+def new_intent(
+    request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep, model: OptionalModelDep
+) -> Response:
     """An empty intent editor."""
     form = {"id": "", "kind": "faq", "article": "", "examples": {}, "answers": {}}
-    return _editor(request, user=user, session=session, settings=settings, intent=None, form=form)
+    context = _editor_context(session=session, settings=settings, model=model, intent=None, form=form)
+    return page(request, "admin/intent.html", context, user=user)
 
 
 @router.post("/intents", response_class=HTMLResponse, dependencies=[Csrf])
 def create_intent(
-    request: Request,
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     fields: LocaleFields,
     intent_id: Annotated[str, Form(max_length=100)] = "",
     kind: Annotated[str, Form(max_length=16)] = "faq",
@@ -228,17 +230,14 @@ def create_intent(
             locales=settings.locales,
         )
     except (ValidationError, ConflictError) as exc:
-        session.rollback()
-        return _editor(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            intent=None,
-            form=form,
-            errors=_problems(exc),
-            status_code=422,
-        )
+        errors = _problems(exc)
+
+        def context() -> dict[str, Any]:
+            return _editor_context(
+                session=session, settings=settings, model=model, intent=None, form=form, errors=errors
+            )
+
+        raise FormRefused(session, "admin/intent.html", context, user=user) from exc
     return redirect(f"/admin/intents/{form['id']}", "created")
 
 
@@ -249,20 +248,25 @@ def _problems(exc: ValidationError | ConflictError) -> list[str]:
 
 @router.get("/intents/{intent_id}", response_class=HTMLResponse)
 def edit_intent(
-    request: Request, intent_id: str, user: EditorDep, session: SessionDep, settings: SettingsDep
+    request: Request,
+    user: EditorDep,
+    intent: IntentDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    model: OptionalModelDep,
 ) -> Response:
     """The editor for one intent."""
-    intent = intents.get_intent(session, intent_id=intent_id)
-    return _editor(request, user=user, session=session, settings=settings, intent=intent, form=_form_of(intent))
+    context = _editor_context(session=session, settings=settings, model=model, intent=intent, form=_form_of(intent))
+    return page(request, "admin/intent.html", context, user=user)
 
 
 @router.post("/intents/{intent_id}", response_class=HTMLResponse, dependencies=[Csrf])
 def save_intent(
-    request: Request,
-    intent_id: str,
     user: EditorDep,
+    intent: IntentDep,
     session: SessionDep,
     settings: SettingsDep,
+    model: OptionalModelDep,
     fields: LocaleFields,
     kind: Annotated[str, Form(max_length=16)] = "faq",
     article: Annotated[str, Form(max_length=200)] = "",
@@ -273,12 +277,12 @@ def save_intent(
     A save made from an older version than the one saved now is a 409 that shows the editor's text
     again, not saved, beside what is saved now, to merge and save on purpose.
     """
-    intent = intents.get_intent(session, intent_id=intent_id)
-    form = _posted(intent.id, kind, article, fields) | {"version": version}
+    intent_id = intent.id
+    form = _posted(intent_id, kind, article, fields) | {"version": version}
     try:
         intents.save_intent(
             session,
-            intent_id=intent.id,
+            intent_id=intent_id,
             kind=kind,
             article=article,
             examples=_lines(form),
@@ -287,36 +291,30 @@ def save_intent(
             locales=settings.locales,
             expected_version=version,
         )
-    except EditConflict:
-        session.rollback()
-        intent = intents.get_intent(session, intent_id=intent_id)
-        changes = intents.intent_changes(
-            intent, kind=kind, article=article, examples=_lines(form), answers=form["answers"]
-        )
-        return _editor(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            intent=intent,
-            form=form | {"version": intent.version},  # saving again now is a deliberate choice
-            conflict=changes,
-            status_code=409,
-        )
+    except EditConflict as exc:
+
+        def conflict() -> dict[str, Any]:
+            saved = intents.get_intent(session, intent_id=intent_id)
+            changes = intents.intent_changes(
+                saved, kind=kind, article=article, examples=_lines(form), answers=form["answers"]
+            )
+            saving_again = form | {"version": saved.version}  # saving again now is a deliberate choice
+            return _editor_context(
+                session=session, settings=settings, model=model, intent=saved, form=saving_again, conflict=changes
+            )
+
+        raise FormRefused(session, "admin/intent.html", conflict, user=user, status_code=409) from exc
     except ValidationError as exc:
-        session.rollback()
-        intent = intents.get_intent(session, intent_id=intent_id)
-        return _editor(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            intent=intent,
-            form=form,
-            errors=_problems(exc),
-            status_code=422,
-        )
-    return redirect(f"/admin/intents/{intent.id}", "saved")
+        errors = _problems(exc)
+
+        def context() -> dict[str, Any]:
+            saved = intents.get_intent(session, intent_id=intent_id)
+            return _editor_context(
+                session=session, settings=settings, model=model, intent=saved, form=form, errors=errors
+            )
+
+        raise FormRefused(session, "admin/intent.html", context, user=user) from exc
+    return redirect(f"/admin/intents/{intent_id}", "saved")
 
 
 @router.post("/intents/{intent_id}/delete", dependencies=[Csrf])
@@ -327,10 +325,10 @@ def delete_intent(intent_id: str, user: EditorDep, session: SessionDep) -> Respo
 
 
 @router.get("/training", response_class=HTMLResponse)
-def training_page(request: Request, user: EditorDep, session: SessionDep) -> Response:
+def training_page(request: Request, user: EditorDep, session: SessionDep, model: OptionalModelDep) -> Response:
     """Training jobs (newest first) and the active model version."""
     context = {"jobs": training.recent_jobs(session), "queued": "queued" in request.query_params}
-    return page(request, "admin/training.html", context | _context(session, request), user=user)
+    return page(request, "admin/training.html", context | _context(session, model), user=user)
 
 
 @router.post("/training", dependencies=[Csrf])
