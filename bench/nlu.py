@@ -39,7 +39,8 @@ from sections import put_section
 from bot import evaluate as evaluation
 from bot import runtime, store
 from bot.data import TrainingData
-from bot.loaders import load_test_set, load_training_data
+from bot.jsonl import load_test_set
+from bot.loaders import load_training_data
 from bot.model import FaqModel
 from core.settings import Settings
 

@@ -12,6 +12,17 @@ INTENT_KINDS: tuple[str, ...] = ("faq", "smalltalk", "handoff")
 OOS = "oos"
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where something was written: a file (or a named text) and, when known, the line."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
 @dataclass
 class Intent:
     """One FAQ intent: its question variants and answers per locale."""
@@ -21,7 +32,7 @@ class Intent:
     answers: dict[str, str] = field(default_factory=dict)
     article: str | None = None
     kind: IntentKind = "faq"
-    source: str = ""  # "file:line" where it was defined, for error messages
+    source: Location | None = None  # where it was defined, for error messages; None when built in code
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (the faqdesk YAML shape)."""

@@ -6,45 +6,21 @@ Every problem is collected with its file, line and intent and raised together as
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection
 from pathlib import Path
 
 from ruamel.yaml import YAMLError
 
-from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, TrainingData
+from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, Location, TrainingData
+from bot.jsonl import load_jsonl
+from bot.problems import Problem, TrainingDataError
 from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, compose_text, load_plain
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _INTENT_KEYS = {"id", "kind", "article", "examples", "answer"}
 _RASA_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the training data, located."""
-
-    file: str
-    line: int | None
-    message: str
-    intent: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        who = f" intent '{self.intent}':" if self.intent else ""
-        return f"{where}:{who} {self.message}"
-
-
-class TrainingDataError(Exception):
-    """The training data cannot be used; ``problems`` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) in the training data:\n{lines}")
 
 
 def load_training_data(
@@ -61,19 +37,19 @@ def load_training_data(
     problems: list[Problem] = []
     data = TrainingData()
     if not path.exists():
-        raise TrainingDataError([Problem(str(path), None, "no such file or folder")])
+        raise TrainingDataError([Problem(_at(path, None), "no such file or folder")])
     files = _data_files(path)
     if not files:
-        raise TrainingDataError([Problem(str(path), None, "no .yaml or .yml files found")])
+        raise TrainingDataError([Problem(_at(path, None), "no .yaml or .yml files found")])
     require_answers = True
     for file in files:
         if file.suffix == ".jsonl":
             require_answers = False
-            _load_jsonl(file, data, problems, default_locale=locale)
+            load_jsonl(file, data, problems, default_locale=locale)
         else:
             require_answers &= _load_yaml(file, data, problems, rasa_locale=locale, in_folder=path.is_dir())
     if not data.intents and not problems:
-        problems.append(Problem(str(path), None, "no intents found (faqdesk 'intents:' or Rasa 'nlu:')"))
+        problems.append(Problem(_at(path, None), "no intents found (faqdesk 'intents:' or Rasa 'nlu:')"))
     _validate(data, problems, locales=locales, require_answers=require_answers)
     if problems:
         raise TrainingDataError(problems)
@@ -92,13 +68,15 @@ def load_training_text(text: str, *, source: str = "<text>", locales: Collection
     try:
         root = compose_text(text)
     except YamlSyntaxError as exc:
-        raise TrainingDataError([Problem(source, exc.line, f"malformed YAML: {exc.reason}")]) from None
+        raise TrainingDataError([Problem(Location(source, exc.line), f"malformed YAML: {exc.reason}")]) from None
     if isinstance(root.value, dict) and "intents" in root.value:
         _load_faqdesk(Path(source), root.value["intents"], data, problems)
     else:
-        problems.append(Problem(source, root.line, "expected a mapping with a top-level 'intents:' key (faqdesk YAML)"))
+        problems.append(
+            Problem(Location(source, root.line), "expected a mapping with a top-level 'intents:' key (faqdesk YAML)")
+        )
     if not data.intents and not problems:
-        problems.append(Problem(source, None, "no intents found"))
+        problems.append(Problem(Location(source, None), "no intents found"))
     _validate(data, problems, locales=locales, require_answers=True)
     if problems:
         raise TrainingDataError(problems)
@@ -112,21 +90,24 @@ def validate_training_data(data: TrainingData, *, locales: Collection[str] | Non
     """
     problems: list[Problem] = []
     for intent in data.intents.values():
-        file, _, line = intent.source.rpartition(":")
-        where = (file, int(line) if line.isdigit() else None)
+        where = intent.source
         if not _ID.match(intent.id):
-            problems.append(Problem(*where, "id must match [a-z0-9_]+", intent.id))
+            problems.append(Problem(where, "id must match [a-z0-9_]+", intent.id))
         if intent.kind not in INTENT_KINDS:
-            problems.append(Problem(*where, f"kind must be one of {', '.join(INTENT_KINDS)}", intent.id))
+            problems.append(Problem(where, f"kind must be one of {', '.join(INTENT_KINDS)}", intent.id))
         for loc, texts in intent.examples.items():
             if any(not text.strip() for text in texts):
-                problems.append(Problem(*where, f"examples of '{loc}': entries must be non-empty text", intent.id))
+                problems.append(Problem(where, f"examples of '{loc}': entries must be non-empty text", intent.id))
         for loc, answer in intent.answers.items():
             if not answer.strip():
-                problems.append(Problem(*where, f"answer for '{loc}' must be non-empty text", intent.id))
+                problems.append(Problem(where, f"answer for '{loc}' must be non-empty text", intent.id))
     _validate(data, problems, locales=locales, require_answers=True)
     if problems:
         raise TrainingDataError(problems)
+
+
+def _at(file: Path | str, line: int | None) -> Location:
+    return Location(str(file), line)
 
 
 def _data_files(path: Path) -> list[Path]:
@@ -149,13 +130,13 @@ def _load_yaml(
     try:
         root = compose_file(file)
     except YamlSyntaxError as exc:
-        problems.append(Problem(str(file), exc.line, f"malformed YAML: {exc.reason}"))
+        problems.append(Problem(_at(file, exc.line), f"malformed YAML: {exc.reason}"))
         return True
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(file), None, f"cannot read file: {exc}"))
+        problems.append(Problem(_at(file, None), f"cannot read file: {exc}"))
         return True
     if not isinstance(root.value, dict):
-        problems.append(Problem(str(file), root.line, "expected a mapping with 'intents:' or 'nlu:'"))
+        problems.append(Problem(_at(file, root.line), "expected a mapping with 'intents:' or 'nlu:'"))
         return True
     if "intents" in root.value:
         _load_faqdesk(file, root.value["intents"], data, problems)
@@ -167,13 +148,13 @@ def _load_yaml(
     if in_folder:
         data.skipped.append(str(file))
     else:
-        problems.append(Problem(str(file), root.line, "expected a top-level 'intents:' (faqdesk) or 'nlu:' (Rasa) key"))
+        problems.append(Problem(_at(file, root.line), "expected a top-level 'intents:' (faqdesk) or 'nlu:' (Rasa) key"))
     return True
 
 
 def _load_faqdesk(file: Path, node: MarkedValue, data: TrainingData, problems: list[Problem]) -> None:
     if not isinstance(node.value, list):
-        problems.append(Problem(str(file), node.line, "'intents' must be a list"))
+        problems.append(Problem(_at(file, node.line), "'intents' must be a list"))
         return
     for item in node.value:
         intent = _faqdesk_intent(file, item, problems)
@@ -183,7 +164,7 @@ def _load_faqdesk(file: Path, node: MarkedValue, data: TrainingData, problems: l
 
 def _faqdesk_intent(file: Path, item: MarkedValue, problems: list[Problem]) -> Intent | None:
     def problem(line: int | None, message: str, intent: str | None = None) -> None:
-        problems.append(Problem(str(file), line, message, intent))
+        problems.append(Problem(_at(file, line), message, intent))
 
     if not isinstance(item.value, dict):
         problem(item.line, "each intent must be a mapping with 'id' and 'examples'")
@@ -207,7 +188,7 @@ def _faqdesk_intent(file: Path, item: MarkedValue, problems: list[Problem]) -> I
     if article is not None and not isinstance(article, str):
         problem(fields["article"].line, "article must be a slug string", intent_id)
         article = None
-    intent = Intent(id=intent_id, article=article or None, kind=kind, source=f"{file}:{item.line}")
+    intent = Intent(id=intent_id, article=article or None, kind=kind, source=_at(file, item.line))
     examples = fields.get("examples")
     if examples is None or not isinstance(examples.value, dict):
         problem((examples or item).line, "'examples' must map each locale to a list of questions", intent_id)
@@ -229,21 +210,21 @@ def _faqdesk_intent(file: Path, item: MarkedValue, problems: list[Problem]) -> I
 
 def _strings(file: Path, node: MarkedValue, problems: list[Problem], intent_id: str, what: str) -> list[str]:
     if not isinstance(node.value, list):
-        problems.append(Problem(str(file), node.line, f"{what} must be a list of strings", intent_id))
+        problems.append(Problem(_at(file, node.line), f"{what} must be a list of strings", intent_id))
         return []
     out = []
     for entry in node.value:
         if isinstance(entry.value, str) and entry.value.strip():
             out.append(entry.value.strip())
         else:
-            problems.append(Problem(str(file), entry.line, f"{what}: entries must be non-empty text", intent_id))
+            problems.append(Problem(_at(file, entry.line), f"{what}: entries must be non-empty text", intent_id))
     return out
 
 
 def _add_intent(data: TrainingData, intent: Intent, problems: list[Problem], file: Path, line: int) -> None:
     if intent.id in data.intents:
         first = data.intents[intent.id].source
-        problems.append(Problem(str(file), line, f"duplicate intent id (first defined at {first})", intent.id))
+        problems.append(Problem(_at(file, line), f"duplicate intent id (first defined at {first})", intent.id))
         return
     data.intents[intent.id] = intent
 
@@ -259,7 +240,7 @@ def _load_rasa(
 ) -> None:
     loc = locale or "en"
     if not isinstance(node.value, list):
-        problems.append(Problem(str(file), node.line, "'nlu' must be a list"))
+        problems.append(Problem(_at(file, node.line), "'nlu' must be a list"))
         return
     for item in node.value:
         if not isinstance(item.value, dict) or "intent" not in item.value:
@@ -269,15 +250,15 @@ def _load_rasa(
         texts = _rasa_examples(raw.value) if raw and isinstance(raw.value, str) else []
         if raw is None or not isinstance(raw.value, str):
             msg = "'examples' must be a '- ' list in a block string"
-            problems.append(Problem(str(file), item.line, msg, intent_id))
+            problems.append(Problem(_at(file, item.line), msg, intent_id))
         if intent_id == OOS:
             data.out_of_scope.setdefault(loc, []).extend(texts)
             continue
         existing = data.intents.get(intent_id)
-        if existing is not None and existing.source.startswith(f"{file}:"):
+        if existing is not None and existing.source is not None and existing.source.file == str(file):
             existing.examples.setdefault(loc, []).extend(texts)  # Rasa allows one intent in several blocks
             continue
-        intent = Intent(id=intent_id, examples={loc: texts}, source=f"{file}:{item.line}")
+        intent = Intent(id=intent_id, examples={loc: texts}, source=_at(file, item.line))
         if intent_id in responses:
             intent.answers[loc] = responses[intent_id]
         _add_intent(data, intent, problems, file, item.line)
@@ -308,7 +289,7 @@ def _read_responses(domain: Path, problems: list[Problem]) -> dict[str, str]:
     try:
         doc = load_plain(domain) or {}
     except (YAMLError, OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(domain), None, f"malformed domain file: {exc}"))
+        problems.append(Problem(_at(domain, None), f"malformed domain file: {exc}"))
         return {}
     out: dict[str, str] = {}
     responses = doc.get("responses") if isinstance(doc, dict) else None
@@ -320,93 +301,34 @@ def _read_responses(domain: Path, problems: list[Problem]) -> dict[str, str]:
     return out
 
 
-def _load_jsonl(file: Path, data: TrainingData, problems: list[Problem], *, default_locale: str | None) -> None:
-    for line_no, row in _jsonl_rows(file, problems):
-        text, intent_id = row.get("text"), row.get("intent")
-        loc = row.get("locale") or default_locale or "en"
-        if not isinstance(text, str) or not text.strip() or not isinstance(intent_id, str) or not intent_id:
-            problems.append(Problem(str(file), line_no, "each line needs non-empty 'text' and 'intent' strings"))
-            continue
-        if not isinstance(loc, str):
-            problems.append(Problem(str(file), line_no, "'locale' must be a string", intent_id))
-            continue
-        if intent_id == OOS:
-            data.out_of_scope.setdefault(loc, []).append(text.strip())
-            continue
-        intent = data.intents.get(intent_id)
-        if intent is None:
-            intent = data.intents[intent_id] = Intent(id=intent_id, source=f"{file}:{line_no}")
-        intent.examples.setdefault(loc, []).append(text.strip())
-
-
-def _jsonl_rows(file: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, object]]]:
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(file), None, f"cannot read file: {exc}"))
-        return
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(file), line_no, f"malformed JSON: {exc.msg}"))
-            continue
-        if not isinstance(row, dict):
-            problems.append(Problem(str(file), line_no, "each line must be a JSON object"))
-            continue
-        yield line_no, row
-
-
-def load_test_set(path: str | Path, *, locale: str | None = None) -> list[dict[str, str]]:
-    """Read an evaluation file: JSON lines of ``{"text", "intent", "locale"?}``."""
-    file = Path(path)
-    problems: list[Problem] = []
-    if not file.is_file():
-        raise TrainingDataError([Problem(str(file), None, "no such file")])
-    rows = []
-    for line_no, row in _jsonl_rows(file, problems):
-        text, intent_id, loc = row.get("text"), row.get("intent"), row.get("locale") or locale
-        if not isinstance(text, str) or not isinstance(intent_id, str) or not isinstance(loc, str | None):
-            problems.append(Problem(str(file), line_no, "each line needs 'text' and 'intent' strings"))
-            continue
-        rows.append({"text": text, "intent": intent_id, **({"locale": loc} if loc else {})})
-    if problems:
-        raise TrainingDataError(problems)
-    return rows
-
-
 def _validate(
     data: TrainingData, problems: list[Problem], *, locales: Collection[str] | None, require_answers: bool
 ) -> None:
     allowed = set(locales) if locales is not None else None
 
-    def check_locale(loc: str, source: str, intent_id: str | None) -> None:
-        file, _, line = source.rpartition(":")
+    def check_locale(loc: str, where: Location | None, intent_id: str | None) -> None:
         if not _LOCALE.match(loc):
-            problems.append(Problem(file, int(line or 0) or None, f"'{loc}' is not a locale code", intent_id))
+            problems.append(Problem(where, f"'{loc}' is not a locale code", intent_id))
         elif allowed is not None and loc not in allowed:
             known = ", ".join(sorted(allowed))
             msg = f"unknown locale '{loc}' (configured: {known}; set FAQDESK_LOCALES to add it)"
-            problems.append(Problem(file, int(line or 0) or None, msg, intent_id))
+            problems.append(Problem(where, msg, intent_id))
 
     seen: dict[tuple[str, str], str] = {}
     for intent in data.intents.values():
-        file, _, line = intent.source.rpartition(":")
-        where = (file, int(line) if line.isdigit() else None)
+        where = intent.source
         for loc in {*intent.examples, *intent.answers}:
             check_locale(loc, intent.source, intent.id)
         if not any(intent.examples.values()):
-            problems.append(Problem(*where, "intent has no examples", intent.id))
+            problems.append(Problem(where, "intent has no examples", intent.id))
         for loc, texts in intent.examples.items():
             if texts and require_answers and loc not in intent.answers:
-                problems.append(Problem(*where, f"locale '{loc}' has examples but no answer", intent.id))
+                problems.append(Problem(where, f"locale '{loc}' has examples but no answer", intent.id))
             for text in texts:
                 key = (loc, " ".join(text.casefold().split()))
                 other = seen.setdefault(key, intent.id)
                 if other != intent.id:
                     msg = f"example {text!r} ({loc}) is also an example of intent '{other}'"
-                    problems.append(Problem(*where, msg, intent.id))
+                    problems.append(Problem(where, msg, intent.id))
     for loc in data.out_of_scope:
-        check_locale(loc, "", None)
+        check_locale(loc, None, None)

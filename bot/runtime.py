@@ -11,7 +11,8 @@ from bot import evaluate as evaluation
 from bot import store
 from bot.data import TrainingData
 from bot.encoder import Encoder
-from bot.loaders import load_test_set, load_training_data
+from bot.jsonl import load_test_set
+from bot.loaders import load_training_data
 from bot.model import FaqModel, TrainConfig
 from bot.policy import PolicyConfig
 from core.settings import Settings

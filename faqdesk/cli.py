@@ -12,9 +12,9 @@ import typer
 
 from bot import runtime
 from bot.evaluate import format_table
-from bot.loaders import TrainingDataError
 from bot.model import FaqModel
 from bot.policy import ConversationState, decide
+from bot.problems import TrainingDataError
 from core.accounts import Role
 from core.settings import InsecureSettingsError, Settings, check_start
 

@@ -18,14 +18,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 from sqlmodel import Session, col, select
 
-from bot.data import Intent, TrainingData
-from bot.loaders import (
-    Problem,
-    TrainingDataError,
-    load_training_data,
-    load_training_text,
-    validate_training_data,
-)
+from bot.data import Intent, Location, TrainingData
+from bot.loaders import load_training_data, load_training_text, validate_training_data
+from bot.problems import Problem, TrainingDataError
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.versions import FieldChange, check_version, field_changes, flush_edit
 from support import training
@@ -52,14 +47,6 @@ class IntentRow:
     intent: FaqIntent
     examples: dict[str, int]  # number of examples per configured locale
     answered: dict[str, bool]  # an answer exists per configured locale
-
-
-def describe(problem: Problem) -> str:
-    """A problem as one line for an editor: where (if it has a place), which intent, what."""
-    where = f"{problem.file}:{problem.line}: " if problem.file and problem.line else ""
-    where = where or (f"{problem.file}: " if problem.file else "")
-    who = f"intent '{problem.intent}': " if problem.intent else ""
-    return f"{where}{who}{problem.message}"
 
 
 def list_intents(session: Session) -> Sequence[FaqIntent]:
@@ -201,7 +188,7 @@ def training_data(session: Session, *, locales: Collection[str] | None = None) -
     """The database's intents as training data, validated like a YAML file (``TrainingDataError``)."""
     data = TrainingData(intents={row.id: _to_intent(row) for row in list_intents(session)})
     if not data.intents:
-        raise TrainingDataError([Problem("faq_intent", None, "no intents yet: add one or import YAML")])
+        raise TrainingDataError([Problem(Location("faq_intent"), "no intents yet: add one or import YAML")])
     validate_training_data(data, locales=locales)
     return data
 
@@ -223,7 +210,7 @@ def import_yaml(
     try:
         data = load_training_text(text, source=source, locales=locales)
     except TrainingDataError as exc:
-        raise IntentDataError([describe(p) for p in exc.problems]) from None
+        raise IntentDataError([str(p) for p in exc.problems]) from None
     _check_sizes(data.intents.values(), source=source)
     existing = {row.id: row for row in list_intents(session)}
     kept = {} if replace else {i: row for i, row in existing.items() if i not in data.intents}
@@ -232,7 +219,7 @@ def import_yaml(
     try:
         validate_training_data(merged, locales=None)  # locales were checked for the file; kept rows may be older
     except TrainingDataError as exc:
-        raise IntentDataError([describe(p) for p in exc.problems]) from None
+        raise IntentDataError([str(p) for p in exc.problems]) from None
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
     for stale in (row for i, row in existing.items() if replace and i not in data.intents):
         session.delete(stale)
@@ -339,8 +326,8 @@ def _check(session: Session, candidate: Intent, *, locales: Sequence[str]) -> No
 def _check_sizes(intents: Iterable[Intent], *, source: str) -> None:
     problems = []
     for intent in intents:
-        file, _, line = intent.source.rpartition(":")
-        where = f"{file}:{line}: " if file and line else (f"{source}: " if source else "")
+        located = intent.source if intent.source and intent.source.line else None
+        where = f"{located}: " if located else (f"{source}: " if source else "")
         if len(intent.id) > MAX_ID:
             problems.append(f"{where}intent '{intent.id[:40]}…': the id is longer than {MAX_ID} characters")
         if intent.article and len(intent.article) > MAX_ARTICLE:
@@ -356,7 +343,7 @@ def _to_intent(row: FaqIntent) -> Intent:
         answers=dict(row.answers),
         article=row.article,
         kind=row.kind,  # type: ignore[arg-type]  # only validated kinds are stored
-        source="",  # no file and line: problems name the intent instead
+        source=None,  # no file and line: problems name the intent instead
     )
 
 

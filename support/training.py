@@ -31,8 +31,8 @@ from sqlmodel import Session, col, select
 
 from bot import runtime, store
 from bot.data import TrainingData
-from bot.loaders import TrainingDataError
 from bot.model import FaqModel
+from bot.problems import TrainingDataError
 from core.db import is_postgres, session_scope
 from core.settings import Settings
 from support.models import ActiveModel, JobStatus, TrainingJob, utcnow
@@ -273,9 +273,7 @@ def _finish(
 
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, TrainingDataError):
-        from support.intents import describe
-
-        text = "the intents cannot be trained: " + "; ".join(describe(p) for p in exc.problems)
+        text = "the intents cannot be trained: " + "; ".join(str(p) for p in exc.problems)
     else:
         text = f"{type(exc).__name__}: {exc}"
     return text[:MAX_ERROR]

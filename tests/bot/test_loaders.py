@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.loaders import TrainingDataError, load_test_set, load_training_data
+from bot.jsonl import load_test_set
+from bot.loaders import load_training_data
+from bot.problems import TrainingDataError
 
 LOCALES = ["en", "de", "nl"]
 

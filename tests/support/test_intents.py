@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.loaders import TrainingDataError, load_training_data, load_training_text
+from bot.loaders import load_training_data, load_training_text
+from bot.problems import TrainingDataError
 from core.errors import ConflictError, NotFoundError, ValidationError
 from support import intents
 from support.intents import IntentDataError
