@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ HEARTBEAT_SECONDS = 5.0
 STALE_AFTER = timedelta(seconds=60)
 MAX_ATTEMPTS = 3  # claims of one job; a job that kills its worker every time is failed after this many
 MAX_ERROR = 2000  # the error column's size
+
+# What a job trains on, read in its own session: the worker passes support.worker.training_input.
+DataReader = Callable[[Session, Settings], TrainingData]
 
 
 def queue_training(session: Session, *, requested_by: str, reason: str) -> TrainingJob:
@@ -95,8 +99,10 @@ def pending_job(session: Session) -> TrainingJob | None:
     ).first()
 
 
-def run_next_job(engine: Engine, settings: Settings, *, now: datetime | None = None) -> TrainingJob | None:
-    """Fail stale jobs, then claim the oldest queued job, train it from the database and activate it.
+def run_next_job(
+    engine: Engine, settings: Settings, *, read_data: DataReader, now: datetime | None = None
+) -> TrainingJob | None:
+    """Fail stale jobs, then claim the oldest queued job, train it on what ``read_data`` reads and activate it.
 
     Returns the finished job (done or failed), or None when there was nothing to run or another worker
     is training. Never raises for a training failure: the job records the error.
@@ -111,7 +117,7 @@ def run_next_job(engine: Engine, settings: Settings, *, now: datetime | None = N
     heartbeat = _Heartbeat(engine, job_id, attempt)
     heartbeat.start()
     try:
-        version = _train(engine, settings)
+        version = _train(engine, settings, read_data)
         finished = now + timedelta(seconds=time.monotonic() - started)
         with Session(engine, expire_on_commit=False) as session:
             if _finish(session, job_id, attempt, status=JobStatus.done, finished=finished, model_version=version):
@@ -212,16 +218,10 @@ def _claim(engine: Engine, *, now: datetime) -> tuple[int, int] | None:
     return (job_id, seen + 1) if claimed else None
 
 
-def _train(engine: Engine, settings: Settings) -> str:
-    """Train from the database's intents (unless this exact version is saved) and return the version."""
-    from support.intents import training_data  # intents queues jobs through this module: import late
-    from support.review import out_of_scope_examples  # (review labels queue jobs too)
-
+def _train(engine: Engine, settings: Settings, read_data: DataReader) -> str:
+    """Train on what ``read_data`` reads (unless this exact version is saved) and return the version."""
     with Session(engine) as session:
-        data = training_data(session, locales=settings.locales)
-        reviewed = out_of_scope_examples(session)
-    # Questions reviewers marked out of scope are real out-of-scope traffic for calibration.
-    data.out_of_scope = {loc: texts for loc, texts in reviewed.items() if loc in data.locales}
+        data = read_data(session, settings)
     return train_data(data, settings)
 
 

@@ -18,10 +18,11 @@ from types import FrameType
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.data import TrainingData
 from core.db import session_scope
 from core.settings import Settings
 from helpcenter import articles
-from support import outbox, outcomes, reply_delivery, training
+from support import intents, outbox, outcomes, reply_delivery, review, training
 from support.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,19 @@ def _deliver(session: Session, settings: Settings, now: datetime) -> int:
     return outbox.deliver_due(session, settings=settings, now=now)
 
 
+def training_input(session: Session, settings: Settings) -> TrainingData:
+    """What a retraining learns from: the database's intents, and the questions reviewers marked out of
+    scope as real out-of-scope traffic for calibration."""
+    data = intents.training_data(session, locales=settings.locales)
+    reviewed = review.out_of_scope_examples(session)
+    data.out_of_scope = {loc: texts for loc, texts in reviewed.items() if loc in data.locales}
+    return data
+
+
 def _train(session: Session, settings: Settings, now: datetime) -> int:
     # Training commits in several short transactions of its own (claim, heartbeat, result), so it
     # takes the engine and leaves this task's session unused.
-    job = training.run_next_job(session.get_bind().engine, settings, now=now)
+    job = training.run_next_job(session.get_bind().engine, settings, read_data=training_input, now=now)
     return 0 if job is None else 1
 
 

@@ -84,12 +84,12 @@ def test_a_job_trains_from_the_database_and_activates_everywhere(
     settings.cache_dir.mkdir(parents=True, exist_ok=True)  # shared: nothing is encoded twice in a run
     (tmp_path / "var" / "cache").symlink_to(settings.cache_dir.resolve(), target_is_directory=True)
     load_mini(db)
-    job = training.run_next_job(db, real)
+    job = training.run_next_job(db, real, read_data=worker.training_input)
     assert job is not None and job.status is JobStatus.done, job and job.error
     assert job.model_version and job.finished_at and job.started_at and job.finished_at >= job.started_at
     assert active(db) == job.model_version == store.active_version(real.model_dir)
     assert (real.model_dir / job.model_version / "meta.json").is_file()
-    assert training.run_next_job(db, real) is None  # nothing queued
+    assert training.run_next_job(db, real, read_data=worker.training_input) is None  # nothing queued
     model = store.load(real.model_dir)
     assert model.version == job.model_version and set(model.intents) == {i.id for i in intents_of(db)}
 
@@ -101,7 +101,7 @@ def intents_of(engine: Engine) -> list[FaqIntent]:
 
 def test_same_data_reuses_the_saved_model(db: Engine, fast: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     load_mini(db)
-    first = training.run_next_job(db, fast)
+    first = training.run_next_job(db, fast, read_data=worker.training_input)
     with session_scope(db) as session:
         training.queue_training(session, requested_by="x", reason="again")
 
@@ -109,20 +109,20 @@ def test_same_data_reuses_the_saved_model(db: Engine, fast: Settings, monkeypatc
         raise AssertionError("trained although this version is saved")
 
     monkeypatch.setattr("bot.runtime.fit", no_training)
-    again = training.run_next_job(db, fast)
+    again = training.run_next_job(db, fast, read_data=worker.training_input)
     assert first and again and again.status is JobStatus.done and again.model_version == first.model_version
 
 
 def test_bad_data_fails_the_job_and_keeps_the_old_model(db: Engine, fast: Settings) -> None:
     load_mini(db)
-    good = training.run_next_job(db, fast)
+    good = training.run_next_job(db, fast, read_data=worker.training_input)
     assert good is not None and good.status is JobStatus.done
     with session_scope(db) as session:  # a row written behind the editor's back: examples without an answer
         row = session.get(FaqIntent, "pause_subscription")
         assert row is not None
         row.answers = {"en": row.answers["en"]}
         training.queue_training(session, requested_by="x", reason="broken")
-    failed = training.run_next_job(db, fast)
+    failed = training.run_next_job(db, fast, read_data=worker.training_input)
     assert failed is not None and failed.status is JobStatus.failed and failed.model_version is None
     assert "locale 'de' has examples but no answer" in failed.error and "pause_subscription" in failed.error
     assert active(db) == good.model_version == store.active_version(fast.model_dir)
@@ -130,7 +130,7 @@ def test_bad_data_fails_the_job_and_keeps_the_old_model(db: Engine, fast: Settin
 
 def test_a_crash_in_training_keeps_the_old_model(db: Engine, fast: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     load_mini(db)
-    good = training.run_next_job(db, fast)
+    good = training.run_next_job(db, fast, read_data=worker.training_input)
     assert good is not None
     load_mini(db, text=MINI.read_text().replace('"pause my plan"', '"pause my plan please"'))
 
@@ -138,7 +138,7 @@ def test_a_crash_in_training_keeps_the_old_model(db: Engine, fast: Settings, mon
         raise MemoryError("out of memory")
 
     monkeypatch.setattr("bot.runtime.fit", crash)
-    failed = training.run_next_job(db, fast)
+    failed = training.run_next_job(db, fast, read_data=worker.training_input)
     assert failed is not None and failed.status is JobStatus.failed and failed.error == "MemoryError: out of memory"
     assert active(db) == good.model_version == store.active_version(fast.model_dir)
     assert sorted(p.name for p in fast.model_dir.iterdir() if p.is_dir()) == [
@@ -162,17 +162,17 @@ def test_a_killed_workers_job_is_claimed_again_a_minute_later(db: Engine, fast: 
     load_mini(db)  # queues a job too, which waits its turn behind the reclaimed one
     dead_id = running_job(db, heartbeat_age=training.STALE_AFTER + timedelta(seconds=1))
     assert training.STALE_AFTER <= timedelta(seconds=60)  # not the ten minutes it used to block retraining
-    ran = training.run_next_job(db, fast)
+    ran = training.run_next_job(db, fast, read_data=worker.training_input)
     assert ran is not None and ran.id == dead_id and ran.status is JobStatus.done and ran.attempts == 2
     assert active(db) == ran.model_version
-    after = training.run_next_job(db, fast)  # the queued job runs next, as usual
+    after = training.run_next_job(db, fast, read_data=worker.training_input)  # the queued job runs next, as usual
     assert after is not None and after.status is JobStatus.done and after.attempts == 1
 
 
 def test_a_job_whose_workers_keep_dying_is_failed_and_the_next_one_runs(db: Engine, fast: Settings) -> None:
     load_mini(db)
     dead_id = running_job(db, heartbeat_age=training.STALE_AFTER + timedelta(seconds=1), attempts=training.MAX_ATTEMPTS)
-    ran = training.run_next_job(db, fast)
+    ran = training.run_next_job(db, fast, read_data=worker.training_input)
     assert ran is not None and ran.status is JobStatus.done and ran.id != dead_id
     statuses = {j.id: (j.status, j.error) for j in job_rows(db)}
     assert statuses[ran.id] == (JobStatus.done, "")
@@ -182,7 +182,7 @@ def test_a_job_whose_workers_keep_dying_is_failed_and_the_next_one_runs(db: Engi
 def test_a_live_running_job_blocks_other_claims(db: Engine, fast: Settings) -> None:
     load_mini(db)
     running_job(db, heartbeat_age=training.STALE_AFTER - timedelta(seconds=5))
-    assert training.run_next_job(db, fast) is None  # one training at a time
+    assert training.run_next_job(db, fast, read_data=worker.training_input) is None  # one training at a time
     assert [j.status for j in job_rows(db)] == [JobStatus.queued, JobStatus.running]
 
 
@@ -237,7 +237,7 @@ def test_two_workers_claiming_at_once_run_the_job_once(
 
     def run() -> None:
         start.wait()
-        results.append(training.run_next_job(db, fast))
+        results.append(training.run_next_job(db, fast, read_data=worker.training_input))
 
     threads = [threading.Thread(target=run, name=f"worker-{n}") for n in range(2)]
     for t in threads:
@@ -259,7 +259,7 @@ def test_the_worker_round_runs_training(db: Engine, fast: Settings) -> None:
 
 def test_activate_keeps_one_row(db: Engine, fast: Settings) -> None:
     load_mini(db)
-    job = training.run_next_job(db, fast)
+    job = training.run_next_job(db, fast, read_data=worker.training_input)
     assert job and job.model_version
     for _ in range(2):
         with session_scope(db) as session:
@@ -300,13 +300,13 @@ def test_the_app_follows_the_active_version_without_restart(tmp_path: Path, monk
     settings = Settings(data_dir=tmp_path / "var", database_url=url, encoder_model="none", _env_file=None)
     engine = make_engine(url)
     load_mini(engine)
-    first = training.run_next_job(engine, settings)
+    first = training.run_next_job(engine, settings, read_data=worker.training_input)
     assert first and first.model_version
     monkeypatch.setattr(api.app, "MODEL_POLL_SECONDS", 0.05)
     with TestClient(api.app.create_app(settings)) as client:
         assert client.get("/readyz").json()["model_version"] == first.model_version
         load_mini(engine, text=MINI.read_text().replace('"pause my plan"', '"pause my plan for now"'))
-        second = training.run_next_job(engine, settings)
+        second = training.run_next_job(engine, settings, read_data=worker.training_input)
         assert second and second.model_version and second.model_version != first.model_version
         deadline = time.monotonic() + 10
         while client.get("/readyz").json()["model_version"] != second.model_version:
