@@ -26,6 +26,7 @@ from api.admin_ui import page
 from api.auth import LoginRequired
 from api.ratelimit import RateLimited
 from api.templating import templates
+from core import accounts
 from core.accounts import User
 from core.db import input_problem, stale_problem
 from core.errors import BusyError, EditConflict, FaqdeskError
@@ -54,7 +55,7 @@ class FormRefused(Exception):
         self.session = session
         self.template = template
         self.context = context
-        self.user = user
+        self.user_id = user.id or 0  # read now, while the request's session is open: the page loads the user again
         self.status_code = status_code
 
 
@@ -64,12 +65,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FormRefused)
     def refused_form(request: Request, exc: FormRefused) -> Response:
         # A plain def: Starlette runs it in the thread pool, since the page reads the database.
+        # The request's session may be closed already, its rows expired by the rollback: everything the
+        # page shows is read again, the user too, and rendered before the session closes.
         exc.session.rollback()
         try:
-            context = exc.context()
+            user = accounts.get_user(exc.session, user_id=exc.user_id)
+            return page(request, exc.template, exc.context(), user=user, status_code=exc.status_code)
         finally:
             exc.session.close()
-        return page(request, exc.template, context, user=exc.user, status_code=exc.status_code)
 
     @app.exception_handler(FaqdeskError)
     async def domain_error(request: Request, exc: FaqdeskError) -> Response:

@@ -13,6 +13,8 @@ from fastapi import Depends
 
 from api.deps import SessionDep
 from api.params import RowId
+from helpcenter import editorial
+from helpcenter.models import Article
 from support import handoffs, intents
 from support.models import FaqIntent, Handoff
 
@@ -31,3 +33,11 @@ def intent_in_path(intent_id: str, session: SessionDep) -> FaqIntent:
 
 
 IntentDep = Annotated[FaqIntent, Depends(intent_in_path)]
+
+
+def article_in_path(article_id: RowId, session: SessionDep) -> Article:
+    """The article ``{article_id}`` names, in any status."""
+    return editorial.get_article(session, article_id=article_id)
+
+
+ArticleDep = Annotated[Article, Depends(article_in_path)]

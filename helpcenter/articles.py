@@ -32,11 +32,14 @@ def create_article(
     status: ArticleStatus = ArticleStatus.draft,
     translation_group: str | None = None,
     position: int = 0,
+    locales: Sequence[str] | None = None,
 ) -> Article:
-    """Create an article (revision 1) and index it for search."""
-    slug = check_slug(slug or slugify(title))
+    """Create an article (revision 1) and index it for search; ``locales``, when given, are the configured ones."""
+    if locales is not None and locale not in locales:
+        raise ValidationError(f"unknown locale {locale!r}; configured: {', '.join(locales)}")
     if not title.strip():
         raise ValidationError("an article needs a title")
+    slug = check_slug(slug or slugify(title))
     if by_slug(session, locale=locale, slug=slug) is not None:
         raise ConflictError(f"an article {slug!r} exists in {locale!r}")
     now = utcnow()

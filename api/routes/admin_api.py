@@ -22,7 +22,6 @@ from api.auth import ApiEditorDep
 from api.deps import SessionDep, SettingsDep
 from api.etags import ETAG_HEADER, IfMatch, etag, expected_version
 from api.params import Offset, RowId
-from core.errors import ValidationError
 from helpcenter import articles, categories, editorial
 from helpcenter.models import ArticleStatus
 
@@ -66,12 +65,11 @@ def list_articles(
 @router.post("/articles", response_model=AdminArticle, status_code=201)
 def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep, settings: SettingsDep) -> AdminArticle:
     """Create an article (a draft by default); ``translation_of`` links it to another locale's version."""
-    if body.locale not in settings.locales:
-        raise ValidationError(f"unknown locale {body.locale!r}; configured: {', '.join(settings.locales)}")
     source = editorial.get_article(session, article_id=body.translation_of) if body.translation_of else None
     article = articles.create_article(
         session,
         locale=body.locale,
+        locales=settings.locales,
         title=body.title,
         body=body.body,
         author=user.email,

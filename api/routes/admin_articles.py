@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import EditorDep, UserDep
 from api.deps import SessionDep, SettingsDep
+from api.errors import FormRefused
 from api.params import MAX_ID, OptionalRowIdQuery, RowId
+from api.resources import ArticleDep
 from core.errors import ConflictError, EditConflict, ValidationError
+from core.settings import Settings
 from helpcenter import articles, categories, editorial, public
 from helpcenter.markdown import render
 from helpcenter.models import Article, ArticleStatus
@@ -83,20 +87,59 @@ def article_list(
     return page(request, "admin/articles.html", context, user=user)
 
 
-def _editor(
-    request: Request,
+class ArticleForm(BaseModel):
+    """The editor's fields, as posted or as an article holds them: text as typed (the service checks and
+    normalises it). The one shape the editor page shows (``shown``)."""
+
+    title: str = Field("", max_length=300)
+    body: str = Field("", max_length=200_000)
+    slug: str = Field("", max_length=200)
+    category_id: str = Field("", max_length=20)
+    tags: str = Field("", max_length=1000)
+    intents: str = Field("", max_length=2000)
+    position: int = Field(0, ge=0, le=100_000)
+    # The version the editor loaded (a hidden field): a save from an older one is refused as a conflict.
+    version: int | None = Field(None, ge=1, le=MAX_ID)
+
+    @classmethod
+    def of(cls, article: Article, *, content: bool = True) -> ArticleForm:
+        """An article's fields (not validated: what is saved is shown as it is); without ``content``
+        only what a translation starts from (slug, category, tags, intents, position)."""
+        form = cls.model_construct(
+            slug=article.slug,
+            category_id=str(article.category_id or ""),
+            tags=", ".join(article.tags),
+            intents=", ".join(article.intents),
+            position=article.position,
+        )
+        if content:
+            form = form.model_copy(update={"title": article.title, "body": article.body, "version": article.version})
+        return form
+
+    def shown(self, locale: str) -> dict[str, str]:
+        """The fields as the editor shows them."""
+        fields = self.model_dump(include=set(ArticleForm.model_fields))
+        return {**fields, "position": str(self.position), "version": str(self.version or ""), "locale": locale}
+
+
+class NewArticleForm(ArticleForm):
+    """A new article also names its locale, and the article it translates (if any)."""
+
+    locale: str = Field("", max_length=16)
+    translation_of: str = Field("", max_length=20)
+
+
+def _editor_context(
     *,
-    user: UserDep,
-    session: SessionDep,
-    settings: SettingsDep,
+    session: Session,
+    settings: Settings,
     article: Article | None,
     form: dict[str, str],
     source: Article | None = None,
     error: str | None = None,
     conflict: articles.ChangesSince | None = None,
-    status_code: int = 200,
-) -> Response:
-    context = {
+) -> dict[str, Any]:
+    return {
         "article": article,
         "form": form,
         "error": error,
@@ -110,47 +153,6 @@ def _editor(
         if article
         else {},
         "preview_html": render(form.get("body", "")),
-    }
-    return page(request, "admin/editor.html", context, user=user, status_code=status_code)
-
-
-class ArticleForm(BaseModel):
-    """The editor's fields as posted: text as typed (the service checks and normalises it)."""
-
-    title: str = Field("", max_length=300)
-    body: str = Field("", max_length=200_000)
-    slug: str = Field("", max_length=200)
-    category_id: str = Field("", max_length=20)
-    tags: str = Field("", max_length=1000)
-    intents: str = Field("", max_length=2000)
-    position: int = Field(0, ge=0, le=100_000)
-    # The version the editor loaded (a hidden field): a save from an older one is refused as a conflict.
-    version: int | None = Field(None, ge=1, le=MAX_ID)
-
-    def shown(self, locale: str) -> dict[str, str]:
-        """The fields as the editor shows them again after a refused save."""
-        fields = self.model_dump(include=set(ArticleForm.model_fields))
-        return {**fields, "position": str(self.position), "version": str(self.version or ""), "locale": locale}
-
-
-class NewArticleForm(ArticleForm):
-    """A new article also names its locale, and the article it translates (if any)."""
-
-    locale: str = Field("", max_length=16)
-    translation_of: str = Field("", max_length=20)
-
-
-def _form_of(article: Article) -> dict[str, str]:
-    return {
-        "title": article.title,
-        "slug": article.slug,
-        "locale": article.locale,
-        "category_id": str(article.category_id or ""),
-        "tags": ", ".join(article.tags),
-        "intents": ", ".join(article.intents),
-        "position": str(article.position),
-        "body": article.body,
-        "version": str(article.version),
     }
 
 
@@ -166,33 +168,18 @@ def new_article(
     """An empty editor; ``translation_of`` opens it beside the source article, in another locale."""
     source = editorial.get_article(session, article_id=translation_of) if translation_of else None
     locale = locale if locale in settings.locales else settings.default_locale
-    form = {
-        "title": "",
-        "slug": "",
-        "locale": locale,
-        "category_id": "",
-        "tags": "",
-        "intents": "",
-        "position": "0",
-        "body": "",
-    }
+    form = ArticleForm()
     if source is not None:
         existing = editorial.translation_in(session, article=source, locale=locale)
         if existing is not None:
             return redirect(f"/admin/articles/{existing.id}?source={source.id}")
-        form |= {
-            "category_id": str(source.category_id or ""),
-            "tags": ", ".join(source.tags),
-            "intents": ", ".join(source.intents),
-            "position": str(source.position),
-            "slug": source.slug,
-        }
-    return _editor(request, user=user, session=session, settings=settings, article=None, form=form, source=source)
+        form = ArticleForm.of(source, content=False)
+    context = _editor_context(session=session, settings=settings, article=None, form=form.shown(locale), source=source)
+    return page(request, "admin/editor.html", context, user=user)
 
 
 @router.post("/articles", response_class=HTMLResponse, dependencies=[Csrf])
 def create_article(
-    request: Request,
     user: EditorDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -203,13 +190,10 @@ def create_article(
     of = posted.translation_of
     source = editorial.get_article(session, article_id=int(of)) if of.isdigit() else None
     try:
-        if posted.locale not in settings.locales:
-            raise ValidationError(f"unknown locale {posted.locale!r}")
-        if not posted.title.strip():
-            raise ValidationError("the article needs a title")
         article = articles.create_article(
             session,
             locale=posted.locale,
+            locales=settings.locales,
             title=posted.title.strip(),
             body=posted.body,
             author=user.email,
@@ -221,49 +205,38 @@ def create_article(
             translation_group=source.translation_group if source else None,
         )
     except (ValidationError, ConflictError) as exc:  # a slug taken meanwhile too: the typed text stays
-        session.rollback()
-        return _editor(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            article=None,
-            form=form,
-            source=source,
-            error=exc.detail,
-            status_code=exc.status_code,
-        )
+        error, source_id = exc.detail, source.id if source else None
+
+        def context() -> dict[str, Any]:
+            again = editorial.get_article(session, article_id=source_id) if source_id else None
+            return _editor_context(
+                session=session, settings=settings, article=None, form=form, source=again, error=error
+            )
+
+        raise FormRefused(session, "admin/editor.html", context, user=user, status_code=exc.status_code) from exc
     return redirect(f"/admin/articles/{article.id}", "created")
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def edit_article(
     request: Request,
-    article_id: RowId,
     user: EditorDep,
+    article: ArticleDep,
     session: SessionDep,
     settings: SettingsDep,
     source: int | None = None,
 ) -> Response:
     """The editor for one article, optionally beside another locale's version."""
-    article = editorial.get_article(session, article_id=article_id)
     source_article = editorial.get_article(session, article_id=source) if source else None
-    return _editor(
-        request,
-        user=user,
-        session=session,
-        settings=settings,
-        article=article,
-        form=_form_of(article),
-        source=source_article,
-    )
+    form = ArticleForm.of(article).shown(article.locale)
+    context = _editor_context(session=session, settings=settings, article=article, form=form, source=source_article)
+    return page(request, "admin/editor.html", context, user=user)
 
 
 @router.post("/articles/{article_id}", response_class=HTMLResponse, dependencies=[Csrf])
 def save_article(
-    request: Request,
-    article_id: RowId,
     user: EditorDep,
+    article: ArticleDep,
     session: SessionDep,
     settings: SettingsDep,
     posted: Annotated[ArticleForm, Form()],
@@ -273,11 +246,9 @@ def save_article(
     A save made from an older version than the one saved now (someone saved meanwhile) is a 409 that
     shows the editor's text again, not saved, with who saved what since, to merge and save on purpose.
     """
-    article = editorial.get_article(session, article_id=article_id)
+    article_id = article.id or 0
     form = posted.shown(article.locale)
     try:
-        if not posted.title.strip():
-            raise ValidationError("the article needs a title")
         articles.update_article(
             session,
             article=article,
@@ -291,47 +262,39 @@ def save_article(
             position=posted.position,
             expected_version=posted.version,
         )
-    except EditConflict:
-        session.rollback()
-        article = editorial.get_article(session, article_id=article_id)
-        changes = articles.changes_since(session, article=article, version=posted.version or article.version)
-        return _editor(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            article=article,
-            form=form | {"version": str(article.version)},  # saving again now is a deliberate choice
-            conflict=changes,
-            status_code=409,
-        )
+    except EditConflict as exc:
+
+        def conflict() -> dict[str, Any]:
+            saved = editorial.get_article(session, article_id=article_id)
+            changes = articles.changes_since(session, article=saved, version=posted.version or saved.version)
+            saving_again = form | {"version": str(saved.version)}  # saving again now is a deliberate choice
+            return _editor_context(
+                session=session, settings=settings, article=saved, form=saving_again, conflict=changes
+            )
+
+        raise FormRefused(session, "admin/editor.html", conflict, user=user, status_code=409) from exc
     except (ValidationError, ConflictError) as exc:
-        session.rollback()
-        article = editorial.get_article(session, article_id=article_id)
-        return _editor(
-            request,
-            user=user,
-            session=session,
-            settings=settings,
-            article=article,
-            form=form,
-            error=exc.detail,
-            status_code=exc.status_code,
-        )
+        error = exc.detail
+
+        def context() -> dict[str, Any]:
+            saved = editorial.get_article(session, article_id=article_id)
+            return _editor_context(session=session, settings=settings, article=saved, form=form, error=error)
+
+        raise FormRefused(session, "admin/editor.html", context, user=user, status_code=exc.status_code) from exc
     return redirect(f"/admin/articles/{article_id}", "saved")
 
 
 @router.post("/articles/{article_id}/status", dependencies=[Csrf])
 def change_status(
-    article_id: RowId,
     user: EditorDep,
+    article: ArticleDep,
     session: SessionDep,
     action: Annotated[str, Form(pattern="^(publish|unpublish|archive|schedule)$")],
     publish_at: Annotated[str, Form(max_length=40)] = "",
     tz_offset: Annotated[int, Form(ge=-1000, le=1000)] = 0,
 ) -> Response:
     """Publish, unpublish, archive, or schedule publication (the time is in the editor's time zone)."""
-    article = editorial.get_article(session, article_id=article_id)
+    article_id = article.id
     if action == "schedule":
         try:
             local = datetime.fromisoformat(publish_at)
@@ -358,14 +321,13 @@ def preview(user: EditorDep, body: Annotated[str, Form(max_length=200_000)] = ""
 @router.get("/articles/{article_id}/revisions", response_class=HTMLResponse)
 def revision_list(
     request: Request,
-    article_id: RowId,
     user: EditorDep,
+    article: ArticleDep,
     session: SessionDep,
     old: int | None = None,
     new: int | None = None,
 ) -> Response:
     """Every saved revision, and the diff between two of them (the last two by default)."""
-    article = editorial.get_article(session, article_id=article_id)
     revisions = articles.revisions(session, article=article)
     diff_lines: list[str] = []
     if len(revisions) >= 2 or (old and new):
@@ -377,8 +339,7 @@ def revision_list(
 
 
 @router.post("/articles/{article_id}/revisions/{number}/restore", dependencies=[Csrf])
-def restore(article_id: RowId, number: RowId, user: EditorDep, session: SessionDep) -> Response:
+def restore(user: EditorDep, article: ArticleDep, number: RowId, session: SessionDep) -> Response:
     """Restore an old revision as a new one."""
-    article = editorial.get_article(session, article_id=article_id)
     articles.restore_revision(session, article=article, number=number, author=user.email)
-    return redirect(f"/admin/articles/{article_id}/revisions", "restored")
+    return redirect(f"/admin/articles/{article.id}/revisions", "restored")
