@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session
@@ -39,15 +40,10 @@ NOTICES = {
 
 
 def age(moment: datetime, now: datetime) -> str:
-    """A short age: '4 min', '3 h', '2 d'."""
-    minutes = int((now - moment).total_seconds() // 60)
-    if minutes < 1:
+    """A short age: '4 min', '3 hr', '2 days' (a unit once two of it have passed; the admin UI is English)."""
+    if now - moment < timedelta(minutes=1):
         return "just now"
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} d"
+    return format_timedelta(now - moment, threshold=2, format="short", locale="en")
 
 
 def _people(session: Session) -> dict[int, User]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from api.routes.admin_inbox import age
 from core.accounts import Role, User
 from core.db import make_engine, session_scope
 from core.settings import Settings
@@ -324,3 +326,19 @@ def test_updates_for_the_poller(as_role: Any, engine: Engine, admin_settings: Se
     filtered_page = client.get("/admin/inbox?locale=de").text
     assert 'data-updates="/admin/inbox/updates?locale=de&amp;"' in filtered_page
     assert client.get("/admin/inbox/updates?since=-1").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "shown"),
+    [
+        (timedelta(seconds=59), "just now"),
+        (timedelta(minutes=4, seconds=50), "5 min"),
+        (timedelta(minutes=90), "90 min"),
+        (timedelta(hours=3), "3 hr"),
+        (timedelta(hours=47), "47 hr"),
+        (timedelta(days=2), "2 days"),
+    ],
+)
+def test_a_ticket_age_is_short(elapsed: timedelta, shown: str) -> None:
+    now = utcnow()
+    assert age(now - elapsed, now) == shown
