@@ -52,6 +52,12 @@ def has_catalog(locale: str) -> bool:
     return locale == DEFAULT_UI_LOCALE or (bool(_LOCALE_NAME.match(locale or "")) and po_path(locale).is_file())
 
 
+def catalog_locales() -> list[str]:
+    """English, then every locale with a catalogue, sorted."""
+    found = sorted(path.parent.parent.name for path in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return [DEFAULT_UI_LOCALE, *(locale for locale in found if _LOCALE_NAME.match(locale))]
+
+
 def gettext_for(locale: str) -> Callable[[str], str]:
     """``gettext`` of a locale, for Python code: name it ``_`` so ``pybabel extract`` finds the strings."""
     return translations_for(locale).gettext

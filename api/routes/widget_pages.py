@@ -6,38 +6,51 @@ served from the source tree (see docs/architecture.md).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.templating import templates
+from api.widget_strings import all_widget_strings
 from core.errors import NotFoundError
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 WIDGET_SCRIPT = WIDGET_DIR / "widget.js"
 # Short, so a fix reaches every customer's site within minutes; the ETag makes revalidation cheap.
 WIDGET_CACHE_CONTROL = "public, max-age=300"
+# Where the script takes its UI strings; the server writes them in from the one catalogue.
+STRINGS_SLOT = "/*faqdesk:strings*/ {}"
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/widget/v1/widget.js")
-def widget_script() -> FileResponse:
-    """The embeddable widget, loadable from any site."""
+def widget_source() -> str:
+    """widget.js with every catalogued locale's strings written into it."""
     if not WIDGET_SCRIPT.is_file():
         raise NotFoundError("widget.js is missing from this installation")
-    return FileResponse(
-        WIDGET_SCRIPT,
-        media_type="application/javascript; charset=utf-8",
-        headers={
-            "Cache-Control": WIDGET_CACHE_CONTROL,
-            "X-Content-Type-Options": "nosniff",
-            # A static script sent without credentials: any origin may load it (the API itself
-            # answers only the configured origins).
-            "Access-Control-Allow-Origin": "*",
-        },
-    )
+    source = WIDGET_SCRIPT.read_text(encoding="utf-8")
+    return source.replace(STRINGS_SLOT, json.dumps(all_widget_strings(), ensure_ascii=False), 1)
+
+
+@router.get("/widget/v1/widget.js")
+def widget_script(request: Request) -> Response:
+    """The embeddable widget, loadable from any site."""
+    body = widget_source().encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {
+        "Cache-Control": WIDGET_CACHE_CONTROL,
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+        # A static script sent without credentials: any origin may load it (the API itself
+        # answers only the configured origins).
+        "Access-Control-Allow-Origin": "*",
+    }
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
 
 
 @router.get("/", response_class=HTMLResponse)

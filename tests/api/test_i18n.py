@@ -37,11 +37,12 @@ def _forms(value: str | tuple[str, ...] | list[str]) -> list[str]:
 
 
 def test_template_is_up_to_date_with_the_code() -> None:
-    """A string marked in a template or in api/ but missing from messages.pot means: run pybabel extract."""
+    """A string marked in a template, api/ or support/ but missing from messages.pot means: run pybabel extract."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    extracted = {msgid for _file, _line, msgid, _comments, _context in extract_from_dir(ROOT, method_map, options_map)}
-    in_pot = {m.id for m in _messages(_catalog(LOCALES / "messages.pot"))}
+    found = extract_from_dir(ROOT, method_map, options_map)
+    extracted = {(msgid, context) for _file, _line, msgid, _comments, context in found}
+    in_pot = {(m.id, m.context) for m in _messages(_catalog(LOCALES / "messages.pot"))}
     assert extracted == in_pot, "run: pybabel extract -F babel.cfg -o core/locales/messages.pot . && pybabel update ..."
     assert len(in_pot) >= 25
 
@@ -52,7 +53,7 @@ def test_every_message_is_translated(locale: str) -> None:
     po = _catalog(i18n.po_path(locale), locale)
     missing, fuzzy = [], []
     for message in pot:
-        translated = po.get(message.id)
+        translated = po.get(message.id, context=message.context)
         if translated is None or not all(form.strip() for form in _forms(translated.string)):
             missing.append(message.id)
         elif translated.fuzzy:

@@ -23,7 +23,19 @@ def test_widget_script_is_served_with_safe_cache_and_cors_headers(client: TestCl
     cache = response.headers["cache-control"]
     match = re.search(r"max-age=(\d+)", cache)
     assert match and 0 < int(match.group(1)) <= 3600, cache  # short: fixes reach customers' sites soon
-    assert response.content == WIDGET_JS.read_bytes()
+    assert response.text == widget_pages.widget_source()
+
+
+def test_widget_script_carries_the_catalogue_strings_of_every_locale(client: TestClient) -> None:
+    """The widget keeps no strings of its own: the server writes them in from the one catalogue."""
+    assert widget_pages.STRINGS_SLOT in WIDGET_JS.read_text(encoding="utf-8")
+    response = client.get("/widget/v1/widget.js")
+    assert widget_pages.STRINGS_SLOT not in response.text
+    assert '"launcher": "Chatten Sie mit uns"' in response.text
+    assert '"launcher": "Chat met ons"' in response.text
+    assert '"launcher": "Chat with us"' in response.text
+    again = client.get("/widget/v1/widget.js", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304 and not again.content
 
 
 def test_missing_widget_script_is_a_404_not_a_500(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
