@@ -13,8 +13,8 @@ from fastapi import Depends
 
 from api.deps import SessionDep
 from api.params import RowId
-from helpcenter import editorial
-from helpcenter.models import Article
+from helpcenter import categories, editorial
+from helpcenter.models import Article, Category
 from support import handoffs, intents
 from support.models import FaqIntent, Handoff
 
@@ -41,3 +41,11 @@ def article_in_path(article_id: RowId, session: SessionDep) -> Article:
 
 
 ArticleDep = Annotated[Article, Depends(article_in_path)]
+
+
+def category_in_path(category_id: RowId, session: SessionDep) -> Category:
+    """The category ``{category_id}`` names."""
+    return categories.get_category_by_id(session, category_id=category_id)
+
+
+CategoryDep = Annotated[Category, Depends(category_in_path)]

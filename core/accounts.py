@@ -176,9 +176,21 @@ def list_users(session: Session) -> Sequence[User]:
 
 
 def update_user(
-    session: Session, *, user: User, role: Role | None = None, active: bool | None = None, name: str | None = None
+    session: Session,
+    *,
+    user: User,
+    role: Role | None = None,
+    active: bool | None = None,
+    name: str | None = None,
+    by: User | None = None,
 ) -> User:
-    """Change role, name or active flag; deactivating signs the user out everywhere."""
+    """Change role, name or active flag; deactivating signs the user out everywhere.
+
+    ``by`` is the admin making the change: they cannot demote or deactivate themself, which could leave
+    nobody able to administer the site.
+    """
+    if by is not None and by.id == user.id and ((role is not None and role is not Role.admin) or active is False):
+        raise ValidationError("you cannot remove your own admin role or deactivate yourself")
     if role is not None:
         user.role = Role(role)
     if name is not None:
@@ -286,8 +298,12 @@ def api_tokens(session: Session, *, user: User | None = None) -> Sequence[ApiTok
     return session.exec(query).all()
 
 
-def revoke_api_token(session: Session, *, token_id: int) -> ApiToken:
-    """Revoke a token; it stops working at once."""
+def revoke_api_token(session: Session, *, token_id: int, by: User | None = None) -> ApiToken:
+    """Revoke a token; it stops working at once. ``by``, when given, may revoke only a token
+    ``api_tokens`` shows them: their own, or any for an admin."""
+    if by is not None:
+        if token_id not in {t.id for t in api_tokens(session, user=None if by.role is Role.admin else by)}:
+            raise ValidationError("no such token among yours")
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFoundError(f"no API token {token_id}")

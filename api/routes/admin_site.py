@@ -12,7 +12,9 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep, UserDep
 from api.deps import FormFields, SessionDep, SettingsDep
+from api.errors import FormRefused
 from api.params import RowId
+from api.resources import CategoryDep
 from core import accounts
 from core.accounts import Role, User
 from core.errors import EditConflict, ValidationError
@@ -33,23 +35,23 @@ def _version(form: dict[str, str]) -> int | None:
     return int(value) if value.isdigit() and len(value) <= 10 else None
 
 
-def _categories_page(
-    request: Request, *, user: User, session: Session, settings: Settings, conflict: dict[str, Any] | None = None
-) -> Response:
-    context = {
+def _categories_context(
+    *, session: Session, settings: Settings, conflict: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
         "categories": categories.list_categories(session),
         "counts": categories.category_article_counts(session),
         "locales": settings.locales,
         "error": None,
         "conflict": conflict,
     }
-    return page(request, "admin/categories.html", context, user=user, status_code=409 if conflict else 200)
 
 
 @router.get("/admin/categories", response_class=HTMLResponse)
 def category_list(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Categories with their names per locale, position and article count."""
-    return _categories_page(request, user=user, session=session, settings=settings)
+    context = _categories_context(session=session, settings=settings)
+    return page(request, "admin/categories.html", context, user=user)
 
 
 @router.post("/admin/categories", dependencies=[Csrf])
@@ -71,14 +73,14 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
 
 @router.post("/admin/categories/{category_id}", response_class=HTMLResponse, dependencies=[Csrf])
 def update_category(
-    request: Request, category_id: RowId, user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields
+    user: EditorDep, category: CategoryDep, session: SessionDep, settings: SettingsDep, form: FormFields
 ) -> Response:
     """Rename, describe, reorder, or delete an empty category.
 
     A save made from an older version than the one saved now is a 409: the page shows the editor's
     values again, not saved, beside what is saved now.
     """
-    category = categories.get_category_by_id(session, category_id=category_id)
+    category_id = category.id or 0
     if form.get("action") == "delete":
         categories.delete_category(session, category=category)
         return redirect("/admin/categories", "deleted")
@@ -94,12 +96,15 @@ def update_category(
             position=position,
             expected_version=_version(form),
         )
-    except EditConflict:
-        session.rollback()
-        category = categories.get_category_by_id(session, category_id=category_id)
-        changes = categories.category_changes(category, names=names, descriptions=descriptions, position=position)
-        conflict = {"category_id": category_id, "form": form, "changes": changes}
-        return _categories_page(request, user=user, session=session, settings=settings, conflict=conflict)
+    except EditConflict as exc:
+
+        def context() -> dict[str, Any]:
+            saved = categories.get_category_by_id(session, category_id=category_id)
+            changes = categories.category_changes(saved, names=names, descriptions=descriptions, position=position)
+            conflict = {"category_id": category_id, "form": form, "changes": changes}
+            return _categories_context(session=session, settings=settings, conflict=conflict)
+
+        raise FormRefused(session, "admin/categories.html", context, user=user, status_code=409) from exc
     return redirect("/admin/categories", "saved")
 
 
@@ -173,9 +178,7 @@ def update_user(
 ) -> Response:
     """Change a user's role or deactivate them (an admin cannot demote or lock out themself)."""
     target = accounts.get_user(session, user_id=user_id)
-    if target.id == user.id and (role is not Role.admin or not active):
-        raise ValidationError("you cannot remove your own admin role or deactivate yourself")
-    accounts.update_user(session, user=target, role=role, active=active)
+    accounts.update_user(session, user=target, role=role, active=active, by=user)
     return redirect("/admin/users", "saved")
 
 
@@ -212,8 +215,5 @@ def create_token(
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf])
 def revoke_token(token_id: RowId, user: UserDep, session: SessionDep) -> Response:
     """Revoke a token (one's own, or any for an admin)."""
-    rows = accounts.api_tokens(session, user=None if user.role is Role.admin else user)
-    if token_id not in {t.id for t in rows}:
-        raise ValidationError("no such token among yours")
-    accounts.revoke_api_token(session, token_id=token_id)
+    accounts.revoke_api_token(session, token_id=token_id, by=user)
     return redirect("/admin/tokens", "revoked")
