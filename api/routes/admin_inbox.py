@@ -208,7 +208,7 @@ def _refused(
     """The handoff page again after bad input, keeping what the agent typed (nothing was saved)."""
 
     def context() -> dict[str, Any]:
-        handoff = handoffs.get_handoff(session, handoff_id=handoff_id)  # as saved, after the rollback
+        handoff = handoffs.get_handoff(session, handoff_id=handoff_id)  # as saved: the refused change is undone
         form = {"reply": "", "note": "", "tags": ", ".join(handoff.tags)} | typed
         return _handoff_context(
             request, session=session, settings=settings, handoff=handoff, form=form, error=error.detail
