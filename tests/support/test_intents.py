@@ -88,11 +88,20 @@ def test_the_loaders_rules_apply(session: Session, overrides: dict[str, object],
     assert session.get(FaqIntent, "checked") is None
 
 
-@pytest.mark.parametrize("bad_id", ["Has-Caps", "with space", "", "x" * 101])
-def test_bad_ids_are_refused(session: Session, bad_id: str) -> None:
+@pytest.mark.parametrize(
+    ("bad_id", "message"),
+    [
+        ("Has-Caps", "id must match [a-z0-9_]+"),
+        ("with space", "id must match [a-z0-9_]+"),
+        ("", "id must match [a-z0-9_]+"),
+        ("x" * 101, f"intent '{'x' * 40}…': the id is longer than 100 characters"),
+    ],
+)
+def test_bad_ids_are_refused(session: Session, bad_id: str, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         save(session, bad_id)
-    assert "id" in caught.value.detail
+    assert caught.value.detail.endswith(message), caught.value.detail
+    assert session.get(FaqIntent, bad_id) is None
 
 
 def test_one_question_cannot_belong_to_two_intents(session: Session) -> None:
