@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.errors import ValidationError
+
 log = logging.getLogger(__name__)
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -151,6 +153,14 @@ class Settings(BaseSettings):
     def encoder_path(self) -> str:
         """The encoder model path to load, resolving the packaged default."""
         return self.encoder_model or default_encoder_path()
+
+    def locale_filter(self, value: str) -> str | None:
+        """The configured locale a filter names, None for an empty one (every locale); else ValidationError."""
+        if not value:
+            return None
+        if value not in self.locales:
+            raise ValidationError(f"unknown locale {value!r}; configured: {', '.join(self.locales)}")
+        return value
 
     def production_problems(self) -> list[str]:
         """Every setting that production mode refuses, each said with how to fix it."""

@@ -41,10 +41,9 @@ def _filters(settings: Settings, start: str, end: str, locale: str) -> tuple[dat
     today = datetime.now(metrics.zone(settings.timezone)).date()
     last = _day(end, "end") if end.strip() else today
     first = _day(start, "start") if start.strip() else last - timedelta(days=DEFAULT_DAYS - 1)
-    if locale and locale not in settings.locales:
-        raise ValidationError(f"unknown locale {locale!r}; configured: {', '.join(settings.locales)}")
+    loc = settings.locale_filter(locale)
     metrics.check_range(first, last)
-    return first, last, locale or None
+    return first, last, loc
 
 
 def _compute(session: SessionDep, settings: Settings, start: str, end: str, locale: str) -> Metrics:

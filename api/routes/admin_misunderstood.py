@@ -46,12 +46,6 @@ def _back(locale: str, since: str, notice: str) -> Response:
     return redirect("/admin/misunderstood" + (f"?{query}" if query else ""), notice)
 
 
-def _locale(value: str, locales: list[str]) -> str:
-    if value and value not in locales:
-        raise ValidationError(f"unknown locale {value!r}; use one of {', '.join(locales)}")
-    return value
-
-
 @router.get("/misunderstood", response_class=HTMLResponse)
 def queue(
     request: Request,
@@ -63,7 +57,7 @@ def queue(
     since: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """Misunderstood questions grouped by similarity, the largest groups first."""
-    locale = _locale(locale, settings.locales)
+    locale = settings.locale_filter(locale) or ""
     start = _since(since)
     found = misunderstood.items(
         session,

@@ -13,7 +13,6 @@ from api.admin_ui import page, redirect
 from api.auth import EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.params import RowId
-from core.errors import ValidationError
 from support import intents, review, traffic
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
@@ -25,12 +24,6 @@ NOTICES = {
     "skipped": "Skipped.",
 }
 TurnId = RowId
-
-
-def _locale(value: str, locales: list[str]) -> str:
-    if value and value not in locales:
-        raise ValidationError(f"unknown locale {value!r}; use one of {', '.join(locales)}")
-    return value
 
 
 def _queue_url(locale: str, after: float | None = None) -> str:
@@ -49,7 +42,7 @@ def queue(
     after: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
 ) -> Response:
     """The next sampled turn to label, with the precision measured so far."""
-    locale = _locale(locale, settings.locales)
+    locale = settings.locale_filter(locale) or ""
     item = next(iter(review.pending(session, locale=locale or None, after=after)), None)
     context = {
         "item": item,
@@ -78,4 +71,4 @@ def label(
     """Record what the visitor asked (the bot's intent, another intent, out of scope or just wrong)."""
     done = review.label_turn(session, turn_id=turn_id, label=label, user=user.email, locales=settings.locales)
     notice = "oos" if done.learned == "out of scope" else "example" if done.learned else "labelled"
-    return redirect(_queue_url(_locale(locale, settings.locales)), notice)
+    return redirect(_queue_url(settings.locale_filter(locale) or ""), notice)
