@@ -15,8 +15,8 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
 from sqlmodel import Session
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import ChatLimiterDep, EngineDep, LimiterDep, OptionalModelDep, SessionDep, SettingsDep, require_model
 from api.params import MAX_ID, Offset
@@ -43,6 +43,7 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["widget"])
 SSE_POLL_SECONDS = 1.0
 SSE_HEARTBEAT_SECONDS = 15.0
 SSE_MAX_SECONDS = 300.0  # EventSource reconnects by itself; short streams free workers and connections
+SSE_SEP = "\n"  # the widget accepts CR LF too (sse-starlette's default), but LF keeps the stream as it was
 
 
 def limit_per_ip(request: Request, settings: SettingsDep, limiter: LimiterDep) -> None:
@@ -131,15 +132,14 @@ def get_messages(conversation: ConversationDep, session: SessionDep, after: Offs
     return [MessageOut.of(m) for m in conversations.messages_after(session, conversation=conversation, after=after)]
 
 
-@router.get("/{conversation_id}/events", response_class=StreamingResponse)
+@router.get("/{conversation_id}/events", response_class=EventSourceResponse)
 async def events(
-    request: Request,
     conversation_id: str,
     engine: EngineDep,
     authorization: Annotated[str | None, Header()] = None,
     after: Offset = 0,
     last_event_id: Annotated[str | None, Header()] = None,
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """Server-sent events: each new visible message as one `data:` line of JSON (id = message id).
 
     The conversation's token comes in the Authorization header like on every other call, never in the
@@ -161,24 +161,28 @@ async def events(
             found = conversations.visible_after(session, conversation_id=conversation_id, after=since)
             return [MessageOut.of(m) for m in found]
 
-    async def stream() -> AsyncIterator[str]:
-        since, started, beat = after, time.monotonic(), time.monotonic()
-        yield "retry: 3000\n\n"
-        while time.monotonic() - started < SSE_MAX_SECONDS and not await request.is_disconnected():
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        # sse-starlette writes the events, sends the keep-alive comments and stops this loop when the
+        # client goes away; the loop itself ends the stream after SSE_MAX_SECONDS.
+        since, started = after, time.monotonic()
+        yield ServerSentEvent(retry=3000, sep=SSE_SEP)
+        while time.monotonic() - started < SSE_MAX_SECONDS:
             try:
                 new = await run_in_threadpool(fetch, since)
             except UnauthorizedError:
                 return
             for message in new:
                 since = message.id
-                yield f"id: {message.id}\ndata: {json.dumps(message.model_dump(mode='json'))}\n\n"
-            if time.monotonic() - beat > SSE_HEARTBEAT_SECONDS:
-                beat = time.monotonic()
-                yield ": keep-alive\n\n"
+                data = json.dumps(message.model_dump(mode="json"))
+                yield ServerSentEvent(id=str(message.id), data=data, sep=SSE_SEP)
             await asyncio.sleep(SSE_POLL_SECONDS)
 
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    return EventSourceResponse(
+        stream(),
+        ping=SSE_HEARTBEAT_SECONDS,
+        ping_message_factory=lambda: ServerSentEvent(comment="keep-alive", sep=SSE_SEP),
+        sep=SSE_SEP,
+    )
 
 
 @router.post("/{conversation_id}/seen")
