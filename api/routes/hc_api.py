@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import LocaleDep, SessionDep, SettingsDep, known_locale
+from api.deps import LimiterDep, LocaleDep, SessionDep, SettingsDep, known_locale
 from api.params import Offset, RowId
 from api.ratelimit import count_vote
 from api.schemas import ArticleDetail, ArticleHit, ArticleSummary, CategoryOut, VoteIn, VoteOut
@@ -103,10 +103,10 @@ def list_categories(session: SessionDep, locale: LocaleDep) -> list[CategoryOut]
 
 @router.post("/articles/{article_id}/votes", response_model=VoteOut, status_code=201)
 def vote_on_article(
-    article_id: RowId, body: VoteIn, session: SessionDep, settings: SettingsDep, request: Request
+    article_id: RowId, body: VoteIn, session: SessionDep, settings: SettingsDep, limiter: LimiterDep, request: Request
 ) -> VoteOut:
     """Record a "Was this helpful?" answer for a published article (limited per address, 429 beyond)."""
-    count_vote(request, settings.vote_rate_limit)
+    count_vote(limiter, request, settings.vote_rate_limit)
     article = public.get_published(session, article_id=article_id)
     entry = public.vote(session, article=article, helpful=body.helpful, comment=body.comment)
     session.flush()  # assigns the id

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import LocaleDep, SessionDep, SettingsDep
+from api.deps import LimiterDep, LocaleDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute
 from api.ratelimit import RateLimited, count_vote
 from api.schemas import COMMENT_MAX
@@ -149,6 +149,7 @@ def article_feedback(
     slug: str,
     session: SessionDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     helpful: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
 ) -> Response:
@@ -166,7 +167,7 @@ def article_feedback(
         }
     if error is None:
         try:  # one address cannot flood an article's votes
-            count_vote(request, settings.vote_rate_limit)
+            count_vote(limiter, request, settings.vote_rate_limit)
         except RateLimited as exc:
             error = _("You have sent a lot of feedback in a short time. Please try again in a minute.")
             retry_after = exc.retry_after
