@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import inspect
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -55,7 +56,10 @@ class FormRefused(Exception):
         self.session = session
         self.template = template
         self.context = context
-        self.user_id = user.id or 0  # read now, while the request's session is open: the page loads the user again
+        # The user's key, not an attribute: after a failed flush reading one would touch the broken
+        # transaction. The handler loads the user again once it is rolled back.
+        identity = inspect(user).identity
+        self.user_id = int(identity[0]) if identity else (user.id or 0)
         self.status_code = status_code
 
 
