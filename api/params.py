@@ -7,10 +7,12 @@ past what Python's datetime can shift by a time zone would otherwise reach the d
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 MAX_ID = 2**31 - 1
 
@@ -37,6 +39,28 @@ RowIdField = Annotated[int, Field(ge=1, le=MAX_ID), JsonInt]  # constraints firs
 
 Position = Annotated[int, Field(ge=0, le=100_000), JsonInt]
 """Where an article or category sorts among its siblings."""
+
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_or_empty(value: object) -> object:
+    """YYYY-MM-DD (RFC 3339's full-date, nothing else ``date.fromisoformat`` would take), or "" for None:
+    an HTML form submits a field left empty as ``name=``, meaning "the default"."""
+    if value == "":
+        return None
+    if isinstance(value, str):
+        if not _FULL_DATE.fullmatch(value):
+            raise ValueError("must be a date written YYYY-MM-DD")
+        return date.fromisoformat(value)  # a ValueError for 2026-02-30 as well
+    return value
+
+
+OptionalDay = Annotated[
+    date | None,
+    BeforeValidator(_day_or_empty),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}),
+]
+"""An optional day in the query string: a date, or empty (or absent) for the default."""
 
 LocaleNames = Annotated[dict[str, Annotated[str, Field(max_length=200, pattern=r"\S")]], Field(min_length=1)]
 """A name per locale: at least one, none blank."""

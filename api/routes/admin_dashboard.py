@@ -15,8 +15,8 @@ from api.admin_ui import page, secure_headers
 from api.auth import UserDep, api_user
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.metrics_schemas import AnswerPrecisionOut, LocalePrecisionOut, MetricsOut
+from api.params import OptionalDay
 from core.accounts import User
-from core.errors import ValidationError
 from core.settings import Settings
 from support import metrics, review, traffic
 from support.metrics import DAILY_DEFINITIONS, Metrics
@@ -24,29 +24,21 @@ from support.metrics import DAILY_DEFINITIONS, Metrics
 router = APIRouter()
 DEFAULT_DAYS = 30
 
-StartQuery = Annotated[str, Query(max_length=10, description="first local day, YYYY-MM-DD (default: 29 days ago)")]
-EndQuery = Annotated[str, Query(max_length=10, description="last local day, YYYY-MM-DD (default: today)")]
+StartQuery = Annotated[OptionalDay, Query(description="first local day, YYYY-MM-DD (default: 29 days ago)")]
+EndQuery = Annotated[OptionalDay, Query(description="last local day, YYYY-MM-DD (default: today)")]
 LocaleQuery = Annotated[str, Query(max_length=16, description="one locale; empty: all")]
 
 
-def _day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValidationError(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from exc
-
-
-def _filters(settings: Settings, start: str, end: str, locale: str) -> tuple[date, date, str | None]:
+def _filters(settings: Settings, start: date | None, end: date | None, locale: str) -> tuple[date, date, str | None]:
     """The range and locale asked for; bad input is a 422 with a message, never a 500."""
-    today = datetime.now(metrics.zone(settings.timezone)).date()
-    last = _day(end, "end") if end.strip() else today
-    first = _day(start, "start") if start.strip() else last - timedelta(days=DEFAULT_DAYS - 1)
+    last = end or datetime.now(metrics.zone(settings.timezone)).date()
+    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
     loc = settings.locale_filter(locale)
     metrics.check_range(first, last)
     return first, last, loc
 
 
-def _compute(session: SessionDep, settings: Settings, start: str, end: str, locale: str) -> Metrics:
+def _compute(session: SessionDep, settings: Settings, start: date | None, end: date | None, locale: str) -> Metrics:
     first, last, loc = _filters(settings, start, end, locale)
     return metrics.compute(session, start=first, end=last, locale=loc, tz=settings.timezone)
 
@@ -86,8 +78,8 @@ def dashboard(
     session: SessionDep,
     settings: SettingsDep,
     model: OptionalModelDep,
-    start: StartQuery = "",
-    end: EndQuery = "",
+    start: StartQuery = None,
+    end: EndQuery = None,
     locale: LocaleQuery = "",
 ) -> Response:
     """The dashboard page for any signed-in role."""
@@ -156,8 +148,8 @@ def dashboard_csv(
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
-    start: StartQuery = "",
-    end: EndQuery = "",
+    start: StartQuery = None,
+    end: EndQuery = None,
     locale: LocaleQuery = "",
 ) -> Response:
     """The dashboard's numbers as CSV, with the same filters."""
@@ -177,8 +169,8 @@ def metrics_api(
     session: SessionDep,
     settings: SettingsDep,
     model: OptionalModelDep,
-    start: StartQuery = "",
-    end: EndQuery = "",
+    start: StartQuery = None,
+    end: EndQuery = None,
     locale: LocaleQuery = "",
 ) -> MetricsOut:
     """The dashboard's numbers with their definitions (any working API token: an editor's or an admin's)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,7 +14,7 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
-from api.params import MAX_ID
+from api.params import MAX_ID, OptionalDay
 from core.errors import ValidationError
 from support import intents, misunderstood, outcomes
 
@@ -32,15 +32,6 @@ MessageIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form(max_le
 ConversationId = Annotated[str, Path(min_length=1, max_length=36, pattern="^[0-9a-f]+$")]
 
 
-def _since(value: str) -> date:
-    if not value.strip():
-        return datetime.now(UTC).date() - timedelta(days=DEFAULT_DAYS)
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValidationError(f"give the date as YYYY-MM-DD, not {value!r}") from exc
-
-
 def _back(locale: str, since: str, notice: str) -> Response:
     query = urlencode({k: v for k, v in (("locale", locale), ("since", since)) if v})
     return redirect("/admin/misunderstood" + (f"?{query}" if query else ""), notice)
@@ -54,11 +45,11 @@ def queue(
     settings: SettingsDep,
     model: OptionalModelDep,
     locale: Annotated[str, Query(max_length=16)] = "",
-    since: Annotated[str, Query(max_length=20)] = "",
+    since: Annotated[OptionalDay, Query()] = None,
 ) -> Response:
     """Misunderstood questions grouped by similarity, the largest groups first."""
     locale = settings.locale_filter(locale) or ""
-    start = _since(since)
+    start = since or datetime.now(UTC).date() - timedelta(days=DEFAULT_DAYS)
     found = misunderstood.items(
         session,
         since=datetime.combine(start, time.min, tzinfo=UTC),

@@ -88,7 +88,8 @@ def test_the_default_range_is_the_last_thirty_days(as_role: Callable[[Role], Tes
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"start": "yesterday"}, "start must be a date written YYYY-MM-DD"),
+        ({"start": "yesterday"}, "start: Value error, must be a date written YYYY-MM-DD"),
+        ({"end": "20260310"}, "end: Value error, must be a date written YYYY-MM-DD"),
         ({"start": "2026-03-12", "end": "2026-03-10"}, "is after the end date"),
         ({"start": "2020-01-01", "end": "2026-03-10"}, "at most 366 days"),
         ({"locale": "fr"}, "unknown locale"),
