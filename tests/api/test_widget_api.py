@@ -18,14 +18,23 @@ from support.models import Conversation, Handoff, Message, Sender
 from tests.admin.conftest import make_settings
 
 
-@pytest.fixture()
-def chat(tmp_path: Path, _demo_model: FaqModel) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def chat_app(tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel) -> Iterator[TestClient]:
+    """One migrated and seeded app for the module: every test starts conversations of its own."""
     # A day's window, not a minute's: the sliding-window counter weighs the previous window's hits by how
     # much of it is left, so nine posts that straddle a window's end may all pass (a flaky CI run did).
-    settings = make_settings(tmp_path, cors_origins=["https://shop.example"], widget_rate_limit_conversation="8/day")
+    folder = Path(tmp_path_factory.mktemp("widget-api"))
+    settings = make_settings(folder, cors_origins=["https://shop.example"], widget_rate_limit_conversation="8/day")
     with TestClient(create_app(settings)) as client:
         client.app.state.model = _demo_model  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.fixture()
+def chat(chat_app: TestClient) -> TestClient:
+    """The module's app with its rate-limit counters emptied, so no test pays for the calls of another."""
+    chat_app.app.state.rate_limiter._storage.reset()  # type: ignore[attr-defined]
+    return chat_app
 
 
 def start(client: TestClient, locale: str = "en") -> tuple[str, dict[str, str]]:
