@@ -17,10 +17,18 @@ from support.models import Handoff, Message
 from tests.admin.conftest import make_settings
 
 
-@pytest.fixture()
-def chat(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path))) as client:  # no model: no bot turn is needed here
+@pytest.fixture(scope="module")
+def chat_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One migrated app for the module (no model: no bot turn is needed here); each test has its own chats."""
+    with TestClient(create_app(make_settings(Path(tmp_path_factory.mktemp("seen"))))) as client:
         yield client
+
+
+@pytest.fixture()
+def chat(chat_app: TestClient) -> TestClient:
+    """The module's app with its rate-limit counters emptied, so no test pays for the calls of another."""
+    chat_app.app.state.rate_limiter._storage.reset()  # type: ignore[attr-defined]
+    return chat_app
 
 
 def handed_off(client: TestClient) -> tuple[str, dict[str, str]]:
