@@ -22,6 +22,7 @@ from api.auth import ApiEditorDep
 from api.deps import SessionDep, SettingsDep
 from api.etags import ETAG_HEADER, IfMatch, etag, expected_version
 from api.params import Offset, RowId
+from api.resources import ArticleDep, CategoryDep
 from helpcenter import articles, categories, editorial
 from helpcenter.models import ArticleStatus
 
@@ -87,9 +88,8 @@ def create_article(body: ArticleCreate, user: ApiEditorDep, session: SessionDep,
 
 
 @router.get("/articles/{article_id}", response_model=AdminArticle, responses={200: {"headers": ETAG_HEADER}})
-def get_article(article_id: RowId, user: ApiEditorDep, session: SessionDep, response: Response) -> AdminArticle:
+def get_article(user: ApiEditorDep, article: ArticleDep, response: Response) -> AdminArticle:
     """One article in any status; its ``ETag`` is its version."""
-    article = editorial.get_article(session, article_id=article_id)
     etag(response, article.version)
     return AdminArticle.of(article)
 
@@ -100,16 +100,15 @@ def get_article(article_id: RowId, user: ApiEditorDep, session: SessionDep, resp
     responses={200: {"headers": ETAG_HEADER}, **CONFLICT_RESPONSE},
 )
 def update_article(
-    article_id: RowId,
-    body: ArticleUpdate,
     user: ApiEditorDep,
+    article: ArticleDep,
+    body: ArticleUpdate,
     session: SessionDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> AdminArticle:
     """Change fields; saved as a new revision and version. With ``version`` (or ``If-Match``), a save
     made from an older version than the one saved now is a 409 with ``current_version``."""
-    article = editorial.get_article(session, article_id=article_id)
     category_id = article.category_id
     if body.category is not None:
         category_id = _category_id(session, body.category or None)
@@ -132,9 +131,8 @@ def update_article(
 
 
 @router.post("/articles/{article_id}/status", response_model=AdminArticle)
-def change_status(article_id: RowId, body: StatusChange, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+def change_status(user: ApiEditorDep, article: ArticleDep, body: StatusChange, session: SessionDep) -> AdminArticle:
     """Publish, unpublish, archive, or schedule publication."""
-    article = editorial.get_article(session, article_id=article_id)
     when = articles.publication_time(body.publish_at) if body.publish_at is not None else None
     articles.set_status(session, article=article, status=body.status, publish_at=when)
     session.flush()
@@ -142,16 +140,14 @@ def change_status(article_id: RowId, body: StatusChange, user: ApiEditorDep, ses
 
 
 @router.get("/articles/{article_id}/revisions", response_model=list[Revision])
-def list_revisions(article_id: RowId, user: ApiEditorDep, session: SessionDep) -> list[Revision]:
+def list_revisions(user: ApiEditorDep, article: ArticleDep, session: SessionDep) -> list[Revision]:
     """Every revision, newest first."""
-    article = editorial.get_article(session, article_id=article_id)
     return [Revision.of(r) for r in articles.revisions(session, article=article)]
 
 
 @router.post("/articles/{article_id}/revisions/{number}/restore", response_model=AdminArticle)
-def restore_revision(article_id: RowId, number: RowId, user: ApiEditorDep, session: SessionDep) -> AdminArticle:
+def restore_revision(user: ApiEditorDep, article: ArticleDep, number: RowId, session: SessionDep) -> AdminArticle:
     """Bring back an old revision's content as a new revision."""
-    article = editorial.get_article(session, article_id=article_id)
     articles.restore_revision(session, article=article, number=number, author=user.email)
     session.flush()
     return AdminArticle.of(article)
@@ -178,16 +174,15 @@ def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep) -
     responses={200: {"headers": ETAG_HEADER}, **CONFLICT_RESPONSE},
 )
 def update_category(
-    category_id: RowId,
-    body: CategoryUpdate,
     user: ApiEditorDep,
+    category: CategoryDep,
+    body: CategoryUpdate,
     session: SessionDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> AdminCategory:
     """Rename, describe or reorder a category. With ``version`` (or ``If-Match``), a save made from an
     older version than the one saved now is a 409 with ``current_version``."""
-    category = categories.get_category_by_id(session, category_id=category_id)
     categories.update_category(
         session,
         category=category,
@@ -201,7 +196,7 @@ def update_category(
 
 
 @router.delete("/categories/{category_id}", status_code=204)
-def delete_category(category_id: RowId, user: ApiEditorDep, session: SessionDep) -> Response:
+def delete_category(user: ApiEditorDep, category: CategoryDep, session: SessionDep) -> Response:
     """Delete an empty category."""
-    categories.delete_category(session, category=categories.get_category_by_id(session, category_id=category_id))
+    categories.delete_category(session, category=category)
     return Response(status_code=204)
