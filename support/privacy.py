@@ -14,6 +14,11 @@ postcodes) by their shape, not by their length alone:
 A bare run of digits that is none of these (``123456789``) is taken for an order or customer number,
 and dates, times and amounts with a currency are set aside before phone numbers are looked for, so
 their digits never join a neighbouring number.
+
+Not the ``phonenumbers`` library (tried against tests/support/test_privacy.py, matching for NL, DE, US
+and GB): at ``VALID`` it misses 5 of the 24 phone numbers (North American ones with the 555 exchange)
+and masks order numbers such as ``#0612345678``; at ``POSSIBLE`` it masks 29 of the 32 order numbers,
+dates, prices and postcodes that must stay; ``STRICT_GROUPING`` misses 8, ``06 12 34 56 78`` among them.
 """
 
 from __future__ import annotations
