@@ -147,3 +147,16 @@ def test_bot_imports_no_web_or_database_code() -> None:
             ):
                 wrong.append(f"{module} imports {name}")
     assert wrong == []
+
+
+MAX_LINES = 400  # past this a module holds several concepts: split it by what each part is about
+
+
+def test_no_product_module_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): n
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
