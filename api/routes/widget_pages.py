@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -29,17 +30,28 @@ router = APIRouter(include_in_schema=False)
 
 def widget_source() -> str:
     """widget.js with every catalogued locale's strings written into it."""
+    return _script()[0].decode("utf-8")
+
+
+def _script() -> tuple[bytes, str]:
     if not WIDGET_SCRIPT.is_file():
         raise NotFoundError("widget.js is missing from this installation")
-    source = WIDGET_SCRIPT.read_text(encoding="utf-8")
-    return source.replace(STRINGS_SLOT, json.dumps(all_widget_strings(), ensure_ascii=False), 1)
+    return _built(WIDGET_SCRIPT, WIDGET_SCRIPT.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _built(script: Path, _mtime_ns: int) -> tuple[bytes, str]:
+    """The served script and its ETag, built once per version of the file: every visitor's page load
+    asks for it, and reading, filling in the strings and hashing each time would be wasted work."""
+    source = script.read_text(encoding="utf-8")
+    body = source.replace(STRINGS_SLOT, json.dumps(all_widget_strings(), ensure_ascii=False), 1).encode("utf-8")
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 @router.get("/widget/v1/widget.js")
 def widget_script(request: Request) -> Response:
     """The embeddable widget, loadable from any site."""
-    body = widget_source().encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    body, etag = _script()
     headers = {
         "Cache-Control": WIDGET_CACHE_CONTROL,
         "ETag": etag,
