@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from api.app import create_app
 from core import accounts
@@ -48,6 +49,16 @@ def app_client(admin_settings: Settings) -> Iterator[TestClient]:
     """An anonymous client; also keeps the app (and its lifespan) running for the module."""
     with TestClient(create_app(admin_settings), follow_redirects=False) as client:
         yield client
+
+
+def api_token(settings: Settings, role: Role, name: str = "tests") -> str:
+    """A new API token of the ``role@example.com`` user that ``make_settings`` created."""
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        user = session.exec(select(accounts.User).where(accounts.User.email == f"{role.value}@example.com")).one()
+        token, _row = accounts.create_api_token(session, user=user, name=name)
+    engine.dispose()
+    return token
 
 
 def csrf_token(client: TestClient, path: str = "/admin/login") -> str:

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from core import accounts
-from core.accounts import Role, User
-from core.db import make_engine, session_scope
+from core.accounts import Role
+from core.db import make_engine
 from core.settings import Settings
 from helpcenter.models import HelpcenterSession
 from support.outcomes import close_due
+from tests.admin.conftest import api_token
 from tests.support import scenario as sc
 
 RANGE = {"start": sc.DAY0.isoformat(), "end": sc.DAY1.isoformat()}
@@ -32,15 +32,6 @@ def test_day(admin_settings: Settings) -> None:
         close_due(session, now=sc.NOW, window=sc.WINDOW)
         session.commit()
     engine.dispose()
-
-
-def api_token(settings: Settings, role: Role) -> str:
-    engine = make_engine(settings.database_url)
-    with session_scope(engine) as session:
-        user = session.exec(select(User).where(User.email == f"{role.value}@example.com")).one()
-        token, _row = accounts.create_api_token(session, user=user, name="metrics")
-    engine.dispose()
-    return token
 
 
 def test_the_dashboard_needs_a_sign_in(app_client: TestClient) -> None:

@@ -19,13 +19,12 @@ from sqlmodel import Session, func, select
 
 from api.app import create_app
 from bot.model import FaqModel
-from core import accounts
-from core.accounts import User
+from core.accounts import Role
 from core.db import make_engine
 from core.settings import Settings
 from helpcenter.models import Category
 from support.models import Message
-from tests.admin.conftest import csrf_token, login, make_settings
+from tests.admin.conftest import api_token, csrf_token, login, make_settings
 from tests.api.test_event_loop_rule import api_routes
 
 HUGE = (2**31, 2**63, 2**64)
@@ -41,12 +40,7 @@ class Clients:
         self.anonymous = TestClient(app, follow_redirects=False)
         self.admin = login(TestClient(app, follow_redirects=False), "admin@example.com")
         self.csrf = csrf_token(self.admin, "/admin/categories")
-        engine = make_engine(settings.database_url)
-        with Session(engine) as session:
-            user = session.exec(select(User).where(User.email == "admin@example.com")).one()
-            self.api_token, _ = accounts.create_api_token(session, user=user, name="bad input")
-            session.commit()
-        engine.dispose()
+        self.api_token = api_token(settings, Role.admin, "bad input")
         started = self.anonymous.post("/api/v1/conversations", json={"locale": "en"}).json()
         self.conversation, self.visitor_token = started["id"], started["token"]
         said = self.send("POST", f"/api/v1/conversations/{self.conversation}/messages", json={"text": "hello"})

@@ -15,15 +15,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
 
 from api.app import create_app
 from api.routes import widget_api
 from bot.model import FaqModel
-from core import accounts
-from core.accounts import User
-from core.db import make_engine
-from tests.admin.conftest import make_settings
+from core.accounts import Role
+from tests.admin.conftest import api_token, make_settings
 from tests.live import serving
 
 EXAMPLES_PER_OPERATION = 30
@@ -86,12 +83,7 @@ def test_the_api_conforms_to_its_schema(
         vote_rate_limit="1000000/minute",
         widget_rate_limit_handoff="1000000/minute",
     )
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        admin = session.exec(select(User).where(User.email == "admin@example.com")).one()
-        admin_token, _ = accounts.create_api_token(session, user=admin, name="schemathesis")
-        session.commit()
-    engine.dispose()
+    admin_token = api_token(settings, Role.admin, "schemathesis")
     app = create_app(settings)
     with serving(app) as base:
         app.state.model = _demo_model  # the lifespan has run: serve the session's demo model
