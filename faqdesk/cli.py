@@ -256,6 +256,79 @@ def worker(
         engine.dispose()
 
 
+@app.command("export")
+def export_command(
+    path: Annotated[str, typer.Argument(help="File to write the JSON lines to, or - for stdout")],
+) -> None:
+    """Export categories, articles, intents and conversations as JSON lines (`faqdesk import` reads them)."""
+    import io
+    import os
+
+    from core.db import make_engine
+    from migrations import upgrade
+    from support import transfer
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if path == "-":
+            if isinstance(sys.stdout, io.TextIOWrapper):
+                sys.stdout.reconfigure(encoding="utf-8")  # the export is UTF-8 whatever the terminal's locale
+            counts = transfer.export(engine, sys.stdout.write)
+        else:  # written beside the target and renamed: a failed export never leaves half a file
+            target = Path(path)
+            partial = target.with_name(f".{target.name}.partial")
+            with partial.open("w", encoding="utf-8", newline="\n") as out:
+                counts = transfer.export(engine, out.write)
+            os.replace(partial, target)
+    finally:
+        engine.dispose()
+    typer.echo("exported " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), err=True)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[str, typer.Argument(help="The file to import, or - for stdin")],
+    format_: Annotated[
+        str | None, typer.Option("--format", help="faqdesk (JSON lines of `faqdesk export`); detected when omitted")
+    ] = None,
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Into a database with content: add only records whose key is new")
+    ] = False,
+) -> None:
+    """Import a faqdesk export in one transaction: an empty database gets everything back, or nothing on error."""
+    from core.db import make_engine
+    from core.errors import FaqdeskError
+    from migrations import upgrade
+    from support import transfer
+
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        lines = transfer.lines_of(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {path}: {exc}", 2) from None
+    detected = transfer.detect_format(lines[0] if lines else "")
+    if format_ not in (None, *transfer.FORMATS):
+        raise _fail(f"unknown format {format_!r} (known: {', '.join(transfer.FORMATS)})", 2)
+    if (format_ or detected) is None:
+        raise _fail(f"{path}: line 1: not a faqdesk export (known formats: {', '.join(transfer.FORMATS)})", 2)
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        report = transfer.import_lines(engine, lines, merge=merge)
+    except FaqdeskError as exc:
+        raise _fail(f"{path}: {exc.detail}; nothing was imported", 2) from None
+    finally:
+        engine.dispose()
+    for skipped in report.skipped:
+        typer.echo(f"skipped {skipped}", err=True)
+    if report.created_users:
+        typer.echo("created deactivated accounts without a password for: " + ", ".join(report.created_users), err=True)
+    typer.echo("imported " + (", ".join(f"{n} {kind}" for kind, n in report.imported.items()) or "nothing"), err=True)
+
+
 def _has_users(settings: Settings) -> bool:
     from sqlmodel import select
 

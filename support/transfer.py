@@ -35,7 +35,16 @@ from support.transfer_export import export_lines
 from support.transfer_import import ImportReport, content_counts, import_parsed
 from support.transfer_records import KINDS, TransferError, is_export, parse
 
-__all__ = ["FORMATS", "ImportReport", "TransferError", "content_counts", "detect_format", "export", "import_lines"]
+__all__ = [
+    "FORMATS",
+    "ImportReport",
+    "TransferError",
+    "content_counts",
+    "detect_format",
+    "export",
+    "import_lines",
+    "lines_of",
+]
 
 # Formats `faqdesk import` reads; issue 14 adds Rasa, spreadsheets and other help centers here.
 FORMATS = ("faqdesk",)
@@ -44,6 +53,11 @@ FORMATS = ("faqdesk",)
 def detect_format(first_line: str) -> str | None:
     """The format a file's first line announces, or None when no importer recognises it."""
     return "faqdesk" if is_export(first_line) else None
+
+
+def lines_of(text: str) -> list[str]:
+    """A file's lines: split at newlines only (``str.splitlines`` would also split text at U+2028)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def export(engine: Engine, write: Callable[[str], Any]) -> dict[str, int]:
