@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from api import errors
+from api import errors, observability
 from api.body_limit import BodyLimit
 from api.headers import PublicCORS, SecurityHeaders
 from api.openapi import refine as refine_openapi
@@ -32,6 +32,7 @@ from api.routes import (
     hc_api,
     hc_pages,
     health,
+    metrics,
     seo,
     widget_api,
     widget_pages,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_docs.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(hc_pages.router)
     app.include_router(hc_api.router)
     app.include_router(seo.router)
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(PublicCORS, origins=settings.cors_origins)
     # Added last, so it wraps CORS too: preflight answers get the security headers as well.
     app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
+    observability.install(app, settings)  # outermost: request ids, the access log, latency; and /metrics
     errors.install(app)
     refine_openapi(app, settings.locales)
     return app

@@ -126,6 +126,20 @@ class Settings(BaseSettings):
     retention_days: int = Field(0, ge=0)
     worker_interval_seconds: float = Field(5.0, gt=0)
 
+    # --- Operations (core/logs.py, api/observability.py) ---
+    # "json": one JSON object per line on stderr, for a log collector; "console": aligned text for a person.
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Bearer token a Prometheus scraper sends to /metrics; empty: only direct local or private clients.
+    metrics_token: str = ""
+    # On SIGTERM the server stops accepting, lets requests in flight finish for up to this long, then stops.
+    graceful_shutdown_seconds: float = Field(20.0, ge=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("locales", "cors_origins", "webhook_urls", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:

@@ -24,6 +24,18 @@ if TYPE_CHECKING:
 app = typer.Typer(help="faqdesk: FAQ chatbot and help center.", no_args_is_help=True, add_completion=False)
 
 
+@app.callback()
+def _logging() -> None:
+    """Every command logs through structlog: JSON lines on stderr unless FAQDESK_LOG_FORMAT=console."""
+    from faqdesk import serving
+
+    try:
+        settings = Settings()
+    except Exception:  # the command itself reports the bad setting
+        settings = Settings.model_construct()
+    serving.configure_logging(settings)
+
+
 def _settings(**overrides: Any) -> Settings:
     values = {key: value for key, value in overrides.items() if value is not None}
     return Settings(**values)
@@ -156,6 +168,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from faqdesk import serving
     from core.db import make_engine, session_scope
     from core.errors import FaqdeskError
     from helpcenter import content
@@ -189,11 +202,12 @@ def serve(
     typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
     if not _has_users(settings):
         typer.echo("no back-office account yet: faqdesk create-user --email you@example.com --role admin", err=True)
-    options = uvicorn_options(settings)
+    options = {**uvicorn_options(settings), **serving.server_options(settings)}
+    serving.prepare(settings)  # metrics shared by the server processes; SIGTERM ends with status 0
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, **options)
     else:  # each process builds its app from the same environment; they agree on the model through the database
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, **options)
+        uvicorn.run("faqdesk.serving:app_factory", factory=True, host=host, port=port, workers=workers, **options)
 
 
 @app.command("create-user")
@@ -231,14 +245,12 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Run every task once and exit")] = False,
 ) -> None:
     """Run the background tasks (closing conversations, retention, publishing, outbox) every few seconds."""
-    import logging
     import threading
 
     from core.db import make_engine
     from migrations import upgrade
     from support.worker import run_forever, run_once, stop_on_signals
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _checked_settings()  # the worker signs the webhooks
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
 from bot.policy import ConversationState, Decision, PolicyConfig, decide
+from core import telemetry
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
 from helpcenter import public
@@ -198,6 +199,7 @@ def visitor_turn(
     session.add(bot)
     session.add(conversation)
     session.flush()
+    telemetry.count_decision(decision.type, decision.locale)  # every bot decision passes here, and only here
     return Turn(visitor=visitor, bot=bot)
 
 

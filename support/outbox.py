@@ -218,7 +218,8 @@ def _delivered(session: Session, *, item: OutboxItem, now: datetime) -> None:
 def _failed(session: Session, *, item: OutboxItem, error: str, now: datetime) -> None:
     attempts = item.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        log.warning("outbox item %s (%s to %s) given up: %s", item.id, item.event, item.target, error)
+        # Its address and the error (which may quote the address) stay in the row, out of the logs.
+        log.warning("outbox item %s (%s %s) given up after %d attempts", item.id, item.kind, item.event, attempts)
         _record(session, item=item, attempts=attempts, last_error=error[:1000], failed_at=now)
     else:
         _record(session, item=item, attempts=attempts, last_error=error[:1000], next_attempt_at=now + backoff(attempts))

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.data import TrainingData
+from core import logs
 from core.db import session_scope
 from core.settings import Settings
 from helpcenter import articles
@@ -83,7 +84,7 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
     results: dict[str, int] = {"errors": 0}
     for name, task in TASKS.items():
         try:
-            with session_scope(engine) as session:
+            with logs.bound(task=name), session_scope(engine) as session:  # log lines name their task
                 results[name] = task(session, settings, now)
         except Exception:  # logged with its traceback; the next task and the next round still run
             log.exception("worker task %r failed", name)
