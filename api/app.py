@@ -42,14 +42,13 @@ from api.templating import STATIC_DIR
 from bot import runtime
 from bot.encoder import Encoder
 from bot.model import FaqModel
+from core import memory
 from core.db import make_engine, session_scope
 from core.security import load_secret_key
 from core.settings import Settings, check_start, get_settings
-from helpcenter import articles
-from support import suggest, traffic, training
+from support import model_files, suggest, traffic, training
 
 log = logging.getLogger(__name__)
-PUBLISH_EVERY_SECONDS = 30
 MODEL_POLL_SECONDS = 5.0  # how soon a newly activated model reaches this process
 TRAFFIC_EVERY_POLLS = 12  # the out-of-scope share is re-estimated from recent turns about every minute
 
@@ -59,20 +58,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_start(settings)  # production mode refuses insecure settings before anything is built
 
+    memory.limit_arenas()  # before the server's threads start (core/memory.py)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
+        app.state.settings = settings.for_serving()
         app.state.engine = make_engine(settings.database_url)
-        app.state.model = _load_model(settings)
+        app.state.model = await asyncio.to_thread(_load_model, app.state.settings, app.state.engine)
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_dir)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
         app.state.chat_limiter = anyio.CapacityLimiter(settings.chat_threads)
         app.state.model_load_failed = None  # the version that last failed to load here (logged once)
-        publisher = asyncio.create_task(_publish_scheduled(app.state.engine))
         follower = asyncio.create_task(_follow_active_model(app))
         warmer = asyncio.create_task(_warm_suggestions(app))
         yield
-        for task in (publisher, follower, warmer):
+        for task in (follower, warmer):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -123,8 +123,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _load_model(settings: Settings) -> FaqModel | None:
-    """The active model, or None before the first training (readyz then reports not ready)."""
+def _load_model(settings: Settings, engine: Engine) -> FaqModel | None:
+    """The version the database names active (fetched from it when this machine lacks it), else the
+    model folder's own active one, else None before the first training (readyz then says not ready)."""
+    try:
+        version = _active_version(engine)
+        if version is not None and model_files.ensure_local(engine, model_dir=settings.model_dir, version=version):
+            return runtime.load_version(settings, version)
+    except Exception:  # logged; the local model (or the follower's next poll) serves instead
+        log.exception("cannot load the active model named by the database")
     try:
         return runtime.load_active(settings)
     except (FileNotFoundError, ValueError):
@@ -140,6 +147,7 @@ async def _follow_active_model(app: FastAPI) -> None:
             changed = await sync_model(app)
             if changed or polls % TRAFFIC_EVERY_POLLS == 0:
                 await follow_traffic(app)
+                await asyncio.to_thread(memory.trim)  # what the old model and the past minute freed
         except Exception:  # a database hiccup must not end the loop; the current model keeps serving
             log.exception("checking the active model version failed")
         polls += 1
@@ -190,7 +198,7 @@ async def sync_model(app: FastAPI) -> bool:
     if version is None or (current is not None and current.version == version):
         return False
     try:
-        model = await asyncio.to_thread(runtime.load_version, app.state.settings, version)
+        model = await asyncio.to_thread(_fetch_and_load, app.state.engine, app.state.settings, version)
     except Exception:
         if version != app.state.model_load_failed:  # retried every poll (it may appear), logged once
             log.exception("cannot load model %s; still serving %s", version, current.version if current else "none")
@@ -202,21 +210,13 @@ async def sync_model(app: FastAPI) -> bool:
     return True
 
 
+def _fetch_and_load(engine: Engine, settings: Settings, version: str) -> FaqModel:
+    """A version from this machine's model folder, copied there from the database first if missing."""
+    if not model_files.ensure_local(engine, model_dir=settings.model_dir, version=version):
+        raise FileNotFoundError(f"model {version} is neither in {settings.model_dir} nor in the database")
+    return runtime.load_version(settings, version)
+
+
 def _active_version(engine: Engine) -> str | None:
     with session_scope(engine) as session:
         return training.active_version(session)
-
-
-async def _publish_scheduled(engine: Engine) -> None:
-    """Publish scheduled articles when their time comes (idempotent, so every process may run it)."""
-    while True:
-        try:
-            await asyncio.to_thread(_publish_due, engine)
-        except Exception:  # a database hiccup must not end the loop
-            log.exception("publishing scheduled articles failed")
-        await asyncio.sleep(PUBLISH_EVERY_SECONDS)
-
-
-def _publish_due(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        articles.publish_due(session)

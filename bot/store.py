@@ -1,6 +1,9 @@
 """Model files on disk: one folder per version and an ``ACTIVE`` pointer switched atomically.
 
 A training that fails or is killed never touches ``ACTIVE``, so the previous model stays in force.
+A version's folder holds two files (``model.joblib`` and ``meta.json``); ``read_files`` and
+``write_files`` move them as bytes, so a version trained on one machine can be copied to another
+(support.model_files keeps them in the database).
 """
 
 from __future__ import annotations
@@ -30,7 +33,42 @@ def save(model: FaqModel, model_dir: Path) -> Path:
         joblib.dump(model, staging / _MODEL_FILE, compress=3)
         meta = {"format": FORMAT_VERSION, **model.summary()}
         (staging / "meta.json").write_text(json.dumps(meta, indent=2))
+        _move_into_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    try:
         os.replace(staging, target)
+    except OSError:  # another process saved the same version first: identical, keep theirs
+        if not (target / _MODEL_FILE).is_file():
+            raise
+
+
+def has(model_dir: Path, version: str) -> bool:
+    """Whether this version is saved here (complete: folders appear by rename)."""
+    return (model_dir / version / _MODEL_FILE).is_file()
+
+
+def read_files(model_dir: Path, version: str) -> tuple[bytes, str]:
+    """A saved version's model file and meta.json, as stored."""
+    folder = model_dir / version
+    return (folder / _MODEL_FILE).read_bytes(), (folder / "meta.json").read_text()
+
+
+def write_files(model_dir: Path, version: str, content: bytes, meta: str) -> Path:
+    """Save a version from its files' contents (complete or not at all), unless it is saved already."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    target = model_dir / version
+    if has(model_dir, version):
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=model_dir))
+    try:
+        (staging / _MODEL_FILE).write_bytes(content)
+        (staging / "meta.json").write_text(meta)
+        _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
@@ -38,7 +76,7 @@ def save(model: FaqModel, model_dir: Path) -> Path:
 
 def activate(model_dir: Path, version: str) -> None:
     """Make a saved version the active one (atomic rename of the pointer file)."""
-    if not (model_dir / version / _MODEL_FILE).is_file():
+    if not has(model_dir, version):
         raise FileNotFoundError(f"no saved model {version} in {model_dir}")
     fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".active-")
     with os.fdopen(fd, "w") as fh:

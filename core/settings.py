@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     webhook_secret: str = ""
     # Conversations older than this are deleted by the worker; 0 keeps them.
     retention_days: int = Field(0, ge=0)
+    # The background worker's round (closing, outbox, publishing, retraining): `faqdesk serve` runs it
+    # in-process unless started with --no-worker; `faqdesk worker` runs it on its own.
     worker_interval_seconds: float = Field(5.0, gt=0)
 
     # --- Operations (core/logs.py, api/observability.py) ---
@@ -134,6 +136,9 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # On SIGTERM the server stops accepting, lets requests in flight finish for up to this long, then stops.
     graceful_shutdown_seconds: float = Field(20.0, ge=0)
+    # Retraining runs in a child process, so the process that asked for it never holds PyTorch and the
+    # training's memory (~1.2 GB) afterwards; off trains in-process (debugging, tests that patch it).
+    train_in_subprocess: bool = True
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -148,6 +153,12 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    def for_serving(self) -> Settings:
+        """These settings for a process that serves a model: batches (article vectors) encode on the
+        chat's thread count, since an ONNX session per thread count holds the model's weights twice
+        (~90 MB); training, which wants every core, runs in a process of its own."""
+        return self.model_copy(update={"encoder_threads": self.inference_threads})
 
     @property
     def model_dir(self) -> Path:

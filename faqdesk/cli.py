@@ -19,7 +19,7 @@ from core.accounts import Role
 from core.settings import InsecureSettingsError, Settings, check_start
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from support.worker import BackgroundWorker
 
 app = typer.Typer(help="faqdesk: FAQ chatbot and help center.", no_args_is_help=True, add_completion=False)
 
@@ -162,52 +162,66 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes; each loads the model (~0.5 GB)")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes; each loads the model (~0.35 GB)")] = 1,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Leave the background work to a separate `faqdesk worker`")
+    ] = False,
 ) -> None:
-    """Migrate the database, load the demo content into an empty one, train if no model exists, serve."""
+    """Migrate the database, load the demo content into an empty one, make sure a model is active, and
+    serve, running the background worker in this process unless --no-worker."""
     import uvicorn
 
     from api.app import create_app
     from faqdesk import serving
-    from core.db import make_engine, session_scope
+    from core.db import make_engine
     from core.errors import FaqdeskError
-    from helpcenter import content
     from migrations import upgrade
-    from support import intents
+    from support import startup
 
     settings = _checked_settings(warn=False)  # warnings come from the app as it starts
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with session_scope(engine) as session:
-            if content.is_empty(session):
-                loaded = content.load_folder(session, folder=Path("training_data/articles"))
-                typer.echo(f"loaded demo content: {loaded.categories} categories, {loaded.articles} articles", err=True)
-            # Editors maintain the intents in the back office; the first start copies them from the files.
-            seeded = intents.seed_from_files(session, path=settings.training_data, locales=settings.locales)
-            if seeded:
-                typer.echo(f"loaded {seeded} FAQ intents from {settings.training_data}", err=True)
-        # Only the version is kept: with --workers the processes load their own model, and this one waits.
-        version = _active_or_trained(settings, engine).version
+        # Trains in a child process when needed: this process only learns the version; the server
+        # processes load the model themselves.
+        startup.prepare(engine, settings, note=_note)
     except TrainingDataError as exc:
         raise _fail(str(exc), 2) from None
     except FaqdeskError as exc:  # intents the database cannot hold (an over-long id)
         raise _fail(exc.detail, 2) from None
     finally:
         engine.dispose()
-    # The database says which version every process serves; a fresh database learns it here.
-    _record_active(settings, version)
     base = f"http://{host}:{port}"
-    typer.echo(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs", err=True)
+    _note(f"help center: {base}/hc/en/  back office: {base}/admin/  API docs: {base}/docs")
     if not _has_users(settings):
-        typer.echo("no back-office account yet: faqdesk create-user --email you@example.com --role admin", err=True)
+        _note("no back-office account yet: faqdesk create-user --email you@example.com --role admin")
     options = {**uvicorn_options(settings), **serving.server_options(settings)}
     serving.prepare(settings)  # metrics shared by the server processes; SIGTERM ends with status 0
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, **options)
-    else:  # each process builds its app from the same environment; they agree on the model through the database
-        uvicorn.run("faqdesk.serving:app_factory", factory=True, host=host, port=port, workers=workers, **options)
+    # One worker for the whole server, in this process: with --workers it runs in the process that
+    # supervises the server processes, so its duties run once, not once per server process.
+    background = None if no_worker else _start_background_worker(settings)
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(settings), host=host, port=port, **options)
+        else:  # each process builds its app from the same environment; they agree on the model through the database
+            uvicorn.run("faqdesk.serving:app_factory", factory=True, host=host, port=port, workers=workers, **options)
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _note(message: str) -> None:
+    """A line for the operator on stderr (also called from the child process that trains at start)."""
+    typer.echo(message, err=True)
+
+
+def _start_background_worker(settings: Settings) -> BackgroundWorker:
+    from support.worker import BackgroundWorker
+
+    background = BackgroundWorker(settings)
+    background.start()
+    return background
 
 
 @app.command("create-user")
@@ -355,27 +369,16 @@ def _has_users(settings: Settings) -> bool:
         engine.dispose()
 
 
-def _active_or_trained(settings: Settings, engine: Engine | None = None) -> FaqModel:
-    """The active model; else one trained from the database's intents (activated by the caller), or
-    without a database from the training files (and activated)."""
-    from sqlmodel import Session
-
-    from support import training
-    from support.intents import training_data
-
+def _active_or_trained(settings: Settings) -> FaqModel:
+    """The active model, else one trained from the training files (and activated)."""
     try:
         return runtime.load_active(settings)
     except FileNotFoundError:
         reason = "no trained model yet"
     except ValueError as exc:  # trained with another encoder (or encoder backend): its vectors do not fit
         reason = str(exc).split(";")[0]
-    if engine is None:
-        typer.echo(f"{reason}: training from {settings.training_data} ...", err=True)
-        return runtime.train_and_activate(settings)
-    typer.echo(f"{reason}: training from the FAQ intents ...", err=True)
-    with Session(engine) as session:
-        data = training_data(session, locales=settings.locales)
-    return runtime.load_version(settings, training.train_data(data, settings))
+    _note(f"{reason}: training from {settings.training_data} ...")
+    return runtime.train_and_activate(settings)
 
 
 def main() -> None:

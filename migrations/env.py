@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import core.accounts  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -12,6 +13,9 @@ from core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Several app servers starting at once each migrate: on PostgreSQL the first takes this lock, the
+# others wait for it and then find the schema current. (SQLite serialises writers by itself.)
+MIGRATION_LOCK = 7_317_001
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
@@ -37,6 +41,8 @@ def run_migrations_online() -> None:
             connection=connection, target_metadata=target_metadata, render_as_batch=True, include_object=include_object
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.run_migrations()
     engine.dispose()
 

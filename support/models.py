@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Integer, Text
+from sqlalchemy import JSON, Column, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -213,6 +213,20 @@ class ActiveModel(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     version: str = Field(max_length=80)
     activated_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelFile(SQLModel, table=True):
+    """A trained model version as stored files (``bot.store``): written once by whoever trained it, fetched
+    by every app process that does not have it on its own disk (support.model_files)."""
+
+    __tablename__ = "model_file"
+
+    version: str = Field(primary_key=True, max_length=80)
+    meta: str = Field(sa_column=Column(Text, nullable=False))  # meta.json: format, intents, locales, figures
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # model.joblib as saved
+    size: int
+    sha256: str = Field(max_length=64)  # of content: a fetched copy is checked before it is used
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # Optimistic locking (core.versions): every UPDATE of an intent is an edit and raises its version.

@@ -34,8 +34,10 @@ from bot import runtime, store
 from bot.data import TrainingData
 from bot.model import FaqModel
 from bot.problems import TrainingDataError
+from core import isolated
 from core.db import is_postgres, session_scope
 from core.settings import Settings
+from support import model_files
 from support.models import ActiveModel, JobStatus, TrainingJob, utcnow
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,10 @@ def active_version(session: Session) -> str | None:
 
 
 def activate(session: Session, *, version: str, model_dir: Path, now: datetime | None = None) -> None:
-    """Make a saved model version the active one: the ``active_model`` row and the ``ACTIVE`` file."""
+    """Make a saved model version the active one: its files in the database, the ``active_model`` row and
+    the ``ACTIVE`` file."""
+    # The files first, in this transaction: a process that sees the new row can always fetch them.
+    model_files.publish(session, model_dir=model_dir, version=version)
     values = {"version": version, "activated_at": now or utcnow()}
     insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
     # An upsert, so two first-ever activations cannot collide on the single row's primary key.
@@ -122,6 +127,7 @@ def run_next_job(
         with Session(engine, expire_on_commit=False) as session:
             if _finish(session, job_id, attempt, status=JobStatus.done, finished=finished, model_version=version):
                 activate(session, version=version, model_dir=settings.model_dir, now=finished)
+                model_files.prune(session, active=version)
             else:
                 log.warning(
                     "training job %s was failed or claimed again while it ran; not activating %s", job_id, version
@@ -222,6 +228,8 @@ def _train(engine: Engine, settings: Settings, read_data: DataReader) -> str:
     """Train on what ``read_data`` reads (unless this exact version is saved) and return the version."""
     with Session(engine) as session:
         data = read_data(session, settings)
+    if settings.train_in_subprocess:
+        return isolated.call(train_data, data, settings)
     return train_data(data, settings)
 
 

@@ -2,8 +2,9 @@
 
 Each task runs in its own transaction and is guarded on its own, so one failing task (a mail server
 down, a bad row) never stops the others. Every task is idempotent, so several worker processes, or a
-worker killed halfway, leave the same result as one clean run. ``faqdesk worker`` runs ``run_forever``;
-tests call ``run_once`` inline.
+worker killed halfway, leave the same result as one clean run. ``faqdesk worker`` runs ``run_forever``,
+``faqdesk serve`` runs it on a thread (``BackgroundWorker``) unless told not to; tests call ``run_once``
+inline.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlmodel import Session
 
 from bot.data import TrainingData
 from core import logs
-from core.db import session_scope
+from core.db import make_engine, session_scope
 from core.settings import Settings
 from helpcenter import articles
 from support import intents, outbox, outcomes, reply_delivery, review, training
@@ -102,6 +103,41 @@ def run_forever(engine: Engine, settings: Settings, *, stop: threading.Event | N
             log.info("worker round: %s", results)
         stop.wait(settings.worker_interval_seconds)
     log.info("worker stopped")
+
+
+class BackgroundWorker:
+    """``run_forever`` on a thread of the serving process (``faqdesk serve`` without ``--no-worker``).
+
+    Off the request path: its own engine and connections, one task at a time, and training in a child
+    process (``Settings.train_in_subprocess``), so the thread only waits while a model trains.
+    """
+
+    STOP_SECONDS = 15.0  # a round in progress gets this long to finish when the server stops
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._engine = make_engine(settings.database_url)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="faqdesk-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish the round in progress (or give up on it after ``STOP_SECONDS``: every task is
+        idempotent, and a training left behind is claimed again by the next round anywhere)."""
+        self._stop.set()
+        self._thread.join(self.STOP_SECONDS)
+        if self._thread.is_alive():
+            log.warning("the worker's round did not finish within %.0f s; stopping anyway", self.STOP_SECONDS)
+        else:
+            self._engine.dispose()
+
+    def _run(self) -> None:
+        try:
+            run_forever(self._engine, self._settings, stop=self._stop)
+        except Exception:  # run_once guards each task; this is a bug, and the server keeps serving
+            log.exception("the background worker stopped")
 
 
 def stop_on_signals(stop: threading.Event) -> None:

@@ -60,3 +60,21 @@ def demo_model(_demo_model: FaqModel) -> FaqModel:
 @pytest.fixture(scope="session")
 def mini_data() -> TrainingData:
     return load_training_data(FIXTURES / "mini_faq.yaml", locales=["en", "de", "nl"])
+
+
+# ----- real `faqdesk serve` processes (tests/servers.py) -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def warm_cache(settings: Settings, encoder: Encoder) -> Path:
+    """The session's encoder cache (ONNX export, embeddings): each server copies it, as a machine that
+    ran before would have it, so these tests time the product, not the first export."""
+    return settings.cache_dir
+
+
+@pytest.fixture()
+def site(tmp_path: Path, database_url: str) -> Settings:  # noqa: F811  (the fixture of tests/db.py)
+    """A database with the demo articles and one account per role, as after `faqdesk create-user`."""
+    from tests.admin.conftest import make_settings
+
+    return make_settings(tmp_path, database_url=database_url)

@@ -46,8 +46,9 @@ def db(engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture()
 def fast(tmp_path: Path) -> Settings:
-    """No encoder (lexical heads only): these tests are about the job, not the model's quality."""
-    return Settings(data_dir=tmp_path / "var", encoder_model="none", _env_file=None)
+    """No encoder (lexical heads only): these tests are about the job, not the model's quality. Trained
+    in this process, so a test can patch the training (the real settings train in a child process)."""
+    return Settings(data_dir=tmp_path / "var", encoder_model="none", train_in_subprocess=False, _env_file=None)
 
 
 def load_mini(engine: Engine, *, text: str | None = None) -> None:
