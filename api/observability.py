@@ -76,30 +76,37 @@ class Observe:
         rid = request_id(incoming)
         tokens = logs.bind(request_id=rid)
         status = 500  # if the app raises before answering, the server's error response is a 500
+        answered = False
+
+        def observe() -> None:
+            route, seconds = route_template(scope), time.perf_counter() - started
+            telemetry.observe_request(route=route, method=scope["method"], status=status, seconds=seconds)
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 MutableHeaders(scope=message)["X-Request-ID"] = rid
-                telemetry.observe_request(
-                    route=route_template(scope),
-                    method=scope["method"],
-                    status=status,
-                    seconds=time.perf_counter() - started,
-                )
+                observe()
             await send(message)
 
+        failed = False
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            failed = True
+            raise
         finally:
+            if not answered:
+                observe()
             route = route_template(scope)
             fields = {"method": scope["method"], "route": route, "status": status}
             fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
             access_log.log(logging.DEBUG if route in QUIET_ROUTES else logging.INFO, "request", extra=fields)
             app = scope.get("app")
             telemetry.note_serving(getattr(getattr(getattr(app, "state", None), "model", None), "version", None))
-            logs.unbind(tokens)
+            if not failed:  # else the id stays for the server's traceback line, logged next in this request's task
+                logs.unbind(tokens)
 
 
 class StateCollector(Collector):

@@ -190,3 +190,25 @@ def test_with_a_token_metrics_need_it_from_everyone(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as anywhere:
         response = anywhere.get("/metrics", headers={"Authorization": "Bearer scrape-me-0123456789"})
         assert response.status_code == 200 and "faqdesk_http_request_duration_seconds" in response.text
+
+
+def test_a_request_that_crashes_is_logged_and_measured_as_a_500(captured: io.StringIO) -> None:
+    from fastapi import FastAPI
+
+    from api.observability import Observe
+    from core import telemetry
+
+    app = FastAPI()
+
+    @app.get("/test/crash/{thing}")
+    def crash(thing: str) -> None:
+        raise RuntimeError("boom")
+
+    app.add_middleware(Observe)
+    response = TestClient(app, raise_server_exceptions=False).get("/test/crash/1", headers={"X-Request-ID": "c-1"})
+    assert response.status_code == 500
+    access = next(line for line in lines(captured) if line["event"] == "request")
+    assert (access["route"], access["status"], access["request_id"]) == ("/test/crash/{thing}", 500, "c-1")
+    found = telemetry.samples(telemetry.registry())
+    labels = {"route": "/test/crash/{thing}", "method": "GET", "status": "5xx"}
+    assert ("faqdesk_http_request_duration_seconds_count", labels, 1.0) in list(found)

@@ -1,0 +1,58 @@
+"""Logging set up by core/logs.py: the worker's lines name their task; console format for people."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from core import logs
+from core.settings import Settings
+from support import worker
+
+
+@pytest.fixture()
+def stream() -> Iterator[io.StringIO]:
+    out = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = logs.configure(level="INFO", fmt="json", handler=logging.StreamHandler(out))
+    yield out
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_the_workers_lines_name_their_task(
+    stream: io.StringIO, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def closing(*_args: object) -> int:
+        logging.getLogger("support.outcomes").info("closing conversations")
+        return 0
+
+    monkeypatch.setattr(worker, "TASKS", {"closed": closing})
+    worker.run_once(engine, Settings(_env_file=None))
+    line = next(json.loads(x) for x in stream.getvalue().splitlines() if "closing conversations" in x)
+    assert line["task"] == "closed" and "request_id" not in line
+    logging.getLogger("support.worker").info("between rounds")
+    assert "task" not in json.loads(stream.getvalue().splitlines()[-1])  # unbound after the task
+
+
+def test_configuring_twice_keeps_one_handler_and_console_is_text() -> None:
+    root = logging.getLogger()
+    level, before = root.level, list(root.handlers)
+    out = io.StringIO()
+    try:
+        logs.configure(fmt="json", handler=logging.StreamHandler(io.StringIO()))
+        handler = logs.configure(fmt="console", handler=logging.StreamHandler(out))
+        assert [h for h in root.handlers if h not in before] == [handler]  # the first one was replaced
+        logging.getLogger("faqdesk.test").warning("disk %s almost full", "var")
+        text = out.getvalue()
+        assert "disk var almost full" in text and not text.lstrip().startswith("{")
+    finally:
+        for h in [h for h in root.handlers if h not in before]:
+            root.removeHandler(h)
+        root.setLevel(level)
