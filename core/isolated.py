@@ -17,6 +17,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from core import logs
+
 T = TypeVar("T")
 
 
@@ -28,7 +30,9 @@ def call(function: Callable[..., T], *args: Any) -> T:
     """``function(*args)`` in a child process: its return value, or its exception raised here."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_run, args=(send, function, args), daemon=True, name="faqdesk-child")
+    # The child logs like its parent, with the parent's log context (the worker's task, a request id).
+    target_args = (send, function, args, logs.context())
+    child = context.Process(target=_run, args=target_args, daemon=True, name="faqdesk-child")
     child.start()
     send.close()  # the child holds the only sending end: EOF when it exits without answering
     try:
@@ -47,7 +51,9 @@ def call(function: Callable[..., T], *args: Any) -> T:
     raise value
 
 
-def _run(send: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _run(send: Connection, function: Callable[..., Any], args: tuple[Any, ...], context: dict[str, Any]) -> None:
+    logs.configure_from_environment()
+    logs.bind(**context)
     try:
         answer: tuple[bool, Any] = (True, function(*args))
     except BaseException as exc:  # sent to the parent, which raises it

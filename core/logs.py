@@ -113,6 +113,23 @@ def configure(*, level: str = "INFO", fmt: Format = "json", handler: logging.Han
     return new
 
 
+def configure_from_environment() -> None:
+    """``configure`` with ``FAQDESK_LOG_LEVEL`` and ``FAQDESK_LOG_FORMAT`` (a child process that has no
+    settings of its own); defaults when they cannot be read."""
+    from core.settings import Settings
+
+    try:
+        settings = Settings()
+    except Exception:  # the process reports a bad setting itself where it matters
+        settings = Settings.model_construct()
+    configure(level=settings.log_level, fmt=settings.log_format)
+
+
+def context() -> dict[str, Any]:
+    """What is bound now (to hand to a child process)."""
+    return dict(structlog.contextvars.get_contextvars())
+
+
 @contextmanager
 def bound(**values: Any) -> Iterator[None]:
     """Add ``values`` to every line logged inside the block (in this thread or task, and the threads it starts

@@ -27,13 +27,9 @@ app = typer.Typer(help="faqdesk: FAQ chatbot and help center.", no_args_is_help=
 @app.callback()
 def _logging() -> None:
     """Every command logs through structlog: JSON lines on stderr unless FAQDESK_LOG_FORMAT=console."""
-    from faqdesk import serving
+    from core import logs
 
-    try:
-        settings = Settings()
-    except Exception:  # the command itself reports the bad setting
-        settings = Settings.model_construct()
-    serving.configure_logging(settings)
+    logs.configure_from_environment()
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -172,9 +168,9 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from faqdesk import serving
     from core.db import make_engine
     from core.errors import FaqdeskError
+    from faqdesk import serving
     from migrations import upgrade
     from support import startup
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from core import logs
+from core import isolated, logs
 from core.settings import Settings
 from support import worker
 
@@ -56,3 +56,15 @@ def test_configuring_twice_keeps_one_handler_and_console_is_text() -> None:
         for h in [h for h in root.handlers if h not in before]:
             root.removeHandler(h)
         root.setLevel(level)
+
+
+def _log_in_child() -> str:
+    logging.getLogger("support.training").info("training in a child")
+    return "done"
+
+
+def test_a_child_process_logs_json_with_its_parents_context(capfd: pytest.CaptureFixture[str]) -> None:
+    with logs.bound(task="trained"):
+        assert isolated.call(_log_in_child) == "done"
+    line = next(json.loads(x) for x in capfd.readouterr().err.splitlines() if "training in a child" in x)
+    assert line["task"] == "trained" and line["logger"] == "support.training"
