@@ -68,6 +68,9 @@ class Observe:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # say which version this process serves as soon as it is up
+            await self.app(scope, receive, _noting_startup(scope, send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -103,10 +106,22 @@ class Observe:
             fields = {"method": scope["method"], "route": route, "status": status}
             fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
             access_log.log(logging.DEBUG if route in QUIET_ROUTES else logging.INFO, "request", extra=fields)
-            app = scope.get("app")
-            telemetry.note_serving(getattr(getattr(getattr(app, "state", None), "model", None), "version", None))
+            telemetry.note_serving(_serving_version(scope))  # a model swap shows from the next request on
             if not failed:  # else the id stays for the server's traceback line, logged next in this request's task
                 logs.unbind(tokens)
+
+
+def _serving_version(scope: Scope) -> str | None:
+    return getattr(getattr(getattr(scope.get("app"), "state", None), "model", None), "version", None)
+
+
+def _noting_startup(scope: Scope, send: Send) -> Send:
+    async def noting(message: Message) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            telemetry.note_serving(_serving_version(scope))
+        await send(message)
+
+    return noting
 
 
 class StateCollector(Collector):

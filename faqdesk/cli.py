@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -208,8 +209,9 @@ def serve(
 
 
 def _note(message: str) -> None:
-    """A line for the operator on stderr (also called from the child process that trains at start)."""
-    typer.echo(message, err=True)
+    """A line for the operator, logged like every other (JSON on stderr by default, so a log collector
+    reads one format); also called from the child process that trains at start."""
+    logging.getLogger("faqdesk.serve").info(message)
 
 
 def _start_background_worker(settings: Settings) -> BackgroundWorker:
