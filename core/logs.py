@@ -25,8 +25,9 @@ import structlog
 
 Format = Literal["json", "console"]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Their INFO is every SQL statement or HTTP call, URLs (webhook addresses) included: too much and too personal.
-QUIET = {name: logging.WARNING for name in ("sqlalchemy", "httpx", "httpx2", "httpcore")}
+# Their INFO is every SQL statement or HTTP call, URLs (webhook addresses) included: too much and too personal;
+# alembic's plugins announce themselves on every start (its migration lines stay).
+QUIET = {name: logging.WARNING for name in ("sqlalchemy", "httpx", "httpx2", "httpcore", "alembic.runtime.plugins")}
 
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
