@@ -88,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         responses=ERROR_RESPONSES,
     )
+    # Routes are matched in order, one by one: the chat API, hit on every visitor message, comes first.
+    app.include_router(widget_api.router)
     app.include_router(api_docs.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -104,7 +106,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_misunderstood.router)
     app.include_router(admin_review.router)
     app.include_router(widget_pages.router)
-    app.include_router(widget_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Innermost of the middleware: a body over the limit is refused before any handler reads it, and
     # the 413 still gets CORS and security headers from the middleware around it.

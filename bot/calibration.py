@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bot import linear
 from bot.classifier import LocaleClassifier, RawScores
 
 WEIGHTS = (0.0, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -158,7 +159,7 @@ class Calibration:
 def _prob(model: Pipeline | None, x: np.ndarray) -> np.ndarray:
     if model is None:
         return np.full(len(x), 0.5)
-    return model.predict_proba(x)[:, 1]
+    return linear.acceptor_proba(model, x)  # the pipeline's predict_proba, without its per-call checks
 
 
 @dataclass

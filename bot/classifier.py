@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from bot import linear
 from bot.text import Analyzer, fold
 
 SEMANTIC_C = 20.0
@@ -62,6 +63,7 @@ class LocaleClassifier:
     def __init__(self, locale: str) -> None:
         self.locale = locale
         self.classes: np.ndarray = np.array([], dtype=object)
+        self._fast: tuple[linear.Tfidf, linear.Tfidf] | None = None
 
     def fit(self, texts: list[str], labels: list[str], embeddings: np.ndarray | None) -> LocaleClassifier:
         """Fit both heads and remember the examples for the similarity features."""
@@ -122,6 +124,34 @@ class LocaleClassifier:
             sem_sim = self._class_max(embeddings @ self._examples_sem)
             sem_logp = self.sem_head.predict_log_proba(embeddings) if self.sem_head else np.zeros((n, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
+
+    def score_one(self, text: str, embedding: np.ndarray | None) -> RawScores:
+        """``scores`` for one message, computed without scikit-learn's per-call checks (bot/linear.py)."""
+        if self._fast is None:
+            self._fast = (linear.Tfidf(self.words), linear.Tfidf(self.chars))
+        words, chars = self._fast
+        lexical = sparse.hstack([words.row(text), chars.row(text)], format="csr")
+        k = len(self.classes)
+        lex_score = np.zeros((1, k))
+        if self.lex_head is not None:
+            decision = linear.decision(self.lex_head, lexical)
+            lex_score = np.column_stack([-decision[:, 0], decision[:, 0]]) if k == 2 else decision
+        lex_sim = self._class_max((linear.l2_rows(lexical) @ self._examples_lex).toarray())
+        sem_logp = None
+        sem_sim = np.zeros((1, k))
+        if embedding is not None and self._examples_sem is not None:
+            sem_sim = self._class_max(embedding @ self._examples_sem)
+            sem_logp = linear.log_proba(self.sem_head, embedding) if self.sem_head else np.zeros((1, k))
+        return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_fast"] = None  # rebuilt from the vectorizers on first use
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        state.setdefault("_fast", None)  # models saved before the fast path existed
+        self.__dict__.update(state)
 
     def _class_max(self, sims: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(sims, self._starts, axis=1)

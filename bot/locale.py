@@ -20,6 +20,11 @@ SWITCH_WORDS = 4
 SWITCH_CONFIDENCE = 0.9
 
 
+def could_switch(text: str) -> bool:
+    """Whether a message is long enough to move a conversation to another locale (``clearly_not``)."""
+    return len(tokens(text)) >= SWITCH_WORDS
+
+
 @dataclass(frozen=True)
 class LocaleGuess:
     """Locales ranked by confidence, and whether the top one is clear enough to trust."""

@@ -17,14 +17,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn import config_context
 from threadpoolctl import ThreadpoolController
 
 from bot.calibration import N_OPTIONS, Calibration, Variants, calibrate, features
 from bot.classifier import LocaleClassifier
 from bot.data import Intent, TrainingData
 from bot.encoder import Encoder
-from bot.locale import LocaleDetector
+from bot.locale import LocaleDetector, could_switch
 from bot.perturb import visitor_style
 from bot.resources import generic_out_of_scope
 
@@ -301,6 +300,9 @@ class FaqModel:
         embedding = self.encoder.encode_one(text)[None, :] if self.encoder else None
         if locale is not None and locale in self.locales:
             prediction = self._predict_in(text, locale, embedding)
+        elif fallback_locale in self.locales and not could_switch(text):
+            # Too short to leave the conversation's locale whatever it looks like: no detection to run.
+            prediction = self._predict_in(text, fallback_locale, embedding)
         else:
             guess = self.detector.guess(text)
             if fallback_locale is not None and fallback_locale in self.locales:
@@ -325,11 +327,10 @@ class FaqModel:
 
     def _predict_in(self, text: str, locale: str, embedding: np.ndarray | None) -> Prediction:
         lm = self.locales[locale]
-        # One message through fitted estimators: scikit-learn's input and parameter checks (dataframe
-        # sniffing included) were ~0.5 ms of a ~9 ms prediction, and the inputs are ours and finite.
-        checks_off = config_context(assume_finite=True, skip_parameter_validation=True)
-        with _THREADS.limit(limits=1, user_api="blas"), checks_off:
-            raw = lm.classifier.scores([text], embedding)
+        # One message through the fitted estimators' arithmetic (bot/linear.py), not scikit-learn's
+        # per-call checks; BLAS on one thread, as tiny products only slow down on more.
+        with _THREADS.limit(limits=1, user_api="blas"):
+            raw = lm.classifier.score_one(text, embedding)
             logp = raw.blend(lm.calibration.weight, lm.calibration.temperature)
             single, options, order = features(logp, raw)
             confidence = float(lm.calibration.accept(single)[0])
