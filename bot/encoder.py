@@ -40,6 +40,7 @@ class Encoder:
         batch_threads: int = 0,
         inference_threads: int = 1,
         backend: str = "torch",
+        memory_arena: bool = True,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -68,6 +69,7 @@ class Encoder:
                     quantize=backend == "onnx-int8",
                     threads=self._inference_threads,
                     model=lambda: self.model,
+                    memory_arena=memory_arena,
                 )
             except Exception as exc:  # noqa: BLE001 - any model the exporter cannot handle still works in torch
                 log.warning("encoder backend %s unavailable for %s (%s); using torch", backend, path, exc)

@@ -19,7 +19,9 @@ from core.settings import Settings
 
 
 @lru_cache(maxsize=4)
-def _encoder(path: str, cache_dir: str, batch_size: int, threads: int, inference_threads: int, backend: str) -> Encoder:
+def _encoder(
+    path: str, cache_dir: str, batch_size: int, threads: int, inference_threads: int, backend: str, arena: bool
+) -> Encoder:
     return Encoder(
         path,
         cache_dir=Path(cache_dir),
@@ -27,6 +29,7 @@ def _encoder(path: str, cache_dir: str, batch_size: int, threads: int, inference
         batch_threads=threads,
         inference_threads=inference_threads,
         backend=backend,
+        memory_arena=arena,
     )
 
 
@@ -41,6 +44,7 @@ def load_encoder(settings: Settings) -> Encoder | None:
         settings.encoder_threads,
         settings.inference_threads,
         settings.encoder_backend,
+        settings.encoder_memory_arena,
     )
 
 

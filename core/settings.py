@@ -15,6 +15,7 @@ from core.errors import ValidationError
 
 log = logging.getLogger(__name__)
 MIN_SECRET_KEY_LENGTH = 32
+SERVING_BATCH = 8  # texts per encoder run in a serving process (Settings.for_serving)
 
 
 def default_encoder_path() -> str:
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     encoder_threads: int = Field(0, ge=0)
     # Threads for encoding one chat message; more is faster only on an otherwise idle machine.
     inference_threads: int = Field(1, ge=1)
+    # ONNX Runtime's memory arena: keeps the largest batch's working memory for reuse (training);
+    # serving processes turn it off (Settings.for_serving), so a batch's memory is given back.
+    encoder_memory_arena: bool = True
     # Chat turns worked on at once per process; the rest wait in line (about the number of cores).
     chat_threads: int = Field(2, ge=1)
 
@@ -155,10 +159,18 @@ class Settings(BaseSettings):
         return value
 
     def for_serving(self) -> Settings:
-        """These settings for a process that serves a model: batches (article vectors) encode on the
+        """These settings for a process that serves a model. Batches (article vectors) encode on the
         chat's thread count, since an ONNX session per thread count holds the model's weights twice
-        (~90 MB); training, which wants every core, runs in a process of its own."""
-        return self.model_copy(update={"encoder_threads": self.inference_threads})
+        (~90 MB), in batches of at most 8 and without ONNX Runtime's arena, which kept the working
+        memory of the largest batch (~1 GB for 64 articles, measured); training, which wants every
+        core and big batches, runs in a process of its own."""
+        return self.model_copy(
+            update={
+                "encoder_threads": self.inference_threads,
+                "encoder_batch_size": min(self.encoder_batch_size, SERVING_BATCH),
+                "encoder_memory_arena": False,
+            }
+        )
 
     @property
     def model_dir(self) -> Path:

@@ -169,6 +169,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from core import memory
     from core.db import make_engine
     from core.errors import FaqdeskError
     from faqdesk import serving
@@ -197,6 +198,7 @@ def serve(
     serving.prepare(settings)  # metrics shared by the server processes; SIGTERM ends with status 0
     # One worker for the whole server, in this process: with --workers it runs in the process that
     # supervises the server processes, so its duties run once, not once per server process.
+    memory.limit_arenas()  # before the worker's and the server's threads start (core/memory.py)
     background = None if no_worker else _start_background_worker(settings)
     try:
         if workers == 1:
