@@ -27,6 +27,19 @@ def find_published(session: Session, *, locale: str, slug: str) -> tuple[Article
     return (target if target and target.status == ArticleStatus.published else None), True
 
 
+def published_link(session: Session, *, locale: str, slug: str) -> tuple[str, str] | None:
+    """The title and current slug of the published article ``find_published`` would find: what the
+    chat links to on every answer, read without loading the article's body and revisions."""
+    columns = select(Article.title, Article.slug, Article.status)
+    row = session.exec(columns.where(Article.locale == locale, Article.slug == slug)).first()
+    if row is None:
+        renamed = columns.join(SlugRedirect, col(SlugRedirect.article_id) == col(Article.id))
+        row = session.exec(renamed.where(SlugRedirect.locale == locale, SlugRedirect.old_slug == slug)).first()
+    if row is None or row[2] != ArticleStatus.published:
+        return None
+    return row[0], row[1]
+
+
 def translations(session: Session, *, article: Article, published_only: bool = True) -> Sequence[Article]:
     """The other locales' versions of an article."""
     query = select(Article).where(Article.translation_group == article.translation_group, Article.id != article.id)

@@ -264,10 +264,11 @@ def _label(model: FaqModel, intent_id: str, locale: str) -> str:
 def _article_link(session: Session, *, slug: str | None, locale: str) -> list[dict[str, object]]:
     if not slug:
         return []
-    article, _ = public.find_published(session, locale=locale, slug=slug)
-    if article is None:
+    found = public.published_link(session, locale=locale, slug=slug)
+    if found is None:
         return []
-    return [{"title": article.title, "url": f"/hc/{article.locale}/articles/{article.slug}"}]
+    title, current = found
+    return [{"title": title, "url": f"/hc/{locale}/articles/{current}"}]
 
 
 def _reply(

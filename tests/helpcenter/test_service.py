@@ -63,6 +63,17 @@ def test_renamed_slug_redirects(session: Session) -> None:
     assert public.find_published(session, locale="en", slug="nope") == (None, False)
 
 
+def test_the_chats_link_finds_what_the_page_finds(session: Session) -> None:
+    article = make(session, slug="return-an-item", status=ArticleStatus.published)
+    articles.update_article(session, article=article, author="ed", slug="returning-items")
+    title = article.title
+    assert public.published_link(session, locale="en", slug="return-an-item") == (title, "returning-items")
+    assert public.published_link(session, locale="en", slug="returning-items") == (title, "returning-items")
+    assert public.published_link(session, locale="de", slug="returning-items") is None
+    make(session, slug="soon")  # a draft is linked to by no one
+    assert public.published_link(session, locale="en", slug="soon") is None
+
+
 def test_drafts_and_archived_are_not_public_and_scheduling_publishes(session: Session) -> None:
     article = make(session, slug="soon")
     assert public.find_published(session, locale="en", slug="soon") == (None, False)
