@@ -136,15 +136,29 @@ _NOT_WRITES = frozenset(
 )
 
 
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(database: str) -> threading.Lock:
+    """This process's writer lock for a SQLite file (an in-memory database gets one per engine)."""
+    if database in ("", ":memory:"):
+        return threading.Lock()
+    key = str(Path(database).resolve())
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(key, threading.Lock())
+
+
 def _one_writer_at_a_time(engine: Engine) -> None:
     """Queue this process's SQLite write transactions on a lock instead of in SQLite's busy handler.
 
     SQLite allows one writer; the others retry with sleeps of up to 100 ms, so under 20 concurrent chats
     a turn could wait 2 s (and now and then 5 s, then fail) while the lock was free most of that time.
     A write transaction takes the lock at its first write and gives it back at commit or rollback, so
-    waiting writers go in turn at once. Other processes (the worker) still meet SQLite's busy handler.
+    waiting writers go in turn at once. The lock is the database file's, shared by every engine of this
+    process (the app's and the embedded worker's); other processes still meet SQLite's busy handler.
     """
-    lock = threading.Lock()
+    lock = _writer_lock(engine.url.database or "")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -58,6 +58,20 @@ def test_a_second_writer_waits_for_the_first_and_gets_a_clear_error_if_it_waits_
     assert values(engine) == [1, 3]
 
 
+def test_engines_of_one_process_on_one_file_queue_on_one_lock(engine: Engine) -> None:
+    other = db.make_engine(str(engine.url))  # as the embedded worker's engine beside the app's
+    try:
+        with engine.connect() as first:
+            first.execute(text("INSERT INTO t VALUES (1)"))
+            (error,) = write_in_thread(other, 2)
+            assert isinstance(error, BusyError)  # queued on our lock, not failed in SQLite's busy handler
+            first.commit()
+        assert write_in_thread(other, 3) == [None]
+    finally:
+        other.dispose()
+    assert values(engine) == [1, 3]
+
+
 @pytest.mark.parametrize("ending", ["rollback", "close"])
 def test_a_rolled_back_or_abandoned_transaction_frees_the_lock(engine: Engine, ending: str) -> None:
     first = engine.connect()
