@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -97,7 +98,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    name = f"faqdesk_app_{uuid.uuid4().hex[:12]}"
+    with fresh_postgres_database(admin, prefix="faqdesk_app") as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_database(admin: Engine, *, prefix: str) -> Iterator[str]:
+    """A new, migrated PostgreSQL database next to the tests' one, dropped afterwards (``admin`` too)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
@@ -28,7 +28,7 @@ from migrations import upgrade
 from support import conversations, handoffs, intents, outcomes, transfer
 from support.models import Message, Outcome, Sender
 from support.transfer_records import TransferError
-from tests.db import POSTGRES_URL
+from tests.db import POSTGRES_URL, fresh_postgres_database
 from tests.support.handoff_fixtures import MONDAY_NOON, make_conversation, support_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -60,17 +60,8 @@ def postgres_url() -> Iterator[str | None]:
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
         yield None
         return
-    name = f"faqdesk_import_{uuid.uuid4().hex[:12]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    try:
+    with fresh_postgres_database(admin, prefix="faqdesk_import") as url:
         yield url
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
