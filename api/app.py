@@ -129,8 +129,10 @@ def _load_model(settings: Settings, engine: Engine) -> FaqModel | None:
     model folder's own active one, else None before the first training (readyz then says not ready)."""
     try:
         version = _active_version(engine)
-        if version is not None and model_files.ensure_local(engine, model_dir=settings.model_dir, version=version):
-            return runtime.load_version(settings, version)
+        if version is not None:
+            return _fetch_and_load(engine, settings, version)
+    except FileNotFoundError:  # named but stored nowhere (activated before models were shared)
+        pass
     except Exception:  # logged; the local model (or the follower's next poll) serves instead
         log.exception("cannot load the active model named by the database")
     try:

@@ -26,7 +26,7 @@ def save(model: FaqModel, model_dir: Path) -> Path:
     """Write a model under ``model_dir/<version>/`` (complete or not at all) and return the folder."""
     model_dir.mkdir(parents=True, exist_ok=True)
     target = model_dir / model.version
-    if (target / _MODEL_FILE).is_file():
+    if has(model_dir, model.version):
         return target
     staging = Path(tempfile.mkdtemp(prefix=f".{model.version}-", dir=model_dir))
     try:

@@ -24,7 +24,8 @@ from migrations import upgrade
 POSTGRES_URL = os.environ.get("FAQDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _postgres_engine() -> Engine | None:
+def postgres_engine() -> Engine | None:
+    """An engine on the tests' PostgreSQL database, or None when it cannot be reached."""
     engine = make_engine(POSTGRES_URL)
     try:
         with engine.connect() as conn:
@@ -56,7 +57,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         eng = make_engine(url)
         _real_sqlite_savepoints(eng)
     else:
-        pg = _postgres_engine()
+        pg = postgres_engine()
         if pg is None:
             if os.environ.get("CI"):
                 pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
@@ -93,7 +94,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         upgrade(url)
         yield url
         return
-    admin = _postgres_engine()
+    admin = postgres_engine()
     if admin is None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")

@@ -16,11 +16,11 @@ from sqlmodel import Session
 
 from api.app import create_app
 from bot.model import FaqModel
-from core import logs
 from core.db import make_engine, session_scope
 from support import conversations, training
 from support.models import ActiveModel, TrainingJob
 from tests.admin.conftest import make_settings
+from tests.logcapture import captured_logs
 
 LOCAL = ("127.0.0.1", 50000)
 
@@ -37,13 +37,8 @@ def observed(tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel) ->
 @pytest.fixture()
 def captured() -> Iterator[io.StringIO]:
     """Every log line of the test, at the most verbose level, as faqdesk writes them in production."""
-    stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = logs.configure(level="DEBUG", fmt="json", handler=logging.StreamHandler(stream))
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with captured_logs("DEBUG") as stream:
+        yield stream
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:

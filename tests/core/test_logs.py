@@ -13,17 +13,13 @@ from sqlalchemy.engine import Engine
 from core import isolated, logs
 from core.settings import Settings
 from support import worker
+from tests.logcapture import captured_logs
 
 
 @pytest.fixture()
 def stream() -> Iterator[io.StringIO]:
-    out = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = logs.configure(level="INFO", fmt="json", handler=logging.StreamHandler(out))
-    yield out
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with captured_logs("INFO") as out:
+        yield out
 
 
 def test_the_workers_lines_name_their_task(

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -28,7 +27,7 @@ from migrations import upgrade
 from support import conversations, handoffs, intents, outcomes, transfer
 from support.models import Message, Outcome, Sender
 from support.transfer_records import TransferError
-from tests.db import POSTGRES_URL, fresh_postgres_database
+from tests.db import POSTGRES_URL, fresh_postgres_database, postgres_engine
 from tests.support.handoff_fixtures import MONDAY_NOON, make_conversation, support_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -50,12 +49,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture()
 def postgres_url() -> Iterator[str | None]:
     """A fresh, migrated, empty PostgreSQL database next to the tests' one (None without PostgreSQL)."""
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:
-        admin.dispose()
+    admin = postgres_engine()
+    if admin is None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
         yield None
