@@ -17,6 +17,9 @@ from tests.admin.conftest import make_settings
 from tests.live import serving
 
 CHROMIUM = os.environ.get("FAQDESK_CHROMIUM", "/usr/bin/chromium")
+# Screenshots of each journey are kept with the test output (CI keeps the folder; git ignores it).
+SCREENSHOTS = Path(os.environ.get("FAQDESK_SCREENSHOTS", "test-output/screenshots"))
+PHONE = {"width": 390, "height": 844}
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -42,6 +45,14 @@ def browser() -> Iterator[Browser]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
         yield instance
         instance.close()
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot of ``page`` as ``<name>.png`` under the screenshots folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 @pytest.fixture()
