@@ -30,6 +30,8 @@ class Intent:
     id: str
     examples: dict[str, list[str]] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    # The question as a "Did you mean …?" button shows it, per locale; the first example stands in.
+    titles: dict[str, str] = field(default_factory=dict)
     article: str | None = None
     kind: IntentKind = "faq"
     source: Location | None = None  # where it was defined, for error messages; None when built in code
@@ -39,6 +41,8 @@ class Intent:
         out: dict[str, object] = {"id": self.id}
         if self.kind != "faq":
             out["kind"] = self.kind
+        if self.titles:
+            out["title"] = self.titles
         if self.article:
             out["article"] = self.article
         out["examples"] = self.examples

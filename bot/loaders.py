@@ -19,7 +19,7 @@ from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, compose_te
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-_INTENT_KEYS = {"id", "kind", "article", "examples", "answer"}
+_INTENT_KEYS = {"id", "kind", "title", "article", "examples", "answer"}
 _RASA_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -98,9 +98,10 @@ def validate_training_data(data: TrainingData, *, locales: Collection[str] | Non
         for loc, texts in intent.examples.items():
             if any(not text.strip() for text in texts):
                 problems.append(Problem(where, f"examples of '{loc}': entries must be non-empty text", intent.id))
-        for loc, answer in intent.answers.items():
-            if not answer.strip():
-                problems.append(Problem(where, f"answer for '{loc}' must be non-empty text", intent.id))
+        for key, texts_by_locale in (("answer", intent.answers), ("title", intent.titles)):
+            for loc, text in texts_by_locale.items():
+                if not text.strip():
+                    problems.append(Problem(where, f"{key} for '{loc}' must be non-empty text", intent.id))
     _validate(data, problems, locales=locales, require_answers=True)
     if problems:
         raise TrainingDataError(problems)
@@ -195,16 +196,18 @@ def _faqdesk_intent(file: Path, item: MarkedValue, problems: list[Problem]) -> I
     else:
         for loc, texts in examples.value.items():
             intent.examples[loc] = _strings(file, texts, problems, intent_id, f"examples of '{loc}'")
-    answers = fields.get("answer")
-    if answers is not None:
-        if not isinstance(answers.value, dict):
-            problem(answers.line, "'answer' must map each locale to a text", intent_id)
-        else:
-            for loc, text in answers.value.items():
-                if isinstance(text.value, str) and text.value.strip():
-                    intent.answers[loc] = text.value.strip()
-                else:
-                    problem(text.line, f"answer for '{loc}' must be non-empty text", intent_id)
+    for key, into in (("answer", intent.answers), ("title", intent.titles)):
+        node = fields.get(key)
+        if node is None:
+            continue
+        if not isinstance(node.value, dict):
+            problem(node.line, f"'{key}' must map each locale to a text", intent_id)
+            continue
+        for loc, text in node.value.items():
+            if isinstance(text.value, str) and text.value.strip():
+                into[loc] = text.value.strip()
+            else:
+                problem(text.line, f"{key} for '{loc}' must be non-empty text", intent_id)
     return intent
 
 
@@ -317,7 +320,7 @@ def _validate(
     seen: dict[tuple[str, str], str] = {}
     for intent in data.intents.values():
         where = intent.source
-        for loc in {*intent.examples, *intent.answers}:
+        for loc in {*intent.examples, *intent.answers, *intent.titles}:
             check_locale(loc, intent.source, intent.id)
         if not any(intent.examples.values()):
             problems.append(Problem(where, "intent has no examples", intent.id))

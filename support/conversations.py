@@ -256,8 +256,15 @@ def _answer_locale(answers: dict[str, str], locale: str) -> str:
 
 
 def _label(model: FaqModel, intent_id: str, locale: str) -> str:
-    # The first example is written as the canonical question, so it reads well as a button.
-    examples = model.intents[intent_id].examples
+    """The button of a "Did you mean …?" option: the intent's title in the locale, else its first example.
+
+    Editors write titles as questions ("How do I reset my password?"); a training line such as
+    "passwort vergessen" is a keyword, so it is only the fallback.
+    """
+    intent = model.intents[intent_id]
+    if title := intent.titles.get(locale):
+        return title
+    examples = intent.examples
     return (examples.get(locale) or next(iter(examples.values()), [intent_id]))[0]
 
 

@@ -96,6 +96,7 @@ def save_intent(
     user: str,
     locales: Sequence[str],
     expected_version: int | None = None,
+    titles: dict[str, str] | None = None,
 ) -> FaqIntent:
     """Create or update an intent after checking it with the training-data rules; queues a retrain.
 
@@ -103,7 +104,9 @@ def save_intent(
     ``EditConflict`` and nothing is written (unless the save changes nothing, which loses nothing).
     """
     intent = session.get(FaqIntent, intent_id)
-    candidate = _clean(intent_id=intent_id, kind=kind, article=article, examples=examples, answers=answers)
+    candidate = _clean(
+        intent_id=intent_id, kind=kind, article=article, examples=examples, answers=answers, titles=titles
+    )
     _check(session, candidate, locales=locales)
     if intent is None:
         intent = FaqIntent(id=intent_id, position=_next_position(session))
@@ -128,6 +131,7 @@ def create_intent(
     user: str,
     locales: Sequence[str],
     kind: str = "faq",
+    titles: dict[str, str] | None = None,
 ) -> FaqIntent:
     """A new intent (``ConflictError`` if the id is taken); queues a retrain."""
     if session.get(FaqIntent, intent_id) is not None:
@@ -141,6 +145,7 @@ def create_intent(
         answers=answers,
         user=user,
         locales=locales,
+        titles=titles,
     )
 
 
@@ -160,20 +165,30 @@ def add_example(
         answers=dict(intent.answers),
         user=user,
         locales=locales,
+        titles=dict(intent.titles),
     )
 
 
 def intent_changes(
-    intent: FaqIntent, *, kind: str, article: str | None, examples: dict[str, list[str]], answers: dict[str, str]
+    intent: FaqIntent,
+    *,
+    kind: str,
+    article: str | None,
+    examples: dict[str, list[str]],
+    answers: dict[str, str],
+    titles: dict[str, str] | None = None,
 ) -> list[FieldChange]:
     """The fields where the saved intent differs from an editor's refused save, for the conflict page."""
 
     def fields(intent: Intent) -> dict[str, str]:
         texts = {f"questions ({loc})": "\n".join(lines) for loc, lines in intent.examples.items()}
         texts |= {f"answer ({loc})": text for loc, text in intent.answers.items()}
+        texts |= {f"title ({loc})": text for loc, text in intent.titles.items()}
         return {"kind": intent.kind, "article": intent.article or "", **texts}
 
-    yours = _clean(intent_id=intent.id, kind=kind, article=article, examples=examples, answers=answers)
+    yours = _clean(
+        intent_id=intent.id, kind=kind, article=article, examples=examples, answers=answers, titles=titles
+    )
     return field_changes(fields(_to_intent(intent)), fields(yours))
 
 
@@ -257,6 +272,8 @@ def export_yaml(session: Session) -> str:
         item["id"] = row.id
         if row.kind != "faq":
             item["kind"] = row.kind
+        if row.titles:
+            item["title"] = CommentedMap(row.titles.items())
         if row.article:
             item["article"] = row.article
         item["examples"] = CommentedMap((loc, CommentedSeq(texts)) for loc, texts in row.examples.items())
@@ -287,7 +304,13 @@ def seed_from_files(session: Session, *, path: Path, locales: Sequence[str]) -> 
 
 
 def _clean(
-    *, intent_id: str, kind: str, article: str | None, examples: dict[str, list[str]], answers: dict[str, str]
+    *,
+    intent_id: str,
+    kind: str,
+    article: str | None,
+    examples: dict[str, list[str]],
+    answers: dict[str, str],
+    titles: dict[str, str] | None = None,
 ) -> Intent:
     """Trim texts, drop empty lines and repeats within a locale (any case or spacing), drop empty locales."""
     cleaned: dict[str, list[str]] = {}
@@ -306,6 +329,7 @@ def _clean(
         article=(article or "").strip() or None,
         examples=cleaned,
         answers=kept_answers,
+        titles={loc: " ".join(text.split()) for loc, text in (titles or {}).items() if text.strip()},
     )
 
 
@@ -341,6 +365,7 @@ def _to_intent(row: FaqIntent) -> Intent:
         id=row.id,
         examples={loc: list(texts) for loc, texts in row.examples.items()},
         answers=dict(row.answers),
+        titles=dict(row.titles),
         article=row.article,
         kind=row.kind,  # type: ignore[arg-type]  # only validated kinds are stored
         source=None,  # no file and line: problems name the intent instead
@@ -354,6 +379,7 @@ def _fields(intent: Intent) -> dict[str, object]:
         "article": intent.article,
         "examples": {loc: list(texts) for loc, texts in intent.examples.items() if texts},
         "answers": dict(intent.answers),
+        "titles": dict(intent.titles),
     }
 
 
@@ -370,6 +396,7 @@ def _same(row: FaqIntent, intent: Intent) -> bool:
         "article": row.article,
         "examples": row.examples,
         "answers": row.answers,
+        "titles": row.titles,
     }
 
 

@@ -247,6 +247,8 @@ class FaqIntent(SQLModel, table=True):
     article: str | None = Field(default=None, max_length=200)
     examples: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The question a "Did you mean …?" button shows, per locale (migration 0012).
+    titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     position: int = 0  # file order, kept so an export reads like the import
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="", max_length=254)

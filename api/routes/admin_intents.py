@@ -35,17 +35,19 @@ KINDS = ("faq", "smalltalk", "handoff")
 MAX_EXAMPLES_CHARS = 100_000  # one locale's examples, one per line
 MAX_ANSWER_CHARS = 20_000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-_LOCALE_FIELD = re.compile(r"^(examples|answer)_([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)$")
+_LOCALE_FIELD = re.compile(r"^(examples|answer|title)_([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)$")
+MAX_TITLE_CHARS = 200
 EXPORT_NAME = "faqdesk-intents.yaml"
 
 
 async def _locale_fields(request: Request) -> dict[str, dict[str, str]]:
-    """The editor's per-locale fields (``examples_<loc>``, ``answer_<loc>``), by kind and locale."""
-    fields: dict[str, dict[str, str]] = {"examples": {}, "answer": {}}
+    """The editor's per-locale fields (``examples_<loc>``, ``answer_<loc>``, ``title_<loc>``), by kind and locale."""
+    fields: dict[str, dict[str, str]] = {"examples": {}, "answer": {}, "title": {}}
+    limits = {"examples": MAX_EXAMPLES_CHARS, "answer": MAX_ANSWER_CHARS, "title": MAX_TITLE_CHARS}
     for key, value in (await request.form()).items():
         match = _LOCALE_FIELD.match(key)
         if match and isinstance(value, str):
-            limit = MAX_EXAMPLES_CHARS if match.group(1) == "examples" else MAX_ANSWER_CHARS
+            limit = limits[match.group(1)]
             if len(value) > limit:
                 raise ValidationError(f"{key} is longer than {limit:,} characters")
             fields[match.group(1)][match.group(2)] = value
@@ -157,7 +159,7 @@ def _editor_context(
     conflict: list[FieldChange] | None = None,
 ) -> dict[str, Any]:
     # Configured locales first, then any other locale the intent holds (so nothing is dropped unseen).
-    extra = sorted({*form["examples"], *form["answers"]} - set(settings.locales))
+    extra = sorted({*form["examples"], *form["answers"], *form.get("titles", {})} - set(settings.locales))
     return {
         "intent": intent,
         "form": form,
@@ -177,6 +179,7 @@ def _form_of(intent: FaqIntent) -> dict[str, Any]:
         "article": intent.article or "",
         "examples": {loc: "\n".join(texts) for loc, texts in intent.examples.items()},
         "answers": dict(intent.answers),
+        "titles": dict(intent.titles),
         "version": intent.version,
     }
 
@@ -188,6 +191,7 @@ def _posted(intent_id: str, kind: str, article: str, fields: dict[str, dict[str,
         "article": article,
         "examples": fields["examples"],
         "answers": fields["answer"],
+        "titles": fields["title"],
     }
 
 
@@ -200,7 +204,7 @@ def new_intent(
     request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep, model: OptionalModelDep
 ) -> Response:
     """An empty intent editor."""
-    form = {"id": "", "kind": "faq", "article": "", "examples": {}, "answers": {}}
+    form = {"id": "", "kind": "faq", "article": "", "examples": {}, "answers": {}, "titles": {}}
     context = _editor_context(session=session, settings=settings, model=model, intent=None, form=form)
     return page(request, "admin/intent.html", context, user=user)
 
@@ -226,6 +230,7 @@ def create_intent(
             article=article,
             examples=_lines(form),
             answers=form["answers"],
+            titles=form["titles"],
             user=user.email,
             locales=settings.locales,
         )
@@ -287,6 +292,7 @@ def save_intent(
             article=article,
             examples=_lines(form),
             answers=form["answers"],
+            titles=form["titles"],
             user=user.email,
             locales=settings.locales,
             expected_version=version,
@@ -296,7 +302,12 @@ def save_intent(
         def conflict() -> dict[str, Any]:
             saved = intents.get_intent(session, intent_id=intent_id)
             changes = intents.intent_changes(
-                saved, kind=kind, article=article, examples=_lines(form), answers=form["answers"]
+                saved,
+                kind=kind,
+                article=article,
+                examples=_lines(form),
+                answers=form["answers"],
+                titles=form["titles"],
             )
             saving_again = form | {"version": saved.version}  # saving again now is a deliberate choice
             return _editor_context(
