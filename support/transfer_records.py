@@ -141,6 +141,7 @@ class IntentRecord(_Record):
     article: str | None
     examples: dict[str, list[str]]
     answers: dict[str, str]
+    titles: dict[str, str] = {}  # absent from exports made before intents had titles
     position: int
     updated_at: Timestamp
     updated_by: str
