@@ -1,14 +1,14 @@
 """What the public help center reads and records: published articles by slug (through renamed slugs'
-redirects), by id, by category and in pages; translations; votes and views."""
+redirects), by id, by category, in pages and by popularity; translations; votes and views."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
-from core.errors import NotFoundError
+from core.errors import NotFoundError, ValidationError
 from helpcenter import articles
 from helpcenter.models import Article, ArticleStatus, ArticleVote, SlugRedirect
 
@@ -88,15 +88,55 @@ def get_published(session: Session, *, article_id: int) -> Article:
 
 
 def list_published(
-    session: Session, *, locale: str | None = None, category_id: int | None = None, limit: int = 20, offset: int = 0
+    session: Session,
+    *,
+    locale: str | None = None,
+    category_id: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    popular: bool = False,
 ) -> Sequence[Article]:
-    """A page of published articles, optionally of one locale and category, by locale, position, title."""
+    """A page of published articles, optionally of one locale and category, by locale, position, title, or
+    ``popular`` first (``popular_articles``; popularity is per language, so it needs a locale)."""
+    if popular:
+        if locale is None:
+            raise ValidationError("sort=popular needs a locale: popularity is counted per language")
+        return popular_articles(session, locale=locale, category_id=category_id, limit=limit, offset=offset)
     query = select(Article).where(Article.status == ArticleStatus.published)
     if locale is not None:
         query = query.where(Article.locale == locale)
     if category_id is not None:
         query = query.where(Article.category_id == category_id)
     order = (col(Article.locale), col(Article.position), col(Article.title), col(Article.id))
+    return session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
+
+
+def popular_articles(
+    session: Session, *, locale: str, limit: int = 5, offset: int = 0, category_id: int | None = None
+) -> Sequence[Article]:
+    """Published articles of a locale, the most useful first: read often and found helpful.
+
+    The score is the page views weighted by the share of helpful votes, smoothed toward one half
+    (``(helpful + 1) / (votes + 2)``), so an article read 200 times that most readers voted unhelpful
+    ranks below one read 150 times that helped. Without any views or votes (a new help center) the
+    editors' order stands, never the alphabet.
+    """
+    helpful = func.coalesce(func.sum(case((col(ArticleVote.helpful), 1), else_=0)), 0)
+    votes = func.count(col(ArticleVote.id))
+    tally = (
+        select(col(ArticleVote.article_id).label("article_id"), helpful.label("helpful"), votes.label("votes"))
+        .group_by(col(ArticleVote.article_id))
+        .subquery()
+    )
+    score = (Article.views + 1) * (func.coalesce(tally.c.helpful, 0) + 1.0) / (func.coalesce(tally.c.votes, 0) + 2.0)
+    query = (
+        select(Article)
+        .outerjoin(tally, tally.c.article_id == Article.id)
+        .where(Article.locale == locale, Article.status == ArticleStatus.published)
+    )
+    if category_id is not None:
+        query = query.where(Article.category_id == category_id)
+    order = (score.desc(), col(Article.position), col(Article.title), col(Article.id))
     return session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -66,12 +66,22 @@ def list_articles(
     category: Annotated[str | None, Query(max_length=120, description="A category slug")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
+    sort: Annotated[
+        Literal["position", "popular"],
+        Query(
+            description="`position`: by locale, position, title; `popular`: most read and found helpful first "
+            "(needs `locale`)"
+        ),
+    ] = "position",
 ) -> list[ArticleSummary]:
-    """Published articles (without body), optionally of one locale and category, by locale, position, title."""
+    """Published articles (without body), optionally of one locale and category, in the editors' order or by
+    popularity (views weighted by the share of helpful votes)."""
     if locale is not None:
         known_locale(locale, settings)
     category_id = categories.get_category(session, slug=category).id if category is not None else None
-    articles = public.list_published(session, locale=locale, category_id=category_id, limit=limit, offset=offset)
+    articles = public.list_published(
+        session, locale=locale, category_id=category_id, limit=limit, offset=offset, popular=sort == "popular"
+    )
     slugs = _category_slugs(categories.list_categories(session))
     return [ArticleSummary.model_validate(_summary_fields(a, slugs)) for a in articles]
 

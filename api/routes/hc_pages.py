@@ -23,6 +23,7 @@ from core.settings import Settings
 from helpcenter import categories, public, related, search
 from helpcenter.markdown import render
 from helpcenter.models import Article
+from support import appearance
 
 router = APIRouter(tags=["help center pages"], include_in_schema=False, route_class=VisitCookieRoute)
 
@@ -58,13 +59,14 @@ def home(request: Request, locale: LocaleDep, session: SessionDep, settings: Set
     by_category: dict[int | None, list[Article]] = {}
     for article in articles:
         by_category.setdefault(article.category_id, []).append(article)
-    popular = sorted(articles, key=lambda a: (-a.views, a.title))[:5]
+    popular = public.popular_articles(session, locale=locale, limit=5)
     context = {
         "locale": locale,
         "categories": all_categories,
         "by_category": by_category,
         "popular": popular,
         "language_links": _language_links(settings, locale, _everywhere(settings, "/hc/{locale}/")),
+        "chat_widget": appearance.chat_on_help_center(session),
     }
     return templates.TemplateResponse(request, "hc/home.html", context)
 
@@ -83,6 +85,7 @@ def category_page(
         "language_links": _language_links(
             settings, locale, _everywhere(settings, f"/hc/{{locale}}/categories/{category.slug}")
         ),
+        "chat_widget": appearance.chat_on_help_center(session),
     }
     return templates.TemplateResponse(request, "hc/category.html", context)
 
@@ -107,6 +110,7 @@ def _article_response(
         "related": related.related_articles(session, article=article),
         "language_links": _language_links(settings, article.locale, hrefs),
         "comment_max": COMMENT_MAX,
+        "chat_widget": appearance.chat_on_help_center(session),
         "feedback_thanks": False,
         "feedback_error": None,
         "feedback_choice": None,
@@ -194,5 +198,11 @@ def search_page(
     hits = search.search(session, query=q, locale=locale) if q.strip() else []
     suffix = f"?{urlencode({'q': q})}" if q else ""
     links = _language_links(settings, locale, _everywhere(settings, "/hc/{locale}/search" + suffix))
-    context = {"locale": locale, "query": q, "hits": hits, "language_links": links}
+    context = {
+        "locale": locale,
+        "query": q,
+        "hits": hits,
+        "language_links": links,
+        "chat_widget": appearance.chat_on_help_center(session),
+    }
     return templates.TemplateResponse(request, "hc/search.html", context)

@@ -50,6 +50,22 @@ def test_list_articles_pages_through_published_articles_only(client: TestClient,
     assert [i["id"] for i in first + second] == [i["id"] for i in both] and len(both) == 10
 
 
+def test_popular_articles_put_the_most_read_first(client: TestClient, db: Session) -> None:
+    by_position = client.get("/api/v1/articles", params={"locale": "en", "limit": 5}).json()
+    read_most = db.get(Article, by_position[-1]["id"])
+    assert read_most is not None
+    views = read_most.views
+    read_most.views = max(a.views for a in db.exec(select(Article)).all()) + 1000
+    db.commit()
+    try:
+        popular = client.get("/api/v1/articles", params={"locale": "en", "sort": "popular", "limit": 5}).json()
+        assert popular[0]["id"] == read_most.id and len(popular) == 5
+        assert {i["locale"] for i in popular} == {"en"}
+    finally:
+        read_most.views = views
+        db.commit()
+
+
 @pytest.mark.parametrize(
     ("params", "status"),
     [
@@ -59,6 +75,8 @@ def test_list_articles_pages_through_published_articles_only(client: TestClient,
         ({"limit": "many"}, 422),
         ({"locale": "xx"}, 404),
         ({"category": "no-such-category"}, 404),
+        ({"sort": "popular"}, 422),  # popularity is per language
+        ({"sort": "views", "locale": "en"}, 422),
     ],
 )
 def test_list_articles_rejects_bad_parameters(client: TestClient, params: dict[str, object], status: int) -> None:

@@ -111,6 +111,33 @@ def test_votes_and_views(session: Session) -> None:
     assert (vote.helpful, vote.comment, article.views) == (False, "too short", 2)
 
 
+def test_popular_articles_are_the_most_read_that_helped_and_otherwise_the_editors_order(session: Session) -> None:
+    def published(title: str, position: int, **values: object) -> Article:
+        article = make(session, title=title, slug=f"pop-{uuid.uuid4().hex[:8]}", locale="nl", position=position)
+        articles.set_status(session, article=article, status=ArticleStatus.published)
+        for name, value in values.items():
+            setattr(article, name, value)
+        return article
+
+    # No reads, no votes: the editors' order (position), not the alphabet.
+    first, second = published("Zwemmen", 0), published("Aanmelden", 1)
+    session.flush()
+    assert [a.id for a in public.popular_articles(session, locale="nl", limit=2)] == [first.id, second.id]
+    read_but_unhelpful = published("Veel gelezen", 2, views=200)
+    read_and_helpful = published("Goed geholpen", 3, views=150)
+    session.flush()
+    for _ in range(8):
+        public.vote(session, article=read_but_unhelpful, helpful=False)
+        public.vote(session, article=read_and_helpful, helpful=True)
+    public.vote(session, article=read_but_unhelpful, helpful=True)
+    session.flush()
+    top = public.popular_articles(session, locale="nl", limit=3)
+    assert [a.id for a in top] == [read_and_helpful.id, read_but_unhelpful.id, first.id]
+    assert public.popular_articles(session, locale="de") == []  # per language
+    with pytest.raises(ValidationError, match="locale"):
+        public.list_published(session, popular=True)
+
+
 def test_two_processes_publishing_at_once_do_not_both_publish_an_article(engine: Engine) -> None:
     if not is_postgres(engine):
         pytest.skip("SQLite lets one writer at a time in; PostgreSQL needs the row lock")
