@@ -4,7 +4,8 @@
 - ``clarify`` not confident in one intent, but confident the right one is among two or three close
   candidates: "Did you mean ...?"; or, with one option, fairly sure of the top intent but short of
   the answer threshold (a confirmation instead of silence: "Did you mean <top>?");
-- ``suggest`` not confident: offer help-center articles and a person;
+- ``suggest`` not confident, or the top intent has no answer in the locale yet: offer help-center
+  articles and a person;
 - ``handoff`` the visitor asked for a person, or this is the conversation's repeated failure.
 """
 
@@ -70,6 +71,18 @@ def decide(
     if top is None:
         return _fail(Decision("suggest", loc, reason="no intents"), state, config)
     intent = intents[top.intent]
+    if intent.kind != "handoff" and not intent.answers.get(loc):
+        # Recognised, but nobody wrote its answer in this locale yet (imported from Rasa or a
+        # spreadsheet, or not translated): never an "answer" without text, so articles or a person.
+        unanswered = Decision(
+            "suggest",
+            loc,
+            confidence=prediction.confidence,
+            options=_faq_candidates(prediction, intents),
+            article=intent.article,
+            reason=f"no answer in '{loc}' yet",
+        )
+        return _fail(unanswered, state, config)
     if prediction.confidence >= prediction.threshold:
         if intent.kind == "handoff":
             return Decision(
@@ -103,19 +116,27 @@ def decide(
         "suggest",
         loc,
         confidence=prediction.confidence,
-        options=[c.intent for c in prediction.candidates if intents[c.intent].kind == "faq"],
+        options=_faq_candidates(prediction, intents),
         reason="not confident",
     )
     return _fail(suggest, state, config)
 
 
+def _faq_candidates(prediction: Prediction, intents: dict[str, Intent]) -> list[str]:
+    """The FAQ intents among the candidates: what a suggestion searches articles for."""
+    return [c.intent for c in prediction.candidates if intents[c.intent].kind == "faq"]
+
+
 def _close_options(prediction: Prediction, intents: dict[str, Intent], config: PolicyConfig) -> list[str]:
-    """Candidates within ``clarify_ratio`` of the best one; small talk is never worth asking about."""
+    """Candidates within ``clarify_ratio`` of the best one; small talk is never worth asking about, nor an
+    intent without an answer in the locale (choosing it would lead nowhere)."""
     best = prediction.candidates[0].probability
     return [
         c.intent
         for c in prediction.candidates[: config.clarify_max_options]
-        if c.probability >= config.clarify_ratio * best and intents[c.intent].kind != "smalltalk"
+        if c.probability >= config.clarify_ratio * best
+        and intents[c.intent].kind != "smalltalk"
+        and (intents[c.intent].kind == "handoff" or intents[c.intent].answers.get(prediction.locale))
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.data import Intent
@@ -166,3 +168,32 @@ def test_real_model_hands_off_on_request(demo_model: FaqModel) -> None:
 def test_off_topic_questions_are_neither_answered_nor_confirmed(demo_model: FaqModel, text: str, locale: str) -> None:
     d = decide(demo_model.predict(text, fallback_locale=locale), demo_model.intents)
     assert (d.type, d.locale) == ("suggest", locale)
+
+
+UNANSWERED = INTENTS | {
+    "book_pickup": Intent("book_pickup", {"en": ["pick up my parcel"], "de": ["Abholung"]}, {"de": "Abholung: ..."}),
+    "newsletter": Intent("newsletter", {"en": ["subscribe"]}, {}, article="newsletter"),
+}
+
+
+def test_an_intent_without_an_answer_in_the_locale_is_never_an_answer() -> None:
+    sure = decide(prediction(("newsletter", 0.99), ("track_order", 0.005), confidence=0.99), UNANSWERED)
+    assert (sure.type, sure.answer, sure.intent) == ("suggest", None, None)
+    assert sure.article == "newsletter" and sure.options == ["newsletter", "track_order"]
+    assert sure.reason == "no answer in 'en' yet"
+    # Answered in German only: a German visitor gets the answer, an English one does not.
+    english = decide(prediction(("book_pickup", 0.99), confidence=0.99), UNANSWERED)
+    german = decide(replace(prediction(("book_pickup", 0.99), confidence=0.99), locale="de"), UNANSWERED)
+    assert english.type == "suggest" and (german.type, german.answer) == ("answer", "Abholung: ...")
+    # It counts as a turn the bot could not help with: the second in a row offers a person.
+    again = decide(prediction(("newsletter", 0.99), confidence=0.99), UNANSWERED, state=ConversationState(failures=1))
+    assert again.type == "handoff"
+
+
+def test_an_intent_without_an_answer_is_neither_confirmed_nor_offered() -> None:
+    confirm = decide(prediction(("newsletter", 0.95), confidence=0.7, confirm=0.6), UNANSWERED)
+    assert confirm.type == "suggest"
+    close = prediction(
+        ("shipping_times", 0.45), ("newsletter", 0.4), ("shipping_costs", 0.15), confidence=0.5, options_confidence=0.9
+    )
+    assert decide(close, UNANSWERED).options == ["shipping_times", "shipping_costs"]
