@@ -101,7 +101,8 @@ FIGURES: tuple[FigureDefinition, ...] = (
         unit="rate",
         definition=(
             "Resolved by the bot (confirmed + assumed) / conversations with a question. Resolved: the bot"
-            " answered, there was no negative feedback on its last answer and no handoff."
+            " answered, no answer was voted unhelpful unless a later one was voted helpful, the bot's last"
+            " turn did not offer a person, articles or options instead of an answer, and no handoff."
         ),
     ),
     FigureDefinition(
@@ -119,14 +120,20 @@ FIGURES: tuple[FigureDefinition, ...] = (
         section="Conversations",
         label="Resolved, confirmed",
         unit="count",
-        definition=("The visitor marked a bot answer as helpful, no negative feedback on the last answer, no handoff."),
+        definition=(
+            "The visitor marked a bot answer as helpful, and no later answer unhelpful; the bot's last turn "
+            "was an answer; no handoff."
+        ),
     ),
     FigureDefinition(
         key="resolved_assumed",
         section="Conversations",
         label="Resolved, assumed",
         unit="count",
-        definition="The bot answered, the visitor gave no feedback either way on it, no handoff.",
+        definition=(
+            "The bot answered, nobody voted any answer unhelpful (or helpful), the bot's last turn was an "
+            "answer (not a person, articles or options offered), no handoff."
+        ),
     ),
     FigureDefinition(
         key="handoff_rate",
@@ -147,7 +154,10 @@ FIGURES: tuple[FigureDefinition, ...] = (
         section="Conversations",
         label="Unresolved",
         unit="count",
-        definition=("A question, no handoff, and either no bot answer or negative feedback on the bot's last answer."),
+        definition=(
+            "A question, no handoff, and any of: no bot answer; an answer voted unhelpful with no later one "
+            "voted helpful; the bot's last turn offered a person, articles or options instead of an answer."
+        ),
     ),
     FigureDefinition(
         key="unresolved_rate",

@@ -43,35 +43,54 @@ BATCH_SIZE = 200
 EMPTY_CONVERSATION_TTL = timedelta(days=7)
 
 
-def decide_outcome(*, handed_off: bool, has_question: bool, answers: Sequence[bool | None]) -> tuple[Outcome, str]:
-    """The outcome and its reason from the facts: ``answers`` are the bot answers' feedback, oldest first."""
+# Bot turns whose decision leaves the visitor's question open: articles and a person offered
+# ("suggest"), a person offered or the handoff step shown ("handoff"), or a "Did you mean …?" nobody
+# answered ("clarify"). A conversation that ends on one of them was not resolved by the bot.
+OPEN_DECISIONS = frozenset({"suggest", "handoff", "clarify"})
+
+
+def decide_outcome(
+    *, handed_off: bool, has_question: bool, turns: Sequence[tuple[str | None, bool | None]]
+) -> tuple[Outcome, str]:
+    """The outcome and its reason from the facts.
+
+    ``turns`` are the bot's turns about a question (small talk left out), oldest first, as (decision,
+    the visitor's feedback). Nothing flatters: a conversation whose last such turn offered a person,
+    or in which an answer was voted unhelpful and no later answer was voted helpful, is unresolved.
+    """
     if handed_off:
         return Outcome.handed_off, "handed off to a person"
     if not has_question:
         return Outcome.no_question, "greetings or thanks only, no question"
+    answers = [helpful for decision, helpful in turns if decision == "answer"]
     if not answers:
         return Outcome.unresolved, "the bot gave no answer"
-    if answers[-1] is False:
-        return Outcome.unresolved, "the visitor said the bot's last answer did not help"
-    if any(vote is True for vote in answers):
+    if turns[-1][0] in OPEN_DECISIONS:
+        return Outcome.unresolved, f"the bot's last turn did not answer ({turns[-1][0]}: a person or options offered)"
+    votes = [helpful for helpful in answers if helpful is not None]
+    if votes and votes[-1] is False:
+        return Outcome.unresolved, "the visitor said the bot's last rated answer did not help"
+    if votes and votes[-1] is True:
         return Outcome.resolved_confirmed, "the visitor said an answer helped"
-    return Outcome.resolved_assumed, "the bot answered and the visitor did not say it failed"
+    return Outcome.resolved_assumed, "the bot answered, nobody rated it, and its last turn offered no person"
 
 
 def _outcome_of(session: Session, conversation: Conversation) -> tuple[Outcome, str]:
     handed_off = session.exec(select(Handoff.id).where(Handoff.conversation_id == conversation.id)).first()
     # Small-talk replies are "answers" too, but they answer no question and do not count here.
-    answers = session.exec(
-        select(Message.helpful)
+    turns = session.exec(
+        select(Message.decision, Message.helpful)
         .where(
             Message.conversation_id == conversation.id,
             Message.sender == Sender.bot,
-            Message.decision == "answer",
-            Message.counts_as_question == True,  # noqa: E712
+            col(Message.decision).is_not(None),
+            or_(Message.decision != "answer", Message.counts_as_question == True),  # noqa: E712
         )
         .order_by(col(Message.created_at), col(Message.id))
     ).all()
-    return decide_outcome(handed_off=handed_off is not None, has_question=conversation.has_question, answers=answers)
+    return decide_outcome(
+        handed_off=handed_off is not None, has_question=conversation.has_question, turns=[tuple(t) for t in turns]
+    )
 
 
 def _due(now: datetime, window: timedelta) -> ColumnElement[bool]:

@@ -69,6 +69,8 @@ SCENARIOS: list[Row] = [
     Row("confirmed_then_negative", 1, 1),
     Row("negative_then_answer", 0, 3),
     Row("negative_then_answer", 1, 2, locale="de"),
+    Row("person_offered", 0, 1),
+    Row("person_offered", 1, 1, locale="de"),
     Row("greeting", 0, 10),
     Row("greeting", 1, 10, locale="de"),
     Row("handoff", 0, 12, ratings=(5,) * 4 + (1,) * 2),
@@ -192,6 +194,10 @@ class Player:
         elif kind == "negative_then_answer":
             answer(INTENT["negative"], False)
             answer(INTENT["assumed"])
+        elif kind == "person_offered":  # answered, then "a person, please": the form left unsent, voted down
+            answer(INTENT["assumed"])
+            visitor("I want to talk to a person")
+            say(Sender.bot, decision="handoff", intent="human", helpful=False)
         elif kind == "greeting":
             answer("greeting", question=False)
         elif kind == "handoff":

@@ -84,24 +84,37 @@ def outcome(session: Session, cid: str) -> Outcome | None:
     return conv.outcome
 
 
+A, S, C, H = "answer", "suggest", "clarify", "handoff"
+
+
 @pytest.mark.parametrize(
-    ("handed_off", "has_question", "answers", "expected"),
+    ("handed_off", "has_question", "turns", "expected"),
     [
-        (True, True, [True], Outcome.handed_off),  # a handoff wins over everything
+        (True, True, [(A, True)], Outcome.handed_off),  # a handoff wins over everything
         (True, False, [], Outcome.handed_off),
         (False, False, [], Outcome.no_question),
         (False, True, [], Outcome.unresolved),  # a question the bot never answered
-        (False, True, [None], Outcome.resolved_assumed),
-        (False, True, [True], Outcome.resolved_confirmed),
-        (False, True, [False], Outcome.unresolved),
-        (False, True, [True, None], Outcome.resolved_confirmed),  # confirmed earlier, no complaint since
-        (False, True, [True, False], Outcome.unresolved),  # the last answer failed
-        (False, True, [False, None], Outcome.resolved_assumed),  # a later answer went unchallenged
-        (False, True, [False, True], Outcome.resolved_confirmed),
+        (False, True, [(S, None)], Outcome.unresolved),
+        (False, True, [(A, None)], Outcome.resolved_assumed),
+        (False, True, [(A, True)], Outcome.resolved_confirmed),
+        (False, True, [(A, False)], Outcome.unresolved),
+        (False, True, [(A, True), (A, None)], Outcome.resolved_confirmed),  # confirmed earlier, no complaint since
+        (False, True, [(A, True), (A, False)], Outcome.unresolved),  # the last answer failed
+        (False, True, [(A, False), (A, None)], Outcome.unresolved),  # a complaint nothing later undid
+        (False, True, [(A, False), (A, True)], Outcome.resolved_confirmed),  # rephrased, then helped
+        (False, True, [(S, None), (A, None)], Outcome.resolved_assumed),  # a miss, then an answer
+        # The bot's last turn offered a person (asked for, or after misses) or options nobody took:
+        # whatever came before, the visitor was left with the question.
+        (False, True, [(A, None), (H, False)], Outcome.unresolved),
+        (False, True, [(A, True), (H, None)], Outcome.unresolved),
+        (False, True, [(A, None), (S, None)], Outcome.unresolved),
+        (False, True, [(A, None), (C, None)], Outcome.unresolved),
     ],
 )
-def test_outcome_rules(handed_off: bool, has_question: bool, answers: list[bool | None], expected: Outcome) -> None:
-    result, reason = decide_outcome(handed_off=handed_off, has_question=has_question, answers=answers)
+def test_outcome_rules(
+    handed_off: bool, has_question: bool, turns: list[tuple[str, bool | None]], expected: Outcome
+) -> None:
+    result, reason = decide_outcome(handed_off=handed_off, has_question=has_question, turns=turns)
     assert result is expected
     assert reason and len(reason) <= 300
 
@@ -122,6 +135,35 @@ def test_outcomes_come_from_the_rows(session: Session) -> None:
     assert outcome(session, "handed") is Outcome.handed_off
     handed = session.get(Conversation, "handed")
     assert handed is not None and handed.outcome_reason == "handed off to a person"
+
+
+def test_a_person_offered_last_is_unresolved_and_small_talk_after_an_answer_is_not_a_turn(session: Session) -> None:
+    def bot_turn(cid: str, seconds: int, decision: str, *, helpful: bool | None = None, question: bool = True) -> None:
+        moment = T0 + timedelta(seconds=seconds)
+        session.add(Message(conversation_id=cid, sender=Sender.visitor, text="q", created_at=moment))
+        session.add(
+            Message(
+                conversation_id=cid,
+                sender=Sender.bot,
+                decision=decision,
+                intent="talk_to_human" if decision == "handoff" else "billing",
+                helpful=helpful,
+                counts_as_question=question,
+                created_at=moment,
+            )
+        )
+
+    # The case: an answer, then the bot said "let me connect you with a person", voted down.
+    conversation(session, "offered", answers=(None,))
+    bot_turn("offered", 5, "handoff", helpful=False)
+    conversation(session, "thanked", answers=(None,))
+    bot_turn("thanked", 5, "answer", question=False)  # "thanks!" answered by small talk
+    session.flush()
+    assert close_due(session, now=T0 + timedelta(hours=1), window=WINDOW) == 2
+    assert outcome(session, "offered") is Outcome.unresolved
+    assert outcome(session, "thanked") is Outcome.resolved_assumed
+    offered = session.get(Conversation, "offered")
+    assert offered is not None and "last turn" in (offered.outcome_reason or "")
 
 
 def test_inactive_conversations_close_at_their_own_time_not_the_jobs(session: Session) -> None:

@@ -51,13 +51,14 @@ def test_every_figure_of_the_test_day(day: Session) -> None:
     m = metrics.compute(day, start=DAY0, end=DAY1, locale=None, tz=TZ)
 
     confirmed = n("confirmed")
-    assumed = n("assumed", "negative_then_answer", "ended") + BOUNDARY_ASSUMED_DAY1
-    unresolved = n("negative", "no_answer", "confirmed_then_negative")
+    # Not resolved, whatever came before: a complaint no later answer undid, a person offered last.
+    assumed = n("assumed", "ended") + BOUNDARY_ASSUMED_DAY1
+    unresolved = n("negative", "no_answer", "confirmed_then_negative", "negative_then_answer", "person_offered")
     handed_off = n("handoff")
     no_question = n("greeting")
     still_open = n("still_open")
     with_question = confirmed + assumed + unresolved + handed_off
-    assert (confirmed, assumed, unresolved, handed_off, no_question) == (50, 64, 28, 20, 20)  # the table, read by eye
+    assert (confirmed, assumed, unresolved, handed_off, no_question) == (50, 59, 35, 20, 20)  # the table, read by eye
 
     expected_counts = {
         "conversations": with_question + no_question + still_open,
@@ -80,9 +81,9 @@ def test_every_figure_of_the_test_day(day: Session) -> None:
     }
     for key, value in expected_counts.items():
         assert m.value(key) == value, key
-    assert m.value("conversations") == 187
+    assert m.value("conversations") == 189
 
-    assert m.value("automated_resolution_rate") == (confirmed + assumed) / with_question == 114 / 162
+    assert m.value("automated_resolution_rate") == (confirmed + assumed) / with_question == 109 / 164
     assert m.value("confirmed_share") == confirmed / (confirmed + assumed)
     assert m.value("handoff_rate") == handed_off / with_question
     assert m.value("unresolved_rate") == unresolved / with_question
@@ -106,10 +107,13 @@ def test_every_figure_of_the_test_day(day: Session) -> None:
     tables = {key: t.rows for key, t in m.tables.items()}
     assert tables["resolved_per_agent"] == [("ann@example.com", 7), ("bob@example.com", 5)]
     assert tables["top_intents"] == [
-        ("shipping", n("assumed", "negative_then_answer", "ended", "still_open") + BOUNDARY_ASSUMED_DAY1),
+        (
+            "shipping",
+            n("assumed", "negative_then_answer", "ended", "still_open", "person_offered") + BOUNDARY_ASSUMED_DAY1,
+        ),
         ("billing", n("confirmed", "confirmed_then_negative")),
         ("refund", n("negative", "confirmed_then_negative", "negative_then_answer")),
-        ("human", n("handoff")),
+        ("human", n("handoff", "person_offered")),
     ]
     assert tables["unhelpful_answers"] == [("refund", n("negative", "confirmed_then_negative", "negative_then_answer"))]
     assert tables["search_misses"] == [("refund policy", 3), ("=cmd|calc", 1), ("call me on [phone]", 1)]
@@ -121,10 +125,11 @@ def test_daily_series_of_the_test_day(day: Session) -> None:
     m = metrics.compute(day, start=DAY0, end=DAY1, locale=None, tz=TZ)
     assert [d.day for d in m.daily] == [DAY0, DAY1]
     for index, d in enumerate(m.daily):
-        resolved = n("confirmed", "assumed", "negative_then_answer", "ended", day=index)
+        resolved = n("confirmed", "assumed", "ended", day=index)
         resolved += BOUNDARY_ASSUMED_DAY1 if index == 1 else 0
         handed = n("handoff", day=index)
-        question = resolved + handed + n("negative", "no_answer", "confirmed_then_negative", day=index)
+        unresolved = ("negative", "no_answer", "confirmed_then_negative", "negative_then_answer", "person_offered")
+        question = resolved + handed + n(*unresolved, day=index)
         total = question + n("greeting", "still_open", day=index)
         assert (d.conversations, d.with_question, d.resolved, d.handed_off) == (total, question, resolved, handed)
         assert d.automated_resolution_rate == resolved / question
@@ -132,14 +137,14 @@ def test_daily_series_of_the_test_day(day: Session) -> None:
         scores = [s for r in SCENARIOS if r.day == index and r.kind != "empty" for s in r.ratings]
         assert d.ratings == len(scores)
         assert d.csat == satisfied(scores)
-    assert [d.conversations for d in m.daily] == [100, 87]
+    assert [d.conversations for d in m.daily] == [101, 88]
     assert sum(d.conversations for d in m.daily) == m.value("conversations")
 
 
 def test_locale_filter_of_the_test_day(day: Session) -> None:
     m = metrics.compute(day, start=DAY1, end=DAY1, locale="de", tz=TZ)
-    assumed = n("assumed", "negative_then_answer", locale="de")
-    unresolved = n("negative", locale="de")
+    assumed = n("assumed", locale="de")
+    unresolved = n("negative", "negative_then_answer", "person_offered", locale="de")
     assert m.value("conversations") == assumed + unresolved + n("greeting", locale="de")
     assert m.value("with_question") == assumed + unresolved
     assert m.value("automated_resolution_rate") == assumed / (assumed + unresolved)
@@ -159,8 +164,8 @@ def test_one_local_day_and_its_midnights(day: Session) -> None:
     utc = metrics.compute(day, start=DAY1, end=DAY1, locale=None, tz="UTC")
     # In UTC, 00:30 local on DAY1 is DAY0 and 00:30 local on the day after is DAY1.
     assert utc.value("conversations") == in_day1 - 1 + 1
-    assert metrics.compute(day, start=DAY0, end=DAY0, locale=None, tz=TZ).value("conversations") == 100
-    assert metrics.compute(day, start=DAY0, end=DAY0, locale=None, tz="UTC").value("conversations") == 101
+    assert metrics.compute(day, start=DAY0, end=DAY0, locale=None, tz=TZ).value("conversations") == 101
+    assert metrics.compute(day, start=DAY0, end=DAY0, locale=None, tz="UTC").value("conversations") == 102
 
 
 def test_running_the_closing_job_again_changes_nothing(day: Session) -> None:
