@@ -5,13 +5,18 @@
   candidates: "Did you mean ...?"; or, with one option, fairly sure of the top intent but short of
   the answer threshold (a confirmation instead of silence: "Did you mean <top>?");
 - ``suggest`` not confident, or the top intent has no answer in the locale yet: offer help-center
-  articles and a person;
-- ``handoff`` the visitor asked for a person, or this is the conversation's repeated failure.
+  articles, a rephrase and a person (offered, not forced);
+- ``handoff`` the visitor asked for a person, or the conversation failed ``handoff_after_failures``
+  times in a row and this time there is nothing to suggest either (``Decision.escalate``: the caller,
+  who searches the articles, makes that last call with ``escalated``).
+
+A miss never pushes a visitor into the handoff form while something useful can still be offered: a
+Dutch visitor once got the form on their third message for a question the help center answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.data import Intent
@@ -49,6 +54,8 @@ class Decision:
     article: str | None = None
     counts_as_question: bool = True
     reason: str = ""
+    # A suggestion after repeated misses: if no article can be suggested either, hand off instead.
+    escalate: bool = False
 
     @property
     def failed(self) -> bool:
@@ -142,6 +149,13 @@ def _close_options(prediction: Prediction, intents: dict[str, Intent], config: P
 
 def _fail(decision: Decision, state: ConversationState, config: PolicyConfig) -> Decision:
     if state.failures + 1 >= config.handoff_after_failures:
-        decision.type = "handoff"
+        decision.escalate = True
         decision.reason = f"not understood {state.failures + 1} times in a row"
     return decision
+
+
+def escalated(decision: Decision) -> Decision:
+    """The suggestion of a repeatedly failing conversation had nothing to offer: hand off to a person."""
+    if decision.type != "suggest" or not decision.escalate:
+        return decision
+    return replace(decision, type="handoff", reason=f"{decision.reason}, nothing to suggest")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
-from bot.policy import ConversationState, Decision, PolicyConfig, decide
+from bot.policy import ConversationState, Decision, PolicyConfig, decide, escalated
 from core import telemetry
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
@@ -168,7 +168,8 @@ def visitor_turn(
             base_rate=review_rate,
         )
     sample_p, sample_key = review.draw(probability)
-    reply_text, options, articles = _reply(session, model=model, decision=decision, query=visitor_text)
+    said = _reply(session, model=model, decision=decision, query=visitor_text)
+    decision, reply_text, options, articles = said.decision, said.text, said.options, said.articles
     # Two round trips: the visitor's message (its id is the bot turn's reply_to), then the bot's turn
     # with the conversation's update.
     visitor = _message(conversation, Sender.visitor, visitor_text, now)
@@ -278,9 +279,15 @@ def _article_link(session: Session, *, slug: str | None, locale: str) -> list[di
     return [{"title": title, "url": f"/hc/{locale}/articles/{current}"}]
 
 
-def _reply(
-    session: Session, *, model: FaqModel, decision: Decision, query: str
-) -> tuple[str, list[dict[str, object]], list[dict[str, object]]]:
+@dataclass(frozen=True)
+class _Reply:
+    decision: Decision  # the policy's, or the handoff it became when a last suggestion had nothing to offer
+    text: str
+    options: list[dict[str, object]]
+    articles: list[dict[str, object]]
+
+
+def _reply(session: Session, *, model: FaqModel, decision: Decision, query: str) -> _Reply:
     """The bot's text, options and article links for a decision (reads only)."""
     loc = decision.locale
     options: list[dict[str, object]] = []
@@ -300,10 +307,12 @@ def _reply(
             {"title": s.article.title, "url": f"/hc/{loc}/articles/{s.article.slug}", "snippet": s.snippet_html}
             for s in found
         ]
+        if not articles and decision.escalate:  # missed again with nothing to offer: a person takes over
+            return _reply(session, model=model, decision=escalated(decision), query=query)
         text = reply(loc, "suggest" if articles else "suggest_empty")
     else:  # handoff: asked for (the intent's own answer) or after repeated failures
         text = decision.answer or reply(loc, "handoff_failures" if decision.intent is None else "handoff")
-    return text, options, articles
+    return _Reply(decision, text, options, articles)
 
 
 def _update_state(conversation: Conversation, *, decision: Decision, now: datetime) -> None:

@@ -6,7 +6,8 @@ REPLIES: dict[str, dict[str, str]] = {
     "en": {
         "clarify": "Did you mean one of these?",
         "confirm": "Is this what you are asking about?",
-        "suggest": "I'm not sure I understood. These articles might help, or you can talk to a person.",
+        "suggest": "I'm not sure I understood. These articles might help, or try asking in other words. "
+        "You can also talk to a person.",
         "suggest_empty": "I'm not sure I understood. Could you rephrase that, or would you like to talk to a person?",
         "handoff": "Let me connect you with a person. Please leave your email address so we can reply.",
         "handoff_failures": "Sorry, I keep missing what you mean. Let me connect you with a person: "
@@ -18,7 +19,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "clarify": "Meinten Sie eines davon?",
         "confirm": "Meinten Sie das?",
         "suggest": "Ich bin nicht sicher, ob ich Sie verstanden habe. Diese Artikel könnten helfen, "
-        "oder Sie sprechen mit einem Menschen.",
+        "oder formulieren Sie Ihre Frage anders. Sie können auch mit einem Menschen sprechen.",
         "suggest_empty": "Ich bin nicht sicher, ob ich Sie verstanden habe. Können Sie es anders formulieren, "
         "oder möchten Sie mit einem Menschen sprechen?",
         "handoff": "Ich verbinde Sie mit einem Menschen. Bitte hinterlassen Sie Ihre E-Mail-Adresse, "
@@ -31,8 +32,8 @@ REPLIES: dict[str, dict[str, str]] = {
     "nl": {
         "clarify": "Bedoel je een van deze?",
         "confirm": "Bedoel je dit?",
-        "suggest": "Ik weet niet zeker of ik je begrijp. Deze artikelen kunnen helpen, of je kunt met een "
-        "medewerker praten.",
+        "suggest": "Ik weet niet zeker of ik je begrijp. Deze artikelen kunnen helpen, of stel je vraag anders. "
+        "Je kunt ook met een medewerker praten.",
         "suggest_empty": "Ik weet niet zeker of ik je begrijp. Kun je het anders zeggen, of wil je met een "
         "medewerker praten?",
         "handoff": "Ik breng je in contact met een medewerker. Laat je e-mailadres achter, dan kunnen we "

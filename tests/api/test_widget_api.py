@@ -13,7 +13,8 @@ from api.app import create_app
 from bot.model import FaqModel
 from core.accounts import User
 from core.settings import Settings
-from support import handoffs
+from helpcenter.models import Article
+from support import conversations, handoffs, suggest
 from support.models import Conversation, Handoff, Message, Sender
 from tests.admin.conftest import make_settings
 
@@ -104,12 +105,23 @@ def test_options_resolve_as_if_the_visitor_asked_that_intent(chat: TestClient) -
     assert again.status_code == 409 and "not one of the options" in again.json()["detail"]
 
 
-def test_not_understood_twice_hands_off(chat: TestClient) -> None:
+def test_not_understood_twice_with_nothing_to_suggest_hands_off(chat: TestClient) -> None:
     cid, auth = start(chat)
     first = say(chat, cid, auth, "qwertyuiop asdfghjkl zxcvbnm")
     assert first["type"] == "suggest"
     second = say(chat, cid, auth, "blorp flibber wuzzle")
     assert second["type"] == "handoff" and second["intent"] is None
+
+
+def test_misses_with_articles_to_offer_never_force_a_handoff(chat: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person is offered, not forced, while the help center has something to suggest."""
+    article = Article(locale="en", title="Returns", slug="return-an-item", body="", author="ed")
+    found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
+    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: found)
+    cid, auth = start(chat)
+    turns = [say(chat, cid, auth, text) for text in ("qwertyuiop asdfghjkl", "blorp flibber", "wuzzle zorp")]
+    assert [t["type"] for t in turns] == ["suggest"] * 3
+    assert all(t["articles"] and t["articles"][0]["url"] == "/hc/en/articles/return-an-item" for t in turns)
 
 
 def test_messages_after_and_feedback(chat: TestClient) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.data import Intent
 from bot.model import Candidate, FaqModel, Prediction
-from bot.policy import ConversationState, PolicyConfig, decide
+from bot.policy import ConversationState, PolicyConfig, decide, escalated
 
 INTENTS = {
     "track_order": Intent("track_order", {"en": ["x"]}, {"en": "Track it here."}, article="tracking"),
@@ -114,13 +114,19 @@ def test_suggest_lists_faq_candidates_for_article_search() -> None:
     assert (d.type, d.intent, d.options, d.failed) == ("suggest", None, ["shipping_times", "track_order"], True)
 
 
-def test_handoff_after_repeated_failure() -> None:
+def test_repeated_failure_offers_a_person_and_hands_off_only_when_nothing_can_be_suggested() -> None:
     p = prediction(("shipping_times", 0.4), ("track_order", 0.1), confidence=0.2)
-    assert decide(p, INTENTS, state=ConversationState(failures=0)).type == "suggest"
+    first = decide(p, INTENTS, state=ConversationState(failures=0))
+    assert (first.type, first.escalate) == ("suggest", False)
+    assert escalated(first) is first  # a first miss is never handed off, articles or not
     second = decide(p, INTENTS, state=ConversationState(failures=1))
-    assert second.type == "handoff" and "2 times" in second.reason
+    # Still a suggestion: articles and a person are offered; only with nothing to suggest does it hand off.
+    assert (second.type, second.escalate) == ("suggest", True) and "2 times" in second.reason
+    handed = escalated(second)
+    assert (handed.type, handed.intent, handed.options) == ("handoff", None, second.options)
+    assert "nothing to suggest" in handed.reason
     patient = PolicyConfig(handoff_after_failures=3)
-    assert decide(p, INTENTS, state=ConversationState(failures=1), config=patient).type == "suggest"
+    assert not decide(p, INTENTS, state=ConversationState(failures=1), config=patient).escalate
 
 
 def test_a_confident_answer_is_given_even_after_failures() -> None:
@@ -185,9 +191,9 @@ def test_an_intent_without_an_answer_in_the_locale_is_never_an_answer() -> None:
     english = decide(prediction(("book_pickup", 0.99), confidence=0.99), UNANSWERED)
     german = decide(replace(prediction(("book_pickup", 0.99), confidence=0.99), locale="de"), UNANSWERED)
     assert english.type == "suggest" and (german.type, german.answer) == ("answer", "Abholung: ...")
-    # It counts as a turn the bot could not help with: the second in a row offers a person.
+    # It counts as a turn the bot could not help with: the second in a row may hand off.
     again = decide(prediction(("newsletter", 0.99), confidence=0.99), UNANSWERED, state=ConversationState(failures=1))
-    assert again.type == "handoff"
+    assert (again.type, again.escalate) == ("suggest", True)
 
 
 def test_an_intent_without_an_answer_is_neither_confirmed_nor_offered() -> None:
