@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import core.accounts  # noqa: F401  (registers the tables on SQLModel.metadata)
 import helpcenter.models  # noqa: F401
+import support.appearance  # noqa: F401  (the widget_appearance table)
 import support.models  # noqa: F401
 from core.db import make_engine
 

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 import core.accounts  # noqa: F401  (the models register their tables)
 import helpcenter.models  # noqa: F401
+import support.appearance  # noqa: F401
 import support.models  # noqa: F401
 from core.db import make_engine
 from migrations import alembic_config, upgrade
