@@ -13,6 +13,7 @@ from api.deps import SessionDep, SettingsDep
 from core import accounts
 from core.accounts import Role, User
 from core.errors import FaqdeskError, ForbiddenError, UnauthorizedError
+from core.i18n import N_
 
 SESSION_COOKIE = "faqdesk_session"
 
@@ -55,14 +56,14 @@ def signed_in(request: Request, user: Annotated[User | None, Depends(optional_us
 def content_editor(user: Annotated[User, Depends(signed_in)]) -> User:
     """An admin or editor; agents may not change content."""
     if not user.role.edits_content:
-        raise ForbiddenError("your role may not edit help-center content")
+        raise ForbiddenError(N_("your role may not edit help-center content"))
     return user
 
 
 def administrator(user: Annotated[User, Depends(signed_in)]) -> User:
     """An admin."""
     if user.role is not Role.admin:
-        raise ForbiddenError("only admins may do this")
+        raise ForbiddenError(N_("only admins may do this"))
     return user
 
 

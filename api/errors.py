@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.admin_ui import page
+from api.admin_ui import page, ui_locale
 from api.auth import LoginRequired
 from api.ratelimit import RateLimited
 from api.templating import templates
@@ -31,6 +31,7 @@ from core import accounts
 from core.accounts import User
 from core.db import input_problem, stale_problem
 from core.errors import BusyError, EditConflict, FaqdeskError
+from core.i18n import gettext_for
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,10 @@ def _is_admin_page(request: Request) -> bool:
 
 
 def _admin_error_page(request: Request, status_code: int, detail: str) -> Response:
-    # The error page has no user menu: the failing request may not have resolved one.
+    # The error page has no user menu: the failing request may not have resolved one, so its language is
+    # the one the user's pages left in a cookie, else the browser's (admin_ui.ui_locale). A message marked
+    # with N_ where it is raised has a translation; others stay English.
+    detail = gettext_for(ui_locale(request, None))(detail)
     return page(
         request, "admin/error.html", {"status_code": status_code, "detail": detail}, user=None, status_code=status_code
     )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlmodel import Field, Session, SQLModel, select
 
 from core.errors import ForbiddenError, NotFoundError, ValidationError
+from core.i18n import N_
 from core.resources import common_passwords
 from core.security import dummy_hash, hash_password, new_token, token_digest, verify_password
 
@@ -72,6 +73,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # The back office's language this user chose; None follows the browser (Accept-Language).
+    ui_locale: str | None = Field(default=None, max_length=16)
 
     @property
     def display_name(self) -> str:
@@ -135,19 +138,19 @@ def check_password(password: str, *, email: str) -> None:
     lowered = password.lower()
     # "aaaaaaaaaaaa", "aaaaaaaaaaa1": length without variety.
     if Counter(lowered).most_common(1)[0][1] * 2 >= len(lowered):
-        raise ValidationError("the password is mostly one repeated character; use more different characters")
+        raise ValidationError(N_("the password is mostly one repeated character; use more different characters"))
     # "abcabcabcabc", "passwordpassword": one short sequence typed again and again (a string is a
     # repetition exactly when it occurs inside itself doubled, first and last character dropped).
     if lowered in (lowered + lowered)[1:-1]:
-        raise ValidationError("the password repeats one short sequence; use a longer one that does not repeat")
+        raise ValidationError(N_("the password repeats one short sequence; use a longer one that does not repeat"))
     if lowered.strip() in common_passwords():
         raise ValidationError(
-            "this is one of the most commonly used passwords, which attackers try first; choose another"
+            N_("this is one of the most commonly used passwords, which attackers try first; choose another")
         )
     local = email.strip().lower().partition("@")[0]
     for part in {local, re.sub(r"[._+-]", "", local)}:
         if len(part) >= 3 and part in lowered:
-            raise ValidationError("the password must not contain your email address or the name before its @")
+            raise ValidationError(N_("the password must not contain your email address or the name before its @"))
 
 
 def create_user(session: Session, *, email: str, password: str, role: Role, name: str = "") -> User:
@@ -190,7 +193,7 @@ def update_user(
     nobody able to administer the site.
     """
     if by is not None and by.id == user.id and ((role is not None and role is not Role.admin) or active is False):
-        raise ValidationError("you cannot remove your own admin role or deactivate yourself")
+        raise ValidationError(N_("you cannot remove your own admin role or deactivate yourself"))
     if role is not None:
         user.role = Role(role)
     if name is not None:
@@ -199,6 +202,16 @@ def update_user(
         user.active = active
         if not active:
             end_all_sessions(session, user=user)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_ui_locale(session: Session, *, user: User, locale: str | None, available: Sequence[str]) -> User:
+    """Choose the back office's language for this user (any role, for themself); None follows the browser."""
+    if locale is not None and locale not in available:
+        raise ValidationError(N_("That language is not available."))
+    user.ui_locale = locale
     session.add(user)
     session.flush()
     return user
@@ -274,15 +287,15 @@ def create_api_token(session: Session, *, user: User, name: str, role: Role | No
     """A new API token for the user, with their role or a lesser one; the plain token is returned once."""
     assert user.id is not None
     if not user.role.holds_api_tokens:
-        raise ForbiddenError("agents cannot create API tokens: the admin API offers nothing for the inbox")
+        raise ForbiddenError(N_("agents cannot create API tokens: the admin API offers nothing for the inbox"))
     role = user.role if role is None else Role(role)
     if role.rank > user.role.rank:
         raise ForbiddenError(f"a token cannot carry more than its owner's role: you are {user.role}, not {role}")
     if not role.holds_api_tokens:
-        raise ValidationError("a token's role is editor or admin")
+        raise ValidationError(N_("a token's role is editor or admin"))
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationError("a token needs a name of 1 to 100 characters")
+        raise ValidationError(N_("a token needs a name of 1 to 100 characters"))
     token = new_token("fqd_")
     row = ApiToken(name=name, token_hash=token_digest(token), prefix=token[:8], user_id=user.id, role=role)
     session.add(row)

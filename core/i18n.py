@@ -7,7 +7,7 @@ files). It lives in ``core`` so that every package may draw from it (``support``
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -76,3 +76,26 @@ def language_name(locale: str) -> str:
     except (ValueError, UnknownLocaleError):
         return locale
     return name[:1].upper() + name[1:]
+
+
+def accepted_locale(accept_language: str, available: Sequence[str]) -> str | None:
+    """The first of ``available`` an ``Accept-Language`` header asks for (by q-value, "de-AT" matching
+    "de"), else None. A few lines rather than a dependency: Babel negotiates but does not parse the header.
+    """
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")[:20]):  # a browser sends a handful
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            wanted.append((-quality, position, tag.strip().replace("-", "_").lower()))
+    by_lower = {locale.lower(): locale for locale in available}
+    for _quality, _position, tag in sorted(wanted):
+        match = by_lower.get(tag) or by_lower.get(tag.split("_")[0])
+        if match:
+            return match
+    return None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from core.errors import ConflictError, NotFoundError, ValidationError
+from core.i18n import N_
 from core.versions import check_version, flush_edit
 from helpcenter import related, search
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, SlugRedirect, utcnow
@@ -38,7 +39,7 @@ def create_article(
     if locales is not None and locale not in locales:
         raise ValidationError(f"unknown locale {locale!r}; configured: {', '.join(locales)}")
     if not title.strip():
-        raise ValidationError("an article needs a title")
+        raise ValidationError(N_("an article needs a title"))
     slug = check_slug(slug or slugify(title))
     if by_slug(session, locale=locale, slug=slug) is not None:
         raise ConflictError(f"an article {slug!r} exists in {locale!r}")
@@ -95,7 +96,7 @@ def update_article(
         article.slug = slug
     if title is not None:
         if not title.strip():
-            raise ValidationError("an article needs a title")
+            raise ValidationError(N_("an article needs a title"))
         article.title = title.strip()
     for name, value in (
         ("body", body),
@@ -140,17 +141,17 @@ def publication_time(when: datetime, *, utc_offset_minutes: int | None = None, n
     """
     now = now or datetime.now(UTC)
     if when.tzinfo is None and utc_offset_minutes is None:
-        raise ValidationError("the publication time needs a time zone, e.g. 2026-12-01T09:00:00+01:00")
+        raise ValidationError(N_("the publication time needs a time zone, e.g. 2026-12-01T09:00:00+01:00"))
     try:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC) + timedelta(minutes=utc_offset_minutes or 0)
         when = when.astimezone(UTC)
     except OverflowError:
-        raise ValidationError("the publication time is too far ahead") from None
+        raise ValidationError(N_("the publication time is too far ahead")) from None
     if when <= now:
-        raise ValidationError("the publication time must be in the future")
+        raise ValidationError(N_("the publication time must be in the future"))
     if when - now > MAX_SCHEDULE_AHEAD:
-        raise ValidationError("the publication time is more than five years ahead")
+        raise ValidationError(N_("the publication time is more than five years ahead"))
     return when
 
 

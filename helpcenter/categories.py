@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.errors import ConflictError, NotFoundError, ValidationError
+from core.i18n import N_
 from core.versions import FieldChange, check_version, field_changes, flush_edit
 from helpcenter.models import Article, Category
 from helpcenter.slugs import check_slug
@@ -66,7 +67,7 @@ def update_category(
     check_version(category, expected_version, what="This category")
     if names is not None:
         if not any(v.strip() for v in names.values()):
-            raise ValidationError("a category needs a name in at least one locale")
+            raise ValidationError(N_("a category needs a name in at least one locale"))
         category.names = {k: v.strip() for k, v in names.items() if v.strip()}
     if descriptions is not None:
         category.descriptions = {k: v.strip() for k, v in descriptions.items() if v.strip()}
@@ -113,5 +114,5 @@ def category_article_counts(session: Session) -> dict[int, int]:
 def delete_category(session: Session, *, category: Category) -> None:
     """Delete an empty category; one that still holds articles is refused."""
     if category_article_counts(session).get(category.id or -1):
-        raise ConflictError("move or delete the category's articles first")
+        raise ConflictError(N_("move or delete the category's articles first"))
     session.delete(category)

@@ -14,6 +14,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from core.errors import NotFoundError, ValidationError
+from core.i18n import N_
 from helpcenter.models import MediaFile
 
 # Pillow format -> (MIME type, extension). SVG is left out on purpose: it can carry script.
@@ -78,7 +79,7 @@ def _inspect(data: bytes, max_pixels: int) -> tuple[str, int, int]:
             f"the image has too many pixels; images up to {max_pixels / 1e6:g} megapixels are accepted"
         ) from exc
     except Exception as exc:  # Pillow raises many types for broken or foreign files
-        raise UploadError("the file is not a PNG, JPEG, GIF or WebP image") from exc
+        raise UploadError(N_("the file is not a PNG, JPEG, GIF or WebP image")) from exc
     if kind not in ALLOWED:
         raise UploadError(f"{kind or 'this'} images are not accepted; use PNG, JPEG, GIF or WebP")
     return kind, width, height
@@ -96,7 +97,7 @@ def save_upload(
 ) -> MediaFile:
     """Store an image after checking its size, pixel count and content; the same image twice is kept once."""
     if not data:
-        raise UploadError("the file is empty")
+        raise UploadError(N_("the file is empty"))
     if len(data) > max_bytes:
         raise UploadError(f"the file is larger than {max_bytes // 1024} KiB")
     kind, width, height = _inspect(data, max_pixels)

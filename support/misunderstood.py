@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select, update
 
 from bot.resources import generic_out_of_scope
 from core.errors import ConflictError, NotFoundError, ValidationError
+from core.i18n import N_
 from support import intents, training
 from support.models import Conversation, FaqIntent, Handoff, Message, Sender, TrainingJob
 from support.privacy import mask_personal
@@ -288,7 +289,7 @@ def _unreviewed(session: Session, message_ids: Sequence[int]) -> list[tuple[Mess
     """The chosen visitor messages with their conversation's locale; refuses reviewed or unknown ones."""
     ids = sorted(set(message_ids))
     if not ids:
-        raise ValidationError("choose at least one question")
+        raise ValidationError(N_("choose at least one question"))
     if len(ids) > MAX_SELECTED:
         raise ValidationError(f"choose at most {MAX_SELECTED} questions at once")
     rows = session.exec(
@@ -329,7 +330,7 @@ def _mark(session: Session, *, message_ids: Sequence[int], review: str) -> int:
         .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != len(set(message_ids)):
-        raise ConflictError("another editor reviewed some of these questions just now; reload the page")
+        raise ConflictError(N_("another editor reviewed some of these questions just now; reload the page"))
     return int(result.rowcount)
 
 
@@ -361,7 +362,7 @@ def new_intent(
     rows = _unreviewed(session, message_ids)
     answers = {loc: text.strip() for loc, text in answers.items() if text.strip()}
     if not answers:
-        raise ValidationError("give the new intent an answer in at least one locale")
+        raise ValidationError(N_("give the new intent an answer in at least one locale"))
     intent = intents.create_intent(
         session,
         intent_id=intent_id,

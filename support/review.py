@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select, update
 
 from core.errors import ConflictError, NotFoundError, ValidationError
+from core.i18n import N_
 from support import intents, training
 from support.models import Message, Sender, utcnow
 from support.privacy import mask_personal
@@ -126,7 +127,7 @@ def label_turn(
     if label == "right":  # the bot's reading was right: its top intent
         label = turn.intent or (turn.candidates[0]["intent"] if turn.candidates else "")
         if not label:
-            raise ValidationError("this turn has no intent to confirm; pick the right one or 'out of scope'")
+            raise ValidationError(N_("this turn has no intent to confirm; pick the right one or 'out of scope'"))
     if label not in (OOS, WRONG):
         intents.get_intent(session, intent_id=label)  # NotFoundError for an unknown intent
     done = session.exec(
@@ -136,7 +137,7 @@ def label_turn(
         .execution_options(synchronize_session="fetch")
     )
     if done.rowcount != 1:
-        raise ConflictError("another editor labelled this turn just now")
+        raise ConflictError(N_("another editor labelled this turn just now"))
     session.refresh(turn)
     return _learn(session, turn=turn, label=label, user=user, locales=locales)
 

@@ -18,6 +18,7 @@ from api.errors import FormRefused
 from api.params import MAX_ID, OptionalRowIdQuery, RowId
 from api.resources import ArticleDep
 from core.errors import ConflictError, EditConflict, ValidationError
+from core.i18n import N_
 from core.settings import Settings
 from helpcenter import articles, categories, editorial, public
 from helpcenter.markdown import render
@@ -299,7 +300,7 @@ def change_status(
         try:
             local = datetime.fromisoformat(publish_at)
         except ValueError as exc:
-            raise ValidationError("give the publication time as YYYY-MM-DDTHH:MM") from exc
+            raise ValidationError(N_("give the publication time as YYYY-MM-DDTHH:MM")) from exc
         when = articles.publication_time(local, utc_offset_minutes=tz_offset)
         articles.set_status(session, article=article, status=ArticleStatus.draft, publish_at=when)
         return redirect(f"/admin/articles/{article_id}", "scheduled")

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api import csrf
-from api.admin_ui import page, redirect
+from api.admin_ui import page, redirect, ui_locale, ui_locales
 from api.auth import SESSION_COOKIE, UserDep, optional_user, set_session_cookie
 from api.deps import LimiterDep, SessionDep, SettingsDep
 from api.ratelimit import RateLimited, client_address
 from core import accounts
 from core.accounts import User
+from core.i18n import gettext_for, language_name
 from helpcenter import editorial
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
@@ -60,7 +61,8 @@ def login(
         return response
     user = accounts.authenticate(session, email=email, password=password)
     if user is None:
-        error = "Wrong email or password, or the account is deactivated."
+        _ = gettext_for(ui_locale(request, None))
+        error = _("Wrong email or password, or the account is deactivated.")
         return page(request, "admin/login.html", {**context, "error": error}, user=None, status_code=401)
     limiter.clear(settings.login_rate_limit, key_email)
     token = accounts.start_session(session, user=user, lifetime=timedelta(hours=settings.session_hours))
@@ -90,3 +92,22 @@ def home(request: Request, user: UserDep, session: SessionDep, settings: Setting
         "unhelpful": editorial.least_helpful(session),
     }
     return page(request, "admin/home.html", context, user=user)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, user: UserDep, settings: SettingsDep) -> Response:
+    """Your account: the back office's language (any role chooses their own)."""
+    languages = [(loc, language_name(loc)) for loc in ui_locales(settings)]
+    return page(request, "admin/account.html", {"languages": languages}, user=user)
+
+
+@router.post("/account", response_class=HTMLResponse, dependencies=[Depends(csrf.verify)])
+def save_account(
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    language: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Save the chosen language; empty follows the browser's."""
+    accounts.set_ui_locale(session, user=user, locale=language or None, available=ui_locales(settings))
+    return redirect("/admin/account", "saved")

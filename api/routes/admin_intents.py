@@ -79,9 +79,9 @@ def intent_list(
     deleted: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """Intents with their examples and answers per locale, filtered by any text they contain."""
-    imported = None
+    imported: dict[str, int] | None = None
     if created is not None:
-        imported = f"Imported: {created} created, {updated or 0} updated, {deleted or 0} deleted."
+        imported = {"created": created, "updated": updated or 0, "deleted": deleted or 0}  # said in the page's language
     context = _list_context(session=session, settings=settings, model=model, q=q, imported=imported)
     return page(request, "admin/intents.html", context, user=user)
 
@@ -92,7 +92,7 @@ def _list_context(
     settings: Settings,
     model: FaqModel | None,
     q: str = "",
-    imported: str | None = None,
+    imported: dict[str, int] | None = None,
     import_errors: list[str] | None = None,
 ) -> dict[str, Any]:
     return {

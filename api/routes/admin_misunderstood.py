@@ -16,6 +16,7 @@ from api.auth import AdminDep, EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.params import MAX_ID, OptionalDay
 from core.errors import ValidationError
+from core.i18n import N_
 from support import intents, misunderstood, outcomes
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
@@ -95,7 +96,7 @@ def add_to_intent(
 ) -> Response:
     """Add the chosen questions as examples of an existing intent; queues a retrain."""
     if not intent_id.strip():
-        raise ValidationError("choose the intent to add the questions to")
+        raise ValidationError(N_("choose the intent to add the questions to"))
     misunderstood.add_to_intent(
         session, message_ids=message_id, intent_id=intent_id.strip(), user=user.email, locales=settings.locales
     )
@@ -116,7 +117,7 @@ def new_intent(
 ) -> Response:
     """Create a new intent from the chosen questions with the given answers; queues a retrain."""
     if not new_intent_id.strip():
-        raise ValidationError("give the new intent an id (lowercase letters, digits and _)")
+        raise ValidationError(N_("give the new intent an id (lowercase letters, digits and _)"))
     misunderstood.new_intent(
         session,
         message_ids=message_id,

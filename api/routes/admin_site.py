@@ -18,6 +18,7 @@ from api.resources import CategoryDep
 from core import accounts
 from core.accounts import Role, User
 from core.errors import EditConflict, ValidationError
+from core.i18n import N_
 from core.settings import Settings
 from helpcenter import categories, media, slugs
 
@@ -59,7 +60,7 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
     """Create a category from its slug and names."""
     names = _per_locale(form, "name", settings.locales)
     if not any(v.strip() for v in names.values()):
-        raise ValidationError("a category needs a name in at least one locale")
+        raise ValidationError(N_("a category needs a name in at least one locale"))
     slug = form.get("slug", "").strip() or slugs.slugify(next(v for v in names.values() if v.strip()))
     categories.create_category(
         session,

@@ -22,22 +22,27 @@
         data: {
           labels: series.labels,
           datasets: [
-            { label: "Automated resolution rate (%)", data: series.automated_resolution_rate, borderColor: "#1e7e34", backgroundColor: "#1e7e34", spanGaps: true },
-            { label: "Handoff rate (%)", data: series.handoff_rate, borderColor: "#b00020", backgroundColor: "#b00020", spanGaps: true }
+            { label: "Automated resolution rate", data: series.automated_resolution_rate, borderColor: "#1e7e34", backgroundColor: "#1e7e34", spanGaps: true },
+            { label: "Handoff rate", data: series.handoff_rate, borderColor: "#b00020", backgroundColor: "#b00020", spanGaps: true }
           ]
         },
         options: { scales: { y: percentAxis } }
       },
       csat: {
         type: "line",
-        data: { labels: series.labels, datasets: [{ label: "CSAT (%)", data: series.csat, borderColor: "#8a4b00", backgroundColor: "#8a4b00", spanGaps: true }] },
+        data: { labels: series.labels, datasets: [{ label: "CSAT", data: series.csat, borderColor: "#8a4b00", backgroundColor: "#8a4b00", spanGaps: true }] },
         options: { scales: { y: percentAxis } }
       }
     };
     var canvases = document.querySelectorAll("canvas[data-chart]");
     for (var i = 0; i < canvases.length; i++) {
       var config = charts[canvases[i].getAttribute("data-chart")];
+      // The series' names in the page's language, written by the template (this file has no UI strings).
+      var names = JSON.parse(canvases[i].getAttribute("data-labels") || "[]");
       if (config) {
+        for (var d = 0; d < config.data.datasets.length && d < names.length; d++) {
+          config.data.datasets[d].label = names[d];
+        }
         config.options.animation = false;
         config.options.aspectRatio = 3;
         new window.Chart(canvases[i], config);
