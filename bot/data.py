@@ -57,6 +57,7 @@ class TrainingData:
     intents: dict[str, Intent] = field(default_factory=dict)
     out_of_scope: dict[str, list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # files in a folder that held no training data
+    notes: list[str] = field(default_factory=list)  # what reading another tool's files decided (bot.imported)
 
     @property
     def locales(self) -> list[str]:

@@ -1,7 +1,11 @@
-"""Load training data from faqdesk YAML, Rasa NLU YAML (+ ``domain.yml``) and JSON lines.
+"""Load training data from faqdesk YAML, a Rasa project (``bot.rasa``) and JSON lines.
 
 Every problem is collected with its file, line and intent and raised together as one
 ``TrainingDataError``, so an editor fixes a file in one pass and never sees a traceback.
+
+An intent may lack an answer in a locale (imported from Rasa or a spreadsheet, or not translated
+yet): it is trained, so its questions are recognised, and the policy offers articles or a person
+for it (``bot.policy``) until an editor writes the answer.
 """
 
 from __future__ import annotations
@@ -10,17 +14,15 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-from ruamel.yaml import YAMLError
-
-from bot.data import INTENT_KINDS, OOS, Intent, IntentKind, Location, TrainingData
+from bot.data import INTENT_KINDS, Intent, IntentKind, Location, TrainingData
 from bot.jsonl import load_jsonl
 from bot.problems import Problem, TrainingDataError
-from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, compose_text, load_plain
+from bot.rasa import looks_like_rasa, read_rasa
+from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file, compose_text
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _INTENT_KEYS = {"id", "kind", "title", "article", "examples", "answer"}
-_RASA_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def load_training_data(
@@ -29,8 +31,9 @@ def load_training_data(
     """Load a file or folder in any supported format and validate it.
 
     Args:
-        path: a faqdesk YAML file, a Rasa NLU YAML file, a ``.jsonl`` file, or a folder of YAML files.
-        locale: locale of Rasa NLU data and of JSON lines without a ``locale`` field.
+        path: a faqdesk YAML file, a ``.jsonl`` file, a folder of YAML files, or a Rasa project (folder
+            or NLU file; its conflicts are resolved and reported in ``notes``, as ``faqdesk import rasa`` does).
+        locale: locale of Rasa NLU data (default: its ``config.yml`` language) and of JSON lines without one.
         locales: allowed locales; ``None`` accepts any well-formed locale code.
     """
     path = Path(path)
@@ -38,19 +41,25 @@ def load_training_data(
     data = TrainingData()
     if not path.exists():
         raise TrainingDataError([Problem(_at(path, None), "no such file or folder")])
+    if looks_like_rasa(path):
+        imported = read_rasa(path, locale=locale)
+        data = imported.data
+        data.notes = imported.notes + imported.decisions
+        _validate(data, problems, locales=locales)
+        if problems:
+            raise TrainingDataError(problems)
+        return data
     files = _data_files(path)
     if not files:
         raise TrainingDataError([Problem(_at(path, None), "no .yaml or .yml files found")])
-    require_answers = True
     for file in files:
         if file.suffix == ".jsonl":
-            require_answers = False
             load_jsonl(file, data, problems, default_locale=locale)
         else:
-            require_answers &= _load_yaml(file, data, problems, rasa_locale=locale, in_folder=path.is_dir())
+            _load_yaml(file, data, problems, rasa_locale=locale, in_folder=path.is_dir())
     if not data.intents and not problems:
         problems.append(Problem(_at(path, None), "no intents found (faqdesk 'intents:' or Rasa 'nlu:')"))
-    _validate(data, problems, locales=locales, require_answers=require_answers)
+    _validate(data, problems, locales=locales)
     if problems:
         raise TrainingDataError(problems)
     return data
@@ -77,7 +86,7 @@ def load_training_text(text: str, *, source: str = "<text>", locales: Collection
         )
     if not data.intents and not problems:
         problems.append(Problem(Location(source, None), "no intents found"))
-    _validate(data, problems, locales=locales, require_answers=True)
+    _validate(data, problems, locales=locales)
     if problems:
         raise TrainingDataError(problems)
     return data
@@ -102,7 +111,7 @@ def validate_training_data(data: TrainingData, *, locales: Collection[str] | Non
             for loc, text in texts_by_locale.items():
                 if not text.strip():
                     problems.append(Problem(where, f"{key} for '{loc}' must be non-empty text", intent.id))
-    _validate(data, problems, locales=locales, require_answers=True)
+    _validate(data, problems, locales=locales)
     if problems:
         raise TrainingDataError(problems)
 
@@ -122,8 +131,8 @@ def _data_files(path: Path) -> list[Path]:
 
 def _load_yaml(
     file: Path, data: TrainingData, problems: list[Problem], *, rasa_locale: str | None, in_folder: bool
-) -> bool:
-    """Load one YAML file into ``data``; returns whether answers are expected for its intents.
+) -> None:
+    """Load one YAML file into ``data``.
 
     In a folder, YAML that is not training data (help-center categories, Rasa stories or config) is
     skipped and listed in ``data.skipped``; a file named explicitly must be training data.
@@ -132,25 +141,29 @@ def _load_yaml(
         root = compose_file(file)
     except YamlSyntaxError as exc:
         problems.append(Problem(_at(file, exc.line), f"malformed YAML: {exc.reason}"))
-        return True
+        return
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(_at(file, None), f"cannot read file: {exc}"))
-        return True
+        return
     if not isinstance(root.value, dict):
         problems.append(Problem(_at(file, root.line), "expected a mapping with 'intents:' or 'nlu:'"))
-        return True
+        return
     if "intents" in root.value:
         _load_faqdesk(file, root.value["intents"], data, problems)
-        return True
-    if "nlu" in root.value:
-        responses = _rasa_responses(file, problems)
-        _load_rasa(file, root.value["nlu"], data, problems, locale=rasa_locale, responses=responses)
-        return bool(responses)
-    if in_folder:
+    elif "nlu" in root.value:  # a Rasa file among faqdesk files: read as `faqdesk import rasa` would
+        try:
+            imported = read_rasa(file, locale=rasa_locale)
+        except TrainingDataError as exc:
+            problems.extend(exc.problems)
+            return
+        data.notes += imported.notes + imported.decisions
+        data.out_of_scope.update(imported.data.out_of_scope)
+        for intent in imported.data.intents.values():
+            _add_intent(data, intent, problems, file, (intent.source.line if intent.source else None) or 1)
+    elif in_folder:
         data.skipped.append(str(file))
     else:
         problems.append(Problem(_at(file, root.line), "expected a top-level 'intents:' (faqdesk) or 'nlu:' (Rasa) key"))
-    return True
 
 
 def _load_faqdesk(file: Path, node: MarkedValue, data: TrainingData, problems: list[Problem]) -> None:
@@ -232,81 +245,7 @@ def _add_intent(data: TrainingData, intent: Intent, problems: list[Problem], fil
     data.intents[intent.id] = intent
 
 
-def _load_rasa(
-    file: Path,
-    node: MarkedValue,
-    data: TrainingData,
-    problems: list[Problem],
-    *,
-    locale: str | None,
-    responses: dict[str, str],
-) -> None:
-    loc = locale or "en"
-    if not isinstance(node.value, list):
-        problems.append(Problem(_at(file, node.line), "'nlu' must be a list"))
-        return
-    for item in node.value:
-        if not isinstance(item.value, dict) or "intent" not in item.value:
-            continue  # synonyms, regexes and lookup tables carry no intent examples
-        intent_id = str(item.value["intent"].value)
-        raw = item.value.get("examples")
-        texts = _rasa_examples(raw.value) if raw and isinstance(raw.value, str) else []
-        if raw is None or not isinstance(raw.value, str):
-            msg = "'examples' must be a '- ' list in a block string"
-            problems.append(Problem(_at(file, item.line), msg, intent_id))
-        if intent_id == OOS:
-            data.out_of_scope.setdefault(loc, []).extend(texts)
-            continue
-        existing = data.intents.get(intent_id)
-        if existing is not None and existing.source is not None and existing.source.file == str(file):
-            existing.examples.setdefault(loc, []).extend(texts)  # Rasa allows one intent in several blocks
-            continue
-        intent = Intent(id=intent_id, examples={loc: texts}, source=_at(file, item.line))
-        if intent_id in responses:
-            intent.answers[loc] = responses[intent_id]
-        _add_intent(data, intent, problems, file, item.line)
-
-
-def _rasa_examples(block: str) -> list[str]:
-    out = []
-    for line in block.splitlines():
-        line = line.strip()
-        if line.startswith("- "):
-            text = _RASA_ENTITY.sub(r"\1", line[2:]).strip()
-            if text:
-                out.append(text)
-    return out
-
-
-def _rasa_responses(nlu_file: Path, problems: list[Problem]) -> dict[str, str]:
-    """Texts of ``utter_<intent>`` responses from the nearest ``domain.yml``, keyed by intent."""
-    for folder in (nlu_file.parent, nlu_file.parent.parent, nlu_file.parent.parent.parent):
-        for name in ("domain.yml", "domain.yaml"):
-            domain = folder / name
-            if domain.is_file():
-                return _read_responses(domain, problems)
-    return {}
-
-
-def _read_responses(domain: Path, problems: list[Problem]) -> dict[str, str]:
-    try:
-        doc = load_plain(domain) or {}
-    except (YAMLError, OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(_at(domain, None), f"malformed domain file: {exc}"))
-        return {}
-    out: dict[str, str] = {}
-    responses = doc.get("responses") if isinstance(doc, dict) else None
-    for name, variants in (responses or {}).items():
-        if isinstance(name, str) and name.startswith("utter_") and isinstance(variants, list):
-            texts = [v["text"] for v in variants if isinstance(v, dict) and isinstance(v.get("text"), str)]
-            if texts:
-                out[name.removeprefix("utter_")] = texts[0]
-    return out
-
-
-def _validate(
-    data: TrainingData, problems: list[Problem], *, locales: Collection[str] | None, require_answers: bool
-) -> None:
+def _validate(data: TrainingData, problems: list[Problem], *, locales: Collection[str] | None) -> None:
     allowed = set(locales) if locales is not None else None
 
     def check_locale(loc: str, where: Location | None, intent_id: str | None) -> None:
@@ -325,8 +264,6 @@ def _validate(
         if not any(intent.examples.values()):
             problems.append(Problem(where, "intent has no examples", intent.id))
         for loc, texts in intent.examples.items():
-            if texts and require_answers and loc not in intent.answers:
-                problems.append(Problem(where, f"locale '{loc}' has examples but no answer", intent.id))
             for text in texts:
                 key = (loc, " ".join(text.casefold().split()))
                 other = seen.setdefault(key, intent.id)

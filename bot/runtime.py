@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.jsonl import load_test_set
 from bot.loaders import load_training_data
 from bot.model import FaqModel, TrainConfig
 from bot.policy import PolicyConfig
+from bot.rasa import load_rasa_test
 from core.settings import Settings
 
 
@@ -84,6 +86,7 @@ def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = N
 def train_and_activate(settings: Settings, data_path: Path | None = None, *, locale: str | None = None) -> FaqModel:
     """Load and validate training data, train (unless this exact version exists), save and activate."""
     data = load_training_data(data_path or settings.training_data, locale=locale, locales=settings.locales)
+    _report_notes(data)
     encoder = load_encoder(settings)
     version = FaqModel.version_for(data, train_config(settings), encoder)
     try:
@@ -123,7 +126,12 @@ def load_version(settings: Settings, version: str | None) -> FaqModel:
 def evaluate_paths(settings: Settings, train: Path, test: Path, *, locale: str | None = None) -> dict[str, Any]:
     """Train on ``train`` (not activated), decide every message of ``test`` and report."""
     data = load_training_data(train, locale=locale)
-    rows = load_test_set(test, locale=locale)
+    _report_notes(data)
+    if test.suffix in {".yml", ".yaml"}:  # Rasa's test stories or NLU test data, in the data's one locale
+        given = locale or (data.locales[0] if len(data.locales) == 1 else None)
+        rows = [row | {"locale": given} if given else row for row in load_rasa_test(test)]
+    else:
+        rows = load_test_set(test, locale=locale)
     started = time.perf_counter()
     model = fit(data, settings)
     train_seconds = time.perf_counter() - started
@@ -132,3 +140,9 @@ def evaluate_paths(settings: Settings, train: Path, test: Path, *, locale: str |
     return evaluation.report(
         outcomes, train_seconds=train_seconds, train_seconds_per_locale=per_locale, model_version=model.version
     )
+
+
+def _report_notes(data: TrainingData) -> None:
+    """What reading another tool's files decided (conflicts resolved, parts skipped), one log line each."""
+    for note in data.notes:
+        logging.getLogger("faqdesk.import").warning(note)

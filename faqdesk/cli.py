@@ -315,44 +315,35 @@ def export_command(
 
 @app.command("import")
 def import_command(
-    path: Annotated[str, typer.Argument(help="The file to import, or - for stdin")],
-    format_: Annotated[
-        str | None, typer.Option("--format", help="faqdesk (JSON lines of `faqdesk export`); detected when omitted")
-    ] = None,
+    first: Annotated[str, typer.Argument(metavar="[FORMAT] PATH", help="The format (optional) and the path")],
+    second: Annotated[str | None, typer.Argument(metavar="", help="", show_default=False)] = None,
+    format_: Annotated[str | None, typer.Option("--format", help="Instead of FORMAT before the path")] = None,
     merge: Annotated[
-        bool, typer.Option("--merge", help="Into a database with content: add only records whose key is new")
+        bool, typer.Option("--merge", help="Into a database with content: add new records, update intents by id")
     ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Intents: keep only the imported ones")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse conflicts instead of resolving them")] = False,
+    locale: Annotated[str | None, typer.Option(help="Locale of rows or Rasa data without one")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the imported intents as faqdesk YAML")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing")] = False,
 ) -> None:
-    """Import a faqdesk export in one transaction: an empty database gets everything back, or nothing on error."""
-    from core.db import make_engine
+    """Import into the database in one transaction: faqdesk (an export), rasa (a project), csv or xlsx (an
+    FAQ spreadsheet), markdown (articles with front matter), zendesk (a Help Center export)."""
     from core.errors import FaqdeskError
-    from migrations import upgrade
-    from support import transfer
+    from faqdesk import imports
 
+    format_given, path = (first, second) if second is not None else (format_, first)
+    options = imports.IntentOptions(merge=merge, replace=replace, strict=strict, locale=locale)
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-        lines = transfer.lines_of(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"cannot read {path}: {exc}", 2) from None
-    detected = transfer.detect_format(lines[0] if lines else "")
-    if format_ not in (None, *transfer.FORMATS):
-        raise _fail(f"unknown format {format_!r} (known: {', '.join(transfer.FORMATS)})", 2)
-    if (format_ or detected) is None:
-        raise _fail(f"{path}: line 1: not a faqdesk export (known formats: {', '.join(transfer.FORMATS)})", 2)
-    settings = _settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        report = transfer.import_lines(engine, lines, merge=merge)
+        imports.run(
+            format_given, path, options=options, out=out, dry_run=dry_run, echo=lambda line: typer.echo(line, err=True)
+        )
+    except imports.ImportRefused as exc:
+        raise _fail(str(exc), 2) from None
+    except TrainingDataError as exc:
+        raise _fail(f"{exc}\nnothing was imported", 2) from None
     except FaqdeskError as exc:
         raise _fail(f"{path}: {exc.detail}; nothing was imported", 2) from None
-    finally:
-        engine.dispose()
-    for skipped in report.skipped:
-        typer.echo(f"skipped {skipped}", err=True)
-    if report.created_users:
-        typer.echo("created deactivated accounts without a password for: " + ", ".join(report.created_users), err=True)
-    typer.echo("imported " + (", ".join(f"{n} {kind}" for kind, n in report.imported.items()) or "nothing"), err=True)
 
 
 def _has_users(settings: Settings) -> bool:

@@ -7,37 +7,29 @@ through. Every change queues a retrain (``support.training``); the worker trains
 
 from __future__ import annotations
 
-import io
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
 from sqlmodel import Session, col, select
 
 from bot.data import Intent, Location, TrainingData
 from bot.loaders import load_training_data, load_training_text, validate_training_data
 from bot.problems import Problem, TrainingDataError
-from core.errors import ConflictError, NotFoundError, ValidationError
+from core.errors import ConflictError, NotFoundError
 from core.versions import FieldChange, check_version, field_changes, flush_edit
 from support import training
-from support.models import FaqIntent, utcnow
-
-# Column sizes of faq_intent: PostgreSQL enforces them, so they are checked before writing.
-MAX_ID = 100
-MAX_ARTICLE = 200
-MAX_USER = 254
-
-
-class IntentDataError(ValidationError):
-    """Intents that break the training-data rules; ``problems`` lists each one (with its line, if any)."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
+from support.intent_rows import (
+    IntentDataError,
+    check_sizes,
+    clean,
+    intents_yaml,
+    next_position,
+    same,
+    to_intent,
+)
+from support.intent_rows import apply as apply_intent
+from support.models import FaqIntent
 
 
 @dataclass(frozen=True)
@@ -47,6 +39,11 @@ class IntentRow:
     intent: FaqIntent
     examples: dict[str, int]  # number of examples per configured locale
     answered: dict[str, bool]  # an answer exists per configured locale
+
+    @property
+    def missing_answer(self) -> bool:
+        """Questions in a locale without its answer: the bot offers articles or a person there instead."""
+        return any(n and not self.answered[loc] for loc, n in self.examples.items())
 
 
 def list_intents(session: Session) -> Sequence[FaqIntent]:
@@ -62,20 +59,23 @@ def get_intent(session: Session, *, intent_id: str) -> FaqIntent:
     return intent
 
 
-def intent_rows(session: Session, *, query: str, locales: Sequence[str]) -> list[IntentRow]:
-    """The list page: intents whose id, article, examples or answers contain ``query`` (any case)."""
+def intent_rows(session: Session, *, query: str, locales: Sequence[str], unanswered: bool = False) -> list[IntentRow]:
+    """The list page: intents whose id, article, examples or answers contain ``query`` (any case);
+    ``unanswered``: only those without an answer in a locale they have questions in (imported from
+    Rasa or a spreadsheet, or not translated yet), which the bot recognises but never answers."""
     needle = " ".join(query.casefold().split())
     rows = []
     for intent in list_intents(session):
         if needle and needle not in _haystack(intent):
             continue
-        rows.append(
-            IntentRow(
-                intent=intent,
-                examples={loc: len(intent.examples.get(loc, [])) for loc in locales},
-                answered={loc: bool(intent.answers.get(loc)) for loc in locales},
-            )
+        row = IntentRow(
+            intent=intent,
+            examples={loc: len(intent.examples.get(loc, [])) for loc in locales},
+            answered={loc: bool(intent.answers.get(loc)) for loc in locales},
         )
+        if unanswered and not row.missing_answer:
+            continue
+        rows.append(row)
     return rows
 
 
@@ -104,18 +104,18 @@ def save_intent(
     ``EditConflict`` and nothing is written (unless the save changes nothing, which loses nothing).
     """
     intent = session.get(FaqIntent, intent_id)
-    candidate = _clean(
+    candidate = clean(
         intent_id=intent_id, kind=kind, article=article, examples=examples, answers=answers, titles=titles
     )
     _check(session, candidate, locales=locales)
     if intent is None:
-        intent = FaqIntent(id=intent_id, position=_next_position(session))
+        intent = FaqIntent(id=intent_id, position=next_position(session))
         session.add(intent)
-    elif _same(intent, candidate):
+    elif same(intent, candidate):
         return intent  # nothing changed: no write, no retrain
     else:
         check_version(intent, expected_version, what=f"The intent {intent_id!r}")
-    _apply(intent, candidate, user=user)
+    apply_intent(intent, candidate, user=user)
     flush_edit(session, intent, what=f"The intent {intent_id!r}")
     training.queue_training(session, requested_by=user, reason=f"intent {intent_id} saved")
     return intent
@@ -186,10 +186,8 @@ def intent_changes(
         texts |= {f"title ({loc})": text for loc, text in intent.titles.items()}
         return {"kind": intent.kind, "article": intent.article or "", **texts}
 
-    yours = _clean(
-        intent_id=intent.id, kind=kind, article=article, examples=examples, answers=answers, titles=titles
-    )
-    return field_changes(fields(_to_intent(intent)), fields(yours))
+    yours = clean(intent_id=intent.id, kind=kind, article=article, examples=examples, answers=answers, titles=titles)
+    return field_changes(fields(to_intent(intent)), fields(yours))
 
 
 def delete_intent(session: Session, *, intent_id: str, user: str) -> None:
@@ -201,7 +199,7 @@ def delete_intent(session: Session, *, intent_id: str, user: str) -> None:
 
 def training_data(session: Session, *, locales: Collection[str] | None = None) -> TrainingData:
     """The database's intents as training data, validated like a YAML file (``TrainingDataError``)."""
-    data = TrainingData(intents={row.id: _to_intent(row) for row in list_intents(session)})
+    data = TrainingData(intents={row.id: to_intent(row) for row in list_intents(session)})
     if not data.intents:
         raise TrainingDataError([Problem(Location("faq_intent"), "no intents yet: add one or import YAML")])
     validate_training_data(data, locales=locales)
@@ -226,11 +224,11 @@ def import_yaml(
         data = load_training_text(text, source=source, locales=locales)
     except TrainingDataError as exc:
         raise IntentDataError([str(p) for p in exc.problems]) from None
-    _check_sizes(data.intents.values(), source=source)
+    check_sizes(data.intents.values(), source=source)
     existing = {row.id: row for row in list_intents(session)}
     kept = {} if replace else {i: row for i, row in existing.items() if i not in data.intents}
     # Kept intents go first, so an example the file shares with one of them is reported at the file's line.
-    merged = TrainingData(intents={i: _to_intent(row) for i, row in kept.items()} | data.intents)
+    merged = TrainingData(intents={i: to_intent(row) for i, row in kept.items()} | data.intents)
     try:
         validate_training_data(merged, locales=None)  # locales were checked for the file; kept rows may be older
     except TrainingDataError as exc:
@@ -239,18 +237,18 @@ def import_yaml(
     for stale in (row for i, row in existing.items() if replace and i not in data.intents):
         session.delete(stale)
         counts["deleted"] += 1
-    position = 0 if replace else _next_position(session)
+    position = 0 if replace else next_position(session)
     for intent in data.intents.values():
         row = existing.get(intent.id)
         if row is None:
             row = FaqIntent(id=intent.id, position=position)
-            _apply(row, intent, user=user)
+            apply_intent(row, intent, user=user)
             session.add(row)
             counts["created"] += 1
-        elif _same(row, intent):
+        elif same(row, intent):
             counts["unchanged"] += 1
         else:
-            _apply(row, intent, user=user)
+            apply_intent(row, intent, user=user)
             counts["updated"] += 1
         if replace:
             row.position = position  # replacing: the file's order becomes the order
@@ -263,27 +261,7 @@ def import_yaml(
 
 def export_yaml(session: Session) -> str:
     """Every intent as faqdesk YAML (importing it gives the same intents back)."""
-    yaml = YAML()  # round-trip dumper: keeps key order, quotes whatever would not read back as a string
-    yaml.width = 4096  # long questions stay on one line
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    items = CommentedSeq()
-    for row in list_intents(session):
-        item = CommentedMap()
-        item["id"] = row.id
-        if row.kind != "faq":
-            item["kind"] = row.kind
-        if row.titles:
-            item["title"] = CommentedMap(row.titles.items())
-        if row.article:
-            item["article"] = row.article
-        item["examples"] = CommentedMap((loc, CommentedSeq(texts)) for loc, texts in row.examples.items())
-        item["answer"] = CommentedMap((loc, _block(text)) for loc, text in row.answers.items())
-        items.append(item)
-    out = io.StringIO()
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    out.write(f"# faqdesk intents, exported {stamp}\n")
-    yaml.dump(CommentedMap(intents=items), out)
-    return out.getvalue()
+    return intents_yaml((to_intent(row) for row in list_intents(session)), heading="exported")
 
 
 def seed_from_files(session: Session, *, path: Path, locales: Sequence[str]) -> int:
@@ -291,10 +269,10 @@ def seed_from_files(session: Session, *, path: Path, locales: Sequence[str]) -> 
     if session.exec(select(FaqIntent.id).limit(1)).first() is not None:
         return 0
     data = load_training_data(path, locales=locales)
-    _check_sizes(data.intents.values(), source=str(path))
+    check_sizes(data.intents.values(), source=str(path))
     for position, intent in enumerate(data.intents.values()):
         row = FaqIntent(id=intent.id, position=position)
-        _apply(row, intent, user="seed")
+        apply_intent(row, intent, user="seed")
         session.add(row)
     session.flush()
     return len(data.intents)
@@ -303,40 +281,10 @@ def seed_from_files(session: Session, *, path: Path, locales: Sequence[str]) -> 
 # ----- helpers ------------------------------------------------------------------------------------
 
 
-def _clean(
-    *,
-    intent_id: str,
-    kind: str,
-    article: str | None,
-    examples: dict[str, list[str]],
-    answers: dict[str, str],
-    titles: dict[str, str] | None = None,
-) -> Intent:
-    """Trim texts, drop empty lines and repeats within a locale (any case or spacing), drop empty locales."""
-    cleaned: dict[str, list[str]] = {}
-    for loc, texts in examples.items():
-        seen: set[str] = set()
-        for text in texts:
-            text = text.strip()
-            key = " ".join(text.casefold().split())
-            if text and key not in seen:
-                seen.add(key)
-                cleaned.setdefault(loc, []).append(text)
-    kept_answers = {loc: text.strip() for loc, text in answers.items() if text.strip()}
-    return Intent(
-        id=intent_id,
-        kind=kind,  # type: ignore[arg-type]  # checked by validate_training_data
-        article=(article or "").strip() or None,
-        examples=cleaned,
-        answers=kept_answers,
-        titles={loc: " ".join(text.split()) for loc, text in (titles or {}).items() if text.strip()},
-    )
-
-
 def _check(session: Session, candidate: Intent, *, locales: Sequence[str]) -> None:
     """Validate one intent against the others with the loader's rules; only its own problems count."""
-    _check_sizes([candidate], source="")
-    others = {row.id: _to_intent(row) for row in list_intents(session) if row.id != candidate.id}
+    check_sizes([candidate], source="")
+    others = {row.id: to_intent(row) for row in list_intents(session) if row.id != candidate.id}
     # The candidate goes last: the loader reports a shared example against the later of the two intents.
     data = TrainingData(intents=others | {candidate.id: candidate})
     try:
@@ -345,69 +293,6 @@ def _check(session: Session, candidate: Intent, *, locales: Sequence[str]) -> No
         mine = [p for p in exc.problems if p.intent == candidate.id]
         if mine:
             raise IntentDataError([p.message for p in mine]) from None
-
-
-def _check_sizes(intents: Iterable[Intent], *, source: str) -> None:
-    problems = []
-    for intent in intents:
-        located = intent.source if intent.source and intent.source.line else None
-        where = f"{located}: " if located else (f"{source}: " if source else "")
-        if len(intent.id) > MAX_ID:
-            problems.append(f"{where}intent '{intent.id[:40]}…': the id is longer than {MAX_ID} characters")
-        if intent.article and len(intent.article) > MAX_ARTICLE:
-            problems.append(f"{where}intent '{intent.id}': the article slug is longer than {MAX_ARTICLE} characters")
-    if problems:
-        raise IntentDataError(problems)
-
-
-def _to_intent(row: FaqIntent) -> Intent:
-    return Intent(
-        id=row.id,
-        examples={loc: list(texts) for loc, texts in row.examples.items()},
-        answers=dict(row.answers),
-        titles=dict(row.titles),
-        article=row.article,
-        kind=row.kind,  # type: ignore[arg-type]  # only validated kinds are stored
-        source=None,  # no file and line: problems name the intent instead
-    )
-
-
-def _fields(intent: Intent) -> dict[str, object]:
-    # Fresh containers: SQLAlchemy notices a JSON column changed only when it is assigned a new value.
-    return {
-        "kind": intent.kind,
-        "article": intent.article,
-        "examples": {loc: list(texts) for loc, texts in intent.examples.items() if texts},
-        "answers": dict(intent.answers),
-        "titles": dict(intent.titles),
-    }
-
-
-def _apply(row: FaqIntent, intent: Intent, *, user: str) -> None:
-    for name, value in _fields(intent).items():
-        setattr(row, name, value)
-    row.updated_at = utcnow()
-    row.updated_by = user[:MAX_USER]
-
-
-def _same(row: FaqIntent, intent: Intent) -> bool:
-    return _fields(intent) == {
-        "kind": row.kind,
-        "article": row.article,
-        "examples": row.examples,
-        "answers": row.answers,
-        "titles": row.titles,
-    }
-
-
-def _next_position(session: Session) -> int:
-    positions = session.exec(select(FaqIntent.position).order_by(col(FaqIntent.position).desc()).limit(1)).first()
-    return 0 if positions is None else positions + 1
-
-
-def _block(text: str) -> str:
-    # Multi-line Markdown reads best as a literal block; the dumper falls back to quotes if it cannot be one.
-    return LiteralScalarString(text) if "\n" in text else text
 
 
 def _summary(counts: dict[str, int]) -> str:

@@ -36,7 +36,6 @@ from support.transfer_import import ImportReport, content_counts, import_parsed
 from support.transfer_records import KINDS, TransferError, is_export, parse
 
 __all__ = [
-    "FORMATS",
     "ImportReport",
     "TransferError",
     "content_counts",
@@ -46,12 +45,10 @@ __all__ = [
     "lines_of",
 ]
 
-# Formats `faqdesk import` reads; issue 14 adds Rasa, spreadsheets and other help centers here.
-FORMATS = ("faqdesk",)
-
 
 def detect_format(first_line: str) -> str | None:
-    """The format a file's first line announces, or None when no importer recognises it."""
+    """'faqdesk' when a file's first line is an export's header, else None (``faqdesk.imports`` detects
+    the other formats `faqdesk import` reads: Rasa, spreadsheets, other help centers)."""
     return "faqdesk" if is_export(first_line) else None
 
 

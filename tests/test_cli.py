@@ -119,10 +119,10 @@ def test_evaluate_with_jsonl_training_data(env: Path, tmp_path: Path) -> None:
 
 def test_bad_training_data_exits_2_with_located_problems(env: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("intents:\n  - id: hi\n    examples: {en: [hello]}\n")
+    bad.write_text("intents:\n  - id: hi\n    examples: {en: []}\n")
     result = runner.invoke(app, ["train", "--data", str(bad)])
     assert result.exit_code == 2
-    assert f"{bad}:2: intent 'hi': locale 'en' has examples but no answer" in result.stderr
+    assert f"{bad}:2: intent 'hi': intent has no examples" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -164,3 +164,93 @@ def test_production_mode_refuses_insecure_settings_before_touching_anything(
     for setting in ("FAQDESK_COOKIE_SECURE", "FAQDESK_WEBHOOK_SECRET", "FAQDESK_CORS_ORIGINS"):
         assert setting in result.stderr  # every problem in one go, not one per attempt
     assert not database.exists()  # refused before migrating, seeding or training
+
+
+# --- faqdesk import FORMAT PATH ------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'faqdesk.db'}"
+    monkeypatch.setenv("FAQDESK_DATABASE_URL", url)
+    monkeypatch.setenv("FAQDESK_DATA_DIR", str(tmp_path / "var"))
+    return url
+
+
+def saved_intents(url: str) -> dict[str, dict[str, object]]:
+    from sqlmodel import Session, select
+
+    from core.db import make_engine
+    from support.models import FaqIntent
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return {
+                row.id: {"examples": row.examples, "answers": row.answers} for row in session.exec(select(FaqIntent))
+            }
+    finally:
+        engine.dispose()
+
+
+def test_import_rasa_reports_every_decision_and_writes_yaml_too(database: str, tmp_path: Path) -> None:
+    out = tmp_path / "faq.yaml"
+    result = runner.invoke(app, ["import", "rasa", str(FIXTURES / "rasa_project"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "resolved: example 'ok' (en) under 'affirm' (1x), 'deny' (1x): dropped (as often in each)" in result.stderr
+    assert "note: response utter_track_parcel: buttons left out" in result.stderr
+    assert "imported intents: 25 created, 0 updated, 0 unchanged, 0 deleted; 6 without an answer" in result.stderr
+    saved = saved_intents(database)
+    assert saved["book_pickup"]["answers"] == {} and saved["faq_customs"]["answers"]
+    from bot.loaders import load_training_data
+
+    assert sorted(load_training_data(out).intents) == sorted(saved)  # the YAML holds what the database does
+    # Into a database with intents: --merge or --replace, never by surprise.
+    again = runner.invoke(app, ["import", str(FIXTURES / "rasa_project")])  # detected as Rasa
+    assert again.exit_code == 2 and "already has 25 intents: pass --merge" in again.stderr
+    merged = runner.invoke(app, ["import", "--merge", str(FIXTURES / "rasa_project")])
+    assert merged.exit_code == 0 and "0 created, 0 updated, 25 unchanged" in merged.stderr
+
+
+def test_import_strict_refuses_conflicts_and_writes_nothing(database: str) -> None:
+    result = runner.invoke(app, ["import", "rasa", str(FIXTURES / "rasa_project"), "--strict"])
+    assert result.exit_code == 2 and "is an example of several intents" in result.stderr
+    assert "nothing was imported" in result.stderr and "Traceback" not in result.output
+
+
+def test_import_spreadsheets_detected_by_name_and_a_dry_run(database: str) -> None:
+    dry = runner.invoke(app, ["import", str(FIXTURES / "spreadsheet" / "faq.xlsx"), "--dry-run"])
+    assert dry.exit_code == 0 and "would import intents: 7 created" in dry.stderr
+    assert "resolved: 'cancel_subscription' (en): answers differ in 3 rows" in dry.stderr
+    assert saved_intents(database) == {}
+    done = runner.invoke(app, ["import", "csv", str(FIXTURES / "spreadsheet" / "faq.csv")])
+    assert done.exit_code == 0 and "imported intents: 7 created" in done.stderr
+    assert saved_intents(database)["pause_subscription"]["answers"]["de"].startswith("Unter **Konto")
+
+
+def test_import_help_centers_from_markdown_and_zendesk(database: str) -> None:
+    markdown = runner.invoke(app, ["import", str(FIXTURES / "markdown_hc")])
+    assert markdown.exit_code == 0, markdown.output
+    assert "imported 2 categories, 4 articles, 2 redirects" in markdown.stderr
+    zendesk = runner.invoke(app, ["import", "zendesk", str(FIXTURES / "zendesk_export")])
+    assert zendesk.exit_code == 2 and "already has 4 articles: pass --merge" in zendesk.stderr
+    merged = runner.invoke(app, ["import", "zendesk", str(FIXTURES / "zendesk_export"), "--merge"])
+    assert merged.exit_code == 0 and "imported 1 categories, 5 articles, 10 redirects" in merged.stderr
+    assert "category 'deliveries' exists: its articles join it" in merged.stderr
+
+
+def test_import_refuses_unknown_formats_and_paths(database: str, tmp_path: Path) -> None:
+    unknown = runner.invoke(app, ["import", "intercom", str(FIXTURES)])
+    assert unknown.exit_code == 2 and "unknown format 'intercom' (known: faqdesk, rasa, csv, xlsx" in unknown.stderr
+    missing = runner.invoke(app, ["import", "rasa", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
+
+
+def test_evaluate_takes_a_rasa_project_and_rasa_test_stories(env: Path, tmp_path: Path) -> None:
+    project = FIXTURES / "rasa_project"
+    report = tmp_path / "report.json"
+    stories = str(project / "tests" / "test_stories.yml")
+    result = runner.invoke(app, ["evaluate", "--train", str(project), "--test", stories, "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(report.read_text())
+    assert figures["n_test"] == 4 and list(figures["per_locale"]) == ["en"]  # the config's language

@@ -167,7 +167,6 @@ def test_invalid_intents_are_explained_and_not_saved(
     cases = [
         ({"intent_id": "Bad Id"}, "id must match [a-z0-9_]+"),
         ({"intent_id": "refund_status"}, "already exists"),
-        ({"intent_id": "no_answer", "answer_en": ""}, "locale &#39;en&#39; has examples but no answer"),
         ({"intent_id": "empty", "examples_en": "  \n "}, "intent has no examples"),
         ({"intent_id": "stolen", "examples_en": "how does REFUND_STATUS work?"}, "is also an example of intent"),
         ({"intent_id": "odd_kind", "kind": "chitchat"}, "kind must be one of"),

@@ -118,14 +118,14 @@ def test_bad_data_fails_the_job_and_keeps_the_old_model(db: Engine, fast: Settin
     load_mini(db)
     good = training.run_next_job(db, fast, read_data=worker.training_input)
     assert good is not None and good.status is JobStatus.done
-    with session_scope(db) as session:  # a row written behind the editor's back: examples without an answer
+    with session_scope(db) as session:  # a row written behind the editor's back: a locale that is no code
         row = session.get(FaqIntent, "pause_subscription")
         assert row is not None
-        row.answers = {"en": row.answers["en"]}
+        row.examples = {**row.examples, "Deutsch": row.examples["de"]}
         training.queue_training(session, requested_by="x", reason="broken")
     failed = training.run_next_job(db, fast, read_data=worker.training_input)
     assert failed is not None and failed.status is JobStatus.failed and failed.model_version is None
-    assert "locale 'de' has examples but no answer" in failed.error and "pause_subscription" in failed.error
+    assert "'Deutsch' is not a locale code" in failed.error and "pause_subscription" in failed.error
     assert active(db) == good.model_version == store.active_version(fast.model_dir)
 
 

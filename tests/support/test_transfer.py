@@ -369,4 +369,4 @@ def test_the_commands_export_to_a_file_or_stdout_and_import_once(
     assert refused.exit_code == 2 and "unknown record kind 'intnet'" in refused.stderr
     assert f"error: {bad}: line " in refused.stderr and "Traceback" not in refused.output
     other = runner.invoke(app, ["import", str(FIXTURES / "mini_faq.yaml")])
-    assert other.exit_code == 2 and "line 1: not a faqdesk export" in other.stderr
+    assert other.exit_code == 2 and "not a format faqdesk recognises" in other.stderr

@@ -1,0 +1,173 @@
+"""Read an FAQ kept in a spreadsheet (CSV or XLSX) as training data, with a report of every decision.
+
+One row per question; columns by their header, in any order and case: ``question`` (required; several
+questions in one cell, one per line, are all examples), ``intent`` (which questions belong together)
+or, without it, ``answer`` (rows with the same answer are one intent, named after its first question),
+``answer``, ``locale`` (else the default), ``article`` (a help-center slug). Other columns are ignored,
+with a note. An intent whose rows give two answers in one locale keeps the one given most often (the
+first on a tie), and says so; an intent without any answer is imported without one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from bot.data import Intent, Location, TrainingData
+from bot.imported import ImportedData, intent_id, resolve_conflicts
+from bot.problems import Problem, TrainingDataError
+
+COLUMNS = ("question", "intent", "answer", "locale", "article")
+MAX_ROWS = 50_000  # an FAQ has hundreds; a sheet of millions is a mistake (or a zip bomb) to stop early
+MAX_ID_CHARS = 60
+_ALIASES = {"questions": "question", "example": "question", "examples": "question", "answers": "answer"}
+
+
+@dataclass
+class _Row:
+    number: int
+    questions: list[str]
+    answer: str
+    locale: str
+    article: str
+    group: str  # the intent column, else the answer, else the first question
+    name: str  # what the intent's id is made of: the intent column, else the first question
+
+
+def read_spreadsheet(data: bytes, *, name: str, locale: str = "en", strict: bool = False) -> ImportedData:
+    """Read a CSV or XLSX file's bytes (XLSX when they are a zip archive, whatever the name says)."""
+    imported = ImportedData(TrainingData())
+    rows = _xlsx_rows(data, name) if data[:4] == b"PK\x03\x04" else _csv_rows(data, name, imported)
+    header_line, header = next(rows, (1, []))
+    columns: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        title = " ".join(raw.casefold().split())
+        column = _ALIASES.get(title, title)
+        if column in COLUMNS and column not in columns:
+            columns[column] = index
+        elif title:
+            imported.notes.append(f"column '{raw.strip()}' is not one faqdesk reads: ignored")
+    if "question" not in columns or not {"intent", "answer"} & set(columns):
+        found = ", ".join(t.strip() for t in header if t.strip()) or "none"
+        message = f"the first row must name a 'question' column and an 'intent' or 'answer' column (found: {found})"
+        raise TrainingDataError([Problem(Location(name, header_line), message)])
+    parsed = list(_records(rows, columns, default_locale=locale, imported=imported))
+    if not parsed:
+        raise TrainingDataError([Problem(Location(name), "no rows with a question")])
+    occurrences = _intents(parsed, imported, name=name, named="intent" in columns)
+    resolve_conflicts(imported, occurrences=occurrences, strict=strict)
+    unanswered = imported.unanswered()
+    if unanswered:
+        imported.notes.append(f"{len(unanswered)} intents have no answer in some locale: {', '.join(unanswered)}")
+    return imported
+
+
+def _records(
+    rows: Iterable[tuple[int, list[str]]], columns: dict[str, int], *, default_locale: str, imported: ImportedData
+) -> Iterator[_Row]:
+    def cell(row: list[str], column: str) -> str:
+        index = columns.get(column)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    without_question = []
+    for number, row in rows:
+        if not any(value.strip() for value in row):
+            continue
+        questions = [" ".join(q.split()) for q in cell(row, "question").splitlines() if q.strip()]
+        if not questions:
+            without_question.append(str(number))
+            continue
+        answer = cell(row, "answer")
+        named = cell(row, "intent")
+        group = f"intent:{named}" if named else f"answer:{' '.join(answer.split())}" if answer else f"q:{questions[0]}"
+        loc = cell(row, "locale") or default_locale
+        yield _Row(number, questions, answer, loc, cell(row, "article"), group, named or questions[0])
+    if without_question:
+        imported.notes.append(f"rows without a question skipped: {', '.join(without_question)}")
+
+
+def _intents(rows: list[_Row], imported: ImportedData, *, name: str, named: bool) -> Counter[tuple[str, str, str]]:
+    """Group rows into intents; returns how often each question was written under each intent."""
+    ids: dict[str, str] = {}
+    answers: dict[tuple[str, str], Counter[str]] = {}
+    articles: dict[str, Counter[str]] = {}
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    intents = imported.data.intents
+    for row in rows:
+        if row.group not in ids:
+            base = intent_id(row.name)[:MAX_ID_CHARS].strip("_") or "intent"
+            candidate, number = base, 2
+            while candidate in intents:
+                candidate, number = f"{base}_{number}", number + 1
+            ids[row.group] = candidate
+            intents[candidate] = Intent(id=candidate, source=Location(name, row.number))
+            imported.names[candidate] = row.name
+        intent = intents[ids[row.group]]
+        intent.examples.setdefault(row.locale, []).extend(row.questions)
+        for question in row.questions:
+            occurrences[(row.locale, " ".join(question.casefold().split()), intent.id)] += 1
+        if row.answer:
+            answers.setdefault((intent.id, row.locale), Counter())[row.answer] += 1
+        if row.article:
+            articles.setdefault(intent.id, Counter())[row.article] += 1
+    for (intent_key, loc), given in answers.items():
+        intents[intent_key].answers[loc] = _most_common(given, f"'{intent_key}' ({loc}): answers", imported)
+    for intent_key, given in articles.items():
+        intents[intent_key].article = _most_common(given, f"'{intent_key}': articles", imported)
+    renamed = sum(1 for i, source in imported.names.items() if i != source)
+    if renamed and named:
+        imported.notes.append(f"{renamed} intent names made into faqdesk ids ([a-z0-9_]+)")
+    elif not named:
+        imported.notes.append(f"no intent column: {len(intents)} intents grouped by answer, named after a question")
+    return occurrences
+
+
+def _most_common(given: Counter[str], what: str, imported: ImportedData) -> str:
+    """The value given most often (the first given on a tie); a choice among several is a decision."""
+    best = max(given.values())
+    winner = next(value for value, n in given.items() if n == best)
+    if len(given) > 1:
+        shown = winner if len(winner) <= 60 else winner[:57] + "..."
+        imported.decisions.append(f"{what} differ in {sum(given.values())} rows: kept {shown!r} ({best}x)")
+    return winner
+
+
+def _csv_rows(data: bytes, name: str, imported: ImportedData) -> Iterator[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # Excel's "CSV" on Windows
+        text = data.decode("cp1252", errors="replace")
+        imported.notes.append(f"{name} is not UTF-8: read as Windows-1252")
+    # The header row names the columns, so its commonest separator is the file's (Excel writes ';' in
+    # much of Europe); the sniffer guesses from answers too, which are full of commas and semicolons.
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number > MAX_ROWS:
+                raise TrainingDataError([Problem(Location(name, number), f"more than {MAX_ROWS:,} rows")])
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise TrainingDataError([Problem(Location(name, reader.line_num), f"malformed CSV: {exc}")]) from None
+
+
+def _xlsx_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # only spreadsheets need it
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise TrainingDataError([Problem(Location(name), f"not a readable XLSX workbook: {exc}")]) from None
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS:
+                raise TrainingDataError([Problem(Location(name, number), f"more than {MAX_ROWS:,} rows")])
+            yield number, ["" if v is None else str(v) for v in values]
+    finally:
+        book.close()

@@ -1,0 +1,122 @@
+"""Intents read from another tool's files (a Rasa project, a spreadsheet) written into the database.
+
+The same rules as the editor (``support.intent_rows``, ``bot.loaders``); what differs is that conflicts
+are resolved and reported rather than refused, since the source tool allowed them. Two modes:
+``merge`` (default) creates and updates by id and keeps the other intents; ``replace`` leaves exactly
+the imported ones. In a merge, a question the file gives to one intent that a kept intent already has
+stays where it is (the database holds its editors' decisions) and the import says so. ``plan`` shows
+all of it without writing, for the back office's preview and ``faqdesk import --dry-run``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.data import Intent, TrainingData
+from bot.imported import ImportedData
+from bot.loaders import validate_training_data
+from bot.problems import TrainingDataError
+from support import training
+from support.intent_rows import IntentDataError, apply, check_sizes, next_position, same, to_intent
+from support.intents import list_intents
+from support.models import FaqIntent
+
+
+@dataclass
+class IntentImportPlan:
+    """What an import does (or did): intents by fate, and every note and decision, one line each."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many intents each fate has."""
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
+        }
+
+
+def plan(session: Session, *, imported: ImportedData, locales: Sequence[str], replace: bool) -> IntentImportPlan:
+    """What importing would do; ``IntentDataError`` lists what no resolution can fix (unknown locales,
+    ids too long). Resolves the conflicts with kept intents in ``imported`` itself."""
+    check_sizes(imported.data.intents.values(), source="")
+    existing = {row.id: row for row in list_intents(session)}
+    kept = {} if replace else {i: to_intent(row) for i, row in existing.items() if i not in imported.data.intents}
+    result = IntentImportPlan(notes=list(imported.notes), decisions=list(imported.decisions))
+    _keep_kept_examples(imported, kept, result)
+    try:
+        validate_training_data(TrainingData(intents=dict(imported.data.intents)), locales=locales)
+        validate_training_data(TrainingData(intents=kept | imported.data.intents), locales=None)
+    except TrainingDataError as exc:
+        raise IntentDataError([str(p) for p in exc.problems]) from None
+    for intent in imported.data.intents.values():
+        row = existing.get(intent.id)
+        fate = result.created if row is None else result.unchanged if same(row, intent) else result.updated
+        fate.append(intent.id)
+    result.deleted = [i for i in existing if replace and i not in imported.data.intents]
+    result.unanswered = imported.unanswered()
+    return result
+
+
+def import_intents(
+    session: Session, *, imported: ImportedData, locales: Sequence[str], user: str, replace: bool = False
+) -> IntentImportPlan:
+    """Write the import (nothing unless all of it passes); queues a retrain when something changed."""
+    result = plan(session, imported=imported, locales=locales, replace=replace)
+    existing = {row.id: row for row in list_intents(session)}
+    for intent_id in result.deleted:
+        session.delete(existing[intent_id])
+    position = 0 if replace else next_position(session)
+    for intent in imported.data.intents.values():
+        row = existing.get(intent.id)
+        if row is None:
+            row = FaqIntent(id=intent.id, position=position)
+            session.add(row)
+        if intent.id not in result.unchanged:
+            apply(row, intent, user=user)
+        if replace:
+            row.position = position  # replacing: the file's order becomes the order
+        position += 1
+    session.flush()
+    if result.created or result.updated or result.deleted:
+        summary = ", ".join(f"{n} {what}" for what, n in result.counts.items() if n and what != "unchanged")
+        training.queue_training(session, requested_by=user, reason=f"intent import ({summary})")
+    return result
+
+
+def _keep_kept_examples(imported: ImportedData, kept: dict[str, Intent], result: IntentImportPlan) -> None:
+    """A question a kept intent already has stays with it (the import's copy goes, with a decision)."""
+    owners = {
+        (loc, " ".join(text.casefold().split())): intent.id
+        for intent in kept.values()
+        for loc, texts in intent.examples.items()
+        for text in texts
+    }
+    for intent in list(imported.data.intents.values()):
+        for loc, texts in intent.examples.items():
+            mine = []
+            for text in texts:
+                owner = owners.get((loc, " ".join(text.casefold().split())))
+                if owner is None:
+                    mine.append(text)
+                else:
+                    result.decisions.append(
+                        f"example {text!r} ({loc}) of '{intent.id}' is already an example of '{owner}': kept there"
+                    )
+            intent.examples[loc] = mine
+        intent.examples = {loc: texts for loc, texts in intent.examples.items() if texts}
+        if not intent.examples:
+            del imported.data.intents[intent.id]
+            result.decisions.append(f"intent '{intent.id}' has no examples left: not imported")
