@@ -61,4 +61,14 @@ templates.env.policies["ext.i18n.trimmed"] = True
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
 )
+
+
+@pass_context
+def _translated(context: Context, message: str) -> str:
+    """A message marked with ``N_`` where it is defined (e.g. the dashboard's definitions), in the context's
+    language; unlike ``_()`` it is not a format string, so a literal "%" in it is safe."""
+    return translations_for(context_locale(context)).gettext(message)
+
+
 templates.env.filters["format_date"] = _format_date
+templates.env.filters["translated"] = _translated

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from core.i18n import N_
+
 TOP = 20
 
 Unit = Literal["count", "rate", "minutes", "ratio"]
@@ -62,44 +64,44 @@ class Table:
 FIGURES: tuple[FigureDefinition, ...] = (
     FigureDefinition(
         key="conversations",
-        section="Conversations",
-        label="Conversations",
+        section=N_("Conversations"),
+        label=N_("Conversations"),
         unit="count",
-        definition=(
+        definition=N_(
             "Conversations whose first visitor message falls in the range (local days); opening the "
             "widget without writing does not start one."
         ),
     ),
     FigureDefinition(
         key="open_conversations",
-        section="Conversations",
-        label="Still open",
+        section=N_("Conversations"),
+        label=N_("Still open"),
         unit="count",
-        definition="Of these, conversations not closed yet (no outcome): they count in no rate until they close.",
+        definition=N_("Of these, conversations not closed yet (no outcome): they count in no rate until they close."),
     ),
     FigureDefinition(
         key="with_question",
-        section="Conversations",
-        label="With a question",
+        section=N_("Conversations"),
+        label=N_("With a question"),
         unit="count",
-        definition=(
+        definition=N_(
             "Closed conversations with at least one real question: outcome resolved (confirmed or "
             "assumed), handed off or unresolved. The base of the rates below."
         ),
     ),
     FigureDefinition(
         key="no_question",
-        section="Conversations",
-        label="No question",
+        section=N_("Conversations"),
+        label=N_("No question"),
         unit="count",
-        definition="Closed conversations of greetings or thanks only; left out of every rate.",
+        definition=N_("Closed conversations of greetings or thanks only; left out of every rate."),
     ),
     FigureDefinition(
         key="automated_resolution_rate",
-        section="Conversations",
-        label="Automated resolution rate",
+        section=N_("Conversations"),
+        label=N_("Automated resolution rate"),
         unit="rate",
-        definition=(
+        definition=N_(
             "Resolved by the bot (confirmed + assumed) / conversations with a question. Resolved: the bot"
             " answered, no answer was voted unhelpful unless a later one was voted helpful, the bot's last"
             " turn did not offer a person, articles or options instead of an answer, and no handoff."
@@ -107,241 +109,245 @@ FIGURES: tuple[FigureDefinition, ...] = (
     ),
     FigureDefinition(
         key="confirmed_share",
-        section="Conversations",
-        label="Confirmed share",
+        section=N_("Conversations"),
+        label=N_("Confirmed share"),
         unit="rate",
-        definition=(
+        definition=N_(
             "Of the conversations the bot resolved, the share where the visitor said an answer helped "
             "(resolved_confirmed / resolved)."
         ),
     ),
     FigureDefinition(
         key="resolved_confirmed",
-        section="Conversations",
-        label="Resolved, confirmed",
+        section=N_("Conversations"),
+        label=N_("Resolved, confirmed"),
         unit="count",
-        definition=(
+        definition=N_(
             "The visitor marked a bot answer as helpful, and no later answer unhelpful; the bot's last turn "
             "was an answer; no handoff."
         ),
     ),
     FigureDefinition(
         key="resolved_assumed",
-        section="Conversations",
-        label="Resolved, assumed",
+        section=N_("Conversations"),
+        label=N_("Resolved, assumed"),
         unit="count",
-        definition=(
+        definition=N_(
             "The bot answered, nobody voted any answer unhelpful (or helpful), the bot's last turn was an "
             "answer (not a person, articles or options offered), no handoff."
         ),
     ),
     FigureDefinition(
         key="handoff_rate",
-        section="Conversations",
-        label="Handoff rate",
+        section=N_("Conversations"),
+        label=N_("Handoff rate"),
         unit="rate",
-        definition="Handed off to a person / conversations with a question.",
+        definition=N_("Handed off to a person / conversations with a question."),
     ),
     FigureDefinition(
         key="handed_off",
-        section="Conversations",
-        label="Handed off",
+        section=N_("Conversations"),
+        label=N_("Handed off"),
         unit="count",
-        definition="Closed conversations with a handoff to a person (whatever the bot answered before).",
+        definition=N_("Closed conversations with a handoff to a person (whatever the bot answered before)."),
     ),
     FigureDefinition(
         key="unresolved",
-        section="Conversations",
-        label="Unresolved",
+        section=N_("Conversations"),
+        label=N_("Unresolved"),
         unit="count",
-        definition=(
+        definition=N_(
             "A question, no handoff, and any of: no bot answer; an answer voted unhelpful with no later one "
             "voted helpful; the bot's last turn offered a person, articles or options instead of an answer."
         ),
     ),
     FigureDefinition(
         key="unresolved_rate",
-        section="Conversations",
-        label="Unresolved rate",
+        section=N_("Conversations"),
+        label=N_("Unresolved rate"),
         unit="rate",
-        definition="Unresolved / conversations with a question.",
+        definition=N_("Unresolved / conversations with a question."),
     ),
     FigureDefinition(
         key="helpcenter_sessions",
-        section="Handoffs",
-        label="Help-center sessions",
+        section=N_("Handoffs"),
+        label=N_("Help-center sessions"),
         unit="count",
-        definition=(
+        definition=N_(
             "Visits to the public help center that started in the range: one browser counts once until it"
             " is idle for 30 minutes."
         ),
     ),
     FigureDefinition(
         key="handoffs",
-        section="Handoffs",
-        label="Handoffs",
+        section=N_("Handoffs"),
+        label=N_("Handoffs"),
         unit="count",
-        definition="Handoff tickets of conversations that started in the range.",
+        definition=N_("Handoff tickets of conversations that started in the range."),
     ),
     FigureDefinition(
         key="self_service_score",
-        section="Handoffs",
-        label="Self-service score",
+        section=N_("Handoffs"),
+        label=N_("Self-service score"),
         unit="ratio",
-        definition=(
+        definition=N_(
             "Help-center sessions / handoffs: how many visits people helped themselves with for every "
             "time they needed a person (Zendesk's ratio; higher is better)."
         ),
     ),
     FigureDefinition(
         key="first_response_median",
-        section="Handoffs",
-        label="First response time, median",
+        section=N_("Handoffs"),
+        label=N_("First response time, median"),
         unit="minutes",
-        definition=(
+        definition=N_(
             "Minutes from the handoff to the first agent reply, median over handoffs with a reply (linear"
             " interpolation between closest ranks)."
         ),
     ),
     FigureDefinition(
         key="first_response_p90",
-        section="Handoffs",
-        label="First response time, 90th percentile",
+        section=N_("Handoffs"),
+        label=N_("First response time, 90th percentile"),
         unit="minutes",
-        definition=(
+        definition=N_(
             "Minutes from the handoff to the first agent reply: 90% of replied handoffs were answered "
             "within this (linear interpolation between closest ranks)."
         ),
     ),
     FigureDefinition(
         key="resolution_median",
-        section="Handoffs",
-        label="Resolution time, median",
+        section=N_("Handoffs"),
+        label=N_("Resolution time, median"),
         unit="minutes",
-        definition=(
+        definition=N_(
             "Minutes from the handoff to its resolution (the last, when reopened), median over resolved handoffs."
         ),
     ),
     FigureDefinition(
         key="resolution_p90",
-        section="Handoffs",
-        label="Resolution time, 90th percentile",
+        section=N_("Handoffs"),
+        label=N_("Resolution time, 90th percentile"),
         unit="minutes",
-        definition=("Minutes from the handoff to its resolution: 90% of resolved handoffs were resolved within this."),
+        definition=N_(
+            "Minutes from the handoff to its resolution: 90% of resolved handoffs were resolved within this."
+        ),
     ),
     FigureDefinition(
         key="handoffs_resolved",
-        section="Handoffs",
-        label="Handoffs resolved",
+        section=N_("Handoffs"),
+        label=N_("Handoffs resolved"),
         unit="count",
-        definition="Handoffs of these conversations that an agent has resolved.",
+        definition=N_("Handoffs of these conversations that an agent has resolved."),
     ),
     FigureDefinition(
         key="one_touch_resolutions",
-        section="Handoffs",
-        label="One-touch resolutions",
+        section=N_("Handoffs"),
+        label=N_("One-touch resolutions"),
         unit="count",
-        definition="Resolved handoffs that took exactly one agent reply.",
+        definition=N_("Resolved handoffs that took exactly one agent reply."),
     ),
     FigureDefinition(
         key="one_touch_rate",
-        section="Handoffs",
-        label="One-touch share",
+        section=N_("Handoffs"),
+        label=N_("One-touch share"),
         unit="rate",
-        definition="One-touch resolutions / resolved handoffs.",
+        definition=N_("One-touch resolutions / resolved handoffs."),
     ),
     FigureDefinition(
         key="backlog",
-        section="Handoffs",
-        label="Open handoffs now",
+        section=N_("Handoffs"),
+        label=N_("Open handoffs now"),
         unit="count",
-        definition=(
+        definition=N_(
             "Handoffs not yet resolved (open or assigned) at the moment this page was computed, whatever their date."
         ),
     ),
     FigureDefinition(
         key="csat_bot",
-        section="Satisfaction",
-        label="CSAT, resolved by the bot",
+        section=N_("Satisfaction"),
+        label=N_("CSAT, resolved by the bot"),
         unit="rate",
-        definition="Ratings of 4 or 5 / all ratings, for conversations the bot resolved (confirmed or assumed).",
+        definition=N_("Ratings of 4 or 5 / all ratings, for conversations the bot resolved (confirmed or assumed)."),
     ),
     FigureDefinition(
         key="ratings_bot",
-        section="Satisfaction",
-        label="Ratings, resolved by the bot",
+        section=N_("Satisfaction"),
+        label=N_("Ratings, resolved by the bot"),
         unit="count",
-        definition="Ratings given in conversations the bot resolved: the base of the figure above.",
+        definition=N_("Ratings given in conversations the bot resolved: the base of the figure above."),
     ),
     FigureDefinition(
         key="csat_agent",
-        section="Satisfaction",
-        label="CSAT, handed to an agent",
+        section=N_("Satisfaction"),
+        label=N_("CSAT, handed to an agent"),
         unit="rate",
-        definition="Ratings of 4 or 5 / all ratings, for conversations handed off to a person.",
+        definition=N_("Ratings of 4 or 5 / all ratings, for conversations handed off to a person."),
     ),
     FigureDefinition(
         key="ratings_agent",
-        section="Satisfaction",
-        label="Ratings, handed to an agent",
+        section=N_("Satisfaction"),
+        label=N_("Ratings, handed to an agent"),
         unit="count",
-        definition="Ratings given in handed-off conversations: the base of the figure above.",
+        definition=N_("Ratings given in handed-off conversations: the base of the figure above."),
     ),
     FigureDefinition(
         key="csat_all",
-        section="Satisfaction",
-        label="CSAT, all conversations",
+        section=N_("Satisfaction"),
+        label=N_("CSAT, all conversations"),
         unit="rate",
-        definition="Ratings of 4 or 5 / all ratings, whatever the outcome (unresolved and still open included).",
+        definition=N_("Ratings of 4 or 5 / all ratings, whatever the outcome (unresolved and still open included)."),
     ),
     FigureDefinition(
         key="search_misses",
-        section="Content",
-        label="Searches with no result",
+        section=N_("Content"),
+        label=N_("Searches with no result"),
         unit="count",
-        definition="Help-center searches in the range that found no article.",
+        definition=N_("Help-center searches in the range that found no article."),
     ),
 )
 
 TABLES: tuple[TableDefinition, ...] = (
     TableDefinition(
         key="resolved_per_agent",
-        label="Resolved per agent",
-        definition="Handoffs of these conversations resolved by each agent (who resolved it last).",
-        columns=("agent", "resolved"),
+        label=N_("Resolved per agent"),
+        definition=N_("Handoffs of these conversations resolved by each agent (who resolved it last)."),
+        columns=(N_("agent"), N_("resolved")),
     ),
     TableDefinition(
         key="top_intents",
-        label="Top intents",
+        label=N_("Top intents"),
         definition=f"Bot turns per recognised intent (greetings and thanks left out), the {TOP} most frequent.",
-        columns=("intent", "bot turns"),
+        columns=(N_("intent"), N_("bot turns")),
     ),
     TableDefinition(
         key="unhelpful_answers",
-        label="Answers voted unhelpful",
-        definition="Bot answers the visitor marked as not helpful, per intent (their latest vote).",
-        columns=("intent", "votes"),
+        label=N_("Answers voted unhelpful"),
+        definition=N_("Bot answers the visitor marked as not helpful, per intent (their latest vote)."),
+        columns=(N_("intent"), N_("votes")),
     ),
     TableDefinition(
         key="search_misses",
-        label="Searches with no result",
+        label=N_("Searches with no result"),
         definition=f"Help-center searches that found no article, grouped ignoring case and spacing, the {TOP} most "
         "frequent; email addresses and phone numbers are masked.",
-        columns=("query", "searches"),
+        columns=(N_("query"), N_("searches")),
     ),
     TableDefinition(
         key="article_votes",
-        label="Articles' helpful votes",
+        label=N_("Articles' helpful votes"),
         definition=f"“Was this helpful?” votes on help-center articles in the range: yes, no and the share of yes, "
         f"the {TOP} most voted.",
-        columns=("article", "locale", "slug", "helpful", "not helpful", "helpful share"),
+        columns=(N_("article"), N_("locale"), N_("slug"), N_("helpful"), N_("not helpful"), N_("helpful share")),
     ),
 )
 
 DAILY_DEFINITIONS = {
-    "conversations": "Conversations that started that day (local time).",
-    "automated_resolution_rate": "Resolved by the bot (confirmed + assumed) / closed conversations with a question, "
-    "for conversations that started that day.",
-    "handoff_rate": "Handed off / closed conversations with a question, for conversations that started that day.",
-    "csat": "Ratings of 4 or 5 / all ratings, for conversations that started that day (every outcome).",
+    "conversations": N_("Conversations that started that day (local time)."),
+    "automated_resolution_rate": N_(
+        "Resolved by the bot (confirmed + assumed) / closed conversations with a question, "
+        "for conversations that started that day."
+    ),
+    "handoff_rate": N_("Handed off / closed conversations with a question, for conversations that started that day."),
+    "csat": N_("Ratings of 4 or 5 / all ratings, for conversations that started that day (every outcome)."),
 }
