@@ -82,6 +82,14 @@ async def get_rate_limiter(request: Request) -> RateLimiter:
 LimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
+def get_secret_key(request: Request) -> str:
+    """The key this deployment signs with (configured, or generated once in the data folder)."""
+    return str(request.app.state.secret_key)
+
+
+SecretKeyDep = Annotated[str, Depends(get_secret_key)]
+
+
 async def get_chat_limiter(request: Request) -> anyio.CapacityLimiter:
     """The threads chat turns run on (``FAQDESK_CHAT_THREADS``), apart from the web server's pool."""
     limiter: anyio.CapacityLimiter = request.app.state.chat_limiter

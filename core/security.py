@@ -51,6 +51,12 @@ def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def sign(secret: str, message: str) -> str:
+    """A MAC of ``message`` under the secret key (HMAC-SHA256, 128 bits in hex): proof that this server
+    handed the message out, e.g. the vote a "What was missing?" form may add its comment to."""
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def load_secret_key(configured: str | None, data_dir: Path) -> str:
     """The configured secret, else one generated once and kept in the data folder (mode 0600)."""
     if configured:

@@ -4,13 +4,18 @@ redirects), by id, by category, in pages and by popularity; translations; votes 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import ConflictError, NotFoundError, ValidationError
+from core.security import same, sign
 from helpcenter import articles
-from helpcenter.models import Article, ArticleStatus, ArticleVote, SlugRedirect
+from helpcenter.models import Article, ArticleStatus, ArticleVote, SlugRedirect, utcnow
+
+# How long after a No the visitor may still say what was missing.
+FOLLOW_UP_WINDOW = timedelta(hours=1)
 
 
 def find_published(session: Session, *, locale: str, slug: str) -> tuple[Article | None, bool]:
@@ -52,6 +57,31 @@ def vote(session: Session, *, article: Article, helpful: bool, comment: str | No
     """Record a "Was this helpful?" answer."""
     assert article.id is not None
     entry = ArticleVote(article_id=article.id, helpful=helpful, comment=(comment or "").strip()[:2000] or None)
+    session.add(entry)
+    return entry
+
+
+def vote_ticket(entry: ArticleVote, *, secret: str) -> str:
+    """What a "What was missing?" form carries after a No: the vote's id and this server's MAC of it, so
+    only the visitor who cast the vote can add its comment."""
+    return f"{entry.id}.{sign(secret, f'article-vote:{entry.id}')}"
+
+
+def explain_vote(
+    session: Session, *, article: Article, ticket: str, comment: str, secret: str, now: datetime | None = None
+) -> ArticleVote:
+    """The answer to "What was missing?" after a No joins that vote: once, within ``FOLLOW_UP_WINDOW``."""
+    vote_id, _, mac = ticket.partition(".")
+    entry = session.get(ArticleVote, int(vote_id)) if vote_id.isdigit() and len(vote_id) < 10 else None
+    if entry is None or not same(mac, sign(secret, f"article-vote:{vote_id}")) or entry.article_id != article.id:
+        raise ValidationError("this feedback form has expired: please vote again")
+    created = entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=UTC)
+    if entry.helpful or entry.comment or (now or utcnow()) - created > FOLLOW_UP_WINDOW:
+        raise ConflictError("this feedback has already been sent")
+    text = comment.strip()
+    if not text:
+        raise ValidationError("please write what was missing, or skip this question")
+    entry.comment = text[:2000]
     session.add(entry)
     return entry
 

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import LimiterDep, LocaleDep, SessionDep, SettingsDep
+from api.deps import LimiterDep, LocaleDep, SecretKeyDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute
 from api.ratelimit import RateLimited, count_vote
 from api.schemas import COMMENT_MAX
 from api.templating import templates
-from core.errors import NotFoundError
+from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import gettext_for, language_name
 from core.settings import Settings
 from helpcenter import categories, public, related, search
@@ -115,6 +115,7 @@ def _article_response(
         "feedback_error": None,
         "feedback_choice": None,
         "feedback_comment": "",
+        "feedback_ticket": None,
         **(feedback or {}),
     }
     return templates.TemplateResponse(request, "hc/article.html", context, status_code=status_code)
@@ -135,15 +136,21 @@ def article_page(
     session: SessionDep,
     settings: SettingsDep,
     feedback: Annotated[str | None, Query(max_length=20)] = None,
+    ticket: Annotated[str, Query(max_length=80)] = "",
 ) -> Response:
-    """One article; a renamed slug redirects permanently, an unknown one gets a helpful 404."""
+    """One article; a renamed slug redirects permanently, an unknown one gets a helpful 404.
+
+    ``feedback=thanks`` shows the thank-you; ``feedback=missing`` (after a No) asks what was missing.
+    """
     article, redirected = _published_or_404(session, locale=locale, slug=slug)
     if redirected:
         return RedirectResponse(f"/hc/{locale}/articles/{article.slug}", status_code=301)
     thanks = feedback == "thanks"
-    if not thanks:  # coming back from the feedback form is not another read
+    missing = feedback == "missing" and bool(ticket)
+    if not (thanks or missing):  # coming back from the feedback form is not another read
         public.count_view(session, article=article)
-    return _article_response(request, session, settings, article, feedback={"feedback_thanks": thanks})
+    state = {"feedback_thanks": thanks, "feedback_ticket": ticket if missing else None}
+    return _article_response(request, session, settings, article, feedback=state)
 
 
 @router.post("/hc/{locale}/articles/{slug}/feedback", response_class=HTMLResponse)
@@ -154,6 +161,7 @@ def article_feedback(
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
+    secret: SecretKeyDep,
     helpful: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
 ) -> Response:
@@ -182,8 +190,46 @@ def article_feedback(
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
         return response
-    public.vote(session, article=article, helpful=choice == "yes", comment=text or None)
+    entry = public.vote(session, article=article, helpful=choice == "yes", comment=text or None)
+    if choice == "no" and not text:  # a No: ask what was missing, on the same vote
+        session.flush()
+        query = urlencode({"feedback": "missing", "ticket": public.vote_ticket(entry, secret=secret)})
+        return RedirectResponse(f"/hc/{locale}/articles/{article.slug}?{query}#feedback", status_code=303)
     return RedirectResponse(f"/hc/{locale}/articles/{article.slug}?feedback=thanks#feedback", status_code=303)
+
+
+@router.post("/hc/{locale}/articles/{slug}/feedback/missing", response_class=HTMLResponse)
+def article_feedback_missing(
+    request: Request,
+    locale: LocaleDep,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    secret: SecretKeyDep,
+    ticket: Annotated[str, Form(max_length=80)] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    """The answer to "What was missing?" after a No: added to that vote, then the thank-you (303)."""
+    article, _redirected = _published_or_404(session, locale=locale, slug=slug)
+    _ = gettext_for(locale)
+    text = comment.replace("\r\n", "\n").strip()
+    thanks = RedirectResponse(f"/hc/{locale}/articles/{article.slug}?feedback=thanks#feedback", status_code=303)
+    if len(text) > COMMENT_MAX:
+        error = _("Your comment is too long: please keep it to %(max)s characters.") % {
+            "max": format_decimal(COMMENT_MAX, locale=locale)
+        }
+    elif not text:
+        error = _("Please write what was missing, or skip this question.")
+    else:
+        try:
+            public.explain_vote(session, article=article, ticket=ticket, comment=text, secret=secret)
+            return thanks
+        except ConflictError:  # sent twice (a double click, the back button): the first one is kept
+            return thanks
+        except ValidationError:
+            error = _("This feedback form has expired. Thank you anyway!")
+    state = {"feedback_error": error, "feedback_ticket": ticket, "feedback_comment": text}
+    return _article_response(request, session, settings, article, status_code=422, feedback=state)
 
 
 @router.get("/hc/{locale}/search", response_class=HTMLResponse, dependencies=[CountVisit])

@@ -271,12 +271,10 @@ def test_feedback_form_is_a_plain_labelled_html_form(client: TestClient) -> None
     doc = Page(client.get("/hc/en/articles/return-an-item").text)
     form = doc.one("form", class_="feedback-form")
     assert form.attrs["method"] == "post" and form.attrs["action"] == "/hc/en/articles/return-an-item/feedback"
-    radios = doc.find("input", type="radio", name="helpful")
-    assert [r.attrs["value"] for r in radios] == ["yes", "no"]
-    for control in [*radios, doc.one("textarea", name="comment")]:
-        assert doc.find("label", for_=control.attrs["id"] or ""), control
-    assert doc.one("textarea").attrs["maxlength"] == "2000"
-    assert "script" not in doc.tags
+    buttons = doc.find("button", name="helpful")
+    assert [(b.attrs["value"], b.text.strip()) for b in buttons] == [("yes", "Yes"), ("no", "No")]
+    # The form needs no script: the page's one script is the chat widget (a setting, on by default).
+    assert [e.attrs.get("src") for e in doc.find("script")] == ["/widget/v1/widget.js"]
 
 
 def test_feedback_round_trip_stores_a_vote_and_thanks_in_the_locale(client: TestClient, db: Session) -> None:
@@ -327,8 +325,44 @@ def test_feedback_comment_with_markup_is_stored_verbatim_and_never_echoed(client
     doc = Page(too_long.text)
     assert doc.text_of(role="alert") == "Ihr Kommentar ist zu lang: Bitte verwenden Sie höchstens 2.000 Zeichen."
     assert doc.one("textarea").text == payload + "x" * 2000  # kept for the visitor to shorten
-    assert "checked" in doc.one("input", value="no").attrs
+    assert doc.one("input", name="helpful").attrs["value"] == "no"
     assert len(_votes(db, "invoices", "de")) == 0
+
+
+def test_a_no_asks_what_was_missing_and_the_answer_joins_that_vote(client: TestClient, db: Session) -> None:
+    before = _votes(db, "gift-cards", "de")
+    no = client.post("/hc/de/articles/gift-cards/feedback", data={"helpful": "no"}, follow_redirects=False)
+    assert no.status_code == 303
+    location = no.headers["location"]
+    assert location.startswith("/hc/de/articles/gift-cards?feedback=missing&ticket=")
+    vote = _votes(db, "gift-cards", "de")[-1]
+    assert len(_votes(db, "gift-cards", "de")) == len(before) + 1 and vote.helpful is False and vote.comment is None
+    article, _ = public.find_published(db, locale="de", slug="gift-cards")
+    assert article is not None
+    views = article.views
+    doc = Page(client.get(location).text)
+    db.refresh(article)
+    assert article.views == views  # the follow-up is not another read
+    form = doc.one("form", class_="feedback-missing")
+    assert form.attrs["action"] == "/hc/de/articles/gift-cards/feedback/missing"
+    assert doc.text_of("label", for_="feedback-comment").startswith("Danke")
+    ticket = doc.one("input", name="ticket").attrs["value"]
+
+    forged = client.post(form.attrs["action"], data={"ticket": ticket[:-1] + "0", "comment": "Spam"})
+    assert forged.status_code == 422 and "abgelaufen" in Page(forged.text).text_of(role="alert")
+    empty = client.post(form.attrs["action"], data={"ticket": ticket, "comment": "  "})
+    assert empty.status_code == 422
+    sent = client.post(form.attrs["action"], data={"ticket": ticket, "comment": "Wie lange gilt der Gutschein?"})
+    assert sent.status_code == 200 and Page(sent.text).text_of(role="status").startswith("Vielen Dank")
+    db.refresh(vote)
+    assert vote.comment == "Wie lange gilt der Gutschein?"
+    again = client.post(form.attrs["action"], data={"ticket": ticket, "comment": "overwritten?"})
+    assert again.status_code == 200  # a double click thanks again and keeps the first answer
+    db.refresh(vote)
+    assert vote.comment == "Wie lange gilt der Gutschein?"
+    assert len(_votes(db, "gift-cards", "de")) == len(before) + 1
+    elsewhere = client.post("/hc/de/articles/refund-status/feedback/missing", data={"ticket": ticket, "comment": "x"})
+    assert elsewhere.status_code == 422  # a ticket belongs to its article's vote
 
 
 def test_feedback_comment_line_breaks_count_once(client: TestClient, db: Session) -> None:
@@ -390,7 +424,9 @@ def test_page_structure_is_accessible(client: TestClient, path: str) -> None:
     assert doc.find("label", for_=search_input.attrs["id"] or "")
     assert doc.one("meta", name="viewport").attrs["content"] == "width=device-width, initial-scale=1"
     assert doc.one("link", rel="stylesheet").attrs["href"] == "/static/hc.css"
-    assert "style" not in doc.tags and "script" not in doc.tags
+    assert "style" not in doc.tags
+    # No inline script; the chat widget's script where the setting puts it (not on the 404 page).
+    assert all(e.attrs.get("src") == "/widget/v1/widget.js" for e in doc.find("script"))
     assert not any(name.startswith("on") or name == "style" for e in doc.elements for name in e.attrs)
 
 
