@@ -24,6 +24,7 @@ from api.routes import (
     admin_auth,
     admin_dashboard,
     admin_inbox,
+    admin_intent_import,
     admin_intents,
     admin_misunderstood,
     admin_review,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(admin_dashboard.router)
     app.include_router(admin_inbox.router)
+    app.include_router(admin_intent_import.router)  # before the intents: /admin/intents/import-file is no intent
     app.include_router(admin_intents.router)
     app.include_router(admin_misunderstood.router)
     app.include_router(admin_review.router)

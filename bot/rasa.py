@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -298,3 +299,15 @@ def _config_language(root: Path | None) -> str | None:
     language = found.value.get("language") if isinstance(found.value, dict) else None
     code = language.value if isinstance(language, MarkedValue) else None
     return code if isinstance(code, str) and _LOCALE.match(code) else None
+
+
+def read_rasa_files(files: list[tuple[str, bytes]], *, locale: str | None = None) -> ImportedData:
+    """Read uploaded Rasa files (NLU, responses, domain, rules: any of a project's YAML, Markdown or JSON)
+    as if they were one project folder; names are reduced to their last part."""
+    with tempfile.TemporaryDirectory(prefix="faqdesk-rasa-") as folder:
+        root = Path(folder)
+        for number, (name, data) in enumerate(files):
+            base = Path(name.replace("\\", "/")).name or "upload.yml"
+            target = root / f"{number:03d}-{base}"
+            target.write_bytes(data)
+        return read_rasa(root, locale=locale)

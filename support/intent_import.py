@@ -10,6 +10,7 @@ all of it without writing, for the back office's preview and ``faqdesk import --
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,10 +18,12 @@ from sqlmodel import Session
 
 from bot.data import Intent, TrainingData
 from bot.imported import ImportedData
-from bot.loaders import validate_training_data
+from bot.loaders import load_training_text, validate_training_data
 from bot.problems import TrainingDataError
+from bot.rasa import read_rasa_files
+from bot.spreadsheet import read_spreadsheet
 from support import training
-from support.intent_rows import IntentDataError, apply, check_sizes, next_position, same, to_intent
+from support.intent_rows import IntentDataError, apply, check_sizes, intents_yaml, next_position, same, to_intent
 from support.intents import list_intents
 from support.models import FaqIntent
 
@@ -120,3 +123,60 @@ def _keep_kept_examples(imported: ImportedData, kept: dict[str, Intent], result:
         if not intent.examples:
             del imported.data.intents[intent.id]
             result.decisions.append(f"intent '{intent.id}' has no examples left: not imported")
+
+
+@dataclass
+class UploadPreview:
+    """What the editor's upload would do, and the intents it read as faqdesk YAML (the confirm step
+    imports exactly these)."""
+
+    plan: IntentImportPlan
+    yaml: str
+
+
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+RASA_SUFFIXES = (".yml", ".yaml", ".md", ".json")
+
+
+def preview_upload(
+    session: Session, *, files: list[tuple[str, bytes]], locale: str, locales: Sequence[str], replace: bool
+) -> UploadPreview:
+    """Read one spreadsheet or some files of a Rasa project and plan their import (nothing written).
+
+    ``IntentDataError`` lists what cannot be imported (an unknown kind of file, located problems).
+    """
+    names = [name.lower() for name, _ in files]
+    try:
+        if len(files) == 1 and names[0].endswith(SPREADSHEET_SUFFIXES):
+            name, data = files[0]
+            imported = read_spreadsheet(data, name=name, locale=locale)
+        elif files and all(name.endswith(RASA_SUFFIXES) for name in names):
+            imported = read_rasa_files(files, locale=locale)
+        else:
+            raise IntentDataError(
+                ["upload one spreadsheet (.csv, .xlsx) or the files of a Rasa project (.yml, .yaml, .md, .json)"]
+            )
+    except TrainingDataError as exc:
+        raise IntentDataError([_without_folder(str(p)) for p in exc.problems]) from None
+    try:
+        result = plan(session, imported=imported, locales=locales, replace=replace)
+    except IntentDataError as exc:
+        raise IntentDataError([_without_folder(p) for p in exc.problems]) from None
+    result.notes = [_without_folder(note) for note in result.notes]
+    return UploadPreview(plan=result, yaml=intents_yaml(imported.data.intents.values(), heading="uploaded"))
+
+
+def confirm_upload(
+    session: Session, *, yaml_text: str, locales: Sequence[str], user: str, replace: bool
+) -> IntentImportPlan:
+    """Import the intents a preview showed (its faqdesk YAML), checked again against the database now."""
+    try:
+        data = load_training_text(yaml_text, source="preview", locales=locales)
+    except TrainingDataError as exc:
+        raise IntentDataError([str(p) for p in exc.problems]) from None
+    return import_intents(session, imported=ImportedData(data), locales=locales, user=user, replace=replace)
+
+
+def _without_folder(text: str) -> str:
+    """Uploaded files are read from a temporary folder: problems name the file as uploaded."""
+    return re.sub(r"/\S*/faqdesk-rasa-[^/\s]+/\d{3}-", "", text)

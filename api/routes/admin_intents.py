@@ -77,12 +77,16 @@ def intent_list(
     created: Annotated[int | None, Query(ge=0)] = None,
     updated: Annotated[int | None, Query(ge=0)] = None,
     deleted: Annotated[int | None, Query(ge=0)] = None,
+    unanswered: Annotated[bool, Query()] = False,
 ) -> Response:
-    """Intents with their examples and answers per locale, filtered by any text they contain."""
+    """Intents with their examples and answers per locale, filtered by any text they contain (and,
+    with ``unanswered``, to those without an answer in a locale they have questions in)."""
     imported: dict[str, int] | None = None
     if created is not None:
         imported = {"created": created, "updated": updated or 0, "deleted": deleted or 0}  # said in the page's language
-    context = _list_context(session=session, settings=settings, model=model, q=q, imported=imported)
+    context = _list_context(
+        session=session, settings=settings, model=model, q=q, imported=imported, unanswered=unanswered
+    )
     return page(request, "admin/intents.html", context, user=user)
 
 
@@ -94,9 +98,13 @@ def _list_context(
     q: str = "",
     imported: dict[str, int] | None = None,
     import_errors: list[str] | None = None,
+    unanswered: bool = False,
 ) -> dict[str, Any]:
+    rows = intents.intent_rows(session, query=q, locales=settings.locales)
     return {
-        "rows": intents.intent_rows(session, query=q, locales=settings.locales),
+        "rows": [row for row in rows if row.missing_answer] if unanswered else rows,
+        "unanswered": unanswered,
+        "unanswered_count": sum(1 for row in rows if row.missing_answer),
         "q": q,
         "locales": settings.locales,
         "imported": imported,
