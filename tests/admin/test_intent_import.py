@@ -1,0 +1,84 @@
+"""The intents editor's upload: a spreadsheet or a Rasa project's files, previewed, then confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from core.accounts import Role
+from core.settings import Settings
+from support.models import JobStatus
+from tests.admin.conftest import csrf_token
+from tests.admin.test_intents import Elements, jobs, stored
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+RASA = FIXTURES / "rasa_project"
+RASA_FILES = [
+    RASA / "domain.yml",
+    RASA / "data" / "responses.yml",
+    RASA / "data" / "nlu" / "nlu.yml",
+    RASA / "data" / "nlu" / "faq.yml",
+    RASA / "data" / "nlu" / "chitchat.yml",
+]
+PAGE = "/admin/intents/import-file"
+
+
+def upload(client: TestClient, files: list[tuple[str, bytes]], **fields: str) -> object:
+    data = {"csrf_token": csrf_token(client, PAGE), "mode": "merge", "locale": "en"} | fields
+    return client.post(PAGE, data=data, files=[("files", (name, content)) for name, content in files])
+
+
+def test_agents_cannot_import(as_role: Callable[[Role], TestClient]) -> None:
+    assert as_role(Role.agent).get(PAGE).status_code == 403
+
+
+def test_a_rasa_project_is_previewed_then_imported(
+    as_role: Callable[[Role], TestClient], admin_settings: Settings
+) -> None:
+    client = as_role(Role.editor)
+    before = len(jobs(admin_settings))
+    preview = upload(client, [(path.name, path.read_bytes()) for path in RASA_FILES])
+    assert preview.status_code == 200, preview.text[:2000]
+    page = preview.text
+    assert "What the import will change" in page and "faq_return_parcel" in page
+    assert "example &#39;ok&#39; (en) under &#39;affirm&#39; (1x), &#39;deny&#39; (1x): dropped" in page
+    assert "response utter_track_parcel: buttons left out" in page and "faqdesk-rasa-" not in page
+    assert stored(admin_settings, "faq_return_parcel") is None and len(jobs(admin_settings)) == before
+    carried = Elements(page).textareas["intents_yaml"]
+    token = csrf_token(client, PAGE)
+    done = client.post(
+        "/admin/intents/import-confirm",
+        data={"csrf_token": token, "mode": "merge"},
+        files={"intents_yaml": (None, carried)},
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/admin/intents?created=")
+    assert "created=25" in done.headers["location"]
+    intent = stored(admin_settings, "book_pickup")
+    assert intent is not None and intent.answers == {} and "schedule a parcel collection" in intent.examples["en"]
+    assert any(job.status is JobStatus.queued for job in jobs(admin_settings))  # the worker retrains
+    listing = client.get("/admin/intents")
+    assert "intents have no answer in a language they have questions in" in listing.text
+    only = client.get("/admin/intents?unanswered=true").text
+    assert "/admin/intents/book_pickup" in only and "/admin/intents/faq_return_parcel" not in only
+
+
+def test_a_spreadsheet_with_problems_is_refused_with_each_one(as_role: Callable[[Role], TestClient]) -> None:
+    client = as_role(Role.editor)
+    rows = "question,intent,answer,locale\nBonjour ?,hello,Salut,fr\n<script>alert(1)</script>,x,y,en\n"
+    refused = upload(client, [("faq.csv", rows.encode())])
+    assert refused.status_code == 422
+    assert "faq.csv:2: intent &#39;hello&#39;: unknown locale &#39;fr&#39;" in refused.text
+    assert "Nothing was imported" in refused.text
+    wrong = upload(client, [("faq.pdf", b"%PDF-1.4")])
+    assert wrong.status_code == 422 and "upload one spreadsheet (.csv, .xlsx)" in wrong.text
+
+
+def test_a_spreadsheet_preview_escapes_what_it_shows(as_role: Callable[[Role], TestClient]) -> None:
+    client = as_role(Role.editor)
+    rows = 'question,intent,answer\n"<img src=x onerror=alert(1)>",img_intent,Hi\n'
+    preview = upload(client, [("x.xlsx", (FIXTURES / "spreadsheet" / "faq.xlsx").read_bytes())])
+    assert preview.status_code == 200 and "pause_subscription" in preview.text
+    shown = upload(client, [("odd.csv", rows.encode())], mode="replace")
+    assert shown.status_code == 200 and "<img src=x" not in shown.text and "&lt;img src=x" in shown.text
