@@ -29,6 +29,7 @@ from api.routes import (
     admin_misunderstood,
     admin_review,
     admin_site,
+    admin_trial,
     api_docs,
     hc_api,
     hc_pages,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_inbox.router)
     app.include_router(admin_intent_import.router)  # before the intents: /admin/intents/import-file is no intent
     app.include_router(admin_intents.router)
+    app.include_router(admin_trial.router)
     app.include_router(admin_misunderstood.router)
     app.include_router(admin_review.router)
     app.include_router(widget_pages.router)
