@@ -3,7 +3,8 @@ database as 409/422, a write overtaken by another transaction as 409, request va
 errors with their headers (``Allow`` on a 405), a back-office form a service refused as its page again.
 
 Every JSON error has the same shape, ``{"error": code, "detail": message}`` (``ErrorOut`` in the OpenAPI
-schema); back-office pages get an HTML error page and public pages their 404 page instead.
+schema; input refused field by field adds ``fields``: each field's message); back-office pages get an HTML
+error page and public pages their 404 page instead.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from api.templating import templates
 from core import accounts
 from core.accounts import User
 from core.db import input_problem, stale_problem
-from core.errors import BusyError, EditConflict, FaqdeskError
+from core.errors import BusyError, EditConflict, FaqdeskError, FieldErrors
 from core.i18n import gettext_for
 from core.settings import Settings
 
@@ -90,6 +91,8 @@ def install(app: FastAPI) -> None:
         body: dict[str, object] = {"error": exc.error, "detail": exc.detail}
         if isinstance(exc, EditConflict):  # the version to start again from (ConflictOut in the schema)
             body["current_version"] = exc.current_version
+        if isinstance(exc, FieldErrors):  # a message per field, for a form to show beside each
+            body["fields"] = exc.fields
         response = JSONResponse(body, status_code=exc.status_code)
         if isinstance(exc, RateLimited | BusyError):  # both say when trying again makes sense
             response.headers["Retry-After"] = str(exc.retry_after)

@@ -19,6 +19,11 @@ class ErrorOut(BaseModel):
 
     error: str = Field(description="A short machine-readable code, e.g. `not_found`, `invalid`, `rate_limited`")
     detail: str = Field(description="What went wrong, for a person")
+    fields: dict[str, str] | None = Field(
+        None,
+        description="Input refused field by field (e.g. the widget's handoff form): each field's message, in "
+        "the conversation's language, to show beside it. Absent otherwise.",
+    )
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -8,7 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.params import RowIdField
-from support.models import Message
+from support.message_view import MessageView
+from support.models import Sender
+
+# Decided by the server (support/message_view.py), so every widget version behaves alike.
+ASK_FEEDBACK = 'ask "Did this help?": true for real answers, false for small talk, clarify, suggest and handoff'
+OFFER_HANDOFF = 'offer "Talk to a person": suggestions, handoff turns, unhelpful answers; false once handed off'
 
 
 class ConversationIn(BaseModel):
@@ -79,12 +84,17 @@ class BotReply(BaseModel):
     options: list[Option] = []
     articles: list[ArticleLink] = []
     visitor_message_id: int
+    ask_feedback: bool = Field(False, description=ASK_FEEDBACK)
+    offer_handoff: bool = Field(False, description=OFFER_HANDOFF)
 
     @classmethod
-    def of(cls, message: Message, visitor_message_id: int) -> BotReply:
+    def of(cls, shown: MessageView, visitor_message_id: int) -> BotReply:
         """From the stored bot turn (a system acknowledgement after a handoff counts as a handoff reply)."""
+        message = shown.message
         return cls(
             id=message.id or 0,
+            ask_feedback=shown.ask_feedback,
+            offer_handoff=shown.offer_handoff,
             type=message.decision or "handoff",  # type: ignore[arg-type,unused-ignore]
             text=message.text,
             html=message.html,
@@ -111,12 +121,23 @@ class MessageOut(BaseModel):
     type: str | None = Field(None, description="the bot's decision, for bot messages")
     options: list[Option] = []
     articles: list[ArticleLink] = []
+    ask_feedback: bool = Field(False, description=ASK_FEEDBACK)
+    offer_handoff: bool = Field(False, description=OFFER_HANDOFF)
+    helpful: bool | None = Field(None, description="the visitor's vote on a bot answer, once given")
+    rating: int | None = Field(
+        None, description='on the "resolved" notice: the visitor\'s rating of the conversation (1–5), once given'
+    )
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
-        """From the stored message."""
+    def of(cls, shown: MessageView) -> MessageOut:
+        """From the stored message and what the widget does with it."""
+        message = shown.message
         return cls(
             id=message.id or 0,
+            ask_feedback=shown.ask_feedback,
+            offer_handoff=shown.offer_handoff,
+            helpful=message.helpful if message.sender is Sender.bot else None,
+            rating=shown.rating,
             sender=message.sender.value,  # type: ignore[arg-type,unused-ignore]
             text=message.text,
             html=message.html,
@@ -149,7 +170,9 @@ class HandoffIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")
+    # The shape is checked by the service, which says what is wrong in the visitor's language next to the
+    # field (``fields`` of the 422); the schema documents the same pattern for clients and fuzzers.
+    email: str = Field(max_length=254, json_schema_extra={"pattern": r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"})
     name: str | None = Field(None, max_length=200)
     message: str | None = Field(None, max_length=4000)
 

@@ -43,7 +43,16 @@ def widget_strings(locale: str) -> dict[str, str]:
         "name": t.pgettext("widget", "Name (optional)"),
         "message": t.pgettext("widget", "Message (optional)"),
         "submitHandoff": t.pgettext("widget", "Send to the team"),
-        "cancel": t.pgettext("widget", "Cancel"),
+        "back": t.pgettext("widget", "Back to the chat"),
+        "handoffSent": t.pgettext("widget", "Sent to our team"),
+        "rephrase": t.pgettext("widget", "You can also ask again in other words."),
+        "unread": t.pgettext("widget", "New messages: {n}"),
+        "helpView": t.pgettext("widget", "Help articles"),
+        "searchLabel": t.pgettext("widget", "Search the help center"),
+        "search": t.pgettext("widget", "Search"),
+        "results": t.pgettext("widget", "Search results"),
+        "noResults": t.pgettext("widget", "No articles found. Try other words, or ask us in the chat."),
+        "popular": t.pgettext("widget", "Popular articles"),
         "emailMissing": t.pgettext("widget", "Please enter your email address."),
         "emailInvalid": t.pgettext("widget", "Please enter a valid email address, like name@example.com."),
         "handoffDone": t.pgettext(
@@ -72,5 +81,13 @@ def widget_strings(locale: str) -> dict[str, str]:
 
 
 def all_widget_strings() -> dict[str, dict[str, str]]:
-    """The widget's strings of every locale with a catalogue (English first), as the script embeds them."""
+    """The widget's strings of every locale with a catalogue (English first)."""
     return {locale: widget_strings(locale) for locale in catalog_locales()}
+
+
+def packed_widget_strings() -> dict[str, list[str]]:
+    """``all_widget_strings`` as the script embeds them: ``keys`` once, then each locale's texts in that
+    order (the keys written three times were a twentieth of the script)."""
+    every = all_widget_strings()
+    keys = list(every["en"])
+    return {"keys": keys, **{locale: [strings[key] for key in keys] for locale, strings in every.items()}}

@@ -28,6 +28,15 @@ class ValidationError(FaqdeskError):
     error = "invalid"
 
 
+class FieldErrors(ValidationError):
+    """Input refused field by field: ``fields`` maps each field to a message for the person who typed it
+    (in their language), so a form can show each next to its field instead of one generic error."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {message}" for name, message in fields.items()))
+        self.fields = fields
+
+
 class ModelNotReadyError(FaqdeskError):
     """No trained model is available yet."""
 

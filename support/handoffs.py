@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.accounts import User, normalize_email
-from core.errors import NotFoundError, ValidationError
+from core.errors import FieldErrors, NotFoundError, ValidationError
 from core.settings import Settings
 from support import handoff_messages, hours, outbox
 from support.conversations import add_message
@@ -41,20 +41,28 @@ AGENT_REPLY = "agent.reply"
 # --- creating -------------------------------------------------------------------------------------
 
 
-def _checked_email(email: str | None) -> str:
+def _visitor_fields(
+    email: str | None, name: str | None, message: str | None, *, locale: str
+) -> tuple[str, str | None, str | None]:
+    """The handoff form's fields checked together, each refusal in the visitor's language beside its field:
+    the widget shows them there (an address like ``anna@example`` needs a fix, not a retry)."""
+    problems: dict[str, str] = {}
+    checked = ""
     if not email or not email.strip():
-        raise ValidationError("email: an email address is required so that a person can reply")
-    try:
-        return normalize_email(email)
-    except ValidationError:
-        raise ValidationError(f"email: {email.strip()[:100]!r} is not a valid email address") from None
-
-
-def _optional(value: str | None, *, field: str, limit: int) -> str | None:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ValidationError(f"{field}: at most {limit} characters")
-    return value or None
+        problems["email"] = handoff_messages.wording(locale, "email_missing")
+    else:
+        try:
+            checked = normalize_email(email)
+        except ValidationError:
+            problems["email"] = handoff_messages.wording(locale, "email_invalid")
+    optional: dict[str, str | None] = {}
+    for field, value, limit in (("name", name, MAX_NAME), ("message", message, MAX_MESSAGE)):
+        optional[field] = (value or "").strip() or None
+        if len(optional[field] or "") > limit:
+            problems[field] = handoff_messages.wording(locale, "too_long", n=str(limit))
+    if problems:
+        raise FieldErrors(problems)
+    return checked, optional["name"], optional["message"]
 
 
 def _is_open(settings: Settings, now: datetime) -> tuple[bool, datetime | None]:
@@ -90,9 +98,7 @@ def request_handoff(
     now: datetime | None = None,
 ) -> Handoff:
     """Hand the conversation to people (one handoff per conversation: asking again updates or reopens it)."""
-    email = _checked_email(email)
-    name = _optional(name, field="name", limit=MAX_NAME)
-    message = _optional(message, field="message", limit=MAX_MESSAGE)
+    email, name, message = _visitor_fields(email, name, message, locale=conversation.locale)
     now = now or utcnow()
     conversation.visitor_email = email
     conversation.visitor_name = name or conversation.visitor_name

@@ -36,7 +36,7 @@ from api.widget_schemas import (
 from bot import runtime
 from core.db import session_scope
 from core.errors import UnauthorizedError, ValidationError
-from support import conversations, handoffs, reply_delivery
+from support import conversations, handoffs, message_view, reply_delivery
 from support.models import Conversation
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["widget"])
@@ -118,7 +118,8 @@ async def post_message(
                 option=body.option,
                 review_rate=settings.review_sample_rate,
             )
-            return BotReply.of(done.bot, visitor_message_id=done.visitor.id or 0)  # committed on the way out
+            shown = message_view.view(done.bot, conversation=conversation)
+            return BotReply.of(shown, visitor_message_id=done.visitor.id or 0)  # committed on the way out
 
     # Turns take a few threads of their own: with the web server's 40, every waiting turn held the GIL
     # and the database lock in turn, and under 20 busy clients a turn took seconds instead of
@@ -129,7 +130,8 @@ async def post_message(
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])
 def get_messages(conversation: ConversationDep, session: SessionDep, after: Offset = 0) -> list[MessageOut]:
     """Messages newer than ``after``: agent replies and notices arrive this way (poll every few seconds)."""
-    return [MessageOut.of(m) for m in conversations.messages_after(session, conversation=conversation, after=after)]
+    found = conversations.messages_after(session, conversation=conversation, after=after)
+    return [MessageOut.of(v) for v in message_view.views(session, conversation=conversation, messages=found)]
 
 
 @router.get("/{conversation_id}/events", response_class=EventSourceResponse)
@@ -158,8 +160,10 @@ async def events(
 
     def fetch(since: int) -> list[MessageOut]:
         with session_scope(engine) as session:  # committed: reading marks the visitor present
-            found = conversations.visible_after(session, conversation_id=conversation_id, after=since)
-            return [MessageOut.of(m) for m in found]
+            return [
+                MessageOut.of(v)
+                for v in message_view.visible_views(session, conversation_id=conversation_id, after=since)
+            ]
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         # sse-starlette writes the events, sends the keep-alive comments and stops this loop when the

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from core.accounts import Role
-from core.errors import NotFoundError, ValidationError
+from core.errors import FieldErrors, NotFoundError, ValidationError
 from support import conversations, handoffs, inbox
 from support.handoffs import request_handoff
 from support.models import CloseReason, HandoffStatus, Message, OutboxKind, Sender
@@ -164,24 +164,45 @@ def test_a_broken_hours_setting_does_not_lose_the_request(session: Session, capl
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "problems"),
     [
-        ({"email": ""}, "email: an email address is required"),
-        ({"email": None}, "email: an email address is required"),
-        ({"email": "   "}, "email: an email address is required"),
-        ({"email": "not-an-email"}, "email: 'not-an-email' is not a valid email address"),
-        ({"email": "a@b"}, "is not a valid email address"),
-        ({"name": "x" * 201}, "name: at most 200 characters"),
-        ({"message": "x" * 4001}, "message: at most 4000 characters"),
+        ({"email": ""}, {"email": "Enter your email address, so that a person can reply."}),
+        ({"email": None}, {"email": "Enter your email address, so that a person can reply."}),
+        ({"email": "   "}, {"email": "Enter your email address, so that a person can reply."}),
+        ({"email": "not-an-email"}, {"email": "Enter an email address like name@example.com."}),
+        ({"email": "anna.schmidt@example"}, {"email": "Enter an email address like name@example.com."}),
+        ({"name": "x" * 201}, {"name": "Use at most 200 characters."}),
+        (
+            {"email": "a@b", "message": "x" * 4001},
+            {"email": "Enter an email address like name@example.com.", "message": "Use at most 4000 characters."},
+        ),
     ],
 )
-def test_validation_errors(session: Session, fields: dict[str, str | None], message: str) -> None:
+def test_validation_errors_name_each_field(
+    session: Session, fields: dict[str, str | None], problems: dict[str, str]
+) -> None:
     conversation = make_conversation(session)
     values: dict[str, str | None] = {"email": email(), "name": None, "message": None} | fields
-    with pytest.raises(ValidationError, match=message) as caught:
+    with pytest.raises(FieldErrors) as caught:
         request_handoff(session, conversation=conversation, settings=SETTINGS, now=MONDAY_NOON, **values)
     assert caught.value.status_code == 422
+    assert caught.value.fields == problems  # every field's problem at once, for the form to show beside each
     assert conversation.closed_at is None  # nothing changed
+
+
+def test_field_errors_speak_the_conversations_language(session: Session) -> None:
+    conversation = make_conversation(session, locale="de")
+    with pytest.raises(FieldErrors) as caught:
+        request_handoff(
+            session,
+            conversation=conversation,
+            email="anna.schmidt@example",
+            name=None,
+            message=None,
+            settings=SETTINGS,
+            now=MONDAY_NOON,
+        )
+    assert caught.value.fields == {"email": "Geben Sie eine E-Mail-Adresse wie name@example.com ein."}
 
 
 def test_a_second_request_updates_the_open_handoff(session: Session) -> None:
