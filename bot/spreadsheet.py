@@ -3,7 +3,8 @@
 One row per question; columns by their header, in any order and case: ``question`` (required; several
 questions in one cell, one per line, are all examples), ``intent`` (which questions belong together)
 or, without it, ``answer`` (rows with the same answer are one intent, named after its first question),
-``answer``, ``locale`` (else the default), ``article`` (a help-center slug). Other columns are ignored,
+``answer``, ``locale`` (else the default), ``article`` (a help-center slug), ``kind`` (``faq``, the
+default, ``smalltalk`` or ``handoff``). Other columns are ignored,
 with a note. An intent whose rows give two answers in one locale keeps the one given most often (the
 first on a tie), and says so; an intent without any answer is imported without one.
 """
@@ -17,11 +18,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.data import Intent, Location, TrainingData
+from bot.data import INTENT_KINDS, Intent, Location, TrainingData
 from bot.imported import ImportedData, intent_id, resolve_conflicts
 from bot.problems import Problem, TrainingDataError
 
-COLUMNS = ("question", "intent", "answer", "locale", "article")
+COLUMNS = ("intent", "kind", "locale", "question", "answer", "article")  # the order an export writes
 MAX_ROWS = 50_000  # an FAQ has hundreds; a sheet of millions is a mistake (or a zip bomb) to stop early
 MAX_ID_CHARS = 60
 _ALIASES = {"questions": "question", "example": "question", "examples": "question", "answers": "answer"}
@@ -36,6 +37,7 @@ class _Row:
     article: str
     group: str  # the intent column, else the answer, else the first question
     name: str  # what the intent's id is made of: the intent column, else the first question
+    kind: str
 
 
 def read_spreadsheet(data: bytes, *, name: str, locale: str = "en", strict: bool = False) -> ImportedData:
@@ -85,7 +87,8 @@ def _records(
         named = cell(row, "intent")
         group = f"intent:{named}" if named else f"answer:{' '.join(answer.split())}" if answer else f"q:{questions[0]}"
         loc = cell(row, "locale") or default_locale
-        yield _Row(number, questions, answer, loc, cell(row, "article"), group, named or questions[0])
+        kind = cell(row, "kind").casefold()
+        yield _Row(number, questions, answer, loc, cell(row, "article"), group, named or questions[0], kind)
     if without_question:
         imported.notes.append(f"rows without a question skipped: {', '.join(without_question)}")
 
@@ -107,6 +110,10 @@ def _intents(rows: list[_Row], imported: ImportedData, *, name: str, named: bool
             intents[candidate] = Intent(id=candidate, source=Location(name, row.number))
             imported.names[candidate] = row.name
         intent = intents[ids[row.group]]
+        if row.kind in INTENT_KINDS:
+            intent.kind = row.kind  # type: ignore[assignment]  # checked just above
+        elif row.kind:
+            imported.notes.append(f"{name}:{row.number}: kind '{row.kind}' is not one of {', '.join(INTENT_KINDS)}")
         intent.examples.setdefault(row.locale, []).extend(row.questions)
         for question in row.questions:
             occurrences[(row.locale, " ".join(question.casefold().split()), intent.id)] += 1
@@ -171,3 +178,17 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
             yield number, ["" if v is None else str(v) for v in values]
     finally:
         book.close()
+
+
+def intents_csv(intents: Iterable[Intent]) -> str:
+    """Intents as the spreadsheet this module reads: one row per question, the answer on each row of its
+    locale (titles are not carried; an answer in a locale without questions has no row to go on)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for intent in intents:
+        for loc, questions in intent.examples.items():
+            for question in questions:
+                answer = intent.answers.get(loc, "")
+                writer.writerow([intent.id, intent.kind, loc, question, answer, intent.article or ""])
+    return out.getvalue()

@@ -21,7 +21,7 @@ from bot.imported import ImportedData
 from bot.loaders import load_training_text, validate_training_data
 from bot.problems import TrainingDataError
 from bot.rasa import read_rasa_files
-from bot.spreadsheet import read_spreadsheet
+from bot.spreadsheet import intents_csv, read_spreadsheet
 from support import training
 from support.intent_rows import IntentDataError, apply, check_sizes, intents_yaml, next_position, same, to_intent
 from support.intents import list_intents
@@ -180,3 +180,9 @@ def confirm_upload(
 def _without_folder(text: str) -> str:
     """Uploaded files are read from a temporary folder: problems name the file as uploaded."""
     return re.sub(r"/\S*/faqdesk-rasa-[^/\s]+/\d{3}-", "", text)
+
+
+def export_csv(session: Session) -> str:
+    """Every intent as the spreadsheet an import reads (one row per question), for teams that keep
+    their FAQ in one: exported, edited and imported again, it gives the same intents."""
+    return intents_csv(to_intent(row) for row in list_intents(session))

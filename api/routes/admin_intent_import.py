@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from api import csrf
-from api.admin_ui import page, redirect
+from api.admin_ui import page, redirect, secure_headers
 from api.auth import EditorDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import FormRefused
@@ -38,6 +38,14 @@ def _context(settings: Any, **extra: Any) -> dict[str, Any]:
         "mode": "merge",
         "locale": settings.default_locale,
     } | extra
+
+
+@router.get("/intents/export-csv")
+def export_csv(user: EditorDep, session: SessionDep) -> Response:
+    """Every intent as a CSV spreadsheet (one row per question) that the upload reads back."""
+    response = Response(intent_import.export_csv(session), media_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="faqdesk-intents.csv"'
+    return secure_headers(response)
 
 
 @router.get("/intents/import-file", response_class=HTMLResponse)

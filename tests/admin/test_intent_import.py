@@ -82,3 +82,15 @@ def test_a_spreadsheet_preview_escapes_what_it_shows(as_role: Callable[[Role], T
     assert preview.status_code == 200 and "pause_subscription" in preview.text
     shown = upload(client, [("odd.csv", rows.encode())], mode="replace")
     assert shown.status_code == 200 and "<img src=x" not in shown.text and "&lt;img src=x" in shown.text
+
+
+def test_the_csv_export_uploads_again_without_changes(as_role: Callable[[Role], TestClient]) -> None:
+    client = as_role(Role.editor)
+    exported = client.get("/admin/intents/export-csv")
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.startswith("intent,kind,locale,question,answer,article\n")
+    preview = upload(client, [("faqdesk-intents.csv", exported.content)])
+    assert preview.status_code == 200
+    unchanged = next(line for line in preview.text.splitlines() if "Unchanged" in line and "<th" in line)
+    created = next(line for line in preview.text.splitlines() if ">New<" in line)
+    assert "<td>0</td>" in created and "<td>0</td>" not in unchanged

@@ -107,3 +107,14 @@ def test_the_editor_export_of_an_import_reads_back_the_same(session: Session) ->
     data = load_training_text(intents.export_yaml(session), locales=LOCALES)
     saved = intents.training_data(session, locales=LOCALES).intents
     assert [i.to_dict() for i in data.intents.values()] == [i.to_dict() for i in saved.values()]
+
+
+def test_the_csv_export_imports_again_as_the_same_intents(session: Session) -> None:
+    intents.import_yaml(session, text=(FIXTURES / "mini_faq.yaml").read_text(), locales=LOCALES, user="u")
+    intent_import.import_intents(session, imported=read_rasa(FIXTURES / "rasa_project"), locales=LOCALES, user="u")
+    before = [i.to_dict() for i in intents.training_data(session, locales=LOCALES).intents.values()]
+    exported = intent_import.export_csv(session)
+    again = read_spreadsheet(exported.encode(), name="export.csv")
+    assert again.decisions == [] and [i.to_dict() for i in again.data.intents.values()] == before
+    replaced = intent_import.import_intents(session, imported=again, locales=LOCALES, user="u", replace=True)
+    assert replaced.counts["created"] == replaced.counts["updated"] == replaced.counts["deleted"] == 0
