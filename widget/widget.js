@@ -5,6 +5,12 @@
  *   <script src="https://faqdesk.example/widget/v1/widget.js" data-faqdesk-locale="de" defer></script>
  * Optional: data-faqdesk-title="Nordkap help".
  *
+ * JavaScript API, as Intercom's or Chatwoot's: the embed snippet (api/widget_embed.py) defines a stub that
+ * queues calls made before this script has loaded; they run here in order, then calls run at once.
+ *   faqdesk("open") · faqdesk("close") · faqdesk("toggle") · faqdesk("setLocale", "de")
+ *   faqdesk("identify", {email, name})   prefills the handoff form (kept for the tab's conversation)
+ *   faqdesk("onReady", fn)               fn() once the widget is on the page
+ *
  * Everything renders inside a shadow root so the host page's CSS cannot break the widget and the
  * widget's CSS cannot leak out. Only the `html` field of bot and agent messages (sanitised by the
  * server with nh3) is inserted as HTML; every other string goes through textContent.
@@ -24,9 +30,19 @@
   const STORAGE_KEY = "faqdesk:conversation:" + BASE;
 
   // {locale: {key: text}} for every locale with a catalogue, filled in by the server from the one
-  // translation catalogue (core/locales; api/widget_strings.py names the keys).
-  const STRINGS = /*faqdesk:strings*/ {};
+  // translation catalogue (core/locales; api/widget_strings.py names the keys), packed as
+  // {keys: [key, ...], locale: [text, ...]}: each key written once keeps the script in its size budget.
+  const PACKED = /*faqdesk:strings*/ {};
+  const STRINGS = {};
+  for (const [loc, texts] of Object.entries(PACKED)) {
+    if (loc !== "keys") STRINGS[loc] = Object.fromEntries(PACKED.keys.map((key, i) => [key, texts[i]]));
+  }
   const LOCALES = Object.keys(STRINGS);
+  // The appearance set in the back office (support/appearance.py), written in by the server like STRINGS;
+  // its titles replace the catalogue's "Help" per locale. Colours are checked again before they reach CSS.
+  const LOOK = /*faqdesk:appearance*/ {};
+  for (const [loc, title] of Object.entries(LOOK.titles || {})) if (STRINGS[loc]) STRINGS[loc].title = title;
+  const colour = (key, fallback) => (/^#[0-9a-f]{6}$/i.test(LOOK[key] || "") ? LOOK[key] : fallback);
 
   function pickLocale() {
     const candidates = [script.getAttribute("data-faqdesk-locale"), document.documentElement.lang, navigator.language];
@@ -39,10 +55,11 @@
     return "en";
   }
 
-  const LOCALE = pickLocale();
-  const T = STRINGS[LOCALE];
+  let LOCALE = pickLocale();
+  let T = STRINGS[LOCALE];
   const t = (key, n) => T[key].replace("{n}", String(n));
   const TITLE = script.getAttribute("data-faqdesk-title") || T.title;
+  const TITLE_IS_DEFAULT = TITLE === T.title; // then faqdesk("setLocale") translates it too
 
   // ---- state kept across reloads (sessionStorage: per tab and per host origin) ----
 
@@ -67,10 +84,18 @@
     }
   }
 
-  // {id, token, cursor, handedOff, answered}
+  // {id, token, cursor, handedOff, answered, email}
   let conv = loadState();
+  // faqdesk("identify", {email, name}): prefills the handoff form; kept for the tab like the conversation.
+  let visitor = {};
+  try {
+    visitor = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY + ":visitor") || "{}") || {};
+  } catch (error) {
+    /* unavailable: identify() still works until the page unloads */
+  }
   let restored = false;
   let busy = false;
+  let unread = 0; // agents' replies that arrived while the panel was closed, counted on the launcher
   const seen = new Set(); // message ids already shown (POST replies, polls and events overlap)
 
   // ---- DOM helpers ----
@@ -87,36 +112,64 @@
     return node;
   }
 
+  // Icons as inline SVG (no emoji: machines without an emoji font showed boxes; no icon font to fetch).
+  const ICONS = {
+    chat: "M4 4h16v12H8l-4 4z",
+    close: "M6 6l12 12M18 6L6 18",
+    send: "M3 20l18-8L3 4v6l12 2-12 2z",
+    up: "M7 11v9H4v-9zm2 9h8.5l2.5-7v-2h-6l1-5-1.5-1L9 10z",
+    down: "M7 13V4H4v9zm2-9h8.5l2.5 7v2h-6l1 5-1.5 1L9 14z",
+    back: "M15 5l-7 7 7 7",
+    help: "M12 3a9 9 0 100 18 9 9 0 000-18zm0 14v.5M9.5 9.5a2.5 2.5 0 115 0c0 2-2.5 2-2.5 4.5",
+  };
+
+  function icon(name) {
+    const svgNs = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(svgNs, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "icon");
+    const path = document.createElementNS(svgNs, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
+  }
+
   const STYLE = `
     :host { all: initial; }
+    .root { --accent: ${colour("accent", "#1f4e79")}; --on-accent: ${colour("onAccent", "#ffffff")};
+      --hover: ${colour("hover", "#173b5c")}; --link: ${colour("link", "#1f4e79")}; }
+    .root.left { right: auto; left: 16px; align-items: flex-start; }
+    header .avatar { width: 28px; height: 28px; border-radius: 50%; object-fit: cover; background: #fff; }
     * { box-sizing: border-box; }
     .root { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; display: flex; flex-direction: column-reverse;
       align-items: flex-end; gap: 12px; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
       color: #1c2430; }
     button, input, textarea { font: inherit; color: inherit; }
-    button { cursor: pointer; border-radius: 8px; border: 1px solid #1f4e79; background: #fff; color: #1f4e79;
+    button { cursor: pointer; border-radius: 8px; border: 1px solid var(--link); background: #fff; color: var(--link);
       padding: 6px 12px; }
     button:hover { background: #eef4fa; }
     button:disabled { cursor: default; opacity: .6; }
     :focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
-    .launcher { background: #1f4e79; color: #fff; border: 0; border-radius: 999px; padding: 12px 20px;
+    .launcher { background: var(--accent); color: var(--on-accent); border: 0; border-radius: 999px; padding: 12px 20px;
       font-weight: 600; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
-    .launcher:hover { background: #173b5c; }
+    .launcher:hover { background: var(--hover); }
     .panel { width: min(380px, calc(100vw - 32px)); height: min(600px, calc(100vh - 96px)); background: #fff;
       border: 1px solid #c9d3de; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.2); display: flex;
       flex-direction: column; overflow: hidden; }
     .panel[hidden] { display: none; }
-    header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: #1f4e79; color: #fff; }
+    header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--accent); color: var(--on-accent); }
     header h2 { flex: 1; margin: 0; font-size: 16px; }
-    header button { border-color: #fff; background: transparent; color: #fff; padding: 4px 10px; }
-    header button:hover { background: #173b5c; }
+    header button { border-color: var(--on-accent); background: transparent; color: var(--on-accent); padding: 4px 10px; }
+    header button:hover { background: var(--hover); }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }
     .msg { max-width: 88%; padding: 8px 12px; border-radius: 12px; overflow-wrap: anywhere; }
     .msg p { margin: 0 0 .5em; } .msg p:last-child { margin-bottom: 0; }
     .msg ul, .msg ol { margin: .3em 0; padding-left: 1.3em; }
     .msg img { max-width: 100%; height: auto; }
-    .msg a { color: #1f4e79; }
-    .visitor { align-self: flex-end; background: #1f4e79; color: #fff; white-space: pre-wrap; }
+    .msg a { color: var(--link); }
+    .visitor { align-self: flex-end; background: var(--accent); color: var(--on-accent); white-space: pre-wrap; }
     .bot, .agent { align-self: flex-start; background: #eef2f6; }
     .agent { border-left: 4px solid #2e7d32; }
     .system, .notice { align-self: center; background: #fff8e1; border: 1px solid #f0d98a; font-size: 14px; }
@@ -145,10 +198,35 @@
     .scores { display: flex; gap: 10px; }
     .scores label { font-weight: 400; display: flex; gap: 3px; align-items: center; }
     .scores input { width: auto; }
-    .primary { background: #1f4e79; color: #fff; }
-    .primary:hover { background: #173b5c; }
+    .primary { background: var(--accent); color: var(--on-accent); }
+    .primary:hover { background: var(--hover); }
     form.composer { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #dde3ea; }
     form.composer input { flex: 1; min-width: 0; padding: 8px 10px; border: 1px solid #8a99a8; border-radius: 8px; }
+    input, textarea { font-size: 16px; }
+    .icon { width: 18px; height: 18px; vertical-align: middle; fill: none; stroke: currentColor; stroke-width: 2;
+      stroke-linecap: round; stroke-linejoin: round; }
+    .feedback .icon, .send .icon { fill: currentColor; stroke-width: 0; }
+    .launcher { display: flex; align-items: center; gap: 8px; position: relative; }
+    .badge { position: absolute; top: -6px; right: -6px; min-width: 22px; height: 22px; padding: 0 6px;
+      border-radius: 11px; background: #c62828; color: #fff; font-size: 13px; line-height: 22px; text-align: center; }
+    .badge[hidden] { display: none; }
+    .feedback button[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); }
+    .hint { margin: 6px 0 0; font-size: 14px; color: #4a5a6a; }
+    .card.handoff { max-height: 38%; overflow-y: auto; }
+    .card h3 { display: flex; align-items: center; gap: 6px; }
+    .card .back { padding: 2px 8px; }
+    .card.sent { flex-direction: row; align-items: center; padding: 6px 12px; font-size: 13px; color: #2e7d32; }
+    .card.sent span { overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
+    .helpview { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; }
+    .helpview[hidden] { display: none; }
+    .panel.helping > :not(header):not(.helpview) { display: none; }
+    .helpview form { display: flex; gap: 6px; }
+    .helpview input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #8a99a8; border-radius: 6px; }
+    .helpview h3 { margin: 6px 0 0; font-size: 14px; }
+    @media (max-width: 480px) {
+      .panel { position: fixed; inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; }
+      .root.open .launcher { display: none; }
+    }
   `;
 
   // ---- the widget's DOM ----
@@ -164,16 +242,32 @@
     shadow.append(el("style", { text: STYLE }));
   }
 
-  const launcher = el("button", {
-    type: "button",
-    className: "launcher",
-    "aria-expanded": "false",
-    "aria-controls": "faqdesk-panel",
-    text: T.launcher,
-  });
-  const closeButton = el("button", { type: "button", className: "close", "aria-label": T.close, text: "✕" });
-  const endButton = el("button", { type: "button", className: "end", text: T.end });
-  const log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-label": T.log, tabindex: "0" });
+  // Strings that faqdesk("setLocale") changes: [node, key, attribute or "" for the text].
+  const bound = [];
+  function bind(node, key, attr) {
+    bound.push([node, key, attr || ""]);
+    return node;
+  }
+  function applyStrings() {
+    for (const [node, key, attr] of bound) {
+      if (attr) node.setAttribute(attr, T[key]);
+      else node.textContent = T[key];
+    }
+    showUnread();
+  }
+
+  const launcherLabel = bind(el("span", { className: "label" }), "launcher");
+  const badge = el("span", { className: "badge", hidden: true, "aria-hidden": "true" });
+  const launcher = el("button", { type: "button", className: "launcher", "aria-expanded": "false", "aria-controls": "faqdesk-panel" }, [
+    icon("chat"),
+    launcherLabel,
+    badge,
+  ]);
+  const closeButton = bind(el("button", { type: "button", className: "close" }, [icon("close")]), "close", "aria-label");
+  const helpButton = bind(el("button", { type: "button", className: "helpbtn", "aria-pressed": "false" }, [icon("help")]), "helpView", "aria-label");
+  const endButton = bind(el("button", { type: "button", className: "end" }), "end");
+  const log = bind(el("div", { className: "log", role: "log", "aria-live": "polite", tabindex: "0" }), "log", "aria-label");
+  const helpView = el("div", { className: "helpview", hidden: true });
   const typing = el("div", { className: "typing", role: "status" });
   const handoffCard = el("div", { className: "card handoff", hidden: true });
   const ratingCard = el("div", { className: "card rating", hidden: true });
@@ -183,14 +277,18 @@
     name: "text",
     autocomplete: "off",
     maxlength: "1000",
-    placeholder: T.placeholder,
   });
-  const sendButton = el("button", { type: "submit", className: "primary send", text: T.send });
+  bind(input, "placeholder", "placeholder");
+  const sendButton = el("button", { type: "submit", className: "primary send" }, [icon("send"), bind(el("span", { className: "vh" }), "send")]);
   const composer = el("form", { className: "composer" }, [
-    el("label", { for: "faqdesk-input", className: "vh", text: T.inputLabel }),
+    bind(el("label", { for: "faqdesk-input", className: "vh" }), "inputLabel"),
     input,
     sendButton,
   ]);
+  // Decorative beside the title, hence alt="" (a screen reader announces the title alone).
+  const avatar = /^\/media\/[\w.-]+$/.test(LOOK.avatar || "") ? el("img", { className: "avatar", src: BASE + LOOK.avatar, alt: "" }) : null;
+  const titleNode = el("h2", { id: "faqdesk-title", text: TITLE });
+  if (TITLE_IS_DEFAULT) bind(titleNode, "title");
   const panel = el(
     "section",
     {
@@ -203,8 +301,9 @@
       hidden: true,
     },
     [
-      el("header", {}, [el("h2", { id: "faqdesk-title", text: TITLE }), endButton, closeButton]),
+      el("header", {}, [avatar, titleNode, helpButton, endButton, closeButton]),
       log,
+      helpView,
       typing,
       handoffCard,
       ratingCard,
@@ -213,8 +312,9 @@
   );
   // The panel comes after the launcher in the DOM, so Tab moves from the launcher into the open panel;
   // column-reverse still draws the panel above the launcher.
-  const root = el("div", { className: "root", lang: LOCALE }, [launcher, panel]);
+  const root = el("div", { className: LOOK.position === "left" ? "root left" : "root", lang: LOCALE }, [launcher, panel]);
   shadow.append(root);
+  applyStrings();
 
   // ---- opening and closing ----
 
@@ -224,29 +324,47 @@
 
   function open() {
     panel.hidden = false;
+    root.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
     if (!log.childElementCount && !conv) addNotice("bot", T.greeting);
     if (conv && !restored) restore();
     else if (conv && conv.handedOff) startLive();
+    unread = 0;
+    showUnread();
     acknowledgeReplies(); // replies shown before the panel was closed are on screen again
-    input.focus();
+    if (helpView.hidden) input.focus();
   }
 
   function close() {
     panel.hidden = true;
+    root.classList.remove("open");
     launcher.setAttribute("aria-expanded", "false");
-    stopLive(); // live updates only while the panel is open; agents' replies also go out by email
+    // After a handoff, live updates go on while the panel is closed: the launcher counts agents' replies.
+    if (!conv || !conv.handedOff) stopLive();
     launcher.focus();
   }
 
-  launcher.addEventListener("click", () => (isOpen() ? close() : open()));
+  function toggle() {
+    if (isOpen()) close();
+    else open();
+  }
+
+  function showUnread() {
+    badge.hidden = !unread;
+    badge.textContent = String(unread);
+    launcher.setAttribute("aria-label", unread ? T.launcher + " (" + t("unread", unread) + ")" : T.launcher);
+  }
+
+  launcher.addEventListener("click", toggle);
   closeButton.addEventListener("click", close);
-  // Listening on the shadow root catches Esc from any control inside the widget, and only there.
+  // Listening on the shadow root catches Esc from any control inside the widget, and only there. Esc in
+  // the handoff step leaves the step; anywhere else it closes the panel.
   shadow.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && isOpen()) {
-      event.stopPropagation();
-      close();
-    }
+    if (event.key !== "Escape" || !isOpen()) return;
+    event.stopPropagation();
+    if (handoffCard.querySelector("form") && handoffCard.contains(shadow.activeElement)) leaveHandoff();
+    else if (!helpView.hidden) showHelp(false);
+    else close();
   });
 
   // ---- rendering messages ----
@@ -350,6 +468,13 @@
     return button;
   }
 
+  // The server decides what each bot message asks for (support/message_view.py); an older server that
+  // does not say falls back to the message's type.
+  function offersPerson(reply) {
+    if (conv && conv.handedOff) return false;
+    return reply.offer_handoff === undefined ? reply.type === "suggest" : Boolean(reply.offer_handoff);
+  }
+
   function renderBot(reply) {
     if (reply.id !== undefined) seen.add(reply.id);
     if (reply.visitor_message_id !== undefined) seen.add(reply.visitor_message_id);
@@ -379,35 +504,46 @@
       }
       bubble.append(group);
     }
-    if (type === "suggest") bubble.append(el("div", { className: "actions" }, [talkButton()]));
-    if (type === "answer" && reply.id !== undefined) bubble.append(feedbackRow(reply.id));
+    // After a miss: a hint to ask again in other words, and a person offered, not forced.
+    if (type === "suggest") bubble.append(el("p", { className: "hint", text: T.rephrase }));
+    if (offersPerson(reply)) bubble.append(el("div", { className: "actions" }, [talkButton()]));
+    const asks = reply.ask_feedback === undefined ? type === "answer" : reply.ask_feedback;
+    if (asks && reply.id !== undefined) bubble.append(feedbackRow(reply.id, reply.helpful));
     append(bubble);
     if (type === "answer") remember({ answered: true });
-    if (type === "handoff") showHandoff();
+    // A handoff turn opens the step (left with Back, its button opens it again); a replayed one does not.
+    if (type === "handoff" && !reply.restored) showHandoff();
   }
 
-  function feedbackRow(messageId) {
+  // Thumbs stay pressed (aria-pressed) and may be changed: the latest vote counts, and a reload shows it.
+  function feedbackRow(messageId, given) {
     const row = el("div", { className: "actions feedback", role: "group", "aria-label": T.didHelp }, [
       el("span", { text: T.didHelp }),
     ]);
+    const status = el("span", { className: "thanks", role: "status" });
+    const talk = el("span");
+    const show = (helpful) => {
+      for (const b of row.querySelectorAll("button.yes, button.no")) {
+        b.setAttribute("aria-pressed", String(b.classList.contains("yes") === helpful));
+      }
+      status.textContent = helpful ? T.thanksFeedback : T.sorryFeedback;
+      talk.replaceChildren(...(!helpful && !(conv && conv.handedOff) ? [talkButton()] : []));
+    };
     const make = (helpful) => {
-      const button = el("button", { type: "button", className: helpful ? "yes" : "no", "aria-label": helpful ? T.yes : T.no });
-      button.textContent = helpful ? "👍" : "👎";
+      const button = el("button", { type: "button", className: helpful ? "yes" : "no", "aria-label": helpful ? T.yes : T.no, "aria-pressed": "false" }, [
+        icon(helpful ? "up" : "down"),
+      ]);
       button.addEventListener("click", async () => {
+        if (!conv) return;
         for (const b of row.querySelectorAll("button")) b.disabled = true;
-        const ok = await call("POST", `/conversations/${conv.id}/feedback`, { message_id: messageId, helpful }, () =>
-          button.click()
-        );
-        if (!ok) {
-          for (const b of row.querySelectorAll("button")) b.disabled = false;
-          return;
-        }
-        row.replaceChildren(el("span", { className: "thanks", text: helpful ? T.thanksFeedback : T.sorryFeedback }));
-        if (!helpful) row.append(talkButton());
+        const ok = await call("POST", `/conversations/${conv.id}/feedback`, { message_id: messageId, helpful }, () => button.click());
+        for (const b of row.querySelectorAll("button")) b.disabled = false;
+        if (ok) show(helpful);
       });
       return button;
     };
-    row.append(make(true), make(false));
+    row.append(make(true), make(false), status, talk);
+    if (given === true || given === false) show(given);
     return row;
   }
 
@@ -419,7 +555,13 @@
     advanceCursor(msg.id);
     if (msg.sender !== "agent" && msg.sender !== "system") return;
     append(messageBubble(msg.sender, msg));
-    if (msg.sender === "agent") shownReply(msg.id);
+    if (msg.sender === "agent") {
+      shownReply(msg.id);
+      if (!isOpen()) {
+        unread += 1;
+        showUnread();
+      }
+    }
     if (msg.sender === "system" && isResolvedNotice(msg)) showRating();
   }
 
@@ -477,11 +619,12 @@
   // ---- talking to the API ----
 
   class ApiError extends Error {
-    constructor(status, retryAfter, code) {
+    constructor(status, retryAfter, code, fields) {
       super("HTTP " + status);
       this.status = status;
       this.retryAfter = retryAfter;
       this.code = code || "";
+      this.fields = fields || {}; // a message per field, in the visitor's language (a form shows each beside it)
     }
   }
 
@@ -501,12 +644,15 @@
     if (!response.ok) {
       const retryAfter = parseInt(response.headers.get("Retry-After") || "", 10);
       let code = "";
+      let fields = {};
       try {
-        code = String((await response.json()).error || "");
+        const problem = await response.json();
+        code = String(problem.error || "");
+        if (problem.fields && typeof problem.fields === "object") fields = problem.fields;
       } catch (error) {
         /* not JSON: the status says enough */
       }
-      throw new ApiError(response.status, Number.isFinite(retryAfter) ? retryAfter : 5, code);
+      throw new ApiError(response.status, Number.isFinite(retryAfter) ? retryAfter : 5, code, fields);
     }
     const type = response.headers.get("Content-Type") || "";
     return type.includes("json") ? response.json() : null;
@@ -638,11 +784,19 @@
       if (!msg || seen.has(msg.id)) continue;
       seen.add(msg.id);
       advanceCursor(msg.id);
-      if (msg.sender === "bot") renderBot(Object.assign({}, msg, { type: msg.type === "handoff" ? null : msg.type }));
+      if (msg.sender === "bot") renderBot(Object.assign({}, msg, { restored: true }));
       else append(messageBubble(msg.sender || "system", msg));
       if (msg.sender === "agent") shownReply(msg.id);
+      // A resolved handoff: the rating given is shown as given, else it is asked for again.
+      if (isResolvedNotice(msg)) {
+        if (msg.rating) addNotice("system", T.ratingThanks + " " + t("ratingScore", msg.rating));
+        else showRating();
+      }
     }
-    if (conv && conv.handedOff && isOpen()) startLive();
+    if (conv && conv.handedOff) {
+      showSent();
+      startLive();
+    }
   }
 
   function listOf(data) {
@@ -744,7 +898,7 @@
   }
 
   function startPolling() {
-    if (pollTimer || !conv || !isOpen()) return;
+    if (pollTimer || !conv) return;
     const tick = async () => {
       if (!conv) return stopLive();
       try {
@@ -772,44 +926,69 @@
     return [el("label", { for: id, text: label }), control];
   }
 
+  // A step the visitor can leave (Back, Esc) that never takes most of the panel (CSS: at most 38% of it,
+  // scrolling inside) and shrinks to one line once sent.
+  function leaveHandoff() {
+    if (!handoffCard.querySelector("form")) return;
+    handoffCard.hidden = true;
+    handoffCard.replaceChildren();
+    if (conv && conv.handedOff) showSent();
+    input.focus();
+  }
+
+  function showSent() {
+    const line = T.handoffSent + (conv && conv.email ? " · " + conv.email : "");
+    handoffCard.className = "card sent";
+    handoffCard.replaceChildren(el("span", { role: "status", title: line, text: "✓ " + line }));
+    handoffCard.hidden = false;
+  }
+
   function showHandoff() {
-    if (!handoffCard.hidden) return handoffCard.querySelector("input").focus();
-    const email = el("input", {
-      id: "faqdesk-email",
-      type: "email",
-      name: "email",
-      required: true,
-      autocomplete: "email",
-      maxlength: "254",
-      "aria-describedby": "faqdesk-email-error",
-    });
-    const emailError = el("div", { id: "faqdesk-email-error", className: "field-error", role: "alert" });
-    const name = el("input", { id: "faqdesk-name", type: "text", name: "name", autocomplete: "name", maxlength: "200" });
-    const message = el("textarea", { id: "faqdesk-message", name: "message", rows: "2", maxlength: "4000" });
+    if (handoffCard.querySelector("form")) return handoffCard.querySelector("input").focus();
+    handoffCard.className = "card handoff";
+    const controls = {};
+    const errors = {};
+    const fieldFor = (key, control) => {
+      const id = "faqdesk-" + key;
+      control.id = id;
+      control.name = key;
+      control.setAttribute("aria-describedby", id + "-error");
+      controls[key] = control;
+      errors[key] = el("div", { id: id + "-error", className: "field-error", role: "alert" });
+      return [el("label", { for: id, text: T[key] }), control, errors[key]];
+    };
+    const email = el("input", { type: "email", required: true, autocomplete: "email", maxlength: "254" });
+    const name = el("input", { type: "text", autocomplete: "name", maxlength: "200" });
+    const message = el("textarea", { rows: "2", maxlength: "4000" });
+    email.value = visitor.email || "";
+    name.value = visitor.name || "";
     const submit = el("button", { type: "submit", className: "primary", text: T.submitHandoff });
-    const cancel = el("button", { type: "button", className: "cancel", text: T.cancel });
+    const back = el("button", { type: "button", className: "back", "aria-label": T.back }, [icon("back")]);
     // novalidate: the widget shows its own, translated message next to the field.
     const form = el("form", { novalidate: true, "aria-labelledby": "faqdesk-handoff-title" }, [
-      el("h3", { id: "faqdesk-handoff-title", text: T.handoffTitle }),
+      el("h3", {}, [back, el("span", { id: "faqdesk-handoff-title", text: T.handoffTitle })]),
       el("p", { text: T.handoffIntro }),
-      ...field("faqdesk-email", T.email, email),
-      emailError,
-      ...field("faqdesk-name", T.name, name),
-      ...field("faqdesk-message", T.message, message),
-      el("div", { className: "actions" }, [submit, cancel]),
+      ...fieldFor("email", email),
+      ...fieldFor("name", name),
+      ...fieldFor("message", message),
+      el("div", { className: "actions" }, [submit]),
     ]);
-    cancel.addEventListener("click", () => {
-      handoffCard.hidden = true;
-      handoffCard.replaceChildren();
-      input.focus();
-    });
+    back.addEventListener("click", leaveHandoff);
+    const showProblems = (problems) => {
+      let first = null;
+      for (const key of Object.keys(controls)) {
+        const problem = problems[key] ? String(problems[key]) : "";
+        errors[key].textContent = problem;
+        controls[key].setAttribute("aria-invalid", problem ? "true" : "false");
+        if (problem && !first) first = controls[key];
+      }
+      if (first) first.focus();
+      return Boolean(first);
+    };
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const value = email.value.trim();
-      const problem = !value ? T.emailMissing : email.validity.typeMismatch ? T.emailInvalid : "";
-      emailError.textContent = problem;
-      email.setAttribute("aria-invalid", problem ? "true" : "false");
-      if (problem) return email.focus();
+      if (showProblems({ email: !value ? T.emailMissing : email.validity.typeMismatch ? T.emailInvalid : "" })) return;
       submit.disabled = true;
       const body = { email: value };
       if (name.value.trim()) body.name = name.value.trim();
@@ -817,15 +996,22 @@
       let result = null;
       try {
         await ensureConversation();
-        result = await call("POST", `/conversations/${conv.id}/handoff`, body, () => form.requestSubmit());
+        result = await request("POST", `/conversations/${conv.id}/handoff`, body);
       } catch (error) {
-        showError(error, () => form.requestSubmit());
+        // The server's refusal of a field (an address without a dot in its domain) goes beside the field,
+        // in the visitor's language: a retry could never succeed.
+        const known = error instanceof ApiError && Object.keys(error.fields).some((key) => key in controls);
+        if (known) showProblems(error.fields);
+        else {
+          if (isLostConversation(error)) forgetConversation();
+          showError(error, () => form.requestSubmit());
+        }
       }
       submit.disabled = false;
       if (!result) return;
-      handoffCard.hidden = true;
+      remember({ handedOff: true, email: value.toLowerCase() });
       handoffCard.replaceChildren();
-      remember({ handedOff: true });
+      showSent();
       // The server posts its own notice (when to expect a reply, which address); fetch it now rather
       // than wait for the stream. Only if that fails does the widget say something itself.
       if (!(await catchUp())) addNotice("system", result.outside_hours ? T.handoffLater : T.handoffDone);
@@ -834,7 +1020,7 @@
     });
     handoffCard.replaceChildren(form);
     handoffCard.hidden = false;
-    email.focus();
+    (email.value ? (name.value ? message : name) : email).focus();
   }
 
   // ---- rating and ending the chat ----
@@ -904,7 +1090,111 @@
     if (!hadAnswers) input.focus();
   });
 
+  // ---- the help view: the locale's popular articles and a search of the help center ----
+
+  function showHelp(show) {
+    panel.classList.toggle("helping", show);
+    helpView.hidden = !show;
+    helpButton.setAttribute("aria-pressed", String(show));
+    if (!show) return input.focus();
+    if (!helpView.childElementCount) buildHelp();
+    helpView.querySelector("input").focus();
+  }
+
+  helpButton.addEventListener("click", () => showHelp(helpView.hidden));
+
+  // Articles open on the help center in a new tab (articleList), so the chat stays where it was.
+  function buildHelp() {
+    const query = el("input", { id: "faqdesk-help-q", type: "search", maxlength: "200", autocomplete: "off" });
+    const results = el("div", { role: "status" });
+    const popular = el("div");
+    const back = el("button", { type: "button", className: "tochat", text: T.back });
+    const form = el("form", { role: "search" }, [
+      el("label", { for: "faqdesk-help-q", className: "vh", text: T.searchLabel }),
+      query,
+      el("button", { type: "submit", className: "primary", text: T.search }),
+    ]);
+    back.addEventListener("click", () => showHelp(false));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const q = query.value.trim();
+      if (!q) return query.focus();
+      const path = `/search?locale=${encodeURIComponent(LOCALE)}&limit=5&q=${encodeURIComponent(q)}`;
+      const hits = await request("GET", path).catch(() => null);
+      const found = (Array.isArray(hits) ? hits : []).map((h) => ({ title: h.title, url: h.url, snippet: h.snippet_html }));
+      results.replaceChildren(el("h3", { text: T.results }), found.length ? articleList(found) : el("p", { text: T.noResults }));
+    });
+    helpView.replaceChildren(form, results, popular, el("div", { className: "actions" }, [back]));
+    request("GET", `/articles?locale=${encodeURIComponent(LOCALE)}&sort=popular&limit=5`)
+      .then((list) => {
+        if (Array.isArray(list) && list.length) popular.replaceChildren(el("h3", { text: T.popular }), articleList(list));
+      })
+      .catch(() => {}); // no list: the search still works
+  }
+
+  // ---- the JavaScript API: faqdesk("open"), ("close"), ("toggle"), ("setLocale", l), ("identify", {}), ("onReady", fn) ----
+
+  let mounted = false;
+  const waiting = []; // calls made before the widget is on the page, in order
+  const commands = {
+    open,
+    close,
+    toggle,
+    setLocale(value) {
+      const primary = String(value || "").trim().toLowerCase().split(/[-_]/)[0];
+      if (!LOCALES.includes(primary) || primary === LOCALE) return;
+      LOCALE = primary;
+      T = STRINGS[LOCALE];
+      root.lang = panel.lang = LOCALE;
+      applyStrings();
+      helpView.replaceChildren(); // built again in the new language when next shown
+      if (!helpView.hidden) buildHelp();
+      const first = log.firstElementChild; // the untouched greeting follows the language too
+      if (first && log.childElementCount === 1 && !conv) first.replaceWith(messageBubble("bot", { text: T.greeting }));
+    },
+    identify(data) {
+      if (!data || typeof data !== "object") return;
+      for (const key of ["email", "name"]) if (typeof data[key] === "string") visitor[key] = data[key].trim().slice(0, key === "email" ? 254 : 200);
+      try {
+        window.sessionStorage.setItem(STORAGE_KEY + ":visitor", JSON.stringify(visitor));
+      } catch (error) {
+        /* kept in memory only */
+      }
+      for (const key of ["email", "name"]) {
+        const control = handoffCard.querySelector("#faqdesk-" + key);
+        if (control && !control.value && visitor[key]) control.value = visitor[key];
+      }
+    },
+    onReady(callback) {
+      if (typeof callback === "function") callback(); // commands run once the widget is on the page
+    },
+  };
+
+  function faqdesk(command, ...args) {
+    if (!mounted) return void waiting.push([command, ...args]);
+    if (!Object.prototype.hasOwnProperty.call(commands, command)) return console.warn("faqdesk: unknown command", command);
+    try {
+      commands[command](...args);
+    } catch (error) {
+      console.error("faqdesk:", command, error); // a host page's mistake never breaks the widget
+    }
+  }
+
+  // Calls queued by the embed snippet's stub before this script loaded run first, in order.
+  const queued = window.faqdesk && Array.isArray(window.faqdesk.q) ? window.faqdesk.q : [];
+  for (const args of queued) waiting.push(Array.from(args));
+  window.faqdesk = faqdesk;
+
+  function mount() {
+    document.body.append(host);
+    mounted = true;
+    for (const args of waiting.splice(0)) faqdesk(...args);
+    // After a handoff the transcript and live updates start with the page, so replies that arrive while
+    // the panel is closed show on the launcher.
+    if (conv && conv.handedOff && !restored) restore();
+  }
+
   // The host page may still be parsing (no defer/async): wait for <body>.
-  if (document.body) document.body.append(host);
-  else document.addEventListener("DOMContentLoaded", () => document.body.append(host));
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
 })();

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.templating import templates
-from api.widget_strings import all_widget_strings
+from api.widget_minify import minified
+from api.widget_strings import packed_widget_strings
 from core.errors import NotFoundError
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
@@ -44,7 +45,8 @@ def _built(script: Path, _mtime_ns: int) -> tuple[bytes, str]:
     """The served script and its ETag, built once per version of the file: every visitor's page load
     asks for it, and reading, filling in the strings and hashing each time would be wasted work."""
     source = script.read_text(encoding="utf-8")
-    body = source.replace(STRINGS_SLOT, json.dumps(all_widget_strings(), ensure_ascii=False), 1).encode("utf-8")
+    source = source.replace(STRINGS_SLOT, json.dumps(packed_widget_strings(), ensure_ascii=False), 1)
+    body = minified(source).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

@@ -5,16 +5,24 @@ Browser tests skip where Chromium is not installed, except in CI, where they mus
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from api.app import create_app
+from bot import runtime
+from core.settings import Settings
 from tests.admin.conftest import make_settings
-from tests.live import serving
+from tests.live import free_port, serving
+
+MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
 
 CHROMIUM = os.environ.get("FAQDESK_CHROMIUM", "/usr/bin/chromium")
 # Screenshots of each journey are kept with the test output (CI keeps the folder; git ignores it).
@@ -68,3 +76,58 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
     assert not dialogs, f"a script ran and opened a dialog: {dialogs}"
     assert not errors, f"JavaScript errors: {errors}"
+
+
+# ---- the chat server: the app with a trained model, and customer sites on two other origins ----
+# (here, so every widget test module shares one trained model per session)
+
+
+@dataclass(frozen=True)
+class ChatServer:
+    url: str  # the faqdesk app (API and widget.js)
+    settings: Settings
+    allowed_host: str  # a host page origin listed in FAQDESK_CORS_ORIGINS
+    other_host: str  # a host page origin that is not
+    site: Path  # the folder both host origins serve
+
+
+def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
+    """The app with a trained model on one port, and two customer sites on two other ports."""
+    app_port, allowed_port, other_port = free_port(), free_port(), free_port()
+    allowed_host = f"http://127.0.0.1:{allowed_port}"
+    settings = make_settings(
+        tmp_path_factory.mktemp("widget"),
+        cors_origins=[allowed_host],
+        # Every test talks from 127.0.0.1: the per-address limit would otherwise trip mid-session.
+        widget_rate_limit_ip="2000/minute",
+        widget_rate_limit_conversation="200/minute",
+        review_sample_rate=1.0,  # every question joins the answer-review sample
+    )
+    runtime.train_and_activate(settings, MINI_FAQ)
+
+    site = tmp_path_factory.mktemp("customer-site")  # pages added by tests are served too
+    (site / "shop.html").write_text(
+        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Kundenshop</title></head>'
+        "<body><h1>Ein anderer Shop</h1>"
+        f'<script src="http://127.0.0.1:{app_port}/widget/v1/widget.js" defer></script></body></html>',
+        encoding="utf-8",
+    )
+    sites = [_serve_folder(site, allowed_port), _serve_folder(site, other_port)]
+
+    with serving(create_app(settings), port=app_port) as url:
+        yield ChatServer(url, settings, allowed_host, f"http://127.0.0.1:{other_port}", site)
+    for site_server in sites:
+        site_server.shutdown()
+        site_server.server_close()
