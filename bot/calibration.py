@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from bot import linear
 from bot.classifier import LocaleClassifier, RawScores
@@ -140,8 +138,8 @@ class Calibration:
 
     weight: float
     temperature: float
-    acceptor: Pipeline | None
-    set_acceptor: Pipeline | None
+    acceptor: linear.Acceptor | None  # a scaler + logistic regression, as arrays
+    set_acceptor: linear.Acceptor | None
     curve: Curve
     set_curve: Curve
     n_heldout: int
@@ -156,10 +154,10 @@ class Calibration:
         return _prob(self.set_acceptor, options)
 
 
-def _prob(model: Pipeline | None, x: np.ndarray) -> np.ndarray:
+def _prob(model: linear.Acceptor | None, x: np.ndarray) -> np.ndarray:
     if model is None:
         return np.full(len(x), 0.5)
-    return linear.acceptor_proba(model, x)  # the pipeline's predict_proba, without its per-call checks
+    return model.proba(x)  # the fitted pipeline's predict_proba, from its arrays
 
 
 @dataclass
@@ -309,8 +307,17 @@ def _best_blend(results: list[_Fold], has_embeddings: bool) -> tuple[float, floa
     return best
 
 
-def _fit_acceptor(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Pipeline | None:
-    if len(set(y.tolist())) < 2:
-        return None
+def fit_acceptor_pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
+    """The acceptor as scikit-learn fits it: a ``StandardScaler`` + ``LogisticRegression`` pipeline."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=500))
     return pipeline.fit(x, y, logisticregression__sample_weight=weights)
+
+
+def _fit_acceptor(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> linear.Acceptor | None:
+    if len(set(y.tolist())) < 2:
+        return None
+    return linear.Acceptor.of(fit_acceptor_pipeline(x, y, weights))

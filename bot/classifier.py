@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
-from scipy.special import log_softmax
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
-from sklearn.svm import LinearSVC
 
 from bot import linear
-from bot.text import Analyzer, fold
+from bot.linear import log_softmax
+from bot.text import Analyzer
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 SEMANTIC_C = 20.0
 LEXICAL_C = 0.5
@@ -57,16 +55,49 @@ class RawScores:
         )
 
 
+@dataclass
+class _Fitted:
+    """The scikit-learn estimators behind a freshly fitted classifier: batch scoring in cross-validation.
+
+    A saved model keeps only their arrays (the serving parts), so a serving process never imports
+    scikit-learn or SciPy.
+    """
+
+    words: Any  # TfidfVectorizer
+    chars: Any  # TfidfVectorizer
+    lex_head: Any  # LinearSVC | None
+    sem_head: Any  # LogisticRegression | None
+    examples_lex: sparse.csr_matrix  # l2-normalised tf-idf of the examples, one column each
+
+
 class LocaleClassifier:
-    """Scores messages of one locale against its intents."""
+    """Scores messages of one locale against its intents.
+
+    What it serves with are arrays (bot/linear.py): the tf-idf vocabularies and idf weights, the
+    heads' coefficients, the examples' tf-idf columns and embeddings; bot/modelfile.py saves them.
+    """
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
         self.classes: np.ndarray = np.array([], dtype=object)
-        self._fast: tuple[linear.Tfidf, linear.Tfidf] | None = None
+        self.analyzer = Analyzer(locale)
+        self.words: linear.Tfidf | None = None
+        self.chars: linear.Tfidf | None = None
+        self.lex_head: linear.LinearHead | None = None
+        self.sem_head: linear.LinearHead | None = None
+        self._starts = np.zeros(0, dtype=np.int64)
+        self._examples_lex: linear.SparseRows | None = None
+        self._examples_sem: np.ndarray | None = None
+        self._fitted: _Fitted | None = None
 
     def fit(self, texts: list[str], labels: list[str], embeddings: np.ndarray | None) -> LocaleClassifier:
         """Fit both heads and remember the examples for the similarity features."""
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import normalize
+        from sklearn.svm import LinearSVC
+
         y = np.asarray(labels, dtype=object)
         self.classes = np.array(sorted(set(labels)), dtype=object)
         order = np.argsort(np.searchsorted(self.classes, y), kind="stable")
@@ -76,82 +107,89 @@ class LocaleClassifier:
         self._starts = np.searchsorted(y, self.classes)
         self.analyzer = Analyzer.fit(texts, self.locale)
         min_df = 2 if len(texts) > 2000 else 1
-        self.words = TfidfVectorizer(analyzer=self.analyzer.terms, sublinear_tf=True)
-        self.chars = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            sublinear_tf=True,
-            min_df=min_df,
-            preprocessor=self._fold,
-        )
-        lexical = self._lexical(texts, fit=True)
-        self._examples_lex = normalize(lexical).T.tocsr()
+        words = TfidfVectorizer(analyzer=self.analyzer.terms, sublinear_tf=True)
+        # CharNgrams is scikit-learn's analyzer="char_wb" (ngram_range=(2, 5)) over folded text.
+        chars = TfidfVectorizer(analyzer=linear.CharNgrams(self.locale, 2, 5), sublinear_tf=True, min_df=min_df)
+        lexical = _hstack([words.fit_transform(texts), chars.fit_transform(texts)])
+        examples_lex = normalize(lexical).T.tocsr()
         multi = len(self.classes) > 1
-        self.lex_head = LinearSVC(C=LEXICAL_C, tol=1e-3, random_state=0).fit(lexical, y) if multi else None
-        self.sem_head: LogisticRegression | None = None
-        self._examples_sem: np.ndarray | None = None
+        lex_head = LinearSVC(C=LEXICAL_C, tol=1e-3, random_state=0).fit(lexical, y) if multi else None
+        sem_head = None
+        self._examples_sem = None
         if embeddings is not None:
             embeddings = embeddings[order]
             self._examples_sem = np.ascontiguousarray(embeddings.T)
             if multi:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    self.sem_head = LogisticRegression(C=SEMANTIC_C, max_iter=300).fit(embeddings, y)
+                    sem_head = LogisticRegression(C=SEMANTIC_C, max_iter=300).fit(embeddings, y)
+        self._fitted = _Fitted(words, chars, lex_head, sem_head, examples_lex)
+        self.words, self.chars = linear.Tfidf.of(words), linear.Tfidf.of(chars)
+        self.lex_head = linear.LinearHead.of(lex_head) if lex_head is not None else None
+        self.sem_head = linear.LinearHead.of(sem_head) if sem_head is not None else None
+        self._examples_lex = linear.SparseRows.of(examples_lex)
         return self
 
-    def _fold(self, text: str) -> str:
-        return fold(text, self.locale)
-
-    def _lexical(self, texts: list[str], *, fit: bool = False) -> sparse.csr_matrix:
-        if fit:
-            parts = [self.words.fit_transform(texts), self.chars.fit_transform(texts)]
-        else:
-            parts = [self.words.transform(texts), self.chars.transform(texts)]
-        return sparse.hstack(parts, format="csr")
-
     def scores(self, texts: list[str], embeddings: np.ndarray | None) -> RawScores:
-        """Evidence for each message and class."""
+        """Evidence for each message and class: scikit-learn on a batch after ``fit``, else row by row."""
+        if self._fitted is None:  # a loaded model: its serving parts, one message at a time
+            rows = [
+                self.score_one(t, None if embeddings is None else embeddings[i : i + 1]) for i, t in enumerate(texts)
+            ]
+            return _stack_scores(rows, len(self.classes))
+        from sklearn.preprocessing import normalize
+
+        fitted = self._fitted
         n, k = len(texts), len(self.classes)
-        lexical = self._lexical(texts)
+        lexical = _hstack([fitted.words.transform(texts), fitted.chars.transform(texts)])
         lex_score = np.zeros((n, k))
-        if self.lex_head is not None:
-            decision = self.lex_head.decision_function(lexical)
+        if fitted.lex_head is not None:
+            decision = fitted.lex_head.decision_function(lexical)
             lex_score = np.column_stack([-decision, decision]) if k == 2 else decision
-        lex_sim = self._class_max((normalize(lexical) @ self._examples_lex).toarray())
+        lex_sim = self._class_max((normalize(lexical) @ fitted.examples_lex).toarray())
         sem_logp = None
         sem_sim = np.zeros((n, k))
         if embeddings is not None and self._examples_sem is not None:
             sem_sim = self._class_max(embeddings @ self._examples_sem)
-            sem_logp = self.sem_head.predict_log_proba(embeddings) if self.sem_head else np.zeros((n, k))
+            sem_logp = fitted.sem_head.predict_log_proba(embeddings) if fitted.sem_head else np.zeros((n, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
 
     def score_one(self, text: str, embedding: np.ndarray | None) -> RawScores:
-        """``scores`` for one message, computed without scikit-learn's per-call checks (bot/linear.py)."""
-        if self._fast is None:
-            self._fast = (linear.Tfidf(self.words), linear.Tfidf(self.chars))
-        words, chars = self._fast
-        lexical = sparse.hstack([words.row(text), chars.row(text)], format="csr")
+        """``scores`` for one message, from the serving parts alone (bot/linear.py)."""
+        if self.words is None or self.chars is None or self._examples_lex is None:
+            raise RuntimeError("the classifier is not fitted")
+        lexical = linear.hstack_rows(self.words.row(text), self.chars.row(text), self.words.width)
         k = len(self.classes)
         lex_score = np.zeros((1, k))
         if self.lex_head is not None:
-            decision = linear.decision(self.lex_head, lexical)
+            decision = self.lex_head.decision(lexical)
             lex_score = np.column_stack([-decision[:, 0], decision[:, 0]]) if k == 2 else decision
-        lex_sim = self._class_max((linear.l2_rows(lexical) @ self._examples_lex).toarray())
+        lex_sim = self._class_max(self._examples_lex.times(linear.l2_row(lexical))[None, :])
         sem_logp = None
         sem_sim = np.zeros((1, k))
         if embedding is not None and self._examples_sem is not None:
             sem_sim = self._class_max(embedding @ self._examples_sem)
-            sem_logp = linear.log_proba(self.sem_head, embedding) if self.sem_head else np.zeros((1, k))
+            sem_logp = self.sem_head.log_proba(embedding) if self.sem_head else np.zeros((1, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
-
-    def __getstate__(self) -> dict[str, object]:
-        state = self.__dict__.copy()
-        state["_fast"] = None  # rebuilt from the vectorizers on first use
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        state.setdefault("_fast", None)  # models saved before the fast path existed
-        self.__dict__.update(state)
 
     def _class_max(self, sims: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(sims, self._starts, axis=1)
+
+
+def _hstack(parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+    from scipy import sparse
+
+    return sparse.hstack(parts, format="csr")
+
+
+def _stack_scores(rows: list[RawScores], k: int) -> RawScores:
+    if not rows:
+        empty = np.zeros((0, k))
+        return RawScores(None, empty, empty, empty)
+    sem = None if rows[0].sem_logp is None else np.vstack([r.sem_logp for r in rows if r.sem_logp is not None])
+    return RawScores(
+        sem,
+        np.vstack([r.lex_score for r in rows]),
+        np.vstack([r.sem_sim for r in rows]),
+        np.vstack([r.lex_sim for r in rows]),
+    )

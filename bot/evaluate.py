@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, roc_auc_score
 
 from bot.data import OOS
 from bot.model import FaqModel, Prediction
@@ -124,6 +123,9 @@ def _share(numerator: int, denominator: int) -> float | None:
 
 
 def _metrics(outcomes: list[Outcome], train_seconds: float) -> dict[str, Any]:
+    # Imported here: bot.runtime imports this module, and a serving process never needs scikit-learn.
+    from sklearn.metrics import f1_score, roc_auc_score
+
     in_scope = [o for o in outcomes if o.truth != OOS]
     oos = [o for o in outcomes if o.truth == OOS]
     acted = [o for o in outcomes if o.acted is not None]

@@ -28,7 +28,7 @@ from bot.perturb import visitor_style
 from bot.resources import generic_out_of_scope
 
 # Bump when a change to features or training makes old model files incompatible.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: saved as arrays and JSON (bot/modelfile.py), served without scikit-learn
 # Out-of-scope share assumed for a locale until its traffic says otherwise.
 DEFAULT_OOS_SHARE = 0.3
 # "Did you mean <top intent>?" is asked where the top intent is right 85% of the time at the default

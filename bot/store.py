@@ -1,9 +1,9 @@
 """Model files on disk: one folder per version and an ``ACTIVE`` pointer switched atomically.
 
 A training that fails or is killed never touches ``ACTIVE``, so the previous model stays in force.
-A version's folder holds two files (``model.joblib`` and ``meta.json``); ``read_files`` and
-``write_files`` move them as bytes, so a version trained on one machine can be copied to another
-(support.model_files keeps them in the database).
+A version's folder holds two files (``model.npz``: arrays and JSON, see bot/modelfile.py; and
+``meta.json``); ``read_files`` and ``write_files`` move them as bytes, so a version trained on one
+machine can be copied to another (support.model_files keeps them in the database).
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
-import joblib
-
+from bot import modelfile
 from bot.model import FORMAT_VERSION, FaqModel
 
 ACTIVE = "ACTIVE"
-_MODEL_FILE = "model.joblib"
+# Folders of formats before 4 hold model.joblib (pickled scikit-learn objects) instead: never
+# complete in this format's eyes, so they are trained again.
+_MODEL_FILE = "model.npz"
 
 
 def save(model: FaqModel, model_dir: Path) -> Path:
@@ -30,7 +32,7 @@ def save(model: FaqModel, model_dir: Path) -> Path:
         return target
     staging = Path(tempfile.mkdtemp(prefix=f".{model.version}-", dir=model_dir))
     try:
-        joblib.dump(model, staging / _MODEL_FILE, compress=3)
+        (staging / _MODEL_FILE).write_bytes(modelfile.dumps(model))
         meta = {"format": FORMAT_VERSION, **model.summary()}
         (staging / "meta.json").write_text(json.dumps(meta, indent=2))
         _move_into_place(staging, target)
@@ -99,7 +101,7 @@ def load(model_dir: Path, version: str | None = None) -> FaqModel:
     meta = json.loads((folder / "meta.json").read_text())
     if meta.get("format") != FORMAT_VERSION:
         raise FileNotFoundError(f"model {version} has an old format; run `faqdesk train`")
-    model = joblib.load(folder / _MODEL_FILE)
-    if not isinstance(model, FaqModel):
-        raise FileNotFoundError(f"{folder / _MODEL_FILE} is not a faqdesk model")
-    return model
+    try:
+        return modelfile.loads((folder / _MODEL_FILE).read_bytes())
+    except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:  # not an archive, or not one of ours
+        raise FileNotFoundError(f"{folder / _MODEL_FILE} is not a faqdesk model: {exc}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import joblib
+import numpy as np
 import pytest
 
 from bot import store
@@ -52,10 +52,10 @@ def test_activating_an_unsaved_version_leaves_the_pointer_alone(model: FaqModel,
 
 
 def test_a_failed_save_leaves_no_folder(model: FaqModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_dump(*args: object, **kwargs: object) -> None:
+    def broken_dump(*args: object, **kwargs: object) -> bytes:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.joblib, "dump", broken_dump)
+    monkeypatch.setattr(store.modelfile, "dumps", broken_dump)
     with pytest.raises(OSError, match="disk full"):
         store.save(version(model, "v-broken"), tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -63,9 +63,9 @@ def test_a_failed_save_leaves_no_folder(model: FaqModel, tmp_path: Path, monkeyp
 
 def test_saving_a_saved_version_again_keeps_the_files(model: FaqModel, tmp_path: Path) -> None:
     folder = store.save(version(model, "v-once"), tmp_path)
-    written = (folder / "model.joblib").stat().st_mtime_ns
+    written = (folder / "model.npz").stat().st_mtime_ns
     assert store.save(version(model, "v-once"), tmp_path) == folder
-    assert (folder / "model.joblib").stat().st_mtime_ns == written
+    assert (folder / "model.npz").stat().st_mtime_ns == written
 
 
 def test_a_model_of_another_format_or_kind_is_refused(model: FaqModel, tmp_path: Path) -> None:
@@ -75,6 +75,27 @@ def test_a_model_of_another_format_or_kind_is_refused(model: FaqModel, tmp_path:
     with pytest.raises(FileNotFoundError, match="old format"):
         store.load(tmp_path, "v-old")
     (folder / "meta.json").write_text(meta)
-    joblib.dump({"not": "a model"}, folder / "model.joblib")
+    (folder / "model.npz").write_bytes(b"not an archive")
     with pytest.raises(FileNotFoundError, match="not a faqdesk model"):
         store.load(tmp_path, "v-old")
+    np.savez(folder / "model.npz", other=np.arange(3))  # an archive, not ours
+    with pytest.raises(FileNotFoundError, match="not a faqdesk model"):
+        store.load(tmp_path, "v-old")
+
+
+def test_a_model_file_is_never_unpickled(model: FaqModel, tmp_path: Path) -> None:
+    """Model files come from other machines through the database: loading one runs nothing it holds."""
+    folder = store.save(version(model, "v-pickled"), tmp_path)
+    np.savez(folder / "model.npz", **{"model.json": np.array([{"code": "would run"}], dtype=object)})
+    with pytest.raises(FileNotFoundError, match="not a faqdesk model"):
+        store.load(tmp_path, "v-pickled")
+
+
+def test_a_version_saved_before_the_array_format_is_trained_again(model: FaqModel, tmp_path: Path) -> None:
+    folder = tmp_path / "v-joblib"
+    folder.mkdir()
+    (folder / "model.joblib").write_bytes(b"a pickled model of format 3")
+    (folder / "meta.json").write_text('{"format": 3}')
+    assert not store.has(tmp_path, "v-joblib")  # absent in this format: the worker trains it again
+    with pytest.raises(FileNotFoundError):
+        store.load(tmp_path, "v-joblib")
