@@ -328,7 +328,8 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing")] = False,
 ) -> None:
     """Import into the database in one transaction: faqdesk (an export), rasa (a project), csv or xlsx (an
-    FAQ spreadsheet), markdown (articles with front matter), zendesk (a Help Center export)."""
+    FAQ spreadsheet), yaml (faqdesk intents), markdown (articles with front matter), zendesk (a Help Center
+    export)."""
     from core.errors import FaqdeskError
     from faqdesk import imports
 

@@ -2,7 +2,8 @@
 
 - ``faqdesk``: the JSON lines of ``faqdesk export`` (``support.transfer``);
 - ``rasa``: a Rasa project folder or NLU files (``bot.rasa``); ``csv``, ``xlsx``: an FAQ spreadsheet
-  (``bot.spreadsheet``); both write intents as the intents editor does (``support.intent_import``);
+  (``bot.spreadsheet``); ``yaml``: faqdesk's own intents YAML (what ``--out`` and the editor export);
+  all write intents as the intents editor does (``support.intent_import``);
 - ``markdown``: a folder of Markdown articles with front matter; ``zendesk``: a Zendesk Guide (Help
   Center API) export; both write categories and articles (``helpcenter.imports``).
 
@@ -12,6 +13,7 @@ skipped) on stderr and writes in one transaction: all of it or, on a problem, no
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,13 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.imported import ImportedData
+from bot.loaders import load_training_text
 from bot.rasa import looks_like_rasa, read_rasa
 from bot.spreadsheet import read_spreadsheet
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-INTENT_FORMATS = ("rasa", "csv", "xlsx")
+INTENT_FORMATS = ("rasa", "csv", "xlsx", "yaml")
 HELPCENTER_FORMATS = ("markdown", "zendesk")
 FORMATS = ("faqdesk", *INTENT_FORMATS, *HELPCENTER_FORMATS)
 
@@ -54,6 +57,10 @@ def detect(path: Path, first_line: str | None) -> str | None:
         return "faqdesk"
     if path.suffix.lower() in {".csv", ".xlsx"}:
         return path.suffix.lower()[1:]
+    if path.is_file() and path.suffix.lower() in {".yaml", ".yml"} and first_line is not None:
+        text = "\n".join(_lines(str(path))[:200])
+        if re.search(r"^intents\s*:", text, re.M):
+            return "yaml"
     if looks_like_zendesk(path):
         return "zendesk"
     if looks_like_rasa(path):
@@ -67,6 +74,12 @@ def read_intents(format_: str, path: Path, *, options: IntentOptions) -> Importe
     """Read a Rasa project or a spreadsheet (``TrainingDataError`` lists located problems)."""
     if format_ == "rasa":
         return read_rasa(path, locale=options.locale, strict=options.strict)
+    if format_ == "yaml":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ImportRefused(f"cannot read {path}: {exc}") from None
+        return ImportedData(load_training_text(text, source=str(path)))
     try:
         data = path.read_bytes()
     except OSError as exc:

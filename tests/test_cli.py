@@ -205,6 +205,11 @@ def test_import_rasa_reports_every_decision_and_writes_yaml_too(database: str, t
     from bot.loaders import load_training_data
 
     assert sorted(load_training_data(out).intents) == sorted(saved)  # the YAML holds what the database does
+    # ... and imports again as it is, into another database, detected as faqdesk's intents YAML.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    moved = runner.invoke(app, ["import", str(out)], env={"FAQDESK_DATABASE_URL": other})
+    assert moved.exit_code == 0 and "imported intents: 25 created" in moved.stderr
+    assert saved_intents(other) == saved
     # Into a database with intents: --merge or --replace, never by surprise.
     again = runner.invoke(app, ["import", str(FIXTURES / "rasa_project")])  # detected as Rasa
     assert again.exit_code == 2 and "already has 25 intents: pass --merge" in again.stderr
