@@ -206,8 +206,10 @@ def _import_helpcenter(
     from core.settings import Settings
     from helpcenter import imports
 
-    read = imports.read_zendesk if format_ == "zendesk" else imports.read_markdown
-    content = read(path)
+    if format_ == "zendesk":
+        content = imports.read_zendesk(path)
+    else:
+        content = imports.read_markdown(path, default_locale=options.locale or Settings().default_locale)
     with _database() as engine, session_scope(engine) as session:
         report = imports.import_content(
             session, content=content, merge=options.merge or options.replace, locales=Settings().locales

@@ -75,6 +75,12 @@ def read_zendesk(path: Path) -> ImportedContent:
                 source=f"zendesk article {article_id} ({locale})",
             )
         )
+    hosted = [a.source for a in content.articles if re.search(r"!\[[^\]]*\]\(https?://[^)]*zendesk\.com/", a.body)]
+    if hosted:
+        content.notes.append(
+            f"{len(hosted)} articles show images from the Zendesk address, which ends with the account: "
+            f"upload them in the back office and relink ({', '.join(hosted[:5])})"
+        )
     if lists["categories"]:
         content.notes.append(
             f"{len(lists['categories'])} Zendesk categories: faqdesk groups articles one level deep, "

@@ -47,6 +47,7 @@ def test_a_zendesk_export_keeps_translations_sections_drafts_and_old_urls(sessio
         article, redirected = public.find_published(session, locale="en", slug=old)
         assert redirected and article is not None and article.id == en.id
     assert any("en-gb" in note for note in report.notes)  # two Zendesk locales for one faqdesk locale
+    assert any(n.startswith("1 articles show images from the Zendesk address") for n in report.notes)
 
 
 def test_html_bodies_become_markdown_without_scripts() -> None:
