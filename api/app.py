@@ -30,6 +30,7 @@ from api.routes import (
     admin_review,
     admin_site,
     admin_trial,
+    admin_widget,
     api_docs,
     hc_api,
     hc_pages,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_auth.router)
     app.include_router(admin_articles.router)
     app.include_router(admin_site.router)
+    app.include_router(admin_widget.router)
     app.include_router(admin_api.router)
     app.include_router(admin_dashboard.router)
     app.include_router(admin_inbox.router)

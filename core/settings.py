@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -101,6 +102,9 @@ class Settings(BaseSettings):
     upload_max_pixels: int = Field(25_000_000, ge=1, le=50_000_000)
 
     # --- Chat and handoff ---
+    # The address visitors reach this server at (e.g. https://help.example.com), used in the embed snippet
+    # the back office shows; empty: the address the admin's browser used.
+    public_url: str = ""
     # Web origins allowed to embed the widget (CORS), e.g. https://shop.example.com. Never "*".
     cors_origins: Annotated[list[str], NoDecode] = []
     # A conversation with no visitor message for this long is closed and gets its outcome.
@@ -148,6 +152,14 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/?#\"'<>]+(/[^\s?#\"'<>]*)?", value):
+            raise ValueError("FAQDESK_PUBLIC_URL must be an http:// or https:// address, e.g. https://help.example.com")
+        return value
 
     @field_validator("locales", "cors_origins", "webhook_urls", "forwarded_allow_ips", mode="before")
     @classmethod

@@ -14,10 +14,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.deps import SessionDep, SettingsDep
 from api.templating import templates
 from api.widget_minify import minified
 from api.widget_strings import packed_widget_strings
 from core.errors import NotFoundError
+from support import appearance
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 WIDGET_SCRIPT = WIDGET_DIR / "widget.js"
@@ -25,35 +27,40 @@ WIDGET_SCRIPT = WIDGET_DIR / "widget.js"
 WIDGET_CACHE_CONTROL = "public, max-age=300"
 # Where the script takes its UI strings; the server writes them in from the one catalogue.
 STRINGS_SLOT = "/*faqdesk:strings*/ {}"
+# ... and its appearance as set in the back office (support/appearance.py), so it needs no request for it.
+APPEARANCE_SLOT = "/*faqdesk:appearance*/ {}"
 
 router = APIRouter(include_in_schema=False)
 
 
-def widget_source() -> str:
-    """widget.js with every catalogued locale's strings written into it."""
-    return _script()[0].decode("utf-8")
+def widget_source(look: dict[str, object] | None = None) -> str:
+    """widget.js with every catalogued locale's strings and an appearance (by default the default one)
+    written into it."""
+    if look is None:
+        look = appearance.config_of(appearance.WidgetAppearance(), locales=[])
+    return _script(look)[0].decode("utf-8")
 
 
-def _script() -> tuple[bytes, str]:
+def _script(look: dict[str, object]) -> tuple[bytes, str]:
     if not WIDGET_SCRIPT.is_file():
         raise NotFoundError("widget.js is missing from this installation")
-    return _built(WIDGET_SCRIPT, WIDGET_SCRIPT.stat().st_mtime_ns)
+    return _built(WIDGET_SCRIPT, WIDGET_SCRIPT.stat().st_mtime_ns, json.dumps(look, ensure_ascii=False, sort_keys=True))
 
 
 @lru_cache(maxsize=4)
-def _built(script: Path, _mtime_ns: int) -> tuple[bytes, str]:
-    """The served script and its ETag, built once per version of the file: every visitor's page load
-    asks for it, and reading, filling in the strings and hashing each time would be wasted work."""
+def _built(script: Path, _mtime_ns: int, look: str) -> tuple[bytes, str]:
+    """The served script and its ETag, built once per version of the file and of the appearance: every
+    visitor's page load asks for it, and reading, filling in and hashing each time would be wasted work."""
     source = script.read_text(encoding="utf-8")
     source = source.replace(STRINGS_SLOT, json.dumps(packed_widget_strings(), ensure_ascii=False), 1)
-    body = minified(source).encode("utf-8")
+    body = minified(source.replace(APPEARANCE_SLOT, look, 1)).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 @router.get("/widget/v1/widget.js")
-def widget_script(request: Request) -> Response:
-    """The embeddable widget, loadable from any site."""
-    body, etag = _script()
+def widget_script(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The embeddable widget, loadable from any site, looking as set in the back office."""
+    body, etag = _script(appearance.widget_config(session, locales=settings.locales))
     headers = {
         "Cache-Control": WIDGET_CACHE_CONTROL,
         "ETag": etag,
