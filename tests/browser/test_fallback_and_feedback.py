@@ -92,3 +92,12 @@ def test_the_intents_list_has_a_try_a_phrase_box(page: Page, chat_server: ChatSe
     page.get_by_role("button", name="Try", exact=True).click()
     expect(page).to_have_url(f"{base}/admin/try-a-phrase?q=asdf+qwer+zxcv")
     expect(page.locator(".decision")).not_to_have_text("answer")
+
+
+def test_popular_articles_on_the_help_center_are_the_most_read(page: Page, live_server: str) -> None:
+    for _ in range(40):  # more reads than any other test gives one article
+        assert page.request.get(f"{live_server}/hc/de/articles/business-customers").ok
+    page.goto(f"{live_server}/hc/de/")
+    popular = page.get_by_role("region", name="Beliebte Artikel").get_by_role("link")
+    expect(popular.first).to_have_attribute("href", "/hc/de/articles/business-customers")
+    shot(page, "hc-popular-articles")
