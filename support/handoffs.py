@@ -76,14 +76,19 @@ def _is_open(settings: Settings, now: datetime) -> tuple[bool, datetime | None]:
 
 
 def _top_intent(session: Session, *, conversation: Conversation) -> str | None:
+    """The topic the visitor asked about: the most confident FAQ answer among the bot's turns (the latest on
+    a tie). Only answers about FAQ intents count (``counts_as_question``): "a person, please" is an intent of
+    kind handoff and small talk says nothing about the topic, so neither becomes the ticket's top intent."""
     return session.exec(
         select(Message.intent)
         .where(
             Message.conversation_id == conversation.id,
             Message.sender == Sender.bot,
+            Message.decision == "answer",
+            Message.counts_as_question == True,  # noqa: E712
             col(Message.intent).is_not(None),
         )
-        .order_by(col(Message.id).desc())
+        .order_by(col(Message.confidence).desc().nulls_last(), col(Message.id).desc())
     ).first()
 
 

@@ -57,7 +57,7 @@ def test_handoff_from_a_conversation_with_bot_turns(session: Session) -> None:
     assert handoff.name == "Ana"
     assert handoff.message == "Please call me back"
     assert handoff.locale == "en"
-    assert handoff.top_intent == "pause_subscription"  # the last bot turn with an intent
+    assert handoff.top_intent == "pause_subscription"  # the FAQ topic the bot answered
     assert handoff.tags == ["pause_subscription"]
     assert handoff.outside_hours is False
     assert handoff.created_at == MONDAY_NOON
@@ -112,6 +112,49 @@ def test_no_intent_means_no_default_tag(session: Session) -> None:
     assert handoff.top_intent is None
     assert handoff.tags == []
     assert handoff.name is None and handoff.message is None
+
+
+def test_the_top_intent_is_the_topic_not_the_request_for_a_person(session: Session) -> None:
+    # The fixture's answer (pause_subscription, 0.91) and failed suggestion, then a less confident answer,
+    # small talk, and "a person, please" (an intent of kind handoff), each more confident than the topic.
+    conversation = make_conversation(session)
+    later = [
+        ("answer", "cancel_subscription", 0.62, True),
+        ("answer", "thanks", 0.99, False),
+        ("handoff", "talk_to_human", 0.97, True),
+    ]
+    for decision, intent, confidence, question in later:
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                sender=Sender.bot,
+                text="...",
+                decision=decision,
+                intent=intent,
+                confidence=confidence,
+                counts_as_question=question,
+            )
+        )
+    session.flush()
+    handoff = request_handoff(
+        session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
+    )
+    assert handoff.top_intent == "pause_subscription"
+    hook = outbox_items(session, conversation=conversation, event="handoff.created")[0]
+    assert hook.payload["top_intent"] == "pause_subscription"
+
+
+def test_a_conversation_with_only_a_request_for_a_person_has_no_top_intent(session: Session) -> None:
+    conversation = make_conversation(session)
+    for message in session.exec(select(Message).where(Message.conversation_id == conversation.id)).all():
+        message.intent = "talk_to_human" if message.sender is Sender.bot else None
+        message.decision = "handoff" if message.sender is Sender.bot else None
+        session.add(message)
+    session.flush()
+    handoff = request_handoff(
+        session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
+    )
+    assert handoff.top_intent is None
 
 
 @pytest.mark.parametrize(
