@@ -253,3 +253,24 @@ class FaqIntent(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="", max_length=254)
     version: int = Field(default=1, sa_column=_INTENT_VERSION)
+
+
+# Optimistic locking (core.versions): every UPDATE of a canned reply is an edit and raises its version.
+_CANNED_VERSION = Column("version", Integer, nullable=False)
+
+
+class CannedReply(SQLModel, table=True):
+    """A reply agents insert into a ticket's reply box and edit before sending, in one locale; its body may
+    name placeholders (``{visitor_name}``…, support.canned) filled in from the ticket."""
+
+    __tablename__ = "canned_reply"
+    __mapper_args__ = {"version_id_col": _CANNED_VERSION}
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    shortcut: str = Field(default="", max_length=50)  # typed in the picker's search box, e.g. "refund"
+    locale: str = Field(max_length=16, index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=254)
+    version: int = Field(default=1, sa_column=_CANNED_VERSION)
