@@ -22,10 +22,13 @@ from api.routes import (
     admin_api,
     admin_articles,
     admin_auth,
+    admin_canned,
+    admin_conversations,
     admin_dashboard,
     admin_inbox,
     admin_intent_import,
     admin_intents,
+    admin_live,
     admin_misunderstood,
     admin_review,
     admin_site,
@@ -105,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_widget.router)
     app.include_router(admin_api.router)
     app.include_router(admin_dashboard.router)
+    app.include_router(admin_canned.router)
+    app.include_router(admin_conversations.router)
+    app.include_router(admin_live.router)  # before the inbox: /admin/inbox/events is not a ticket
     app.include_router(admin_inbox.router)
     app.include_router(admin_intent_import.router)  # before the intents: /admin/intents/import-file is no intent
     app.include_router(admin_intents.router)

@@ -64,3 +64,6 @@ OptionalDay = Annotated[
 
 LocaleNames = Annotated[dict[str, Annotated[str, Field(max_length=200, pattern=r"\S")]], Field(min_length=1)]
 """A name per locale: at least one, none blank."""
+
+PageNumber = Annotated[int, Query(alias="page", ge=1, le=10_000, description="Which page of a list (from 1)")]
+"""A page of a paginated back-office list."""

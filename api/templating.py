@@ -7,13 +7,14 @@ context (``jinja2.pass_context``), so no globals or context variables are needed
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel.dates import format_date
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from core.i18n import DEFAULT_UI_LOCALE, translations_for
 
@@ -63,6 +64,17 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 
 
+def _moment(value: datetime | None, seconds: bool = False) -> Markup | str:
+    """A moment as ``<time datetime="ISO-UTC">YYYY-MM-DD HH:MM UTC</time>``: api/static/admin.js shows it in
+    the reader's time zone and the page's language; the UTC text is what a browser without scripts shows."""
+    if value is None:
+        return ""
+    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    shown = utc.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    extra = Markup(" data-seconds") if seconds else ""
+    return Markup('<time datetime="{}"{}>{} UTC</time>').format(utc.isoformat(), extra, shown)
+
+
 @pass_context
 def _translated(context: Context, message: str) -> str:
     """A message marked with ``N_`` where it is defined (e.g. the dashboard's definitions), in the context's
@@ -72,3 +84,4 @@ def _translated(context: Context, message: str) -> str:
 
 templates.env.filters["format_date"] = _format_date
 templates.env.filters["translated"] = _translated
+templates.env.filters["moment"] = _moment

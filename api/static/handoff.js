@@ -1,6 +1,7 @@
 // Ticket page: what happens while it is open shows up without a reload. New messages (the visitor
 // writing again, a colleague's reply or note) are appended, and each reply's line about reaching the
-// visitor (seen in the chat, emailed) is brought up to date. The page works without this script.
+// visitor (seen in the chat, emailed) is brought up to date. Server-sent events bring them; polling is
+// the fallback. The page works without this script.
 // The HTML comes from the server's own transcript template (autoescaped, like the page itself).
 "use strict";
 
@@ -11,6 +12,38 @@ function setupTicket(list) {
   let after = Number(list.dataset.after) || 0;
   let busy = false;
   let timer = null;
+
+  function apply(data) {
+    if (data.html) {
+      const fresh = document.createElement("template");
+      fresh.innerHTML = data.html;
+      // An id already on the page is skipped, so a late answer never shows a message twice.
+      for (const item of Array.from(fresh.content.querySelectorAll("li.msg"))) {
+        if (document.getElementById(item.id)) continue;
+        item.classList.add("new");
+        list.append(item);
+      }
+      const empty = list.querySelector("li.empty");
+      if (empty && list.querySelector("li.msg")) empty.remove();
+    }
+    after = Math.max(after, Number(data.last_id) || 0);
+    for (const [id, html] of Object.entries(data.replies || {})) {
+      const line = list.querySelector('.reply-state[data-reply="' + Number(id) + '"]');
+      const now = document.createElement("template");
+      now.innerHTML = html;
+      const state = now.content.firstElementChild;
+      if (line && state && line.textContent !== state.textContent) line.replaceWith(state);
+    }
+    const count = Number(data.visitor_messages) || 0;
+    if (!count) return;
+    // The words come from the template, in the page's language (this file has no UI strings).
+    if (live) live.textContent = count === 1 ? list.dataset.saidOne || "" : (list.dataset.saidMany || "{n}").replace("{n}", String(count));
+    if (typeof FaqdeskAlerts !== "undefined") {
+      const last = Array.from(list.querySelectorAll("li.msg-visitor")).pop();
+      const text = last ? (last.querySelector("p:not(:first-child)") || last).textContent.trim() : "";
+      FaqdeskAlerts.notify(list.dataset.newMessage || "New message", text.slice(0, 140), window.location.pathname, "faqdesk-ticket-" + list.dataset.ticket);
+    }
+  }
 
   async function poll() {
     if (busy || document.hidden) return;
@@ -25,29 +58,7 @@ function setupTicket(list) {
         return;
       }
       if (!response.ok) return;
-      const data = await response.json();
-      if (data.html) {
-        const fresh = document.createElement("template");
-        fresh.innerHTML = data.html;
-        // An id already on the page is skipped, so a late answer never shows a message twice.
-        for (const item of Array.from(fresh.content.querySelectorAll("li.msg"))) {
-          if (document.getElementById(item.id)) continue;
-          item.classList.add("new");
-          list.append(item);
-        }
-        const empty = list.querySelector("li.empty");
-        if (empty && list.querySelector("li.msg")) empty.remove();
-      }
-      after = Math.max(after, Number(data.last_id) || 0);
-      for (const [id, html] of Object.entries(data.replies || {})) {
-        const line = list.querySelector('.reply-state[data-reply="' + Number(id) + '"]');
-        const now = document.createElement("template");
-        now.innerHTML = html;
-        const state = now.content.firstElementChild;
-        if (line && state && line.textContent !== state.textContent) line.replaceWith(state);
-      }
-      const count = Number(data.visitor_messages) || 0;
-      if (count && live) live.textContent = count === 1 ? "New message from the visitor" : count + " new messages from the visitor";
+      apply(await response.json());
     } catch (error) {
       /* offline: try again on the next tick */
     } finally {
@@ -55,9 +66,35 @@ function setupTicket(list) {
     }
   }
 
-  timer = setInterval(poll, TICKET_POLL_MS);
-  document.addEventListener("visibilitychange", () => {
-    if (!document.hidden) poll(); // catch up at once when the agent comes back to the tab
+  function startPolling() {
+    if (timer) return;
+    timer = setInterval(poll, TICKET_POLL_MS);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) poll(); // catch up at once when the agent comes back to the tab
+    });
+  }
+
+  // EventSource reconnects by itself and resumes after the last event's id (the last message shown).
+  if (typeof EventSource === "undefined" || !list.dataset.events) {
+    startPolling();
+    return;
+  }
+  const source = new EventSource(list.dataset.events + "?after=" + after);
+  source.addEventListener("open", () => {
+    list.dataset.live = "events";
+  });
+  source.addEventListener("message", (event) => {
+    try {
+      apply(JSON.parse(event.data));
+    } catch (error) {
+      /* a malformed event: the next one carries the state again */
+    }
+  });
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED) {
+      list.dataset.live = "polling";
+      startPolling();
+    }
   });
 }
 

@@ -1,5 +1,5 @@
-// Inbox: new handoffs appear without a reload, and a handoff whose visitor writes again moves to the top,
-// marked. The page works without this script (reload to see them).
+// Inbox: new handoffs appear without a reload (server-sent events, polling as the fallback), and a handoff
+// whose visitor writes again moves to the top, marked. The page works without this script (reload to see them).
 // Rows are built with textContent only: every value comes from visitors and must never become markup.
 "use strict";
 
@@ -10,6 +10,10 @@ function cell(text) {
   td.textContent = text;
   return td;
 }
+
+// The page's words, in its language: the template hands them over (this file has no UI strings).
+const WORDS = (document.getElementById("inbox-rows") || document.body).dataset;
+const STATUSES = JSON.parse(WORDS.statuses || "{}");
 
 function rowFor(handoff) {
   const tr = document.createElement("tr");
@@ -30,7 +34,7 @@ function rowFor(handoff) {
   const intent = cell(handoff.top_intent || "—");
   if (handoff.tags && handoff.tags.length) {
     const small = document.createElement("small");
-    small.textContent = "tags: " + handoff.tags.join(", ");
+    small.textContent = (WORDS.tagsLabel || "tags:") + " " + handoff.tags.join(", ");
     intent.append(document.createElement("br"), small);
   }
 
@@ -38,17 +42,18 @@ function rowFor(handoff) {
   const time = document.createElement("time");
   time.dateTime = handoff.created_at;
   time.textContent = handoff.age;
+  time.dataset.relative = ""; // admin.js gives it the local time as a tooltip
   age.append(time);
   if (handoff.outside_hours) {
     const small = document.createElement("small");
-    small.textContent = "outside hours";
+    small.textContent = WORDS.outsideHours || "outside hours";
     age.append(document.createElement("br"), small);
   }
 
   const status = document.createElement("td");
   const badge = document.createElement("span");
   badge.className = "status status-" + String(handoff.status).replace(/[^a-z]/g, "");
-  badge.textContent = handoff.status;
+  badge.textContent = STATUSES[handoff.status] || handoff.status;
   status.append(badge);
 
   tr.append(who, cell(handoff.locale), intent, age, status, cell(handoff.assignee || "—"));
@@ -61,7 +66,7 @@ function activeRowFor(handoff) {
   const tr = rowFor(handoff);
   const note = document.createElement("small");
   note.className = "activity";
-  note.textContent = "new message from the visitor";
+  note.textContent = WORDS.visitorWrote || "new message from the visitor";
   tr.cells[0].append(document.createElement("br"), note);
   return tr;
 }
@@ -69,9 +74,55 @@ function activeRowFor(handoff) {
 function setupInbox(tbody) {
   const live = document.getElementById("inbox-live");
   const total = document.getElementById("inbox-total");
+  const me = Number(tbody.dataset.me) || 0;
   let since = Number(tbody.dataset.since) || 0;
   let activeAfter = Number(tbody.dataset.activeAfter) || 0;
   let busy = false;
+  let timer = null;
+
+  // Alerts (alerts.js, opt-in): every new handoff, and a visitor writing again on the agent's own ticket.
+  function alert(fresh, active) {
+    if (typeof FaqdeskAlerts === "undefined") return;
+    fresh.forEach((h) => {
+      const about = h.top_intent ? " · " + h.top_intent : "";
+      FaqdeskAlerts.notify(tbody.dataset.newHandoff || "New handoff", h.email + about, "/admin/inbox/" + Number(h.id), "faqdesk-handoff-" + Number(h.id));
+    });
+    active
+      .filter((h) => me && Number(h.assignee_id) === me)
+      .forEach((h) => {
+        FaqdeskAlerts.notify(tbody.dataset.newMessage || "New message", h.email, "/admin/inbox/" + Number(h.id), "faqdesk-ticket-" + Number(h.id));
+      });
+  }
+
+  function apply(data) {
+    since = Math.max(since, Number(data.last_id) || 0);
+    activeAfter = Math.max(activeAfter, Number(data.last_message_id) || 0);
+    const fresh = (data.handoffs || []).filter((h) => !tbody.querySelector('tr[data-id="' + Number(h.id) + '"]'));
+    const freshIds = new Set(fresh.map((h) => Number(h.id)));
+    const active = (data.active || []).filter((h) => !freshIds.has(Number(h.id)));
+    if (!fresh.length && !active.length) return;
+    const empty = tbody.querySelector("tr.empty");
+    if (empty) empty.remove();
+    // Answers are newest first; inserting oldest first keeps that order at the top of the table.
+    fresh.slice().reverse().forEach((h) => tbody.prepend(rowFor(h)));
+    active.slice().reverse().forEach((h) => {
+      const shown = tbody.querySelector('tr[data-id="' + Number(h.id) + '"]');
+      if (shown) shown.remove(); // one row per handoff: it moves to the top
+      tbody.prepend(activeRowFor(h));
+    });
+    if (total) total.textContent = String(Number(total.textContent) + fresh.length);
+    if (live) {
+      const said = [];
+      const one = (words, email) => (words || "{email}").replace("{email}", email);
+      const many = (words, n) => (words || "{n}").replace("{n}", String(n));
+      if (fresh.length) said.push(fresh.length === 1 ? one(WORDS.saidHandoff, fresh[0].email) : many(WORDS.saidHandoffs, fresh.length));
+      if (active.length) {
+        said.push(active.length === 1 ? one(WORDS.saidMessage, active[0].email) : many(WORDS.saidMessages, active.length));
+      }
+      live.textContent = said.join(". ");
+    }
+    alert(fresh, active);
+  }
 
   async function poll() {
     if (busy || document.hidden) return;
@@ -80,35 +131,11 @@ function setupInbox(tbody) {
       const url = tbody.dataset.updates + "since=" + since + "&active_after=" + activeAfter;
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.status === 401) {
-        clearInterval(timer);  // signed out: the next navigation shows the login page
+        clearInterval(timer); // signed out: the next navigation shows the login page
         return;
       }
       if (!response.ok) return;
-      const data = await response.json();
-      since = Math.max(since, Number(data.last_id) || 0);
-      activeAfter = Math.max(activeAfter, Number(data.last_message_id) || 0);
-      const fresh = (data.handoffs || []).filter((h) => !tbody.querySelector('tr[data-id="' + Number(h.id) + '"]'));
-      const freshIds = new Set(fresh.map((h) => Number(h.id)));
-      const active = (data.active || []).filter((h) => !freshIds.has(Number(h.id)));
-      if (!fresh.length && !active.length) return;
-      const empty = tbody.querySelector("tr.empty");
-      if (empty) empty.remove();
-      // Answers are newest first; inserting oldest first keeps that order at the top of the table.
-      fresh.reverse().forEach((h) => tbody.prepend(rowFor(h)));
-      active.reverse().forEach((h) => {
-        const shown = tbody.querySelector('tr[data-id="' + Number(h.id) + '"]');
-        if (shown) shown.remove(); // one row per handoff: it moves to the top
-        tbody.prepend(activeRowFor(h));
-      });
-      if (total) total.textContent = String(Number(total.textContent) + fresh.length);
-      if (live) {
-        const said = [];
-        if (fresh.length) said.push(fresh.length === 1 ? "New handoff from " + fresh[0].email : fresh.length + " new handoffs");
-        if (active.length) {
-          said.push(active.length === 1 ? "New message from " + active[0].email : active.length + " handoffs with new messages");
-        }
-        live.textContent = said.join(". ");
-      }
+      apply(await response.json());
     } catch (error) {
       /* offline: try again on the next tick */
     } finally {
@@ -116,7 +143,33 @@ function setupInbox(tbody) {
     }
   }
 
-  const timer = setInterval(poll, POLL_MS);
+  function startPolling() {
+    if (!timer) timer = setInterval(poll, POLL_MS);
+  }
+
+  // Server-sent events first: EventSource reconnects by itself, from the last event's id. When the stream
+  // cannot be had (no EventSource, a proxy that refuses it, signed out), the page polls instead.
+  if (typeof EventSource === "undefined" || !tbody.dataset.events) {
+    startPolling();
+    return;
+  }
+  const source = new EventSource(tbody.dataset.events + "since=" + since + "&active_after=" + activeAfter);
+  source.addEventListener("open", () => {
+    tbody.dataset.live = "events";
+  });
+  source.addEventListener("message", (event) => {
+    try {
+      apply(JSON.parse(event.data));
+    } catch (error) {
+      /* a malformed event: the next one carries the state again */
+    }
+  });
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED) {
+      tbody.dataset.live = "polling";
+      startPolling();
+    }
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {

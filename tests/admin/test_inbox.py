@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from api.routes.admin_inbox import age
+from api.inbox_views import age
 from core.accounts import Role, User
 from core.db import make_engine, session_scope
 from core.settings import Settings
