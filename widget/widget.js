@@ -161,7 +161,8 @@
     .panel[hidden] { display: none; }
     header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--accent); color: var(--on-accent); }
     header h2 { flex: 1; margin: 0; font-size: 16px; }
-    header button { border-color: var(--on-accent); background: transparent; color: var(--on-accent); padding: 4px 10px; }
+    header button { border-color: var(--on-accent); background: transparent; color: var(--on-accent); padding: 4px 10px;
+      display: inline-flex; align-items: center; min-height: 32px; }
     header button:hover { background: var(--hover); }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }
     .msg { max-width: 88%; padding: 8px 12px; border-radius: 12px; overflow-wrap: anywhere; }
