@@ -84,12 +84,14 @@ def _outcome_of(session: Session, conversation: Conversation) -> tuple[Outcome, 
             Message.conversation_id == conversation.id,
             Message.sender == Sender.bot,
             col(Message.decision).is_not(None),
-            or_(Message.decision != "answer", Message.counts_as_question == True),  # noqa: E712
+            or_(col(Message.decision) != "answer", col(Message.counts_as_question).is_(True)),
         )
         .order_by(col(Message.created_at), col(Message.id))
     ).all()
     return decide_outcome(
-        handed_off=handed_off is not None, has_question=conversation.has_question, turns=[tuple(t) for t in turns]
+        handed_off=handed_off is not None,
+        has_question=conversation.has_question,
+        turns=[(decision, helpful) for decision, helpful in turns],
     )
 
 
