@@ -14,18 +14,19 @@ from sqlmodel import Session, col, select
 from core.accounts import User
 from core.db import is_postgres
 from core.errors import ValidationError
+from core.i18n import N_
 from support.models import Handoff, HandoffStatus, Message, Sender
 
 RECENT_FOR_TAGS = 1000  # the tag filter offers the tags of this many latest handoffs
 UNRESOLVED = (HandoffStatus.open, HandoffStatus.assigned)
 # What each inbox view shows; "" (the default) is the backlog: everything not yet resolved.
-VIEWS = {
-    "": "Open and assigned",
-    "open": "Open (unassigned)",
-    "assigned": "Assigned",
-    "mine": "Mine",
-    "resolved": "Resolved",
-    "all": "All",
+VIEWS = {  # labels marked for the catalogue, translated where shown
+    "": N_("Open and assigned"),
+    "open": N_("Open (unassigned)"),
+    "assigned": N_("Assigned"),
+    "mine": N_("Mine"),
+    "resolved": N_("Resolved"),
+    "all": N_("All"),
 }
 
 
