@@ -13,12 +13,11 @@ from sqlmodel import Session, col, select
 from core.db import make_engine
 from support.models import Message, Sender
 from tests.admin.conftest import PASSWORD
-from tests.browser import test_widget
-from tests.browser.test_widget import ChatServer, ask, conversation_id, open_chat
+from tests.browser.conftest import ChatServer
+from tests.browser.test_widget import ask, conversation_id, open_chat
 
-# The chat server with a trained mini model: the shared live server has none, and the visitor needs one
-# to reach the handoff form.
-chat_server = test_widget.chat_server
+# The chat server (tests/browser/conftest.py) has a trained mini model: the shared live server has none,
+# and the visitor needs one to reach the handoff form.
 
 LIVE = 15_000  # ms: the back office polls every 4-5 s
 
