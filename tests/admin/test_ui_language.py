@@ -228,3 +228,26 @@ def test_a_german_editor_works_in_german(admin_settings: Settings) -> None:
         assert ">Speichern</button>" in editor and "Übersetzungen:" in editor and "im Hilfe-Center ansehen" in editor
         forbidden = client.get("/admin/users")
         assert forbidden.status_code == 403 and "<h1>Nicht erlaubt</h1>" in forbidden.text
+
+
+def test_live_updates_speak_the_agents_language(admin_settings: Settings) -> None:
+    """What the inbox and ticket pages receive after loading (JSON pollers; the event streams share the same
+    builders) is in the page's language too: the row's age and the transcript fragments."""
+    with _client(admin_settings, "nl-NL,nl;q=0.9") as client:
+        started = client.post("/api/v1/conversations", json={"locale": "nl"}).json()
+        handoff = client.post(
+            f"/api/v1/conversations/{started['id']}/handoff",
+            json={"email": "piet@example.com", "name": "Piet"},
+            headers={"Authorization": f"Bearer {started['token']}"},
+        )
+        assert handoff.status_code == 201, handoff.text
+        ticket = handoff.json()["id"]
+        login(client, "agent@example.com")
+        rows = client.get("/admin/inbox/updates?since=0").json()["handoffs"]
+        assert [row["age"] for row in rows if row["id"] == ticket] == ["zojuist"]
+        page = f"/admin/inbox/{ticket}"
+        noted = client.post(f"{page}/note", data={"text": "Bel hem terug.", "csrf_token": csrf_token(client, page)})
+        assert noted.status_code == 303, noted.text
+        fragment = client.get(f"{page}/updates?after=0").json()["html"]
+        assert "Interne notitie" in fragment and "niet zichtbaar voor de bezoeker" in fragment
+        assert "Internal note" not in fragment
