@@ -127,6 +127,16 @@ def test_the_inbox_and_the_ticket_follow_the_visitor_with_notifications_and_a_so
     assert note["title"] == f"New message on ticket #{handoff.id}" and "12345" in note["body"]
     assert page.evaluate("window.notReloaded === true")
     shot(page, "agent_day_ticket_live")
+
+    # Back in the inbox, a visitor writing on the agent's own ticket alerts; on someone else's it does not.
+    other = new_handoff(engine, settings)
+    page.goto(base + "/admin/inbox")
+    expect(rows).to_have_attribute("data-live", "events", timeout=LIVE)
+    page.evaluate("window.__notes = []")
+    visitor_writes(engine, other, "Not yours")
+    visitor_writes(engine, handoff, "Mine again")
+    page.wait_for_function("() => window.__notes.some((n) => n.title === 'New message from a visitor')", timeout=LIVE)
+    assert page.evaluate("window.__notes") == [{"title": "New message from a visitor", "body": handoff.email}]
     context.close()
     assert not errors, errors
 
