@@ -32,10 +32,12 @@ from core import accounts
 from core.accounts import User
 from core.db import input_problem, stale_problem
 from core.errors import BusyError, EditConflict, FaqdeskError, FieldErrors
-from core.i18n import gettext_for
+from core.i18n import N_, gettext_for
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+# Starlette's own details, which an admin error page shows: marked here so the catalogue has them.
+HTTP_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 class FormRefused(Exception):

@@ -228,6 +228,9 @@ def test_a_german_editor_works_in_german(admin_settings: Settings) -> None:
         assert ">Speichern</button>" in editor and "Übersetzungen:" in editor and "im Hilfe-Center ansehen" in editor
         forbidden = client.get("/admin/users")
         assert forbidden.status_code == 403 and "<h1>Nicht erlaubt</h1>" in forbidden.text
+        assert "das dürfen nur Admins" in forbidden.text  # the service's message, marked with N_ where raised
+        missing = client.get("/admin/no-such-page")
+        assert missing.status_code == 404 and '<p class="error" role="alert">Nicht gefunden</p>' in missing.text
 
 
 def test_live_updates_speak_the_agents_language(admin_settings: Settings) -> None:
