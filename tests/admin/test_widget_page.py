@@ -130,3 +130,17 @@ def test_the_snippet_uses_the_public_url_when_one_is_set(tmp_path: Path) -> None
 def test_a_public_url_that_is_not_an_address_is_refused_at_start(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ValueError, match="FAQDESK_PUBLIC_URL"):
         make_settings(tmp_path, public_url=bad)
+
+
+def test_hostile_titles_are_refused_or_kept_as_text(as_role: Callable[[Role], TestClient]) -> None:
+    admin = as_role(Role.admin)
+    nul = _save(admin, LOOK | {"title_de": "Hilfe\x00"})
+    assert 400 <= nul.status_code < 500  # type: ignore[attr-defined]
+    long = _save(admin, LOOK | {"title_nl": "x" * 61})
+    assert long.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="title_nl-error">Keep the title to 60 characters or fewer.' in long.text  # type: ignore[attr-defined]
+    markup = '<img src=x onerror="alert(1)">'
+    assert _save(admin, LOOK | {"title_de": markup}).status_code == 303  # type: ignore[attr-defined]
+    page = admin.get("/admin/widget").text
+    assert markup not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+    assert _in_script(admin, "titles", {"de": markup, "en": "Nordkap help"})  # the widget sets it as text
