@@ -8,15 +8,17 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.admin_ui import page, secure_headers
+from api.admin_ui import page, secure_headers, ui_locale
 from api.auth import UserDep, api_user
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.metrics_schemas import AnswerPrecisionOut, LocalePrecisionOut, MetricsOut
 from api.params import OptionalDay
 from core.accounts import User
+from core.i18n import DEFAULT_UI_LOCALE, gettext_for
 from core.settings import Settings
 from support import metrics, review, traffic
 from support.metrics import DAILY_DEFINITIONS, Metrics
@@ -43,16 +45,17 @@ def _compute(session: SessionDep, settings: Settings, start: date | None, end: d
     return metrics.compute(session, start=first, end=last, locale=loc, tz=settings.timezone)
 
 
-def display(figure_unit: str, value: int | float | None) -> str:
-    """A value as the dashboard shows it; an empty base is a dash."""
+def display(figure_unit: str, value: int | float | None, locale: str = DEFAULT_UI_LOCALE) -> str:
+    """A value as the dashboard shows it, in the reader's number format ("12,5 %"); an empty base is a dash."""
     if value is None:
         return "—"
+    _ = gettext_for(locale)
     if figure_unit == "rate":
-        return f"{value * 100:.1f}\u00a0%"  # no line break inside a figure
+        return format_decimal(value * 100, "0.0", locale=locale) + "\u00a0%"  # no line break inside a figure
     if figure_unit == "minutes":
-        return f"{value:.1f}\u00a0min"
+        return format_decimal(value, "0.0", locale=locale) + "\u00a0" + _("min")
     if figure_unit == "ratio":
-        return f"{value:.2f}"
+        return format_decimal(value, "0.00", locale=locale)
     return str(value)
 
 
@@ -84,14 +87,15 @@ def dashboard(
 ) -> Response:
     """The dashboard page for any signed-in role."""
     m = _compute(session, settings, start, end, locale)
+    language = ui_locale(request, user)
     context = {
         "m": m,
         "precision": traffic.describe(model) if model else [],
         "measured": _measured(session, m, settings),
         "target_precision": settings.target_precision,
         "fixed_threshold": settings.answer_threshold,
-        "fmt": lambda f: display(f.unit, f.value),
-        "percent": lambda v: display("rate", v),
+        "fmt": lambda f: display(f.unit, f.value, language),
+        "percent": lambda v: display("rate", v, language),
         "series": _series(m),
         "daily_definitions": DAILY_DEFINITIONS,
         "locales": settings.locales,

@@ -15,6 +15,7 @@ from httpx import Response
 from sqlmodel import select
 
 from api.app import create_app
+from api.routes.admin_dashboard import display
 from api.templating import templates
 from core import accounts
 from core.db import make_engine, session_scope
@@ -199,6 +200,7 @@ def test_a_german_editor_works_in_german(admin_settings: Settings) -> None:
                 "Bestätigter Anteil",
                 "Abgeschlossene Unterhaltungen nur aus Grüßen oder Dank",
             ],
+            "/admin/dashboard?start=2026-03-01&end=2026-03-04&locale=de": ["<h1>Dashboard</h1>", "Sprache: de."],
             "/admin/misunderstood": ["<h1>Missverstandene Fragen</h1>"],
             "/admin/review": ["<h1>Antworten prüfen</h1>", "Antwortgenauigkeit"],
             "/admin/media": ["<h1>Bilder</h1>", ">Hochladen</button>"],
@@ -231,6 +233,13 @@ def test_a_german_editor_works_in_german(admin_settings: Settings) -> None:
         assert "das dürfen nur Admins" in forbidden.text  # the service's message, marked with N_ where raised
         missing = client.get("/admin/no-such-page")
         assert missing.status_code == 404 and '<p class="error" role="alert">Nicht gefunden</p>' in missing.text
+
+
+def test_dashboard_figures_are_written_as_the_reader_writes_numbers() -> None:
+    assert display("rate", 0.125, "de") == "12,5\u00a0%" and display("rate", 0.125) == "12.5\u00a0%"
+    assert display("minutes", 3.25, "de") == "3,2\u00a0Min." and display("minutes", 3.25, "nl") == "3,2\u00a0min"
+    assert display("ratio", 2.5, "nl") == "2,50" and display("count", 1234, "de") == "1234"
+    assert display("rate", None, "de") == "—"
 
 
 def test_live_updates_speak_the_agents_language(admin_settings: Settings) -> None:
