@@ -30,6 +30,7 @@ from api.deps import EngineDep, SettingsDep
 from api.params import MAX_ID
 from api.resources import HandoffDep
 from core import accounts
+from core.accounts import User
 from core.db import session_scope
 from core.errors import FaqdeskError, UnauthorizedError, ValidationError
 from core.settings import Settings
@@ -48,14 +49,16 @@ class _SignedOut(UnauthorizedError):
     """The agent's session ended (signed out, deactivated) while the stream was open."""
 
 
-def _still_signed_in(request: Request, settings: Settings) -> Callable[[Session], None]:
+def _still_signed_in(request: Request, settings: Settings) -> Callable[[Session], User]:
     """A check run with each read: the session cookie still names an active user (a sign-out ends the stream)."""
     token = request.cookies.get(SESSION_COOKIE) or ""
     idle = timedelta(minutes=settings.session_idle_minutes)
 
-    def check(session: Session) -> None:
-        if accounts.session_user(session, token=token, idle=idle) is None:
+    def check(session: Session) -> User:
+        user = accounts.session_user(session, token=token, idle=idle)
+        if user is None:
             raise _SignedOut("your session has ended: sign in again")
+        return user  # loaded in this read's session: the request's own user is detached by now
 
     return check
 
@@ -116,7 +119,7 @@ async def inbox_events(
     filters. An event's id is ``<last handoff id>-<last message id>``, where a reconnection resumes."""
     if locale and locale not in settings.locales:  # a stream must not start on a filter the page would drop
         raise ValidationError(f"locale: {locale!r} is not one of {', '.join(settings.locales)}")
-    filters = views.inbox_filters(settings, user=user, view=view, locale=locale, tag=tag)
+    views.inbox_filters(settings, user=user, view=view, locale=locale, tag=tag)  # an unknown view is a 422 now
     if last_event_id and last_event_id.count("-") == 1:
         handoff_part, message_part = last_event_id.split("-")
         since, active_after = _resume_after(handoff_part, since), _resume_after(message_part, active_after)
@@ -126,7 +129,7 @@ async def inbox_events(
 
     def read() -> tuple[str | None, dict[str, Any] | None]:
         with session_scope(engine) as session:  # committed: the sign-in check records the session's last use
-            check(session)
+            filters = views.inbox_filters(settings, user=check(session), view=view, locale=locale, tag=tag)
             body = views.inbox_updates(session, filters=filters, **position, locale=language)
         position["since"], position["active_after"] = body["last_id"], body["last_message_id"]
         if not body["handoffs"] and not body["active"]:

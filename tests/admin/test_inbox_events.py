@@ -4,16 +4,18 @@ listen. (The pages' JavaScript is tested in a browser: tests/browser/test_inbox_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
-from core.accounts import Role
-from core.db import make_engine
+from core.accounts import Role, User
+from core.db import make_engine, session_scope
 from core.settings import Settings
+from support import handoffs
 from tests.admin.test_inbox_live import data, new_handoff, visitor_writes
 
 
@@ -30,13 +32,18 @@ def agent(as_role: Any) -> TestClient:
     return client
 
 
-def first_event(client: TestClient, url: str, headers: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
-    """The id and data of the first event that carries data (the stream opens with a ``retry:`` line)."""
+def first_event(
+    client: TestClient, url: str, headers: dict[str, str] | None = None, then: Callable[[], object] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The id and data of the first event that carries data (the stream opens with a ``retry:`` line);
+    ``then`` runs once the stream is open, so what it does reaches the page through a later read."""
     with client.stream("GET", url, headers=headers or {}) as stream:
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
         event_id = ""
         for line in stream.iter_lines():
+            if then is not None and line.startswith("retry:"):
+                then()
             if line.startswith("id: "):
                 event_id = line[4:]
             if line.startswith("data: "):
@@ -103,3 +110,18 @@ def test_bad_parameters_are_refused_with_a_message(agent: TestClient) -> None:
     assert agent.get("/admin/inbox/events?view=nonsense").status_code == 422
     assert agent.get("/admin/inbox/99999999999/events").status_code == 422
     assert agent.get("/admin/inbox/2147483646/events").status_code == 404
+
+
+def test_the_mine_view_streams_visitors_writing_on_my_tickets(
+    agent: TestClient, engine: Engine, admin_settings: Settings
+) -> None:
+    handoff = new_handoff(engine, admin_settings)
+    with session_scope(engine) as s:
+        me = s.exec(select(User).where(User.email == "agent@example.com")).one()
+        handoffs.assign(s, handoff=handoffs.get_handoff(s, handoff_id=handoff.id or 0), agent=me)
+    page = agent.get("/admin/inbox?view=mine").text
+    since, active_after = data(page, "data-since"), data(page, "data-active-after")
+    url = f"/admin/inbox/events?view=mine&since={since}&active_after={active_after}"
+    # The message is written after the stream opened: a later read, after the request's own session closed.
+    _, body = first_event(agent, url, then=lambda: visitor_writes(engine, handoff, "Any news?"))
+    assert [row["id"] for row in body["active"]] == [handoff.id]
