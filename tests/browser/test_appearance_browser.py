@@ -27,6 +27,14 @@ from tests.browser.conftest import PHONE, shot
 from tests.live import free_port, serving
 
 MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
+# Every CSP violation in the page, shadow roots included: the preview and the widget must live within the
+# pages' strict policy (no inline style attribute, no inline script).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`);
+}, true);
+"""
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ def _launcher(page: Page):  # type: ignore[no-untyped-def]
 
 def test_an_admin_styles_the_widget_and_a_customer_site_shows_it_as_set(page: Page, sites: Sites) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=sites.url)
+    page.add_init_script(RECORD_VIOLATIONS)
     _sign_in(page, sites.url, "/admin/media")
     page.locator("#file").set_input_files({"name": "anna.png", "mimeType": "image/png", "buffer": _png()})
     page.get_by_role("button", name="Upload").click()
@@ -97,6 +106,7 @@ def test_an_admin_styles_the_widget_and_a_customer_site_shows_it_as_set(page: Pa
     expect(preview.locator(".lp-title")).to_have_text("Nordkap service")
     assert preview.locator(".lp-header").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(176, 0, 32)"
     expect(preview.locator(".lp-avatar")).to_be_visible()
+    assert page.evaluate("window.__cspViolations") == []
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_have_text("Saved.")
     expect(page.get_by_label("Accent colour")).to_have_value("#b00020")
@@ -145,6 +155,7 @@ def test_an_admin_styles_the_widget_and_a_customer_site_shows_it_as_set(page: Pa
 def test_the_help_center_pages_carry_the_chat_in_their_language(browser: Browser, sites: Sites) -> None:
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(sites.url + "/hc/de/articles/contacting-customer-service")
@@ -160,6 +171,7 @@ def test_the_help_center_pages_carry_the_chat_in_their_language(browser: Browser
     box.press("Enter")
     expect(replies).to_have_count(before + 1, timeout=30_000)  # the first turn warms the encoder up
     expect(replies.last).to_contain_text("Konto > Abo")
+    assert page.evaluate("window.__cspViolations") == []  # same origin, under the help center's own CSP
     shot(page, "widget_on_help_center_phone")
     context.close()
     assert not errors, errors
