@@ -33,9 +33,11 @@ class ApiCall:
 API_CALLS = (
     ApiCall('faqdesk("open");', N_("Opens the chat panel.")),
     ApiCall('faqdesk("close");', N_("Closes the chat panel.")),
+    ApiCall('faqdesk("toggle");', N_("Opens the chat panel if it is closed, else closes it.")),
     ApiCall('faqdesk("setLocale", "de");', N_("Switches the widget's language (one of the configured locales).")),
     ApiCall(
         'faqdesk("identify", { email: "anna@example.com", name: "Anna" });',
         N_("Tells the widget who the visitor is, so the handoff form is filled in for them."),
     ),
+    ApiCall('faqdesk("onReady", function () { /* … */ });', N_("Runs your function once the widget is on the page.")),
 )

@@ -48,7 +48,7 @@ def test_editors_see_the_snippet_and_the_api_but_cannot_change_the_look(
     assert "window.faqdesk = window.faqdesk || function () { (faqdesk.q = faqdesk.q || []).push(arguments); };" in html
     assert "&lt;script src=&#34;http://testserver/widget/v1/widget.js&#34; async&gt;&lt;/script&gt;" in html
     assert 'data-copy="snippet"' in html and '<script src="/static/widget_admin.js" defer></script>' in html
-    for call in ("open", "close", "setLocale", "identify"):
+    for call in ("open", "close", "toggle", "setLocale", "identify", "onReady"):
         assert f"faqdesk(&#34;{call}&#34;" in html
     assert re.search(r"<fieldset disabled>", html), "an editor's form is read-only"
     response = as_role(Role.editor).post(
