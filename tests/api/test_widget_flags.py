@@ -4,6 +4,7 @@ form's field errors in the conversation's language (issue 13, items 1 to 3)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from core.settings import Settings
 from support import handoffs
 from support.models import Handoff
 from tests.admin.conftest import make_settings
-from tests.api.test_widget_api import say, start
+from tests.api.test_widget_api import events, say, start
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +94,12 @@ def test_the_rating_of_a_resolved_handoff_comes_back_with_its_notice(chat: TestC
     again = history(chat, cid, auth)
     assert [m["rating"] for m in again if m["type"] == "resolved"] == [4]
     assert all(m["rating"] is None for m in again if m["type"] != "resolved")
+    # The event stream sends the same view of each message as GET messages.
+    listed = chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json()
+    lines = events(chat, f"/api/v1/conversations/{cid}/events", len(listed), auth)
+    assert [json.loads(line[len("data: ") :]) for line in lines] == listed
+    streamed = listed
+    assert [m["ask_feedback"] for m in streamed if m["sender"] == "bot"] == [True]
 
 
 @pytest.mark.parametrize(
