@@ -17,6 +17,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from core.i18n import DEFAULT_UI_LOCALE, translations_for
+from support import hours
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -56,6 +57,15 @@ def _format_date(context: Context, value: date | datetime | None, format: str = 
     return format_date(day, format=format, locale=context_locale(context))
 
 
+@pass_context
+def _business_hours(context: Context) -> str:
+    """The configured business hours in the page's language (``support.hours``): stated from the setting,
+    they cannot drift from when people really answer, as hand-written hours in content did."""
+    request = context.get("request")
+    settings = getattr(getattr(getattr(request, "app", None), "state", None), "settings", None)
+    return hours.stated(settings, context_locale(context)) if settings is not None else ""
+
+
 templates.env.add_extension("jinja2.ext.i18n")
 # Whitespace inside {% trans %} is collapsed at run time and by the extractor (babel.cfg: trimmed).
 templates.env.policies["ext.i18n.trimmed"] = True
@@ -83,5 +93,6 @@ def _translated(context: Context, message: str) -> str:
 
 
 templates.env.filters["format_date"] = _format_date
+templates.env.globals["business_hours"] = _business_hours
 templates.env.filters["translated"] = _translated
 templates.env.filters["moment"] = _moment

@@ -20,6 +20,9 @@ from datetime import time as dtime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_time, get_day_names, get_timezone_name
+
+from core.i18n import gettext_for
 from core.settings import Settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -184,3 +187,47 @@ def is_open(*, settings: Settings, at: datetime) -> bool:
 def next_opening(*, settings: Settings, at: datetime) -> datetime | None:
     """When people next answer live, at or after ``at`` (None: the spec never opens)."""
     return business_hours(settings).next_opening(at)
+
+
+def _clock(second: int, locale: str) -> str:
+    if second >= _DAY_SECONDS:
+        return "24:00"  # the end of the day; Babel would say midnight, which reads as the day's start
+    return format_time(dtime(second // 3600, second % 3600 // 60), format="short", locale=locale)
+
+
+def describe(hours: BusinessHours, locale: str) -> str:
+    """The hours as a visitor reads them in ``locale``: "Monday to Friday, 9:00 AM – 5:00 PM (Central
+    European Time)"; days with the same ranges in a row are one run. Empty when the spec never opens."""
+    if not hours.ever_open:
+        return ""
+    _ = gettext_for(locale)
+    names = get_day_names("wide", locale=locale)
+    runs: list[tuple[int, int]] = []  # (first day, last day) of days in a row with the same ranges
+    for day, ranges in enumerate(hours.week):
+        if ranges and runs and runs[-1][1] == day - 1 and hours.week[runs[-1][0]] == ranges:
+            runs[-1] = (runs[-1][0], day)
+        elif ranges:
+            runs.append((day, day))
+    parts = []
+    for first, last in runs:
+        days = (
+            str(names[first])
+            if first == last
+            else _("%(first)s to %(last)s")
+            % {
+                "first": names[first],
+                "last": names[last],
+            }
+        )
+        ranges = hours.week[first]
+        if ranges == ((0, _DAY_SECONDS),):
+            times = _("all day")
+        else:
+            times = ", ".join(f"{_clock(start, locale)} – {_clock(end, locale)}" for start, end in ranges)
+        parts.append(f"{days}, {times}")
+    return "; ".join(parts) + f" ({get_timezone_name(hours.zone, locale=locale)})"
+
+
+def stated(settings: Settings, locale: str) -> str:
+    """The configured business hours as ``describe`` words them in ``locale``."""
+    return describe(business_hours(settings), locale)
