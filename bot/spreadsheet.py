@@ -4,7 +4,8 @@ One row per question; columns by their header, in any order and case: ``question
 questions in one cell, one per line, are all examples), ``intent`` (which questions belong together)
 or, without it, ``answer`` (rows with the same answer are one intent, named after its first question),
 ``answer``, ``locale`` (else the default), ``article`` (a help-center slug), ``kind`` (``faq``, the
-default, ``smalltalk`` or ``handoff``). Other columns are ignored,
+default, ``smalltalk`` or ``handoff``), ``title`` (what a "Did you mean …?" button shows). Other
+columns are ignored,
 with a note. An intent whose rows give two answers in one locale keeps the one given most often (the
 first on a tie), and says so; an intent without any answer is imported without one.
 """
@@ -22,7 +23,7 @@ from bot.data import INTENT_KINDS, Intent, Location, TrainingData
 from bot.imported import ImportedData, intent_id, resolve_conflicts
 from bot.problems import Problem, TrainingDataError
 
-COLUMNS = ("intent", "kind", "locale", "question", "answer", "article")  # the order an export writes
+COLUMNS = ("intent", "kind", "locale", "question", "answer", "title", "article")  # the order an export writes
 MAX_ROWS = 50_000  # an FAQ has hundreds; a sheet of millions is a mistake (or a zip bomb) to stop early
 MAX_ID_CHARS = 60
 _ALIASES = {"questions": "question", "example": "question", "examples": "question", "answers": "answer"}
@@ -38,6 +39,7 @@ class _Row:
     group: str  # the intent column, else the answer, else the first question
     name: str  # what the intent's id is made of: the intent column, else the first question
     kind: str
+    title: str
 
 
 def read_spreadsheet(data: bytes, *, name: str, locale: str = "en", strict: bool = False) -> ImportedData:
@@ -88,7 +90,8 @@ def _records(
         group = f"intent:{named}" if named else f"answer:{' '.join(answer.split())}" if answer else f"q:{questions[0]}"
         loc = cell(row, "locale") or default_locale
         kind = cell(row, "kind").casefold()
-        yield _Row(number, questions, answer, loc, cell(row, "article"), group, named or questions[0], kind)
+        article, title = cell(row, "article"), " ".join(cell(row, "title").split())
+        yield _Row(number, questions, answer, loc, article, group, named or questions[0], kind, title)
     if without_question:
         imported.notes.append(f"rows without a question skipped: {', '.join(without_question)}")
 
@@ -97,6 +100,7 @@ def _intents(rows: list[_Row], imported: ImportedData, *, name: str, named: bool
     """Group rows into intents; returns how often each question was written under each intent."""
     ids: dict[str, str] = {}
     answers: dict[tuple[str, str], Counter[str]] = {}
+    titles: dict[tuple[str, str], Counter[str]] = {}
     articles: dict[str, Counter[str]] = {}
     occurrences: Counter[tuple[str, str, str]] = Counter()
     intents = imported.data.intents
@@ -119,10 +123,14 @@ def _intents(rows: list[_Row], imported: ImportedData, *, name: str, named: bool
             occurrences[(row.locale, " ".join(question.casefold().split()), intent.id)] += 1
         if row.answer:
             answers.setdefault((intent.id, row.locale), Counter())[row.answer] += 1
+        if row.title:
+            titles.setdefault((intent.id, row.locale), Counter())[row.title] += 1
         if row.article:
             articles.setdefault(intent.id, Counter())[row.article] += 1
     for (intent_key, loc), given in answers.items():
         intents[intent_key].answers[loc] = _most_common(given, f"'{intent_key}' ({loc}): answers", imported)
+    for (intent_key, loc), given in titles.items():
+        intents[intent_key].titles[loc] = _most_common(given, f"'{intent_key}' ({loc}): titles", imported)
     for intent_key, given in articles.items():
         intents[intent_key].article = _most_common(given, f"'{intent_key}': articles", imported)
     renamed = sum(1 for i, source in imported.names.items() if i != source)
@@ -181,8 +189,8 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def intents_csv(intents: Iterable[Intent]) -> str:
-    """Intents as the spreadsheet this module reads: one row per question, the answer on each row of its
-    locale (titles are not carried; an answer in a locale without questions has no row to go on)."""
+    """Intents as the spreadsheet this module reads: one row per question, the answer and title on each
+    row of its locale (an answer in a locale without questions has no row to go on)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -190,5 +198,6 @@ def intents_csv(intents: Iterable[Intent]) -> str:
         for loc, questions in intent.examples.items():
             for question in questions:
                 answer = intent.answers.get(loc, "")
-                writer.writerow([intent.id, intent.kind, loc, question, answer, intent.article or ""])
+                title = intent.titles.get(loc, "")
+                writer.writerow([intent.id, intent.kind, loc, question, answer, title, intent.article or ""])
     return out.getvalue()

@@ -88,7 +88,7 @@ def test_the_csv_export_uploads_again_without_changes(as_role: Callable[[Role], 
     client = as_role(Role.editor)
     exported = client.get("/admin/intents/export-csv")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
-    assert exported.text.startswith("intent,kind,locale,question,answer,article\n")
+    assert exported.text.startswith("intent,kind,locale,question,answer,title,article\n")
     preview = upload(client, [("faqdesk-intents.csv", exported.content)])
     assert preview.status_code == 200
     unchanged = next(line for line in preview.text.splitlines() if "Unchanged" in line and "<th" in line)

@@ -368,5 +368,7 @@ def test_the_commands_export_to_a_file_or_stdout_and_import_once(
     refused = runner.invoke(app, ["import", "--merge", str(bad)])
     assert refused.exit_code == 2 and "unknown record kind 'intnet'" in refused.stderr
     assert f"error: {bad}: line " in refused.stderr and "Traceback" not in refused.output
-    other = runner.invoke(app, ["import", str(FIXTURES / "mini_faq.yaml")])
+    notes = tmp_path / "notes.txt"
+    notes.write_text("what we said in the meeting\n")
+    other = runner.invoke(app, ["import", str(notes)])
     assert other.exit_code == 2 and "not a format faqdesk recognises" in other.stderr
