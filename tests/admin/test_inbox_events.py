@@ -1,5 +1,5 @@
 """The inbox and the ticket page as server-sent events: what arrives, where a reconnection resumes, who may
-listen. (The pages' JavaScript is tested in a browser: tests/browser/test_inbox_events_browser.py.)"""
+listen. (The pages' JavaScript is tested in a browser: tests/browser/test_agent_day_browser.py.)"""
 
 from __future__ import annotations
 
