@@ -66,6 +66,8 @@ def load_once(browser: Browser, url: str, widget: bool) -> dict[str, float]:
     page.goto(url, wait_until="load")
     if widget:  # the widget is on the page (async script: it may arrive after load)
         page.locator("#faqdesk-widget button.launcher").wait_for()
+    # The paint entry is recorded once the frame is presented, which may come after the load event.
+    page.wait_for_function("() => performance.getEntriesByType('paint').length > 0", timeout=10_000)
     figures: dict[str, float] = page.evaluate(METRICS)
     context.close()
     return figures

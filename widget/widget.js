@@ -337,12 +337,13 @@
   }
 
   function close() {
+    const focused = Boolean(shadow.activeElement); // not when faqdesk("close") runs with focus on the host page
     panel.hidden = true;
     root.classList.remove("open");
     launcher.setAttribute("aria-expanded", "false");
     // After a handoff, live updates go on while the panel is closed: the launcher counts agents' replies.
     if (!conv || !conv.handedOff) stopLive();
-    launcher.focus();
+    if (focused) launcher.focus();
   }
 
   function toggle() {
