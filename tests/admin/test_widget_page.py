@@ -51,6 +51,7 @@ def test_editors_see_the_snippet_and_the_api_but_cannot_change_the_look(
     for call in ("open", "close", "toggle", "setLocale", "identify", "onReady"):
         assert f"faqdesk(&#34;{call}&#34;" in html
     assert re.search(r"<fieldset disabled>", html), "an editor's form is read-only"
+    assert '<a href="/hc/en/" target="_blank" rel="noopener">See it on the help center</a>' in html
     response = as_role(Role.editor).post(
         "/admin/widget", data=LOOK | {"csrf_token": csrf_token(as_role(Role.editor), "/admin/widget")}
     )
@@ -103,6 +104,7 @@ def test_a_save_reaches_the_widget_and_the_help_center(as_role: Callable[[Role],
     for path in ("/hc/en/", "/hc/en/search?q=order", "/hc/nl/articles/contacting-customer-service"):
         page = admin.get(path)
         assert page.status_code == 200 and "/widget/v1/widget.js" not in page.text, path
+    assert '<a href="/" target="_blank" rel="noopener">See it on the demo page</a>' in admin.get("/admin/widget").text
 
 
 def test_a_save_from_an_older_version_is_a_409_that_keeps_what_was_typed(
