@@ -137,7 +137,10 @@ def _intents(rows: list[_Row], imported: ImportedData, *, name: str, named: bool
     if renamed and named:
         imported.notes.append(f"{renamed} intent names made into faqdesk ids ([a-z0-9_]+)")
     elif not named:
-        imported.notes.append(f"no intent column: {len(intents)} intents grouped by answer, named after a question")
+        imported.notes.append(
+            f"no intent column: rows grouped by answer (a row without one is an intent of its own) into {len(intents)} "
+            "intents, each named after its first question"
+        )
     return occurrences
 
 
