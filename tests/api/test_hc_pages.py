@@ -348,7 +348,9 @@ def test_a_no_asks_what_was_missing_and_the_answer_joins_that_vote(client: TestC
     assert doc.text_of("label", for_="feedback-comment").startswith("Danke")
     ticket = doc.one("input", name="ticket").attrs["value"]
 
-    forged = client.post(form.attrs["action"], data={"ticket": ticket[:-1] + "0", "comment": "Spam"})
+    vote_id, _, mac = ticket.partition(".")
+    forged_mac = "".join("1" if ch == "0" else "0" for ch in mac)  # differs from the real one in every digit
+    forged = client.post(form.attrs["action"], data={"ticket": f"{vote_id}.{forged_mac}", "comment": "Spam"})
     assert forged.status_code == 422 and "abgelaufen" in Page(forged.text).text_of(role="alert")
     empty = client.post(form.attrs["action"], data={"ticket": ticket, "comment": "  "})
     assert empty.status_code == 422

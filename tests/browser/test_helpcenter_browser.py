@@ -34,11 +34,11 @@ def test_language_switcher_and_feedback(page: Page, live_server: str) -> None:
     languages.locator("a[hreflang='nl']").click()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page).to_have_url(f"{live_server}/hc/nl/articles/tracking-your-order")
-    page.locator("label[for='helpful-no']").click()
+    page.get_by_role("button", name="Nee").click()
     comment = page.locator("#feedback-comment")
-    expect(comment).to_be_visible()  # shown only after "No", without JavaScript
+    expect(comment).to_be_visible()  # "What was missing?" follows a No, without JavaScript
     comment.fill("<b>Track & trace</b> link ontbreekt")
-    page.locator("form.feedback-form button[type=submit]").click()
+    page.locator("form.feedback-missing button[type=submit]").click()
     expect(page.get_by_role("status")).to_be_visible()
     expect(page).to_have_url(f"{live_server}/hc/nl/articles/tracking-your-order?feedback=thanks#feedback")
 
