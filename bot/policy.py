@@ -56,6 +56,9 @@ class Decision:
     reason: str = ""
     # A suggestion after repeated misses: if no article can be suggested either, hand off instead.
     escalate: bool = False
+    # A suggestion for a question the bot recognised but has no answer to in the locale yet: the visitor
+    # is told so, not that they were misunderstood.
+    unanswered: bool = False
 
     @property
     def failed(self) -> bool:
@@ -78,9 +81,10 @@ def decide(
     if top is None:
         return _fail(Decision("suggest", loc, reason="no intents"), state, config)
     intent = intents[top.intent]
-    if intent.kind != "handoff" and not intent.answers.get(loc):
-        # Recognised, but nobody wrote its answer in this locale yet (imported from Rasa or a
-        # spreadsheet, or not translated): never an "answer" without text, so articles or a person.
+    # An intent nobody wrote the answer of in this locale yet (imported from Rasa or a spreadsheet, or
+    # not translated) is never an "answer" without text, nor confirmed: articles or a person instead.
+    answered = intent.kind == "handoff" or bool(intent.answers.get(loc))
+    if not answered and prediction.confidence >= prediction.threshold:
         unanswered = Decision(
             "suggest",
             loc,
@@ -88,6 +92,7 @@ def decide(
             options=_faq_candidates(prediction, intents),
             article=intent.article,
             reason=f"no answer in '{loc}' yet",
+            unanswered=True,
         )
         return _fail(unanswered, state, config)
     if prediction.confidence >= prediction.threshold:
@@ -115,7 +120,7 @@ def decide(
         return Decision(
             "clarify", loc, confidence=prediction.confidence, options=options, reason="top intents are close"
         )
-    if intent.kind == "faq" and prediction.confidence >= prediction.confirm_threshold:
+    if answered and intent.kind == "faq" and prediction.confidence >= prediction.confirm_threshold:
         return Decision(
             "clarify", loc, confidence=prediction.confidence, options=[intent.id], reason="fairly sure: confirm"
         )

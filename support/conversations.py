@@ -309,7 +309,8 @@ def _reply(session: Session, *, model: FaqModel, decision: Decision, query: str)
         ]
         if not articles and decision.escalate:  # missed again with nothing to offer: a person takes over
             return _reply(session, model=model, decision=escalated(decision), query=query)
-        text = reply(loc, "suggest" if articles else "suggest_empty")
+        key = "unanswered" if decision.unanswered else "suggest"  # recognised, no answer yet: say so
+        text = reply(loc, key if articles else f"{key}_empty")
     else:  # handoff: asked for (the intent's own answer) or after repeated failures
         text = decision.answer or reply(loc, "handoff_failures" if decision.intent is None else "handoff")
     return _Reply(decision, text, options, articles)

@@ -9,6 +9,8 @@ REPLIES: dict[str, dict[str, str]] = {
         "suggest": "I'm not sure I understood. These articles might help, or try asking in other words. "
         "You can also talk to a person.",
         "suggest_empty": "I'm not sure I understood. Could you rephrase that, or would you like to talk to a person?",
+        "unanswered": "I can't answer that here yet. These articles might help, or you can talk to a person.",
+        "unanswered_empty": "I can't answer that here yet. Would you like to talk to a person?",
         "handoff": "Let me connect you with a person. Please leave your email address so we can reply.",
         "handoff_failures": "Sorry, I keep missing what you mean. Let me connect you with a person: "
         "please leave your email address so we can reply.",
@@ -22,6 +24,9 @@ REPLIES: dict[str, dict[str, str]] = {
         "oder formulieren Sie Ihre Frage anders. Sie können auch mit einem Menschen sprechen.",
         "suggest_empty": "Ich bin nicht sicher, ob ich Sie verstanden habe. Können Sie es anders formulieren, "
         "oder möchten Sie mit einem Menschen sprechen?",
+        "unanswered": "Darauf kann ich hier noch nicht antworten. Diese Artikel könnten helfen, "
+        "oder Sie sprechen mit einem Menschen.",
+        "unanswered_empty": "Darauf kann ich hier noch nicht antworten. Möchten Sie mit einem Menschen sprechen?",
         "handoff": "Ich verbinde Sie mit einem Menschen. Bitte hinterlassen Sie Ihre E-Mail-Adresse, "
         "damit wir antworten können.",
         "handoff_failures": "Entschuldigung, ich verstehe Sie leider nicht. Ich verbinde Sie mit einem Menschen: "
@@ -36,6 +41,9 @@ REPLIES: dict[str, dict[str, str]] = {
         "Je kunt ook met een medewerker praten.",
         "suggest_empty": "Ik weet niet zeker of ik je begrijp. Kun je het anders zeggen, of wil je met een "
         "medewerker praten?",
+        "unanswered": "Daar kan ik hier nog geen antwoord op geven. Deze artikelen kunnen helpen, of je praat "
+        "met een medewerker.",
+        "unanswered_empty": "Daar kan ik hier nog geen antwoord op geven. Wil je met een medewerker praten?",
         "handoff": "Ik breng je in contact met een medewerker. Laat je e-mailadres achter, dan kunnen we "
         "je antwoorden.",
         "handoff_failures": "Sorry, ik begrijp je steeds niet. Ik breng je in contact met een medewerker: laat je "

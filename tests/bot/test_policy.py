@@ -186,7 +186,10 @@ def test_an_intent_without_an_answer_in_the_locale_is_never_an_answer() -> None:
     sure = decide(prediction(("newsletter", 0.99), ("track_order", 0.005), confidence=0.99), UNANSWERED)
     assert (sure.type, sure.answer, sure.intent) == ("suggest", None, None)
     assert sure.article == "newsletter" and sure.options == ["newsletter", "track_order"]
-    assert sure.reason == "no answer in 'en' yet"
+    assert sure.reason == "no answer in 'en' yet" and sure.unanswered
+    # Not sure what was asked: an ordinary miss, not "no answer yet".
+    unsure = decide(prediction(("newsletter", 0.6), ("track_order", 0.3), confidence=0.5), UNANSWERED)
+    assert unsure.type == "suggest" and not unsure.unanswered
     # Answered in German only: a German visitor gets the answer, an English one does not.
     english = decide(prediction(("book_pickup", 0.99), confidence=0.99), UNANSWERED)
     german = decide(replace(prediction(("book_pickup", 0.99), confidence=0.99), locale="de"), UNANSWERED)

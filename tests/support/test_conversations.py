@@ -3,6 +3,8 @@ PostgreSQL). Bot turns are covered through the widget API."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import Session
 
@@ -105,3 +107,19 @@ def test_ending_a_conversation_is_recorded_once(session: Session) -> None:
     assert ended is not None and conversation.close_reason is CloseReason.ended
     conversations.end_conversation(session, conversation=conversation)
     assert conversation.closed_at == ended
+
+
+def test_a_recognised_question_without_an_answer_is_told_so_not_misunderstood(session: Session) -> None:
+    from types import SimpleNamespace
+
+    from bot.data import Intent
+    from bot.policy import Decision
+    from support.conversations import _reply
+    from support.replies import reply
+
+    model = SimpleNamespace(intents={"book_pickup": Intent("book_pickup", {"en": ["pick up"]})}, encoder=None)
+    base = Decision("suggest", "en", options=["book_pickup"], reason="no answer in 'en' yet")
+    told = _reply(session, model=model, decision=replace(base, unanswered=True), query="zzz qqq")  # type: ignore[arg-type]
+    missed = _reply(session, model=model, decision=base, query="zzz qqq")  # type: ignore[arg-type]
+    assert told.text == reply("en", "unanswered_empty") and missed.text == reply("en", "suggest_empty")
+    assert reply("de", "unanswered").startswith("Darauf kann ich hier noch nicht antworten")
