@@ -11,7 +11,7 @@ from typing import Literal
 
 from core.i18n import N_
 
-TOP = 20
+TOP = 20  # written out in the tables' definitions below, so the catalogue holds whole sentences
 
 Unit = Literal["count", "rate", "minutes", "ratio"]
 Cell = str | int | float | None
@@ -317,7 +317,7 @@ TABLES: tuple[TableDefinition, ...] = (
     TableDefinition(
         key="top_intents",
         label=N_("Top intents"),
-        definition=f"Bot turns per recognised intent (greetings and thanks left out), the {TOP} most frequent.",
+        definition=N_("Bot turns per recognised intent (greetings and thanks left out), the 20 most frequent."),
         columns=(N_("intent"), N_("bot turns")),
     ),
     TableDefinition(
@@ -329,15 +329,19 @@ TABLES: tuple[TableDefinition, ...] = (
     TableDefinition(
         key="search_misses",
         label=N_("Searches with no result"),
-        definition=f"Help-center searches that found no article, grouped ignoring case and spacing, the {TOP} most "
-        "frequent; email addresses and phone numbers are masked.",
+        definition=N_(
+            "Help-center searches that found no article, grouped ignoring case and spacing, the 20 most "
+            "frequent; email addresses and phone numbers are masked."
+        ),
         columns=(N_("query"), N_("searches")),
     ),
     TableDefinition(
         key="article_votes",
         label=N_("Articles' helpful votes"),
-        definition=f"“Was this helpful?” votes on help-center articles in the range: yes, no and the share of yes, "
-        f"the {TOP} most voted.",
+        definition=N_(
+            "“Was this helpful?” votes on help-center articles in the range: yes, no and the share of yes, "
+            "the 20 most voted."
+        ),
         columns=(N_("article"), N_("locale"), N_("slug"), N_("helpful"), N_("not helpful"), N_("helpful share")),
     ),
 )

@@ -21,6 +21,7 @@ from core import accounts
 from core.db import make_engine, session_scope
 from core.i18n import accepted_locale
 from core.settings import Settings
+from support.metric_definitions import TABLES, TOP
 from tests.admin.conftest import csrf_token, login
 
 ADMIN_TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates" / "admin"
@@ -233,6 +234,12 @@ def test_a_german_editor_works_in_german(admin_settings: Settings) -> None:
         assert "das dürfen nur Admins" in forbidden.text  # the service's message, marked with N_ where raised
         missing = client.get("/admin/no-such-page")
         assert missing.status_code == 404 and '<p class="error" role="alert">Nicht gefunden</p>' in missing.text
+
+
+def test_the_tables_say_how_many_rows_they_keep() -> None:
+    """Their definitions write TOP out (so the catalogue holds whole sentences): they must say the same."""
+    ranked = [t.definition for t in TABLES if " most " in t.definition]
+    assert len(ranked) == 3 and all(f"the {TOP} most" in definition for definition in ranked)
 
 
 def test_dashboard_figures_are_written_as_the_reader_writes_numbers() -> None:
