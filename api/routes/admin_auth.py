@@ -56,7 +56,9 @@ def login(
         limiter.check(settings.login_rate_limit, key_email, what="sign-in attempts")
         limiter.check("30/minute", f"login:{ip}", what="sign-in attempts from your network")
     except RateLimited as exc:
-        response = page(request, "admin/login.html", {**context, "error": exc.detail}, user=None, status_code=429)
+        _ = gettext_for(ui_locale(request, None))
+        error = _("Too many sign-in attempts. Try again in %(seconds)s seconds.") % {"seconds": exc.retry_after}
+        response = page(request, "admin/login.html", {**context, "error": error}, user=None, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     user = accounts.authenticate(session, email=email, password=password)
