@@ -113,6 +113,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
         # Every test talks from 127.0.0.1: the per-address limit would otherwise trip mid-session.
         widget_rate_limit_ip="2000/minute",
         widget_rate_limit_conversation="200/minute",
+        widget_rate_limit_handoff="1000/minute",  # a dozen journeys hand off from the same address
         review_sample_rate=1.0,  # every question joins the answer-review sample
     )
     runtime.train_and_activate(settings, MINI_FAQ)
