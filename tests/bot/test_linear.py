@@ -146,7 +146,12 @@ def test_a_saved_model_predicts_the_held_out_set_as_scikit_learn_does(demo_model
         texts = [row["text"] for row in rows if row["locale"] == locale]
         assert texts
         lm = demo_model.locales[locale]
-        raw = lm.classifier.scores(texts, demo_model.encoder.encode(texts))  # scikit-learn, as in training
+        embeddings = demo_model.encoder.encode(texts)
+        raw = lm.classifier.scores(texts, embeddings)  # scikit-learn, as in training
+        again = loaded.locales[locale].classifier.scores(texts[:8], embeddings[:8])  # a loaded one: row by row
+        for name in ("sem_logp", "lex_score", "sem_sim", "lex_sim"):
+            tolerance = FLOAT32 if name.startswith("sem") else FLOAT64  # float32 products, row by row or batched
+            assert np.allclose(getattr(again, name), getattr(raw, name)[:8], **tolerance), name
         logp = raw.blend(lm.calibration.weight, lm.calibration.temperature)
         single, options, order = features(logp, raw)
         confidence, options_confidence = lm.calibration.accept(single), lm.calibration.accept_set(options)
