@@ -508,9 +508,11 @@
     }
     // After a miss: a hint to ask again in other words, and a person offered, not forced.
     if (type === "suggest") bubble.append(el("p", { className: "hint", text: T.rephrase }));
-    if (offersPerson(reply)) bubble.append(el("div", { className: "actions" }, [talkButton()]));
     const asks = reply.ask_feedback === undefined ? type === "answer" : reply.ask_feedback;
-    if (asks && reply.id !== undefined) bubble.append(feedbackRow(reply.id, reply.helpful));
+    // An answer's "No" offers the person in its feedback row (live or restored), so not twice.
+    const feedback = asks && reply.id !== undefined;
+    if (offersPerson(reply) && !feedback) bubble.append(el("div", { className: "actions" }, [talkButton()]));
+    if (feedback) bubble.append(feedbackRow(reply.id, reply.helpful));
     append(bubble);
     if (type === "answer") remember({ answered: true });
     // A handoff turn opens the step (left with Back, its button opens it again); a replayed one does not.

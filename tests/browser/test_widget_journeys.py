@@ -219,6 +219,7 @@ def test_votes_and_ratings_are_kept_across_reloads(page: Page, chat_server: Chat
     restored = widget(page, ".msg.bot").last
     expect(restored.get_by_role("button", name="No, this did not help")).to_have_attribute("aria-pressed", "true")
     expect(restored.get_by_role("button", name="Yes, this helped")).to_have_attribute("aria-pressed", "false")
+    expect(restored.get_by_role("button", name="Talk to a person")).to_have_count(1)
     shot(page, "widget-vote-after-reload")
 
     # A resolved handoff asks for a rating once; after a reload the rating given is shown, not asked again.
