@@ -470,11 +470,9 @@
     return button;
   }
 
-  // The server decides what each bot message asks for (support/message_view.py); an older server that
-  // does not say falls back to the message's type.
+  // The server decides what each bot message asks for (support/message_view.py; it serves this script too).
   function offersPerson(reply) {
-    if (conv && conv.handedOff) return false;
-    return reply.offer_handoff === undefined ? reply.type === "suggest" : Boolean(reply.offer_handoff);
+    return Boolean(reply.offer_handoff) && !(conv && conv.handedOff);
   }
 
   function renderBot(reply) {
@@ -508,9 +506,8 @@
     }
     // After a miss: a hint to ask again in other words, and a person offered, not forced.
     if (type === "suggest") bubble.append(el("p", { className: "hint", text: T.rephrase }));
-    const asks = reply.ask_feedback === undefined ? type === "answer" : reply.ask_feedback;
     // An answer's "No" offers the person in its feedback row (live or restored), so not twice.
-    const feedback = asks && reply.id !== undefined;
+    const feedback = reply.ask_feedback && reply.id !== undefined;
     if (offersPerson(reply) && !feedback) bubble.append(el("div", { className: "actions" }, [talkButton()]));
     if (feedback) bubble.append(feedbackRow(reply.id, reply.helpful));
     append(bubble);
