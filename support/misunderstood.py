@@ -15,10 +15,11 @@ taught the bot already and stays out; one labelled only "wrong" stays in.
 Texts leave the queue masked (``support.privacy.mask_personal``): the page, and every example an editor
 adds to the training data from it, only ever see ``[email]`` and ``[phone]``.
 
-Grouping: per locale, the masked texts are embedded with the model's encoder (without one, TF-IDF of
-character n-grams stands in) and clustered by average-linkage agglomerative clustering on cosine
-distance, cut at a distance threshold. The clustering has no randomness, and items are ordered before
-it, so the same queue always gives the same groups.
+Grouping (``support/grouping.py``: no scikit-learn in a serving process): per locale, the masked texts
+are embedded with the model's encoder (without one, TF-IDF of character n-grams stands in) and
+clustered by average-linkage agglomerative clustering on cosine distance, cut at a distance
+threshold. The clustering has no randomness, and items are ordered before it, so the same queue
+always gives the same groups.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sqlmodel import Session, col, select, update
 from bot.resources import generic_out_of_scope
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import N_
-from support import intents, training
+from support import grouping, intents, training
 from support.models import Conversation, FaqIntent, Handoff, Message, Sender, TrainingJob
 from support.privacy import mask_personal
 
@@ -182,18 +183,6 @@ def items(
     return found
 
 
-def _lexical_similarity(texts: list[str]) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=True)
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no n-gram at all (texts of punctuation only)
-        return np.eye(len(texts))
-    # Rows are L2-normalised by TF-IDF; the product stays sparse until it is n x n.
-    return np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
-
-
 def _semantic_similarity(texts: list[str], encoder: TextEncoder) -> np.ndarray:
     vectors = np.asarray(encoder.encode(texts), dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -221,17 +210,6 @@ def _semantic_cut(locale: str, encoder: TextEncoder) -> float:
     return _cuts[key]
 
 
-def _labels(distances: np.ndarray, threshold: float) -> np.ndarray:
-    from sklearn.cluster import AgglomerativeClustering
-
-    if len(distances) == 1:
-        return np.zeros(1, dtype=int)
-    clustering = AgglomerativeClustering(
-        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
-    )
-    return np.asarray(clustering.fit_predict(distances))
-
-
 def _normalised(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -243,12 +221,12 @@ def _locale_groups(locale_items: list[Item], *, encoder: TextEncoder | None, thr
         similarity = _semantic_similarity(texts, encoder)
         cut = _semantic_cut(locale_items[0].locale, encoder) if threshold is None else threshold
     else:
-        similarity = _lexical_similarity(texts)
+        similarity = grouping.lexical_similarity(texts, locale=locale_items[0].locale)
         cut = LEXICAL_THRESHOLD if threshold is None else threshold
     similarity = np.clip(similarity, -1.0, 1.0)
     distances = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
-    labels = _labels(distances, cut)
+    labels = grouping.average_linkage_labels(distances, cut)
     index = {t: n for n, t in enumerate(texts)}
     groups: list[Group] = []
     for label in sorted(set(labels.tolist())):
