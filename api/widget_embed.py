@@ -8,6 +8,7 @@ the script tag alone shows the widget, and the API is there once it has loaded.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from core.i18n import N_
@@ -18,7 +19,8 @@ STUB = "window.faqdesk = window.faqdesk || function () { (faqdesk.q = faqdesk.q 
 
 def embed_snippet(base_url: str) -> str:
     """The HTML to paste before ``</body>``; ``base_url`` is where visitors reach this server."""
-    src = base_url.rstrip("/") + WIDGET_PATH
+    # Escaped for the attribute: without FAQDESK_PUBLIC_URL the address is the admin's request's Host.
+    src = html.escape(base_url.rstrip("/") + WIDGET_PATH, quote=True)
     return f'<script>\n  {STUB}\n</script>\n<script src="{src}" async></script>'
 
 

@@ -127,10 +127,8 @@ def list_published(
     popular: bool = False,
 ) -> Sequence[Article]:
     """A page of published articles, optionally of one locale and category, by locale, position, title, or
-    ``popular`` first (``popular_articles``; popularity is per language, so it needs a locale)."""
+    ``popular`` first (``popular_articles``)."""
     if popular:
-        if locale is None:
-            raise ValidationError("sort=popular needs a locale: popularity is counted per language")
         return popular_articles(session, locale=locale, category_id=category_id, limit=limit, offset=offset)
     query = select(Article).where(Article.status == ArticleStatus.published)
     if locale is not None:
@@ -142,9 +140,9 @@ def list_published(
 
 
 def popular_articles(
-    session: Session, *, locale: str, limit: int = 5, offset: int = 0, category_id: int | None = None
+    session: Session, *, locale: str | None, limit: int = 5, offset: int = 0, category_id: int | None = None
 ) -> Sequence[Article]:
-    """Published articles of a locale, the most useful first: read often and found helpful.
+    """Published articles of a locale (None: of every locale), the most useful first: read often and found helpful.
 
     The score is the page views weighted by the share of helpful votes, smoothed toward one half
     (``(helpful + 1) / (votes + 2)``), so an article read 200 times that most readers voted unhelpful
@@ -162,8 +160,10 @@ def popular_articles(
     query = (
         select(Article)
         .outerjoin(tally, tally.c.article_id == Article.id)
-        .where(Article.locale == locale, Article.status == ArticleStatus.published)
+        .where(Article.status == ArticleStatus.published)
     )
+    if locale is not None:
+        query = query.where(Article.locale == locale)
     if category_id is not None:
         query = query.where(Article.category_id == category_id)
     order = (score.desc(), col(Article.position), col(Article.title), col(Article.id))

@@ -70,7 +70,7 @@ def list_articles(
         Literal["position", "popular"],
         Query(
             description="`position`: by locale, position, title; `popular`: most read and found helpful first "
-            "(needs `locale`)"
+            "(per language with `locale`)"
         ),
     ] = "position",
 ) -> list[ArticleSummary]:

@@ -134,8 +134,8 @@ def test_popular_articles_are_the_most_read_that_helped_and_otherwise_the_editor
     top = public.popular_articles(session, locale="nl", limit=3)
     assert [a.id for a in top] == [read_and_helpful.id, read_but_unhelpful.id, first.id]
     assert public.popular_articles(session, locale="de") == []  # per language
-    with pytest.raises(ValidationError, match="locale"):
-        public.list_published(session, popular=True)
+    everywhere = public.list_published(session, popular=True, limit=100)
+    assert {read_and_helpful.id, first.id} <= {a.id for a in everywhere}
 
 
 def test_two_processes_publishing_at_once_do_not_both_publish_an_article(engine: Engine) -> None:
