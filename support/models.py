@@ -223,7 +223,7 @@ class ModelFile(SQLModel, table=True):
 
     version: str = Field(primary_key=True, max_length=80)
     meta: str = Field(sa_column=Column(Text, nullable=False))  # meta.json: format, intents, locales, figures
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # model.joblib as saved
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # model.npz as saved
     size: int
     sha256: str = Field(max_length=64)  # of content: a fetched copy is checked before it is used
     created_at: datetime = Field(default_factory=utcnow)
