@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -52,6 +53,23 @@ def known_locale(locale: str, settings: SettingsDep) -> str:
 
 
 LocaleDep = Annotated[str, Depends(known_locale)]
+
+
+def page_locale(locale: str, request: Request, settings: SettingsDep) -> str:
+    """A help-center page's locale; a regional variant of a configured one (``en-us``, ``de_AT``), as
+    other help centers write them, moves permanently to that locale, so links into an imported help
+    center (Zendesk's ``/hc/en-us/articles/…``) keep working."""
+    if locale in settings.locales:
+        return locale
+    language = re.split(r"[-_]", locale, maxsplit=1)[0].lower()
+    if language != locale and language in settings.locales:
+        path = request.url.path.replace(f"/hc/{locale}/", f"/hc/{language}/", 1)
+        query = f"?{request.url.query}" if request.url.query else ""
+        raise HTTPException(status_code=301, headers={"Location": path + query})
+    raise NotFoundError(f"unknown locale {locale!r}")
+
+
+PageLocaleDep = Annotated[str, Depends(page_locale)]
 
 
 async def get_model(request: Request) -> FaqModel | None:

@@ -130,6 +130,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if 300 <= exc.status_code < 400:  # a page that moved (``deps.page_locale``): its headers say where
+            return Response(status_code=exc.status_code, headers=exc.headers)
         if _is_admin_page(request) and _wants_html(request):
             response = _admin_error_page(request, exc.status_code, str(exc.detail))
         elif exc.status_code == 404 and _wants_html(request):

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import LimiterDep, LocaleDep, SecretKeyDep, SessionDep, SettingsDep
+from api.deps import LimiterDep, LocaleDep, PageLocaleDep, SecretKeyDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute
 from api.ratelimit import RateLimited, count_vote
 from api.schemas import COMMENT_MAX
@@ -52,7 +52,7 @@ def _everywhere(settings: Settings, path: str) -> dict[str, str]:
 
 
 @router.get("/hc/{locale}/", response_class=HTMLResponse, dependencies=[CountVisit])
-def home(request: Request, locale: LocaleDep, session: SessionDep, settings: SettingsDep) -> Response:
+def home(request: Request, locale: PageLocaleDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Categories with their articles, the most read articles and a search box."""
     all_categories = categories.list_categories(session)
     articles = public.published_articles(session, locale=locale)
@@ -73,7 +73,7 @@ def home(request: Request, locale: LocaleDep, session: SessionDep, settings: Set
 
 @router.get("/hc/{locale}/categories/{slug}", response_class=HTMLResponse, dependencies=[CountVisit])
 def category_page(
-    request: Request, locale: LocaleDep, slug: str, session: SessionDep, settings: SettingsDep
+    request: Request, locale: PageLocaleDep, slug: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A category's published articles in the locale; an unknown category gets the helpful 404."""
     category = categories.get_category(session, slug=slug)
@@ -131,7 +131,7 @@ def _published_or_404(session: Session, *, locale: str, slug: str) -> tuple[Arti
 @router.get("/hc/{locale}/articles/{slug}", response_class=HTMLResponse, dependencies=[CountVisit])
 def article_page(
     request: Request,
-    locale: LocaleDep,
+    locale: PageLocaleDep,
     slug: str,
     session: SessionDep,
     settings: SettingsDep,
@@ -235,7 +235,7 @@ def article_feedback_missing(
 @router.get("/hc/{locale}/search", response_class=HTMLResponse, dependencies=[CountVisit])
 def search_page(
     request: Request,
-    locale: LocaleDep,
+    locale: PageLocaleDep,
     session: SessionDep,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=200)] = "",

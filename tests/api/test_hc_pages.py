@@ -512,3 +512,14 @@ def test_feedback_is_rate_limited_per_address(tmp_path: Path) -> None:
             "/hc/de/articles/tracking-your-order/feedback", data={"helpful": "no"}, follow_redirects=False
         )
         assert "sehr viel Feedback" in blocked.text and int(blocked.headers["Retry-After"]) >= 1
+
+
+def test_regional_locales_of_other_help_centers_move_to_the_configured_language(client: TestClient) -> None:
+    """Links into an imported help center (Zendesk writes /hc/en-us/articles/<id>-<title>) keep working."""
+    moved = client.get("/hc/en-us/articles/tracking-your-order", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/hc/en/articles/tracking-your-order"
+    search = client.get("/hc/de_AT/search", params={"q": "Rücksendung"}, follow_redirects=False)
+    assert search.status_code == 301 and search.headers["location"] == "/hc/de/search?q=R%C3%BCcksendung"
+    assert client.get("/hc/nl-be/").status_code == 200  # followed
+    assert client.get("/hc/fr-fr/", follow_redirects=False).status_code == 404  # fr is not configured
+    assert client.get("/hc/xx/", follow_redirects=False).status_code == 404
