@@ -74,28 +74,8 @@ function setupTicket(list) {
     });
   }
 
-  // EventSource reconnects by itself and resumes after the last event's id (the last message shown).
-  if (typeof EventSource === "undefined" || !list.dataset.events) {
-    startPolling();
-    return;
-  }
-  const source = new EventSource(list.dataset.events + "?after=" + after);
-  source.addEventListener("open", () => {
-    list.dataset.live = "events";
-  });
-  source.addEventListener("message", (event) => {
-    try {
-      apply(JSON.parse(event.data));
-    } catch (error) {
-      /* a malformed event: the next one carries the state again */
-    }
-  });
-  source.addEventListener("error", () => {
-    if (source.readyState === EventSource.CLOSED) {
-      list.dataset.live = "polling";
-      startPolling();
-    }
-  });
+  // Resumes after the last event's id (the last message shown); live.js falls back to polling.
+  followLive(list, list.dataset.events ? list.dataset.events + "?after=" + after : "", apply, startPolling);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -147,29 +147,9 @@ function setupInbox(tbody) {
     if (!timer) timer = setInterval(poll, POLL_MS);
   }
 
-  // Server-sent events first: EventSource reconnects by itself, from the last event's id. When the stream
-  // cannot be had (no EventSource, a proxy that refuses it, signed out), the page polls instead.
-  if (typeof EventSource === "undefined" || !tbody.dataset.events) {
-    startPolling();
-    return;
-  }
-  const source = new EventSource(tbody.dataset.events + "since=" + since + "&active_after=" + activeAfter);
-  source.addEventListener("open", () => {
-    tbody.dataset.live = "events";
-  });
-  source.addEventListener("message", (event) => {
-    try {
-      apply(JSON.parse(event.data));
-    } catch (error) {
-      /* a malformed event: the next one carries the state again */
-    }
-  });
-  source.addEventListener("error", () => {
-    if (source.readyState === EventSource.CLOSED) {
-      tbody.dataset.live = "polling";
-      startPolling();
-    }
-  });
+  // Server-sent events first, from the last event's id; live.js falls back to polling.
+  const events = tbody.dataset.events;
+  followLive(tbody, events ? events + "since=" + since + "&active_after=" + activeAfter : "", apply, startPolling);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -11,6 +11,15 @@ from tests.browser.conftest import PHONE, ChatServer, shot
 from tests.browser.test_widget import CLARIFYING, ask, open_chat
 
 
+def sign_in_to(page: Page, url: str) -> None:
+    """Open a back-office page as the editor: the sign-in form, then the page itself."""
+    page.goto(url)
+    page.get_by_label("Email").fill("editor@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(url)
+
+
 def test_did_you_mean_buttons_show_the_intents_titles(page: Page, chat_server: ChatServer) -> None:
     open_chat(page, chat_server.url + "/")
     options = page.locator("#faqdesk-widget .options")
@@ -67,11 +76,7 @@ def test_a_yes_thanks_at_once(page: Page, live_server: str) -> None:
 
 def test_an_editor_tries_a_phrase(page: Page, chat_server: ChatServer) -> None:
     base = chat_server.url
-    page.goto(f"{base}/admin/try-a-phrase")
-    page.get_by_label("Email").fill("editor@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}/admin/try-a-phrase")
+    sign_in_to(page, f"{base}/admin/try-a-phrase")
     page.get_by_role("searchbox", name="Phrase").fill("How can I pause my subscription?")
     page.get_by_role("button", name="Try", exact=True).click()
     expect(page.locator(".decision")).to_have_text("answer")
@@ -83,11 +88,7 @@ def test_an_editor_tries_a_phrase(page: Page, chat_server: ChatServer) -> None:
 
 def test_the_intents_list_has_a_try_a_phrase_box(page: Page, chat_server: ChatServer) -> None:
     base = chat_server.url
-    page.goto(f"{base}/admin/intents")
-    page.get_by_label("Email").fill("editor@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}/admin/intents")
+    sign_in_to(page, f"{base}/admin/intents")
     page.get_by_role("searchbox", name="Try a phrase: what the bot does with it").fill("asdf qwer zxcv")
     page.get_by_role("button", name="Try", exact=True).click()
     expect(page).to_have_url(f"{base}/admin/try-a-phrase?q=asdf+qwer+zxcv")
