@@ -214,6 +214,7 @@
     .feedback button[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); }
     .hint { margin: 6px 0 0; font-size: 14px; color: #4a5a6a; }
     .card.handoff { max-height: 38%; overflow-y: auto; }
+    .card.handoff .actions { position: sticky; bottom: -10px; margin: 0 -12px -10px; padding: 6px 12px; background: #fff; }
     .card h3 { display: flex; align-items: center; gap: 6px; }
     .card .back { padding: 2px 8px; }
     .card.sent { flex-direction: row; align-items: center; padding: 6px 12px; font-size: 13px; color: #2e7d32; }

@@ -66,6 +66,8 @@ def test_the_handoff_step_can_be_left_refuses_fields_in_place_and_collapses_once
     expect(email).to_be_focused()
     # The step never takes most of the panel: the conversation keeps at least as much room.
     assert box(widget(tab, ".card.handoff"))["height"] <= box(widget(tab, ".log"))["height"]
+    # The send button stays in sight at the step's bottom edge, however far its fields scroll.
+    expect(tab.get_by_role("button", name="Send to the team")).to_be_in_viewport(ratio=1)
     shot(tab, f"widget-handoff-step-{device}")
 
     tab.keyboard.press("Escape")  # leaves the step, not the chat
