@@ -67,3 +67,8 @@ LocaleNames = Annotated[dict[str, Annotated[str, Field(max_length=200, pattern=r
 
 PageNumber = Annotated[int, Query(alias="page", ge=1, le=10_000, description="Which page of a list (from 1)")]
 """A page of a paginated back-office list."""
+
+
+def page_count(total: int, page_size: int) -> int:
+    """How many pages ``total`` rows fill (at least one, so an empty list still has its page)."""
+    return max(1, -(-total // page_size))

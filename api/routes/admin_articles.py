@@ -15,7 +15,7 @@ from api.admin_ui import page, redirect
 from api.auth import EditorDep, UserDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import MAX_ID, OptionalRowIdQuery, RowId
+from api.params import MAX_ID, OptionalRowIdQuery, PageNumber, RowId, page_count
 from api.resources import ArticleDep
 from core.errors import ConflictError, EditConflict, ValidationError
 from core.i18n import N_
@@ -61,7 +61,7 @@ def article_list(
     category: str = "",
     missing: str = "",
     q: Annotated[str, Query(max_length=200)] = "",
-    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+    page_no: PageNumber = 1,
 ) -> Response:
     """Articles filtered by status, locale, category, a missing translation or words in the title."""
     rows, total = editorial.list_articles(
@@ -79,7 +79,7 @@ def article_list(
         "rows": rows,
         "total": total,
         "page_no": page_no,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": page_count(total, PAGE_SIZE),
         "filters": {"status": status or "", "locale": locale, "category": category, "missing": missing, "q": q},
         "statuses": list(ArticleStatus),
         "locales": settings.locales,

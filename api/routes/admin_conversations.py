@@ -12,7 +12,7 @@ from api import inbox_views as views
 from api.admin_ui import page
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
-from api.params import OptionalDay, PageNumber
+from api.params import OptionalDay, PageNumber, page_count
 from support import browse, handoffs
 from support.models import Conversation, Sender
 
@@ -70,7 +70,7 @@ def conversations(
         "rows": rows,
         "total": total,
         "page_no": page_no,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": page_count(total, PAGE_SIZE),
         "filters": filters,
         "decisions": browse.DECISIONS,
         "outcomes": browse.OUTCOMES,

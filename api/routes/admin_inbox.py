@@ -14,7 +14,7 @@ from api.admin_ui import page, redirect, secure_headers, ui_locale
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import MAX_ID
+from api.params import MAX_ID, PageNumber, page_count
 from api.resources import HandoffDep
 from core.accounts import User
 from core.errors import ValidationError
@@ -45,7 +45,7 @@ def inbox(
     view: Annotated[str, Query(max_length=20)] = "",
     locale: Annotated[str, Query(max_length=16)] = "",
     tag: Annotated[str, Query(max_length=handoffs.MAX_TAG)] = "",
-    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+    page_no: PageNumber = 1,
 ) -> Response:
     """The handoff queue, newest first, filtered by view (open, assigned, mine, resolved), locale and tag."""
     locale = locale if locale in settings.locales else ""
@@ -65,7 +65,7 @@ def inbox(
         "rows": [views.row(h, people=people, now=now, locale=ui_locale(request, user)) for h in rows],
         "total": total,
         "page_no": page_no,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": page_count(total, PAGE_SIZE),
         "filters": {"view": view, "locale": locale, "tag": tag},
         "views": inbox_service.VIEWS,
         "locales": settings.locales,
