@@ -18,7 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML, YAMLError
 
 from core.errors import ValidationError
-from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent
+from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent, file_head
 from helpcenter.models import ArticleStatus
 from helpcenter.slugs import slugify
 
@@ -31,7 +31,7 @@ def looks_like_markdown(path: Path) -> bool:
     """A folder holding Markdown files that start with front matter."""
     if not path.is_dir():
         return False
-    return any(_FRONT.match(_head(file)) for file in _files(path)[:20])
+    return any(_FRONT.match(file_head(file, 4096)) for file in _files(path)[:20])
 
 
 def read_markdown(path: Path, *, default_locale: str = "en") -> ImportedContent:
@@ -115,14 +115,6 @@ def _categories_file(yaml: YAML, file: Path) -> list[ImportedCategory]:
 
 def _files(path: Path) -> list[Path]:
     return [p for p in sorted(path.rglob("*.md")) if p.is_file() and not p.name.startswith(".")]
-
-
-def _head(file: Path) -> str:
-    try:
-        with file.open(encoding="utf-8", errors="replace") as handle:
-            return handle.read(4096)
-    except OSError:
-        return ""
 
 
 def _folder_locale(relative: Path) -> str | None:

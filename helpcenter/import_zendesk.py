@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ValidationError
-from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent
+from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent, file_head
 from helpcenter.models import ArticleStatus
 from helpcenter.slugs import slugify
 
@@ -29,7 +29,8 @@ _URL_SLUG = re.compile(r"/articles/(\d+)(-[^/?#]*)?")
 
 def looks_like_zendesk(path: Path) -> bool:
     """A JSON file, or a folder of them, holding the Help Center API's ``articles`` list."""
-    return any('"articles"' in _head(file) and '"html_url"' in _head(file) for file in _json_files(path)[:20])
+    heads = (file_head(file, 65536) for file in _json_files(path)[:20])
+    return any('"articles"' in head and '"html_url"' in head for head in heads)
 
 
 def read_zendesk(path: Path) -> ImportedContent:
@@ -188,11 +189,3 @@ def _json_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path] if path.suffix == ".json" else []
     return [p for p in sorted(path.rglob("*.json")) if p.is_file()] if path.is_dir() else []
-
-
-def _head(file: Path) -> str:
-    try:
-        with file.open(encoding="utf-8", errors="replace") as handle:
-            return handle.read(65536)
-    except OSError:
-        return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from helpcenter.models import ArticleStatus
 
@@ -40,3 +41,12 @@ class ImportedContent:
     categories: list[ImportedCategory] = field(default_factory=list)
     articles: list[ImportedArticle] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def file_head(file: Path, size: int) -> str:
+    """The first ``size`` characters of a file, for telling a format by its look ("" if unreadable)."""
+    try:
+        with file.open(encoding="utf-8", errors="replace") as handle:
+            return handle.read(size)
+    except OSError:
+        return ""

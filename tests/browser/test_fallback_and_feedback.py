@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.admin.conftest import PASSWORD
 from tests.browser.conftest import PHONE, ChatServer, shot
-from tests.browser.test_widget import CLARIFYING, ask, open_chat
+from tests.browser.test_widget import ask, ask_until_options, open_chat
 
 
 def sign_in_to(page: Page, url: str) -> None:
@@ -22,13 +22,7 @@ def sign_in_to(page: Page, url: str) -> None:
 
 def test_did_you_mean_buttons_show_the_intents_titles(page: Page, chat_server: ChatServer) -> None:
     open_chat(page, chat_server.url + "/")
-    options = page.locator("#faqdesk-widget .options")
-    for text in CLARIFYING:
-        ask(page, text)
-        if options.count():
-            break
-    assert options.count(), "none of the clarifying questions got options"
-    labels = [b.inner_text().strip() for b in options.last.get_by_role("button").all()]
+    labels = [b.inner_text().strip() for b in ask_until_options(page).get_by_role("button").all()]
     titles = {
         "Can I pause my subscription?",
         "How do I cancel my subscription?",

@@ -134,15 +134,20 @@ def test_question_gets_an_answer_rendered_as_html_with_feedback(page: Page, chat
         assert [m.helpful for m in messages if m.sender is Sender.bot] == [True]
 
 
-def test_clarify_options_are_buttons_and_a_click_answers(page: Page, chat_server: ChatServer) -> None:
-    open_chat(page, chat_server.url + "/")
+def ask_until_options(page: Page) -> Locator:
+    """Ask the clarifying questions in turn until the bot offers options; returns the options' box."""
     options = page.locator("#faqdesk-widget .options")
     for text in CLARIFYING:
         ask(page, text)
         if options.count():
             break
     assert options.count(), "none of the clarifying questions got options"
-    first = options.last.get_by_role("button").first
+    return options.last
+
+
+def test_clarify_options_are_buttons_and_a_click_answers(page: Page, chat_server: ChatServer) -> None:
+    open_chat(page, chat_server.url + "/")
+    first = ask_until_options(page).get_by_role("button").first
     label = first.inner_text()
     first.click()
     expect(page.locator("#faqdesk-widget .msg.visitor .body").last).to_have_text(label)
