@@ -36,6 +36,13 @@ class Intent:
     kind: IntentKind = "faq"
     source: Location | None = None  # where it was defined, for error messages; None when built in code
 
+    def label(self, locale: str) -> str:
+        """How the intent reads as a "Did you mean …?" button: its title in the locale, else its first
+        question there (or in any locale); a training line such as "passwort vergessen" is only the fallback."""
+        if title := self.titles.get(locale):
+            return title
+        return (self.examples.get(locale) or next(iter(self.examples.values()), [self.id]))[0]
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (the faqdesk YAML shape)."""
         out: dict[str, object] = {"id": self.id}

@@ -256,19 +256,6 @@ def _answer_locale(answers: dict[str, str], locale: str) -> str:
     return locale if locale in answers else next(iter(answers), locale)
 
 
-def _label(model: FaqModel, intent_id: str, locale: str) -> str:
-    """The button of a "Did you mean …?" option: the intent's title in the locale, else its first example.
-
-    Editors write titles as questions ("How do I reset my password?"); a training line such as
-    "passwort vergessen" is a keyword, so it is only the fallback.
-    """
-    intent = model.intents[intent_id]
-    if title := intent.titles.get(locale):
-        return title
-    examples = intent.examples
-    return (examples.get(locale) or next(iter(examples.values()), [intent_id]))[0]
-
-
 def _article_link(session: Session, *, slug: str | None, locale: str) -> list[dict[str, object]]:
     if not slug:
         return []
@@ -297,7 +284,7 @@ def _reply(session: Session, *, model: FaqModel, decision: Decision, query: str)
         articles = _article_link(session, slug=decision.article, locale=loc)
     elif decision.type == "clarify":
         text = reply(loc, "clarify" if len(decision.options) > 1 else "confirm")
-        options = [{"intent": i, "label": _label(model, i, loc), "locale": loc} for i in decision.options]
+        options = [{"intent": i, "label": model.intents[i].label(loc), "locale": loc} for i in decision.options]
     elif decision.type == "suggest":
         guesses = [slug for i in decision.options if (slug := model.intents[i].article)]
         found = suggest.suggest(

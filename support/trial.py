@@ -58,12 +58,11 @@ def try_phrase(model: FaqModel, *, text: str, locale: str | None, config: Policy
         intent = model.intents.get(candidate.intent)
         if intent is None:
             continue
-        title = intent.titles.get(loc) or next(iter(intent.examples.get(loc) or []), intent.id)
         candidates.append(
             Candidate(
                 intent=intent.id,
                 kind=intent.kind,
-                title=title,
+                title=intent.label(loc),
                 probability=candidate.probability,
                 has_answer=bool(intent.answers.get(loc)),
             )
