@@ -201,7 +201,7 @@ def exclusive(engine: Engine, key: int) -> Iterator[None]:
     """Hold a database-wide lock while the block runs, so servers starting at once on one PostgreSQL
     prepare it one after the other (a session-level advisory lock on a connection of its own). SQLite
     needs none: one machine's server prepares the database before it starts any other process."""
-    if engine.dialect.name != "postgresql":
+    if not is_postgres(engine):
         yield
         return
     with engine.connect() as connection:

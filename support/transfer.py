@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.db import session_scope
+from core.db import is_postgres, session_scope
 from support.transfer_export import export_lines
 from support.transfer_import import ImportReport, content_counts, import_parsed
 from support.transfer_records import KINDS, TransferError, is_export, parse
@@ -60,7 +60,7 @@ def lines_of(text: str) -> list[str]:
 def export(engine: Engine, write: Callable[[str], Any]) -> dict[str, int]:
     """Write the export line by line (each with its newline) from one consistent snapshot; the counts."""
     with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
+        if is_postgres(engine):
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         else:  # SQLite reads outside a transaction statement by statement; one read transaction is a snapshot
             connection.exec_driver_sql("BEGIN")
