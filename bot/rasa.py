@@ -176,6 +176,9 @@ class _Reader:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.problems.append(Problem(Location(str(file)), f"cannot read file: {exc}"))
             return
+        except RecursionError:  # an uploaded file of 5,000 nested '[': a problem to show, not a 500
+            self.problems.append(Problem(Location(str(file)), "cannot read file: JSON nested too deeply"))
+            return
         data = doc.get("rasa_nlu_data") if isinstance(doc, dict) else None
         if not isinstance(data, dict):
             return

@@ -134,6 +134,15 @@ def test_located_problems_for_broken_files(tmp_path: Path) -> None:
         read_rasa(tmp_path)
 
 
+def test_deeply_nested_json_is_a_located_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "nlu.json").write_text("[" * 100_000 + "]" * 100_000)  # was a RecursionError: a 500 on upload
+    with pytest.raises(TrainingDataError) as caught:
+        read_rasa(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path / 'nlu.json'}: cannot read file: JSON nested too deeply"
+    ]
+
+
 def test_rasa_test_stories_and_nlu_test_files_are_test_sets() -> None:
     rows = load_rasa_test(PROJECT / "tests" / "test_stories.yml")
     assert rows == [
