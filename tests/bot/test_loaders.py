@@ -10,6 +10,7 @@ import pytest
 from bot.jsonl import load_test_set
 from bot.loaders import load_training_data
 from bot.problems import TrainingDataError
+from bot.yamlnodes import MAX_DEPTH, YamlSyntaxError, compose_text
 
 LOCALES = ["en", "de", "nl"]
 
@@ -227,6 +228,16 @@ BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".jo
 def test_hostile_yaml_is_refused_as_a_problem_not_a_crash(tmp_path: Path, text: str, words: str) -> None:
     [problem] = problems_of(write(tmp_path / "faq.yaml", text), locales=LOCALES)
     assert words in problem
+
+
+@pytest.mark.parametrize("brackets", ["[" * 5000, "{a: " * 5000, "x: [" + "{a: [" * 40])
+def test_flow_nesting_is_refused_at_the_bracket_past_the_limit(brackets: str) -> None:
+    """The scanner stops there, instead of reading the whole run of brackets first: its work grows with
+    the square of the brackets open (1,000 cost 2.5 s of CPU before the composer's own limit)."""
+    with pytest.raises(YamlSyntaxError, match="nested more than 50 levels") as caught:
+        compose_text(brackets)
+    opened = [i for i, char in enumerate(brackets) if char in "[{"]
+    assert caught.value.column == opened[MAX_DEPTH] + 1
 
 
 def test_aliases_that_share_an_answer_still_load(tmp_path: Path) -> None:
