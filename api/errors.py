@@ -166,8 +166,8 @@ def _wants_html(request: Request) -> bool:
 
 def _not_found_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    locale = request.path_params.get("locale")
-    locale = locale if locale in settings.locales else settings.default_locale
+    locale = request.path_params.get("locale", "")
+    locale = settings.configured_locale(locale) or settings.default_locale
     slug = request.path_params.get("slug", "")
     query = slug.replace("-", " ")
     return templates.TemplateResponse(request, "hc/not_found.html", {"locale": locale, "query": query}, status_code=404)

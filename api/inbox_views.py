@@ -57,7 +57,7 @@ def inbox_filters(settings: Settings, *, user: User, view: str, locale: str, tag
     """The queue's filters for the inbox's query parameters."""
     return {
         **inbox_service.view_filters(view, user=user),
-        "locale": locale if locale in settings.locales else None,
+        "locale": settings.configured_locale(locale),
         "tag": tag or None,
     }
 

@@ -211,6 +211,12 @@ class Settings(BaseSettings):
             raise ValidationError(f"unknown locale {value!r}; configured: {', '.join(self.locales)}")
         return value
 
+    def configured_locale(self, value: str) -> str | None:
+        """The locale when it is configured, else None. For a back-office page's filter or choice, which
+        drops a locale it does not know (an old link, a locale removed since) rather than refusing the
+        page; a filter that must refuse one (the API, a stream) uses ``locale_filter``."""
+        return value if value in self.locales else None
+
     def production_problems(self) -> list[str]:
         """Every setting that production mode refuses, each said with how to fix it."""
         problems = []

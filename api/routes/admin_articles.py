@@ -68,9 +68,9 @@ def article_list(
         session,
         locales=settings.locales,
         status=_status(status),
-        locale=locale if locale in settings.locales else None,
+        locale=settings.configured_locale(locale),
         category_id=_category_id(category),
-        missing_locale=missing if missing in settings.locales else None,
+        missing_locale=settings.configured_locale(missing),
         query=q,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
@@ -168,7 +168,7 @@ def new_article(
 ) -> Response:
     """An empty editor; ``translation_of`` opens it beside the source article, in another locale."""
     source = editorial.get_article(session, article_id=translation_of) if translation_of else None
-    locale = locale if locale in settings.locales else settings.default_locale
+    locale = settings.configured_locale(locale) or settings.default_locale
     form = ArticleForm()
     if source is not None:
         existing = editorial.translation_in(session, article=source, locale=locale)

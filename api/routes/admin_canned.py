@@ -82,7 +82,7 @@ def canned_list(
     locale: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """Canned replies by locale and title, with the form for a new one and the placeholders explained."""
-    locale = locale if locale in settings.locales else ""
+    locale = settings.configured_locale(locale) or ""
     return page(request, "admin/canned.html", _list_context(session, settings, locale=locale), user=user)
 
 

@@ -45,7 +45,7 @@ def conversations(
     page_no: PageNumber = 1,
 ) -> Response:
     """Conversations, newest first, filtered by decision, intent, outcome, locale and the days they started."""
-    locale = locale if locale in settings.locales else ""
+    locale = settings.configured_locale(locale) or ""
     rows, total = browse.browse(
         session,
         decision=decision or None,

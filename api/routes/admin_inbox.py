@@ -48,7 +48,7 @@ def inbox(
     page_no: PageNumber = 1,
 ) -> Response:
     """The handoff queue, newest first, filtered by view (open, assigned, mine, resolved), locale and tag."""
-    locale = locale if locale in settings.locales else ""
+    locale = settings.configured_locale(locale) or ""
     rows, total = inbox_service.queue(
         session,
         **inbox_service.view_filters(view, user=user),

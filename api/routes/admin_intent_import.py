@@ -65,7 +65,7 @@ def preview_import(
     locale: Annotated[str, Form(max_length=16)] = "en",
 ) -> Response:
     """Read the upload and show what importing it would change; writes nothing."""
-    chosen = locale if locale in settings.locales else settings.default_locale
+    chosen = settings.configured_locale(locale) or settings.default_locale
     try:
         uploads = _read(files)
         preview = intent_import.preview_upload(

@@ -28,7 +28,7 @@ def try_a_phrase(
     locale: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """The form, and with ``q`` the bot's decision, confidence against the threshold and the candidates."""
-    chosen = locale if locale in settings.locales else None  # anything else: detected, as in the chat
+    chosen = settings.configured_locale(locale)  # anything else: detected, as in the chat
     result, error = None, None
     if q.strip() and model is not None:
         try:
