@@ -32,7 +32,7 @@ from api.resources import HandoffDep
 from core import accounts
 from core.accounts import User
 from core.db import session_scope
-from core.errors import FaqdeskError, UnauthorizedError, ValidationError
+from core.errors import FaqdeskError, UnauthorizedError
 from core.settings import Settings
 from support import handoffs
 
@@ -117,8 +117,7 @@ async def inbox_events(
 ) -> EventSourceResponse:
     """The inbox's updates as events: new handoffs and those whose visitor wrote again, matching the
     filters. An event's id is ``<last handoff id>-<last message id>``, where a reconnection resumes."""
-    if locale and locale not in settings.locales:  # a stream must not start on a filter the page would drop
-        raise ValidationError(f"locale: {locale!r} is not one of {', '.join(settings.locales)}")
+    settings.locale_filter(locale)  # a 422: a stream must not start on a filter the page would drop
     views.inbox_filters(settings, user=user, view=view, locale=locale, tag=tag)  # an unknown view is a 422 now
     if last_event_id and last_event_id.count("-") == 1:
         handoff_part, message_part = last_event_id.split("-")
