@@ -94,3 +94,22 @@ def test_the_csv_export_uploads_again_without_changes(as_role: Callable[[Role], 
     unchanged = next(line for line in preview.text.splitlines() if "Unchanged" in line and "<th" in line)
     created = next(line for line in preview.text.splitlines() if ">New<" in line)
     assert "<td>0</td>" in created and "<td>0</td>" not in unchanged
+
+
+def test_hostile_rasa_files_are_refused_with_the_reason(as_role: Callable[[Role], TestClient]) -> None:
+    """The upload's own parsers are bounded too: the JSON one was a RecursionError (a 500)."""
+    client = as_role(Role.editor)
+    bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdef", "bcdefg", strict=True)
+    )
+    deep = "[" * 5000 + "]" * 5000
+    for name, content, words in (
+        ("nlu.yml", bomb, "aliases expand"),
+        ("nlu.yml", deep, "nested more than 50 levels"),
+        ("nlu.json", deep, "JSON nested too deeply"),
+    ):
+        response = upload(client, [(name, content.encode())])
+        assert response.status_code == 422 and words in response.text, (name, response.text[:300])
+    token = csrf_token(client, PAGE)
+    confirmed = client.post("/admin/intents/import-confirm", data={"csrf_token": token, "intents_yaml": deep})
+    assert confirmed.status_code == 422 and "nested more than 50 levels" in confirmed.text
