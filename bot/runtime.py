@@ -64,6 +64,18 @@ def policy_config(settings: Settings) -> PolicyConfig:
     )
 
 
+def configured(model: FaqModel, settings: Settings) -> FaqModel:
+    """The model with the thresholds and locale detection the settings ask for (a trained or loaded
+    model carries what it was trained with; serving follows the settings)."""
+    model.configure(
+        target_precision=settings.target_precision,
+        answer_threshold=settings.answer_threshold,
+        accurate_locale_detection=settings.accurate_locale_detection,
+        oos_share=settings.oos_prior,
+    )
+    return model
+
+
 def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = None) -> FaqModel:
     """Train a model on loaded data with the configured encoder and thresholds."""
     model = FaqModel.train(
@@ -74,13 +86,7 @@ def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = N
         answer_threshold=settings.answer_threshold,
         previous=previous,
     )
-    model.configure(
-        target_precision=settings.target_precision,
-        answer_threshold=settings.answer_threshold,
-        accurate_locale_detection=settings.accurate_locale_detection,
-        oos_share=settings.oos_prior,
-    )
-    return model
+    return configured(model, settings)
 
 
 def train_and_activate(settings: Settings, data_path: Path | None = None, *, locale: str | None = None) -> FaqModel:
@@ -114,13 +120,7 @@ def load_version(settings: Settings, version: str | None) -> FaqModel:
     """A saved model version (the active one for None) with its encoder attached and thresholds from settings."""
     model = store.load(settings.model_dir, version)
     model.attach(load_encoder(settings))
-    model.configure(
-        target_precision=settings.target_precision,
-        answer_threshold=settings.answer_threshold,
-        accurate_locale_detection=settings.accurate_locale_detection,
-        oos_share=settings.oos_prior,
-    )
-    return model
+    return configured(model, settings)
 
 
 def evaluate_paths(settings: Settings, train: Path, test: Path, *, locale: str | None = None) -> dict[str, Any]:
