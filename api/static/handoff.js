@@ -10,8 +10,6 @@ const TICKET_POLL_MS = 4000;
 function setupTicket(list) {
   const live = document.getElementById("ticket-live");
   let after = Number(list.dataset.after) || 0;
-  let busy = false;
-  let timer = null;
 
   function apply(data) {
     if (data.html) {
@@ -45,34 +43,12 @@ function setupTicket(list) {
     }
   }
 
-  async function poll() {
-    if (busy || document.hidden) return;
-    busy = true;
-    try {
-      const response = await fetch(list.dataset.updates + "?after=" + after, {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      });
-      if (response.status === 401 || response.status === 404) {
-        clearInterval(timer); // signed out, or the ticket was deleted: a reload says which
-        return;
-      }
-      if (!response.ok) return;
-      apply(await response.json());
-    } catch (error) {
-      /* offline: try again on the next tick */
-    } finally {
-      busy = false;
-    }
-  }
-
-  function startPolling() {
-    if (timer) return;
-    timer = setInterval(poll, TICKET_POLL_MS);
-    document.addEventListener("visibilitychange", () => {
-      if (!document.hidden) poll(); // catch up at once when the agent comes back to the tab
-    });
-  }
+  // Signed out, or the ticket was deleted: a reload says which. Back in the tab, catch up at once.
+  const startPolling = pollLive(() => list.dataset.updates + "?after=" + after, apply, {
+    ms: TICKET_POLL_MS,
+    stopOn: [401, 404],
+    catchUp: true,
+  });
 
   // Resumes after the last event's id (the last message shown); live.js falls back to polling.
   followLive(list, list.dataset.events ? list.dataset.events + "?after=" + after : "", apply, startPolling);

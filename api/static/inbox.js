@@ -77,8 +77,6 @@ function setupInbox(tbody) {
   const me = Number(tbody.dataset.me) || 0;
   let since = Number(tbody.dataset.since) || 0;
   let activeAfter = Number(tbody.dataset.activeAfter) || 0;
-  let busy = false;
-  let timer = null;
 
   // Alerts (alerts.js, opt-in): every new handoff, and a visitor writing again on the agent's own ticket.
   function alert(fresh, active) {
@@ -124,28 +122,11 @@ function setupInbox(tbody) {
     alert(fresh, active);
   }
 
-  async function poll() {
-    if (busy || document.hidden) return;
-    busy = true;
-    try {
-      const url = tbody.dataset.updates + "since=" + since + "&active_after=" + activeAfter;
-      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-      if (response.status === 401) {
-        clearInterval(timer); // signed out: the next navigation shows the login page
-        return;
-      }
-      if (!response.ok) return;
-      apply(await response.json());
-    } catch (error) {
-      /* offline: try again on the next tick */
-    } finally {
-      busy = false;
-    }
-  }
-
-  function startPolling() {
-    if (!timer) timer = setInterval(poll, POLL_MS);
-  }
+  // Signed out: the next navigation shows the login page.
+  const startPolling = pollLive(() => tbody.dataset.updates + "since=" + since + "&active_after=" + activeAfter, apply, {
+    ms: POLL_MS,
+    stopOn: [401],
+  });
 
   // Server-sent events first, from the last event's id; live.js falls back to polling.
   const events = tbody.dataset.events;
