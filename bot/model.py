@@ -73,6 +73,9 @@ class Prediction:
     options_threshold: float
     confirm_threshold: float = 1.01  # below the answer threshold, ask "did you mean <top>?" from here
     latency_ms: float = 0.0
+    # The message's vector, so what follows in the same turn (article suggestions) need not encode it
+    # again: a second run of the encoder was ~20% of its work under load (bench/load.py capacity).
+    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def top(self) -> Candidate | None:
@@ -315,6 +318,7 @@ class FaqModel:
                 # Ambiguous and no conversation yet: ask the two likeliest locales, keep the surer one.
                 tries = [self._predict_in(text, loc, embedding) for loc, _ in guess.ranked[:2]]
                 prediction = max(tries, key=lambda p: p.confidence)
+        prediction.embedding = embedding[0] if embedding is not None else None
         prediction.latency_ms = (time.perf_counter() - started) * 1000
         return prediction
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
@@ -151,6 +152,7 @@ def visitor_turn(
     # locks out every other writer, and 20 concurrent chats then failed with "database is locked".
     candidates: list[dict[str, object]] = []
     probability = 0.0  # of joining the answer-review sample
+    vector = None  # the message's encoding, reused by article suggestions
     if option is not None:
         visitor_text, decision = _choose_option(session, conversation=conversation, model=model, option=option)
     else:
@@ -159,6 +161,7 @@ def visitor_turn(
         decision = decide(
             prediction, model.intents, state=ConversationState(failures=conversation.failures), config=config
         )
+        vector = prediction.embedding
         candidates = [{"intent": c.intent, "probability": round(c.probability, 4)} for c in prediction.candidates]
         probability = review.sample_probability(
             decision=decision.type,
@@ -168,7 +171,7 @@ def visitor_turn(
             base_rate=review_rate,
         )
     sample_p, sample_key = review.draw(probability)
-    said = _reply(session, model=model, decision=decision, query=visitor_text)
+    said = _reply(session, model=model, decision=decision, query=visitor_text, vector=vector)
     decision, reply_text, options, articles = said.decision, said.text, said.options, said.articles
     # Two round trips: the visitor's message (its id is the bot turn's reply_to), then the bot's turn
     # with the conversation's update.
@@ -274,8 +277,11 @@ class _Reply:
     articles: list[dict[str, object]]
 
 
-def _reply(session: Session, *, model: FaqModel, decision: Decision, query: str) -> _Reply:
-    """The bot's text, options and article links for a decision (reads only)."""
+def _reply(
+    session: Session, *, model: FaqModel, decision: Decision, query: str, vector: np.ndarray | None = None
+) -> _Reply:
+    """The bot's text, options and article links for a decision (reads only); ``vector`` is the query's
+    encoding when the model made one."""
     loc = decision.locale
     options: list[dict[str, object]] = []
     articles: list[dict[str, object]] = []
@@ -288,14 +294,20 @@ def _reply(session: Session, *, model: FaqModel, decision: Decision, query: str)
     elif decision.type == "suggest":
         guesses = [slug for i in decision.options if (slug := model.intents[i].article)]
         found = suggest.suggest(
-            session, query=query, locale=loc, encoder=model.encoder, guesses=guesses, limit=SUGGESTED_ARTICLES
+            session,
+            query=query,
+            locale=loc,
+            encoder=model.encoder,
+            guesses=guesses,
+            limit=SUGGESTED_ARTICLES,
+            query_vector=vector,
         )
         articles = [
             {"title": s.article.title, "url": f"/hc/{loc}/articles/{s.article.slug}", "snippet": s.snippet_html}
             for s in found
         ]
         if not articles and decision.escalate:  # missed again with nothing to offer: a person takes over
-            return _reply(session, model=model, decision=escalated(decision), query=query)
+            return _reply(session, model=model, decision=escalated(decision), query=query, vector=vector)
         key = "unanswered" if decision.unanswered else "suggest"  # recognised, no answer yet: say so
         text = reply(loc, key if articles else f"{key}_empty")
     else:  # handoff: asked for (the intent's own answer) or after repeated failures

@@ -88,11 +88,14 @@ def suggest(
     encoder: TextEncoder | None,
     guesses: Sequence[str] = (),
     limit: int = 3,
+    query_vector: np.ndarray | None = None,
 ) -> list[Suggestion]:
     """Relevant published articles of the locale for the question, best first (none when nothing is).
 
     ``guesses`` are the slugs of the articles of the bot's likeliest intents: each joins on some of the
     question's telling words and a lower bar for the meaning, never on the bot's word alone.
+    ``query_vector`` is the question's encoding if the caller has it (the chat's model made it), which
+    spares the encoder a second run.
     """
     query_stems = set(stems(tokens(query), locale))
     if not query_stems:
@@ -102,7 +105,7 @@ def suggest(
     signature = search.published_signature(session, locale)  # read once for both in-process indexes
     vectors = _article_vectors(session, locale=locale, encoder=encoder, signature=signature) if encoder else None
     fair, close = (vectors.fair, vectors.close) if vectors is not None else (FAIR, CLOSE)
-    similarity = _similarities(query, vectors, encoder) or {}
+    similarity = _similarities(query, vectors, encoder, vector=query_vector) or {}
     # A typo the search corrected also blinds the encoder: compare the corrected words too.
     corrected = next((h.corrected for h in found if h.corrected), ())
     if corrected and similarity:
@@ -166,12 +169,14 @@ def _ids_of(session: Session, *, slugs: Sequence[str], locale: str) -> list[int]
     return [int(i) for i, slug in sorted(rows, key=lambda r: order[r[1]]) if i is not None]
 
 
-def _similarities(query: str, vectors: _Vectors | None, encoder: TextEncoder | None) -> dict[int, float] | None:
+def _similarities(
+    query: str, vectors: _Vectors | None, encoder: TextEncoder | None, *, vector: np.ndarray | None = None
+) -> dict[int, float] | None:
     if vectors is None or encoder is None:
         return None
     if not vectors.ids:
         return {}
-    scores = vectors.matrix @ np.asarray(encoder.encode_one(query), dtype=np.float32)
+    scores = vectors.matrix @ np.asarray(encoder.encode_one(query) if vector is None else vector, dtype=np.float32)
     return dict(zip(vectors.ids, (float(s) for s in scores), strict=True))
 
 

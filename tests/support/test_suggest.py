@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from sqlmodel import Session
 
 from bot.encoder import Encoder
+from bot.model import FaqModel
+from bot.policy import PolicyConfig
 from helpcenter import articles, content
 from helpcenter.models import ArticleStatus
-from support import suggest
+from support import conversations, suggest
 from tests.helpcenter.conftest import ARTICLES
 
 
@@ -89,3 +92,41 @@ def test_warming_builds_every_locales_vectors_ahead(demo: Session, encoder: Enco
     built = {locale for (_, locale, _) in suggest._vectors}
     assert built == {"en", "de", "nl"}
     assert all(len(v.ids) == len(v.matrix) > 0 for v in suggest._vectors.values())
+
+
+class Counting:
+    """The encoder, recording the texts it is asked to encode one at a time."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.inner, self.fingerprint, self.texts = encoder, encoder.fingerprint, list[str]()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode(texts)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        self.texts.append(text)
+        return self.inner.encode_one(text)
+
+
+def test_a_vector_the_caller_has_is_used_not_encoded_again(demo: Session, encoder: Encoder) -> None:
+    query = "my parcel never arrived"
+    counting = Counting(encoder)
+    given = suggest.suggest(demo, query=query, locale="en", encoder=counting, query_vector=encoder.encode_one(query))
+    assert counting.texts == []
+    alone = suggest.suggest(demo, query=query, locale="en", encoder=encoder)
+    assert [(s.article.slug, s.similarity) for s in given] == [(s.article.slug, s.similarity) for s in alone]
+    assert given and given[0].similarity is not None
+
+
+def test_a_chat_turn_encodes_the_visitors_message_once(demo: Session, demo_model: FaqModel, encoder: Encoder) -> None:
+    counting = Counting(encoder)
+    demo_model.encoder = counting  # type: ignore[assignment]
+    conversation, _ = conversations.start_conversation(
+        demo, locale="en", page_url=None, locales=["en", "de", "nl"], default_locale="en"
+    )
+    text = "can I wash my rain jacket in the machine at sixty degrees"
+    turn = conversations.visitor_turn(
+        demo, conversation=conversation, model=demo_model, config=PolicyConfig(), text=text
+    )
+    assert turn.bot.decision == "suggest" and turn.bot.articles  # the suggestions compared the message's meaning
+    assert counting.texts == [text]
