@@ -15,6 +15,14 @@ from helpcenter.models import Article, Category
 from helpcenter.slugs import check_slug
 
 
+def clean_names(names: dict[str, str]) -> dict[str, str]:
+    """A category's names per locale, trimmed and without the blank ones: at least one is needed."""
+    cleaned = {k: v.strip() for k, v in names.items() if v.strip()}
+    if not cleaned:
+        raise ValidationError(N_("a category needs a name in at least one locale"))
+    return cleaned
+
+
 def create_category(
     session: Session,
     *,
@@ -66,9 +74,7 @@ def update_category(
     """
     check_version(category, expected_version, what="This category")
     if names is not None:
-        if not any(v.strip() for v in names.values()):
-            raise ValidationError(N_("a category needs a name in at least one locale"))
-        category.names = {k: v.strip() for k, v in names.items() if v.strip()}
+        category.names = clean_names(names)
     if descriptions is not None:
         category.descriptions = {k: v.strip() for k, v in descriptions.items() if v.strip()}
     if position is not None:

@@ -17,8 +17,7 @@ from api.params import RowId
 from api.resources import CategoryDep
 from core import accounts
 from core.accounts import Role, User
-from core.errors import EditConflict, ValidationError
-from core.i18n import N_
+from core.errors import EditConflict
 from core.settings import Settings
 from helpcenter import categories, media, slugs
 
@@ -58,14 +57,12 @@ def category_list(request: Request, user: EditorDep, session: SessionDep, settin
 @router.post("/admin/categories", dependencies=[Csrf])
 def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields) -> Response:
     """Create a category from its slug and names."""
-    names = _per_locale(form, "name", settings.locales)
-    if not any(v.strip() for v in names.values()):
-        raise ValidationError(N_("a category needs a name in at least one locale"))
-    slug = form.get("slug", "").strip() or slugs.slugify(next(v for v in names.values() if v.strip()))
+    names = categories.clean_names(_per_locale(form, "name", settings.locales))
+    slug = form.get("slug", "").strip() or slugs.slugify(next(iter(names.values())))
     categories.create_category(
         session,
         slug=slug,
-        names={k: v.strip() for k, v in names.items() if v.strip()},
+        names=names,
         descriptions={k: v.strip() for k, v in _per_locale(form, "description", settings.locales).items() if v.strip()},
         position=int(form.get("position") or 0) if (form.get("position") or "0").isdigit() else 0,
     )
