@@ -62,6 +62,9 @@ OptionalDay = Annotated[
 ]
 """An optional day in the query string: a date, or empty (or absent) for the default."""
 
+MAX_ANSWER_CHARS = 20_000
+"""An intent's answer in one locale, as the back office's forms (the editor, the misunderstood queue) take it."""
+
 LocaleNames = Annotated[dict[str, Annotated[str, Field(max_length=200, pattern=r"\S")]], Field(min_length=1)]
 """A name per locale: at least one, none blank."""
 

@@ -18,7 +18,7 @@ from api.admin_ui import page, redirect, secure_headers
 from api.auth import EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import MAX_ID
+from api.params import MAX_ANSWER_CHARS, MAX_ID
 from api.resources import IntentDep
 from bot.model import FaqModel
 from core.errors import ConflictError, EditConflict, ValidationError
@@ -33,7 +33,6 @@ router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=Fals
 Csrf = Depends(csrf.verify)
 KINDS = ("faq", "smalltalk", "handoff")
 MAX_EXAMPLES_CHARS = 100_000  # one locale's examples, one per line
-MAX_ANSWER_CHARS = 20_000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 _LOCALE_FIELD = re.compile(r"^(examples|answer|title)_([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)$")
 MAX_TITLE_CHARS = 200

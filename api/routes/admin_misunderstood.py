@@ -14,7 +14,7 @@ from api import csrf
 from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
-from api.params import MAX_ID, OptionalDay
+from api.params import MAX_ANSWER_CHARS, MAX_ID, OptionalDay
 from core.errors import ValidationError
 from core.i18n import N_
 from support import intents, misunderstood, outcomes
@@ -78,8 +78,8 @@ async def _answers(request: Request, settings: SettingsDep) -> dict[str, str]:
     for loc in settings.locales:
         value = form.get(f"answer_{loc}")
         if isinstance(value, str) and value.strip():
-            if len(value) > 20_000:
-                raise ValidationError(f"the {loc} answer is longer than 20000 characters")
+            if len(value) > MAX_ANSWER_CHARS:
+                raise ValidationError(f"the {loc} answer is longer than {MAX_ANSWER_CHARS} characters")
             answers[loc] = value
     return answers
 
