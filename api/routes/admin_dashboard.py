@@ -40,9 +40,20 @@ def _filters(settings: Settings, start: date | None, end: date | None, locale: s
     return first, last, loc
 
 
-def _compute(session: SessionDep, settings: Settings, start: date | None, end: date | None, locale: str) -> Metrics:
+def _metrics(
+    session: SessionDep,
+    settings: SettingsDep,
+    start: StartQuery = None,
+    end: EndQuery = None,
+    locale: LocaleQuery = "",
+) -> Metrics:
+    """The figures for the range and locale the query string asks for: the page, the CSV and the API
+    take the same filters. Declared after the user, so a stranger is refused before anything is computed."""
     first, last, loc = _filters(settings, start, end, locale)
     return metrics.compute(session, start=first, end=last, locale=loc, tz=settings.timezone)
+
+
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
 
 
 def display(figure_unit: str, value: int | float | None, locale: str = DEFAULT_UI_LOCALE) -> str:
@@ -81,12 +92,9 @@ def dashboard(
     session: SessionDep,
     settings: SettingsDep,
     model: OptionalModelDep,
-    start: StartQuery = None,
-    end: EndQuery = None,
-    locale: LocaleQuery = "",
+    m: MetricsDep,
 ) -> Response:
     """The dashboard page for any signed-in role."""
-    m = _compute(session, settings, start, end, locale)
     language = ui_locale(request, user)
     context = {
         "m": m,
@@ -148,16 +156,8 @@ def to_csv(m: Metrics) -> str:
 
 
 @router.get("/admin/dashboard.csv", include_in_schema=False)
-def dashboard_csv(
-    user: UserDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    start: StartQuery = None,
-    end: EndQuery = None,
-    locale: LocaleQuery = "",
-) -> Response:
+def dashboard_csv(user: UserDep, m: MetricsDep) -> Response:
     """The dashboard's numbers as CSV, with the same filters."""
-    m = _compute(session, settings, start, end, locale)
     name = f"faqdesk-metrics-{m.start.isoformat()}-{m.end.isoformat()}{'-' + m.locale if m.locale else ''}.csv"
     response = Response(
         to_csv(m).encode("utf-8-sig"),  # the BOM makes spreadsheet programs read UTF-8
@@ -173,12 +173,9 @@ def metrics_api(
     session: SessionDep,
     settings: SettingsDep,
     model: OptionalModelDep,
-    start: StartQuery = None,
-    end: EndQuery = None,
-    locale: LocaleQuery = "",
+    m: MetricsDep,
 ) -> MetricsOut:
     """The dashboard's numbers with their definitions (any working API token: an editor's or an admin's)."""
-    m = _compute(session, settings, start, end, locale)
     measured = _measured(session, m, settings)
     estimates = [LocalePrecisionOut(**asdict(e)) for e in (traffic.describe(model) if model else [])]
     precision = AnswerPrecisionOut(
