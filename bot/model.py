@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,6 +40,15 @@ CONFIRM_MARGIN, CONFIRM_FLOOR = 0.10, 0.6
 # each other (measured: fitting BANKING77's semantic head took 38.6 s with two threads under load,
 # 2.7 s with one).
 _THREADS = ThreadpoolController()
+_limited_in: int | None = None  # the process whose BLAS predicting has limited to one thread
+
+
+def _blas_on_one_thread() -> None:
+    """Once per process, for good: a limit per message cost ~3% of a busy server's time (py-spy)."""
+    global _limited_in
+    if _limited_in != os.getpid():
+        _THREADS.limit(limits=1, user_api="blas")  # never restored
+        _limited_in = os.getpid()
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,7 @@ class Prediction:
     options_threshold: float
     confirm_threshold: float = 1.01  # below the answer threshold, ask "did you mean <top>?" from here
     latency_ms: float = 0.0
-    # The message's vector, so what follows in the same turn (article suggestions) need not encode it
-    # again: a second run of the encoder was ~20% of its work under load (bench/load.py capacity).
-    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
+    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)  # suggestions reuse it
 
     @property
     def top(self) -> Candidate | None:
@@ -333,12 +341,12 @@ class FaqModel:
         lm = self.locales[locale]
         # One message through the fitted estimators' arithmetic (bot/linear.py), not scikit-learn's
         # per-call checks; BLAS on one thread, as tiny products only slow down on more.
-        with _THREADS.limit(limits=1, user_api="blas"):
-            raw = lm.classifier.score_one(text, embedding)
-            logp = raw.blend(lm.calibration.weight, lm.calibration.temperature)
-            single, options, order = features(logp, raw)
-            confidence = float(lm.calibration.accept(single)[0])
-            options_confidence = float(lm.calibration.accept_set(options)[0])
+        _blas_on_one_thread()
+        raw = lm.classifier.score_one(text, embedding)
+        logp = raw.blend(lm.calibration.weight, lm.calibration.temperature)
+        single, options, order = features(logp, raw)
+        confidence = float(lm.calibration.accept(single)[0])
+        options_confidence = float(lm.calibration.accept_set(options)[0])
         classes = lm.classifier.classes
         top = order[0, :N_OPTIONS]
         return Prediction(

@@ -189,3 +189,20 @@ def test_single_intent_locale_still_trains(encoder: Encoder) -> None:
 def test_lexical_only_model_without_encoder(mini_data: TrainingData) -> None:
     model = FaqModel.train(mini_data, encoder=None)
     assert model.predict("Abo pausieren", locale="de").candidates[0].intent == "pause_subscription"
+
+
+def test_predictions_carry_the_messages_vector_and_limit_blas_once(
+    mini_model: FaqModel, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    from bot import model as model_module
+
+    text = "where is my parcel"
+    prediction = mini_model.predict(text, locale="en")
+    assert prediction.embedding is not None and np.array_equal(prediction.embedding, encoder.encode_one(text))
+    assert all(lib["num_threads"] == 1 for lib in model_module._THREADS.select(user_api="blas").info())
+    limits: list[object] = []
+    monkeypatch.setattr(model_module._THREADS, "limit", lambda **kw: limits.append(kw))
+    mini_model.predict(text)
+    mini_model.predict("wo ist mein Paket", fallback_locale="en")
+    assert limits == []  # this process is limited already: no threadpoolctl lookups per message
