@@ -106,6 +106,7 @@ class _Reader:
         self.occurrences: Counter[tuple[str, str, str]] = Counter()
         self.skipped: Counter[str] = Counter()
         self.marked = 0
+        self.composed: dict[Path, MarkedValue | None] = {}
 
     def responses_of(self, file: Path) -> None:
         root = self._compose(file)
@@ -123,6 +124,12 @@ class _Reader:
                 self._yaml(file, root.value["nlu"])
 
     def _compose(self, file: Path) -> MarkedValue | None:
+        # A YAML file is read for responses and again for NLU: parse it (and report its problem) once.
+        if file not in self.composed:
+            self.composed[file] = self._compose_once(file)
+        return self.composed[file]
+
+    def _compose_once(self, file: Path) -> MarkedValue | None:
         try:
             return compose_file(file)
         except YamlSyntaxError as exc:
