@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,18 +21,23 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from bot.calibration import N_OPTIONS, Calibration, Variants, calibrate, features
-from bot.classifier import LocaleClassifier
+from bot.calibration import N_OPTIONS, features
 from bot.data import Intent, TrainingData
 from bot.encoder import Encoder
 from bot.locale import LocaleDetector, could_switch
-from bot.perturb import visitor_style
-from bot.resources import generic_out_of_scope
+from bot.locale_fit import (
+    DEFAULT_OOS_SHARE,
+    FORMAT_VERSION,
+    Glossers,
+    LocaleModel,
+    TrainConfig,
+    gloss_fingerprints,
+    locale_fingerprint,
+    train_locale,
+)
 
-# Bump when a change to features or training makes old model files incompatible.
-FORMAT_VERSION = 4  # 4: saved as arrays and JSON (bot/modelfile.py), served without scikit-learn
-# Out-of-scope share assumed for a locale until its traffic says otherwise.
-DEFAULT_OOS_SHARE = 0.3
+log = logging.getLogger(__name__)
+
 # "Did you mean <top intent>?" is asked where the top intent is right 85% of the time at the default
 # target: a wrong guess costs the visitor a click, a wrong answer their trust. At 80%, German weather
 # questions were met with "did you mean express delivery?". Never below 60%.
@@ -49,17 +55,6 @@ def _blas_on_one_thread() -> None:
     if _limited_in != os.getpid():
         _THREADS.limit(limits=1, user_api="blas")  # never restored
         _limited_in = os.getpid()
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """What training depends on besides the data (part of the model version)."""
-
-    folds: int = 0  # 0: by size, see ``folds_for``
-    seed: int = 13
-    # Calibration also scores visitor-style copies of held-out examples (at most this many per locale)
-    generic_oos: bool = True  # ... and the generic out-of-scope corpus of bot/resources
-    max_variants: int = 2000
 
 
 @dataclass
@@ -91,41 +86,6 @@ class Prediction:
         return self.candidates[0] if self.candidates else None
 
 
-@dataclass
-class LocaleModel:
-    """Classifier and calibration of one locale, with the thresholds in force."""
-
-    classifier: LocaleClassifier
-    calibration: Calibration
-    threshold: float = 0.5
-    options_threshold: float = 0.5
-    confirm_threshold: float = 1.01
-    oos_share: float = DEFAULT_OOS_SHARE  # the out-of-scope share the thresholds are set for
-    expected_precision: float = 1.0  # answer precision expected at that share and threshold
-    stats: dict[str, Any] = field(default_factory=dict)
-    fingerprint: str = ""  # hash of what this locale was trained on; equal means reusable
-
-
-def folds_for(config: TrainConfig, n_examples: int) -> int:
-    """Calibration folds: more for small FAQs (each fold keeps more of few examples), fewer for large sets."""
-    if config.folds:
-        return config.folds
-    return 6 if n_examples < 5000 else 3
-
-
-def _locale_fingerprint(data: TrainingData, loc: str, config: TrainConfig, encoder: Encoder | None) -> str:
-    texts, labels = data.training_examples(loc)
-    payload = [
-        FORMAT_VERSION,
-        texts,
-        labels,
-        data.out_of_scope.get(loc, []),
-        asdict(config),
-        encoder.fingerprint if encoder else None,
-    ]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
-
-
 class FaqModel:
     """All locales' classifiers plus intent metadata; ``predict`` is the only thing the chat needs."""
 
@@ -150,17 +110,22 @@ class FaqModel:
         self.traffic_turns: dict[str, int] = {}  # per locale: turns behind its estimated share
         self.created_at = time.time()
         self.encoder: Encoder | None = None
+        self.glossers: Glossers = {}  # per locale, only where the locale was trained with glosses
         self.accurate_locale_detection = False
         self._detector: LocaleDetector | None = None
 
     # ----- training -------------------------------------------------------------------------
     @staticmethod
-    def version_for(data: TrainingData, config: TrainConfig, encoder: Encoder | None) -> str:
-        """A hash of data, configuration and encoder: same inputs, same version."""
-        payload = json.dumps(
-            [FORMAT_VERSION, data.fingerprint(), asdict(config), encoder.fingerprint if encoder else None]
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    def version_for(
+        data: TrainingData, config: TrainConfig, encoder: Encoder | None, glossers: Glossers | None = None
+    ) -> str:
+        """A hash of data, configuration, encoder and glossaries: same inputs, same version."""
+        parts: list[Any] = [FORMAT_VERSION, data.fingerprint(), asdict(config)]
+        parts.append(encoder.fingerprint if encoder else None)
+        gloss = sorted((loc, fp) for loc, fp in gloss_fingerprints(encoder, glossers).items() if loc in data.locales)
+        if gloss:
+            parts.append(gloss)
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
     @classmethod
     def train(
@@ -172,6 +137,7 @@ class FaqModel:
         target_precision: float = 0.95,
         answer_threshold: float | None = None,
         previous: FaqModel | None = None,
+        glossers: Glossers | None = None,
     ) -> FaqModel:
         """Train and calibrate one classifier per locale of the data.
 
@@ -183,7 +149,7 @@ class FaqModel:
         locales: dict[str, LocaleModel] = {}
         with _THREADS.limit(limits=1, user_api="blas"):
             for loc in data.locales:
-                fingerprint = _locale_fingerprint(data, loc, config, encoder)
+                fingerprint = locale_fingerprint(data, loc, config, encoder, glossers)
                 reusable = previous.locales.get(loc) if previous else None
                 if reusable is not None and reusable.fingerprint == fingerprint:
                     locales[loc] = LocaleModel(
@@ -191,60 +157,38 @@ class FaqModel:
                     )
                     locales[loc].stats["reused"] = True
                 else:
-                    locales[loc] = cls._train_locale(data, loc, encoder, config)
+                    glosser = (glossers or {}).get(loc) if encoder else None
+                    locales[loc] = train_locale(data, loc, encoder, config, glosser)
                     locales[loc].fingerprint = fingerprint
         model = cls(
-            version=cls.version_for(data, config, encoder),
+            version=cls.version_for(data, config, encoder, glossers),
             intents=dict(data.intents),
             locales=locales,
             encoder_fingerprint=encoder.fingerprint if encoder else None,
             config=config,
             train_seconds=time.perf_counter() - started,
         )
-        model.attach(encoder)
+        model.attach(encoder, glossers)
         model.configure(target_precision=target_precision, answer_threshold=answer_threshold)
         return model
 
-    @staticmethod
-    def _train_locale(data: TrainingData, loc: str, encoder: Encoder | None, config: TrainConfig) -> LocaleModel:
-        t0 = time.perf_counter()
-        texts, labels = data.training_examples(loc)
-        oos = list(data.out_of_scope.get(loc, []))
-        if config.generic_oos:
-            oos += generic_out_of_scope(loc)
-        variants = _variants(texts, loc, config)
-        emb = encoder.encode(texts) if encoder else None
-        oos_emb = encoder.encode(oos) if encoder and oos else None
-        if encoder and variants.texts:
-            variants.embeddings = encoder.encode(variants.texts)
-        calibration = calibrate(
-            texts,
-            labels,
-            emb,
-            oos,
-            oos_emb,
-            locale=loc,
-            folds=folds_for(config, len(texts)),
-            seed=config.seed,
-            variants=variants,
-        )
-        classifier = LocaleClassifier(loc).fit(texts, labels, emb)
-        stats = {
-            "examples": len(texts),
-            "intents": len(set(labels)),
-            "out_of_scope_examples": len(oos),
-            "visitor_variants": len(variants.texts),
-            "blend_weight": calibration.weight,
-            "temperature": calibration.temperature,
-            "train_seconds": round(time.perf_counter() - t0, 3),
-        }
-        return LocaleModel(classifier, calibration, stats=stats)
+    def attach(self, encoder: Encoder | None, glossers: Glossers | None = None) -> None:
+        """Give a loaded model its encoder and glossers (which are never saved with it).
 
-    def attach(self, encoder: Encoder | None) -> None:
-        """Give a loaded model its encoder (which is never saved with it)."""
+        A locale trained with glosses is glossed at prediction time too; where this machine lacks the
+        locale's dictionaries its messages are embedded as written, which works but answers less.
+        """
         if self.encoder_fingerprint and (encoder is None or encoder.fingerprint != self.encoder_fingerprint):
             raise ValueError("this model was trained with a different encoder; retrain it with `faqdesk train`")
         self.encoder = encoder
+        self.glossers = {}
+        for loc, lm in self.locales.items():
+            if lm.stats.get("glossary"):
+                glosser = (glossers or {}).get(loc)
+                if glosser is None:
+                    log.warning("model %s glosses %s, but this machine has no %s glossary", self.version, loc, loc)
+                else:
+                    self.glossers[loc] = glosser
 
     def configure(
         self,
@@ -275,7 +219,7 @@ class FaqModel:
     def with_traffic(self, shares: dict[str, float], turns: dict[str, int] | None = None) -> FaqModel:
         """A copy following ``shares`` (``follow_traffic``), so a model in use is never changed under a request."""
         model = copy.copy(self)  # like pickling, copying leaves the encoder and detector out: share them
-        model.encoder, model._detector = self.encoder, self._detector
+        model.encoder, model._detector, model.glossers = self.encoder, self._detector, self.glossers
         model.locales = {loc: dataclasses.replace(lm, stats=dict(lm.stats)) for loc, lm in self.locales.items()}
         model.follow_traffic(shares, turns)
         return model
@@ -339,6 +283,10 @@ class FaqModel:
 
     def _predict_in(self, text: str, locale: str, embedding: np.ndarray | None) -> Prediction:
         lm = self.locales[locale]
+        glosser = self.glossers.get(locale)
+        if glosser is not None and embedding is not None and self.encoder is not None:
+            encoder = self.encoder
+            embedding = glosser.embed([text], embedding, lambda texts: encoder.encode_one(texts[0])[None, :])
         # One message through the fitted estimators' arithmetic (bot/linear.py), not scikit-learn's
         # per-call checks; BLAS on one thread, as tiny products only slow down on more.
         _blas_on_one_thread()
@@ -363,6 +311,7 @@ class FaqModel:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["encoder"] = None  # the encoder is shared and loaded from its own path
+        state["glossers"] = {}
         state["_detector"] = None
         return state
 
@@ -384,16 +333,3 @@ class FaqModel:
                 for loc, lm in sorted(self.locales.items())
             },
         }
-
-
-def _variants(texts: list[str], locale: str, config: TrainConfig) -> Variants:
-    """Visitor-style copies of (at most ``max_variants``) examples.
-
-    Each copy and the choice of examples depend only on the example's own text, so an edit changes
-    only the edited example's copy and retraining encodes almost nothing new.
-    """
-    keys = [int.from_bytes(hashlib.sha256(f"{config.seed}:{t}".encode()).digest()[:8], "big") for t in texts]
-    chosen = sorted(sorted(range(len(texts)), key=keys.__getitem__)[: config.max_variants])
-    pairs = [(i, visitor_style(texts[i], locale, np.random.default_rng(keys[i]))) for i in chosen]
-    pairs = [(i, copy) for i, copy in pairs if copy and copy != texts[i]]
-    return Variants([copy for _, copy in pairs], np.array([i for i, _ in pairs], dtype=int), None)

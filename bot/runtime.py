@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from bot import evaluate as evaluation
-from bot import store
+from bot import glossary, store
 from bot.data import TrainingData
 from bot.encoder import Encoder
 from bot.jsonl import load_test_set
 from bot.loaders import load_training_data
-from bot.model import FaqModel, TrainConfig
+from bot.model import FaqModel, Glossers, TrainConfig
 from bot.policy import PolicyConfig
 from bot.rasa import load_rasa_test
 from core.settings import Settings
@@ -48,6 +48,24 @@ def load_encoder(settings: Settings) -> Encoder | None:
         settings.encoder_backend,
         settings.encoder_memory_arena,
     )
+
+
+def load_glossers(settings: Settings) -> Glossers:
+    """The glossers of the configured locales whose dictionaries this machine has (one set per process)."""
+    encoder = load_encoder(settings)
+    if encoder is None or settings.glossary_dir.strip().lower() == "none":
+        return {}
+    return _glossers(settings.glossary_dir, str(settings.cache_dir), encoder.model_path, tuple(settings.locales))
+
+
+@lru_cache(maxsize=4)
+def _glossers(folder: str, cache_dir: str, encoder_path: str, locales: tuple[str, ...]) -> Glossers:
+    vocabulary_file = Path(encoder_path) / "vocab.txt"  # word pieces: the gloss picks the encoder's commonest word
+    vocabulary = (
+        frozenset(vocabulary_file.read_text(encoding="utf-8").split()) if vocabulary_file.is_file() else frozenset()
+    )
+    found = {loc: glossary.load(Path(folder), loc, Path(cache_dir), vocabulary) for loc in locales}
+    return {loc: glosser for loc, glosser in found.items() if glosser is not None}
 
 
 def train_config(settings: Settings) -> TrainConfig:
@@ -85,6 +103,7 @@ def fit(data: TrainingData, settings: Settings, *, previous: FaqModel | None = N
         target_precision=settings.target_precision,
         answer_threshold=settings.answer_threshold,
         previous=previous,
+        glossers=load_glossers(settings),
     )
     return configured(model, settings)
 
@@ -94,7 +113,7 @@ def train_and_activate(settings: Settings, data_path: Path | None = None, *, loc
     data = load_training_data(data_path or settings.training_data, locale=locale, locales=settings.locales)
     _report_notes(data)
     encoder = load_encoder(settings)
-    version = FaqModel.version_for(data, train_config(settings), encoder)
+    version = FaqModel.version_for(data, train_config(settings), encoder, load_glossers(settings))
     try:
         model = load_version(settings, version)
     except FileNotFoundError:
@@ -119,7 +138,7 @@ def load_active(settings: Settings) -> FaqModel:
 def load_version(settings: Settings, version: str | None) -> FaqModel:
     """A saved model version (the active one for None) with its encoder attached and thresholds from settings."""
     model = store.load(settings.model_dir, version)
-    model.attach(load_encoder(settings))
+    model.attach(load_encoder(settings), load_glossers(settings))
     return configured(model, settings)
 
 

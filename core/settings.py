@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # How the encoder runs: "torch"; "onnx" (an export of the same model, same vectors, ~2x faster on a
     # CPU); "onnx-int8" (int8 weights, ~5x faster, vectors differ a little). See docs/benchmarks.md.
     encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    # FreeDict dictionaries (dictd format) that gloss German and Dutch messages into English for the
+    # English-only encoder (bot/glossary.py; Debian: dict-freedict-deu-eng, -nld-eng, -eng-nld).
+    # "none" turns glossing off; a folder without them simply glosses nothing.
+    glossary_dir: str = "/usr/share/dictd"
     # Threads for encoding training batches (0: all cores); single messages always use one.
     encoder_threads: int = Field(0, ge=0)
     # Threads for encoding one chat message; more is faster only on an otherwise idle machine.

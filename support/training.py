@@ -235,7 +235,8 @@ def _train(engine: Engine, settings: Settings, read_data: DataReader) -> str:
 
 def train_data(data: TrainingData, settings: Settings) -> str:
     """Fit and save a model for ``data`` (not activated); an existing identical version is reused."""
-    version = FaqModel.version_for(data, runtime.train_config(settings), runtime.load_encoder(settings))
+    encoder, glossers = runtime.load_encoder(settings), runtime.load_glossers(settings)
+    version = FaqModel.version_for(data, runtime.train_config(settings), encoder, glossers)
     try:
         store.load(settings.model_dir, version)
         return version  # same data, configuration and encoder: this model exists already

@@ -52,7 +52,7 @@ def _demo_model(demo_data: TrainingData, settings: Settings) -> FaqModel:
 def demo_model(_demo_model: FaqModel) -> FaqModel:
     """The demo FAQ model; a shallow copy so a test may reconfigure thresholds freely."""
     model = copy.copy(_demo_model)
-    model.attach(_demo_model.encoder)  # copying drops the encoder, like saving does
+    model.attach(_demo_model.encoder, _demo_model.glossers)  # copying drops the encoder, like saving does
     model.locales = {loc: copy.copy(lm) for loc, lm in _demo_model.locales.items()}
     return model
 

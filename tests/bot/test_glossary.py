@@ -1,0 +1,149 @@
+"""German and Dutch glosses for the English-only encoder: the dictionary reader, the word rules, the model."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import glossary
+from bot.data import TrainingData
+from bot.encoder import Encoder
+from bot.glossary import Glosser
+from bot.model import FaqModel
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(number: int) -> str:
+    out = ""
+    while True:
+        number, digit = divmod(number, 64)
+        out = _B64[digit] + out
+        if not number:
+            return out
+
+
+def write_dictd(folder: Path, name: str, entries: dict[str, str]) -> None:
+    """A dictionary in dictd format, as Debian's dict-freedict-* packages install them."""
+    body, index = b"", []
+    for headword, definition in entries.items():
+        data = f"{headword}\n{definition}\n".encode()
+        index.append(f"{headword}\t{_b64(len(body))}\t{_b64(len(data))}\n")
+        body += data
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.index").write_text("00-database-info\tA\tB\n" + "".join(index), encoding="utf-8")
+    with gzip.open(folder / f"{name}.dict.dz", "wb") as fh:
+        fh.write(body)
+
+
+GERMAN = {
+    "Paket": "parcel <n> [Br.] , package <n> [Am.]\n   Synonym: {Päckchen}\n\npackage <n>",
+    "bestellen": " [agr.] till the soil <v>\n\norder <v>, to order",
+    "Versand": "shipping <n>, dispatch",
+    "Kosten": "costs <pl>",
+    "Rücksendung": "return <n>",
+    "mein": "mine <n>",  # what dictionaries make of function words: the hand-made table wins
+}
+VOCABULARY = frozenset(["parcel", "package", "order", "till", "the", "soil", "shipping", "costs", "return", "mine"])
+
+
+@pytest.fixture()
+def german(tmp_path: Path) -> Glosser:
+    write_dictd(tmp_path / "dictd", "freedict-deu-eng", GERMAN)
+    glosser = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", VOCABULARY)
+    assert glosser is not None
+    return glosser
+
+
+def test_words_are_glossed_by_their_commonest_plain_sense(german: Glosser) -> None:
+    assert german.word("Paket") == "package"  # the sense "parcel, package" is marked [Br.]
+    assert german.word("bestellen") == "order"  # "till the soil" is marked [agr.]
+    assert german.word("Rücksendung") == "return"
+
+
+def test_function_words_come_from_the_hand_made_table(german: Glosser) -> None:
+    assert german.word("mein") == "my"
+    assert german.word("Wo") == "where"
+
+
+def test_inflections_and_compounds_find_their_headwords(german: Glosser) -> None:
+    assert german.word("Pakete") == "package"
+    assert german.word("Versandkosten") == "shipping costs"
+    assert german.word("Rücksendungskosten") == "return costs"  # the linking s
+    assert german.word("Wetter") is None
+
+
+def test_a_message_is_glossed_word_by_word_keeping_unknown_words(german: Glosser) -> None:
+    assert german.gloss("Wo ist mein Paket, Hamburg?") == "where is my package , Hamburg ?"
+
+
+def test_the_packed_table_is_cached_and_named_by_its_content(german: Glosser, tmp_path: Path) -> None:
+    cached = list((tmp_path / "cache" / "glossary").glob("de-*.npz"))
+    assert len(cached) == 1
+    again = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", VOCABULARY)
+    assert again is not None and again.fingerprint == german.fingerprint
+    assert again.gloss("Versandkosten bestellen") == "shipping costs order"
+    other = Glosser.from_table("de", {"paket": "box"}, {})
+    assert other.fingerprint != german.fingerprint
+
+
+def test_without_dictionaries_a_locale_has_no_glosser(tmp_path: Path) -> None:
+    assert glossary.load(tmp_path, "de", tmp_path / "cache", VOCABULARY) is None
+    assert glossary.load(tmp_path, "fr", tmp_path / "cache", VOCABULARY) is None
+
+
+def test_dutch_fills_gaps_from_the_english_dutch_dictionary(tmp_path: Path) -> None:
+    write_dictd(tmp_path, "freedict-nld-eng", {"pakket": "pack"})
+    write_dictd(tmp_path, "freedict-eng-nld", {"password": "1. wachtwoord, paswoord", "pack": "1. pakket"})
+    glosser = glossary.load(tmp_path, "nl", tmp_path / "cache", VOCABULARY)
+    assert glosser is not None
+    assert glosser.gloss("wachtwoord pakket") == "password pack"
+
+
+def test_embedding_blends_only_texts_the_gloss_changes(german: Glosser) -> None:
+    vectors = np.eye(3, dtype=np.float32)
+    calls: list[list[str]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.tile(np.array([0, 1, 0], dtype=np.float32), (len(texts), 1))
+
+    mixed = german.embed(["Hamburg", "Paket", "London"], vectors, encode)
+    assert calls == [["package"]]
+    np.testing.assert_array_equal(mixed[[0, 2]], vectors[[0, 2]])
+    np.testing.assert_allclose(mixed[1], np.array([0, 1, 0]), atol=1e-6)  # e2 and itself, normalised
+    assert german.embed(["Hamburg"], vectors[:1], encode) is not None and len(calls) == 1
+
+
+def test_a_glossed_locale_trains_and_predicts_with_its_glosser(
+    mini_data: TrainingData, encoder: Encoder, german: Glosser
+) -> None:
+    plain = FaqModel.train(mini_data, encoder=encoder)
+    glossed = FaqModel.train(mini_data, encoder=encoder, glossers={"de": german})
+    assert glossed.version != plain.version
+    assert glossed.locales["de"].stats["glossary"] == german.fingerprint
+    assert "glossary" not in glossed.locales["en"].stats
+    assert FaqModel.version_for(mini_data, glossed.config, encoder, {"de": german}) == glossed.version
+    assert FaqModel.version_for(mini_data, glossed.config, encoder, {"fr": german}) == plain.version
+    calls: list[str] = []
+    real = encoder.encode_one
+
+    def counting(text: str) -> np.ndarray:
+        calls.append(text)
+        return real(text)
+
+    glossed.encoder = type("Spy", (), {"encode_one": staticmethod(counting), "fingerprint": encoder.fingerprint})()  # type: ignore[assignment]
+    glossed.predict("Wo ist mein Paket?", locale="de")
+    assert calls == ["Wo ist mein Paket?", "where is my package ?"]
+
+
+def test_a_machine_without_the_glossary_still_serves_the_model(
+    mini_data: TrainingData, encoder: Encoder, german: Glosser, caplog: pytest.LogCaptureFixture
+) -> None:
+    glossed = FaqModel.train(mini_data, encoder=encoder, glossers={"de": german})
+    glossed.attach(encoder, {})
+    assert "no de glossary" in caplog.text
+    assert glossed.predict("Wo ist mein Paket?", locale="de").candidates
