@@ -34,6 +34,13 @@ COPY widget /opt/venv/lib/python3.11/site-packages/widget
 
 FROM python:3.11-slim-bookworm
 
+# FreeDict's German-English and Dutch-English dictionaries: the bot glosses German and Dutch questions
+# into English for its English-only encoder (bot/glossary.py; FAQDESK_GLOSSARY_DIR=/usr/share/dictd).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        dict-freedict-deu-eng=2022.04.21-1 dict-freedict-nld-eng=2022.04.21-1 dict-freedict-eng-nld=2022.04.21-1 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --create-home --uid 10001 --user-group faqdesk \
     && mkdir -p /data/media \
     && chown -R faqdesk:faqdesk /data
