@@ -22,11 +22,13 @@ import gzip
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, overload
@@ -288,26 +290,38 @@ def _source_signature(folder: Path, locale: str) -> str | None:
 def load(folder: Path, locale: str, cache_dir: Path, vocabulary: frozenset[str]) -> Glosser | None:
     """The locale's glosser from the dictionaries in ``folder`` (None without them), cached as arrays.
 
-    Parsing German's dictionary takes ~10 s, so the packed table is saved under ``cache_dir`` keyed by
-    the dictionary files' sizes and times, and later processes map it from there.
+    Parsing German's dictionary takes ~10 s and ~300 MB, so the packed table is built once, in a child
+    process (a serving process would keep that memory), and saved under ``cache_dir`` keyed by the
+    dictionary files' sizes and times; every process then maps it from there (~0.5 s, ~25 MB).
     """
     signature = _source_signature(folder, locale)
     if signature is None:
         return None
-    function_words = _function_words().get(locale, {})
     cached = cache_dir / "glossary" / f"{locale}-{signature}.npz"
     if not cached.is_file():
-        table = build_table(folder, locale, _Pieces(vocabulary))
-        glosser = Glosser.from_table(locale, table, function_words)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            arrays: dict[str, Any] = {"fingerprint": np.array(glosser.fingerprint), **_pack(table)}
-            np.savez(fh, **arrays)
-        os.replace(tmp, cached)
-        log.info("glossary for %s built from %s: %d words", locale, folder, len(table))
-        return glosser
+        try:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                pool.submit(_build, folder, locale, cached, vocabulary).result()
+        except Exception:  # noqa: BLE001 - e.g. a daemonic process may not start children: try here
+            try:
+                _build(folder, locale, cached, vocabulary)
+            except (OSError, ValueError, UnicodeError, KeyError, EOFError) as exc:
+                log.warning("no %s glossary: the dictionaries in %s could not be read (%s)", locale, folder, exc)
+                return None
     with np.load(cached) as data:
         arrays = {k: data[k] for k in ("words", "word_offsets", "glosses", "gloss_offsets")}
         fingerprint = str(data["fingerprint"])
-    return Glosser._from_arrays(locale, arrays, function_words, fingerprint)
+    return Glosser._from_arrays(locale, arrays, _function_words().get(locale, {}), fingerprint)
+
+
+def _build(folder: Path, locale: str, cached: Path, vocabulary: frozenset[str]) -> None:
+    """Parse the dictionaries and write the packed table to ``cached`` (by rename: complete or absent)."""
+    table = build_table(folder, locale, _Pieces(vocabulary))
+    glosser = Glosser.from_table(locale, table, _function_words().get(locale, {}))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        arrays: dict[str, Any] = {"fingerprint": np.array(glosser.fingerprint), **_pack(table)}
+        np.savez(fh, **arrays)
+    os.replace(tmp, cached)
+    log.info("glossary for %s built from %s: %d words", locale, folder, len(table))

@@ -147,3 +147,12 @@ def test_a_machine_without_the_glossary_still_serves_the_model(
     glossed.attach(encoder, {})
     assert "no de glossary" in caplog.text
     assert glossed.predict("Wo ist mein Paket?", locale="de").candidates
+
+
+def test_an_unreadable_dictionary_means_no_glosser_not_a_failed_training(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_dictd(tmp_path, "freedict-deu-eng", GERMAN)
+    (tmp_path / "freedict-deu-eng.dict.dz").write_bytes(b"not gzip")
+    assert glossary.load(tmp_path, "de", tmp_path / "cache", VOCABULARY) is None
+    assert "no de glossary" in caplog.text
