@@ -143,6 +143,8 @@ def deliver_due(session: Session, *, settings: Settings, now: datetime | None = 
     kinds = [OutboxKind.webhook] + ([OutboxKind.email] if settings.smtp_host else [])
     due = _due_ids(session, kinds=kinds, now=now)
     session.commit()  # end the read transaction: claims below must each stand on their own
+    if not due:  # the usual round: no HTTP client (its TLS context took ~1% of a busy server's CPU)
+        return 0
     delivered = 0
     with httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False) as client:
         for item_id in due:

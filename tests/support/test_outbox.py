@@ -179,6 +179,12 @@ def test_webhook_is_signed_and_delivered(db: Engine, receiver: Receiver) -> None
     assert item.last_error == ""
 
 
+def test_a_round_with_nothing_due_opens_no_http_client(db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    queued_webhook(db, "http://127.0.0.1:9/hook")  # due at T0, not before
+    monkeypatch.setattr(outbox.httpx, "Client", lambda **_: pytest.fail("a client for nothing to send"))
+    assert deliver(db, now=T0 - timedelta(seconds=1)) == 0
+
+
 def test_verify_signature_refuses_tampering_and_replays() -> None:
     body = b'{"a":1}'
     signature = outbox.sign(secret=SECRET, timestamp="1700000000", body=body)
