@@ -9,6 +9,7 @@ from typing import Any
 from babel.dates import format_timedelta
 from sqlmodel import Session
 
+from api.params import LIST_PAGE_SIZE
 from api.templating import templates
 from core import accounts
 from core.accounts import User
@@ -18,7 +19,7 @@ from support import handoffs, reply_delivery
 from support import inbox as inbox_service
 from support.models import Handoff, Message, Sender, utcnow
 
-PAGE_SIZE = 50
+PAGE_SIZE = LIST_PAGE_SIZE  # the pollers bring at most a page of the inbox
 
 
 def age(moment: datetime, now: datetime, locale: str = DEFAULT_UI_LOCALE) -> str:

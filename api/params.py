@@ -8,10 +8,11 @@ past what Python's datetime can shift by a time zone would otherwise reach the d
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 MAX_ID = 2**31 - 1
@@ -75,3 +76,31 @@ PageNumber = Annotated[int, Query(alias="page", ge=1, le=10_000, description="Wh
 def page_count(total: int, page_size: int) -> int:
     """How many pages ``total`` rows fill (at least one, so an empty list still has its page)."""
     return max(1, -(-total // page_size))
+
+
+LIST_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The page of a back-office list asked for: the query's limit and offset, and the pager's fields."""
+
+    number: int
+    size: int = LIST_PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        """How many rows the pages before this one hold."""
+        return (self.number - 1) * self.size
+
+    def pager(self, total: int) -> dict[str, int]:
+        """What ``admin/_pager.html`` shows: the row count, this page and how many there are."""
+        return {"total": total, "page_no": self.number, "pages": page_count(total, self.size)}
+
+
+def _list_page(page_no: PageNumber = 1) -> ListPage:
+    return ListPage(page_no)
+
+
+ListPageDep = Annotated[ListPage, Depends(_list_page)]
+"""The ``?page=`` of a paginated back-office list."""

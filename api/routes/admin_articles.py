@@ -15,7 +15,7 @@ from api.admin_ui import page, redirect
 from api.auth import EditorDep, UserDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import MAX_ID, OptionalRowIdQuery, PageNumber, RowId, page_count
+from api.params import MAX_ID, ListPageDep, OptionalRowIdQuery, RowId
 from api.resources import ArticleDep
 from core.errors import ConflictError, EditConflict, ValidationError
 from core.i18n import N_
@@ -26,7 +26,6 @@ from helpcenter.models import Article, ArticleStatus
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
-PAGE_SIZE = 50
 
 
 def _split(text: str) -> list[str]:
@@ -56,12 +55,12 @@ def article_list(
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
+    list_page: ListPageDep,
     status: Annotated[str, Query(max_length=20)] = "",
     locale: str = "",
     category: str = "",
     missing: str = "",
     q: Annotated[str, Query(max_length=200)] = "",
-    page_no: PageNumber = 1,
 ) -> Response:
     """Articles filtered by status, locale, category, a missing translation or words in the title."""
     rows, total = editorial.list_articles(
@@ -72,14 +71,12 @@ def article_list(
         category_id=_category_id(category),
         missing_locale=settings.configured_locale(missing),
         query=q,
-        limit=PAGE_SIZE,
-        offset=(page_no - 1) * PAGE_SIZE,
+        limit=list_page.size,
+        offset=list_page.offset,
     )
     context = {
         "rows": rows,
-        "total": total,
-        "page_no": page_no,
-        "pages": page_count(total, PAGE_SIZE),
+        **list_page.pager(total),
         "filters": {"status": status or "", "locale": locale, "category": category, "missing": missing, "q": q},
         "statuses": list(ArticleStatus),
         "locales": settings.locales,

@@ -12,12 +12,11 @@ from api import inbox_views as views
 from api.admin_ui import page
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
-from api.params import OptionalDay, PageNumber, page_count
+from api.params import ListPageDep, OptionalDay
 from support import browse, handoffs
 from support.models import Conversation, Sender
 
 router = APIRouter(prefix="/admin/conversations", tags=["back office"], include_in_schema=False)
-PAGE_SIZE = 50
 
 
 def conversation_in_path(
@@ -36,13 +35,13 @@ def conversations(
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
+    list_page: ListPageDep,
     decision: Annotated[str, Query(max_length=16)] = "",
     intent: Annotated[str, Query(max_length=browse.MAX_INTENT)] = "",
     outcome: Annotated[str, Query(max_length=32)] = "",
     locale: Annotated[str, Query(max_length=16)] = "",
     start: OptionalDay = None,
     end: OptionalDay = None,
-    page_no: PageNumber = 1,
 ) -> Response:
     """Conversations, newest first, filtered by decision, intent, outcome, locale and the days they started."""
     locale = settings.configured_locale(locale) or ""
@@ -55,8 +54,8 @@ def conversations(
         start=start,
         end=end,
         tz=settings.timezone,
-        limit=PAGE_SIZE,
-        offset=(page_no - 1) * PAGE_SIZE,
+        limit=list_page.size,
+        offset=list_page.offset,
     )
     filters = {
         "decision": decision,
@@ -68,9 +67,7 @@ def conversations(
     }
     context: dict[str, Any] = {
         "rows": rows,
-        "total": total,
-        "page_no": page_no,
-        "pages": page_count(total, PAGE_SIZE),
+        **list_page.pager(total),
         "filters": filters,
         "decisions": browse.DECISIONS,
         "outcomes": browse.OUTCOMES,

@@ -14,7 +14,7 @@ from api.admin_ui import page, redirect, secure_headers, ui_locale
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import MAX_ID, PageNumber, page_count
+from api.params import MAX_ID, ListPageDep
 from api.resources import HandoffDep
 from core.accounts import User
 from core.errors import ValidationError
@@ -25,7 +25,6 @@ from support.models import Handoff, Sender, utcnow
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
-PAGE_SIZE = views.PAGE_SIZE
 NOTICES = {
     "replied": "Reply sent.",
     "noted": "Note added.",
@@ -42,10 +41,10 @@ def inbox(
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
+    list_page: ListPageDep,
     view: Annotated[str, Query(max_length=20)] = "",
     locale: Annotated[str, Query(max_length=16)] = "",
     tag: Annotated[str, Query(max_length=handoffs.MAX_TAG)] = "",
-    page_no: PageNumber = 1,
 ) -> Response:
     """The handoff queue, newest first, filtered by view (open, assigned, mine, resolved), locale and tag."""
     locale = settings.configured_locale(locale) or ""
@@ -54,8 +53,8 @@ def inbox(
         **inbox_service.view_filters(view, user=user),
         locale=locale or None,
         tag=tag or None,
-        limit=PAGE_SIZE,
-        offset=(page_no - 1) * PAGE_SIZE,
+        limit=list_page.size,
+        offset=list_page.offset,
     )
     now = utcnow()
     people = views.people(session)
@@ -63,9 +62,7 @@ def inbox(
     newest, _ = inbox_service.queue(session, limit=1)
     context = {
         "rows": [views.row(h, people=people, now=now, locale=ui_locale(request, user)) for h in rows],
-        "total": total,
-        "page_no": page_no,
-        "pages": page_count(total, PAGE_SIZE),
+        **list_page.pager(total),
         "filters": {"view": view, "locale": locale, "tag": tag},
         "views": inbox_service.VIEWS,
         "locales": settings.locales,
