@@ -45,10 +45,7 @@ def load_training_data(
         imported = read_rasa(path, locale=locale)
         data = imported.data
         data.notes = imported.notes + imported.decisions
-        _validate(data, problems, locales=locales)
-        if problems:
-            raise TrainingDataError(problems)
-        return data
+        return _checked(data, problems, locales=locales)
     files = _data_files(path)
     if not files:
         raise TrainingDataError([Problem(_at(path, None), "no .yaml or .yml files found")])
@@ -59,10 +56,7 @@ def load_training_data(
             _load_yaml(file, data, problems, rasa_locale=locale, in_folder=path.is_dir())
     if not data.intents and not problems:
         problems.append(Problem(_at(path, None), "no intents found (faqdesk 'intents:' or Rasa 'nlu:')"))
-    _validate(data, problems, locales=locales)
-    if problems:
-        raise TrainingDataError(problems)
-    return data
+    return _checked(data, problems, locales=locales)
 
 
 def load_training_text(text: str, *, source: str = "<text>", locales: Collection[str] | None = None) -> TrainingData:
@@ -86,10 +80,7 @@ def load_training_text(text: str, *, source: str = "<text>", locales: Collection
         )
     if not data.intents and not problems:
         problems.append(Problem(Location(source, None), "no intents found"))
-    _validate(data, problems, locales=locales)
-    if problems:
-        raise TrainingDataError(problems)
-    return data
+    return _checked(data, problems, locales=locales)
 
 
 def validate_training_data(data: TrainingData, *, locales: Collection[str] | None = None) -> None:
@@ -111,9 +102,7 @@ def validate_training_data(data: TrainingData, *, locales: Collection[str] | Non
             for loc, text in texts_by_locale.items():
                 if not text.strip():
                     problems.append(Problem(where, f"{key} for '{loc}' must be non-empty text", intent.id))
-    _validate(data, problems, locales=locales)
-    if problems:
-        raise TrainingDataError(problems)
+    _checked(data, problems, locales=locales)
 
 
 def _at(file: Path | str, line: int | None) -> Location:
@@ -243,6 +232,15 @@ def _add_intent(data: TrainingData, intent: Intent, problems: list[Problem], fil
         problems.append(Problem(_at(file, line), f"duplicate intent id (first defined at {first})", intent.id))
         return
     data.intents[intent.id] = intent
+
+
+def _checked(data: TrainingData, problems: list[Problem], *, locales: Collection[str] | None) -> TrainingData:
+    """The data, once the rules every source obeys add nothing to the problems found while reading it;
+    else a TrainingDataError with all of them."""
+    _validate(data, problems, locales=locales)
+    if problems:
+        raise TrainingDataError(problems)
+    return data
 
 
 def _validate(data: TrainingData, problems: list[Problem], *, locales: Collection[str] | None) -> None:
