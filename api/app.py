@@ -46,7 +46,6 @@ from api.routes import (
 from api.schemas import ERROR_RESPONSES
 from api.templating import STATIC_DIR
 from bot import runtime
-from bot.encoder import Encoder
 from bot.model import FaqModel
 from core import memory
 from core.db import make_engine, session_scope
@@ -176,14 +175,16 @@ async def _warm_suggestions(app: FastAPI) -> None:
     if model is None or model.encoder is None:
         return
     try:
-        await asyncio.to_thread(_warm, app.state.engine, app.state.settings.locales, model.encoder)
+        await asyncio.to_thread(_warm, app.state.engine, app.state.settings.locales, model)
     except Exception:  # suggestions then build their vectors on first use
         log.exception("warming the article vectors failed")
 
 
-def _warm(engine: Engine, locales: list[str], encoder: Encoder) -> None:
+def _warm(engine: Engine, locales: list[str], model: FaqModel) -> None:
     with session_scope(engine) as session:
-        suggest.warm(session, locales=locales, encoder=encoder)
+        for locale in locales:  # each with the encoder as its classifier uses it (German and Dutch glossed)
+            if (encoder := model.encoder_for(locale)) is not None:
+                suggest.warm(session, locales=[locale], encoder=encoder)
 
 
 async def follow_traffic(app: FastAPI) -> None:

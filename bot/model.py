@@ -24,6 +24,7 @@ from threadpoolctl import ThreadpoolController
 from bot.calibration import N_OPTIONS, features
 from bot.data import Intent, TrainingData
 from bot.encoder import Encoder
+from bot.glossary import TextEncoder, glossing
 from bot.locale import LocaleDetector, could_switch
 from bot.locale_fit import (
     DEFAULT_OOS_SHARE,
@@ -270,7 +271,6 @@ class FaqModel:
                 # Ambiguous and no conversation yet: ask the two likeliest locales, keep the surer one.
                 tries = [self._predict_in(text, loc, embedding) for loc, _ in guess.ranked[:2]]
                 prediction = max(tries, key=lambda p: p.confidence)
-        prediction.embedding = embedding[0] if embedding is not None else None
         prediction.latency_ms = (time.perf_counter() - started) * 1000
         return prediction
 
@@ -287,6 +287,7 @@ class FaqModel:
         if glosser is not None and embedding is not None and self.encoder is not None:
             encoder = self.encoder
             embedding = glosser.embed([text], embedding, lambda texts: encoder.encode_one(texts[0])[None, :])
+        vector = embedding[0] if embedding is not None else None  # what suggestions compare with (glossed too)
         # One message through the fitted estimators' arithmetic (bot/linear.py), not scikit-learn's
         # per-call checks; BLAS on one thread, as tiny products only slow down on more.
         _blas_on_one_thread()
@@ -306,7 +307,12 @@ class FaqModel:
             threshold=lm.threshold,
             options_threshold=lm.options_threshold,
             confirm_threshold=lm.confirm_threshold,
+            embedding=vector,
         )
+
+    def encoder_for(self, locale: str) -> TextEncoder | None:
+        """The encoder as this locale's classifier uses it: glossing where the locale was trained so."""
+        return glossing(self.encoder, self.glossers.get(locale)) if self.encoder is not None else None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -297,7 +297,7 @@ def _reply(
             session,
             query=query,
             locale=loc,
-            encoder=model.encoder,
+            encoder=model.encoder_for(loc),
             guesses=guesses,
             limit=SUGGESTED_ARTICLES,
             query_vector=vector,

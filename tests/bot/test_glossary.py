@@ -156,3 +156,22 @@ def test_an_unreadable_dictionary_means_no_glosser_not_a_failed_training(
     (tmp_path / "freedict-deu-eng.dict.dz").write_bytes(b"not gzip")
     assert glossary.load(tmp_path, "de", tmp_path / "cache", VOCABULARY) is None
     assert "no de glossary" in caplog.text
+
+
+def test_suggestions_compare_in_the_space_the_classifier_used(
+    mini_data: TrainingData, encoder: Encoder, german: Glosser
+) -> None:
+    glossed = FaqModel.train(mini_data, encoder=encoder, glossers={"de": german})
+    de_encoder = glossed.encoder_for("de")
+    assert isinstance(de_encoder, glossary.GlossingEncoder)
+    assert glossed.encoder_for("en") is encoder
+    # one wrapper per encoder and glosser: vectors cached per encoder survive a retrained model's copy
+    assert glossed.with_traffic({"de": 0.5}).encoder_for("de") is de_encoder
+    question = "Wo ist mein Paket?"
+    vector = glossed.predict(question, locale="de").embedding
+    assert vector is not None
+    np.testing.assert_allclose(vector, de_encoder.encode_one(question), atol=1e-6)
+    assert not np.allclose(vector, encoder.encode_one(question), atol=1e-3)
+    np.testing.assert_allclose(de_encoder.encode([question])[0], vector, atol=1e-5)
+    english = glossed.predict("where is my parcel", locale="en").embedding
+    np.testing.assert_allclose(english, encoder.encode_one("where is my parcel"), atol=1e-6)  # type: ignore[arg-type]
