@@ -117,7 +117,8 @@ def test_a_recognised_question_without_an_answer_is_told_so_not_misunderstood(se
     from support.conversations import _reply
     from support.replies import reply
 
-    model = SimpleNamespace(intents={"book_pickup": Intent("book_pickup", {"en": ["pick up"]})}, encoder=None)
+    intents = {"book_pickup": Intent("book_pickup", {"en": ["pick up"]})}
+    model = SimpleNamespace(intents=intents, encoder=None, encoder_for=lambda locale: None)
     base = Decision("suggest", "en", options=["book_pickup"], reason="no answer in 'en' yet")
     told = _reply(session, model=model, decision=replace(base, unanswered=True), query="zzz qqq")  # type: ignore[arg-type]
     missed = _reply(session, model=model, decision=base, query="zzz qqq")  # type: ignore[arg-type]
