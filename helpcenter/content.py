@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML, YAMLError
 from sqlmodel import Session, func, select
 
+from core import yamlsafe
 from core.errors import ValidationError
+from core.yamlsafe import YamlSyntaxError
 from helpcenter import articles, categories
 from helpcenter.models import Article, ArticleStatus
 
@@ -37,9 +38,8 @@ def is_empty(session: Session) -> bool:
 def load_folder(session: Session, *, folder: Path, author: str = "faqdesk demo") -> LoadResult:
     """Create the categories and published articles found in a content folder."""
     result = LoadResult()
-    yaml = YAML(typ="safe", pure=True)
     category_ids: dict[str, int] = {}
-    for position, raw in enumerate(_read_yaml(yaml, folder / "categories.yaml").get("categories") or []):
+    for position, raw in enumerate(_read_yaml(folder / "categories.yaml").get("categories") or []):
         category = categories.create_category(
             session,
             slug=raw["slug"],
@@ -51,7 +51,7 @@ def load_folder(session: Session, *, folder: Path, author: str = "faqdesk demo")
         category_ids[category.slug] = category.id
         result.categories += 1
     for file in sorted(folder.glob("*/*.md")):
-        meta, body = _front_matter(yaml, file)
+        meta, body = _front_matter(file)
         slug, locale = file.stem, file.parent.name
         articles.create_article(
             session,
@@ -71,24 +71,24 @@ def load_folder(session: Session, *, folder: Path, author: str = "faqdesk demo")
     return result
 
 
-def _read_yaml(yaml: YAML, path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
+        data = yamlsafe.load(path.read_text(encoding="utf-8"))
+    except YamlSyntaxError as exc:
         raise ValidationError(f"{path}: malformed YAML: {exc}") from None
     return data if isinstance(data, dict) else {}
 
 
-def _front_matter(yaml: YAML, file: Path) -> tuple[dict[str, Any], str]:
+def _front_matter(file: Path) -> tuple[dict[str, Any], str]:
     text = file.read_text(encoding="utf-8")
     if not text.startswith("---"):
         raise ValidationError(f"{file}: an article starts with '---' front matter")
     _, header, body = text.split("---", 2)
     try:
-        meta = yaml.load(header) or {}
-    except YAMLError as exc:
+        meta = yamlsafe.load(header) or {}
+    except YamlSyntaxError as exc:
         raise ValidationError(f"{file}: malformed front matter: {exc}") from None
     if not isinstance(meta, dict) or not meta.get("title"):
         raise ValidationError(f"{file}: front matter needs a title")

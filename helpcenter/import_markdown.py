@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML, YAMLError
-
+from core import yamlsafe
 from core.errors import ValidationError
+from core.yamlsafe import YamlSyntaxError
 from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent, file_head
 from helpcenter.models import ArticleStatus
 from helpcenter.slugs import slugify
@@ -39,8 +39,7 @@ def read_markdown(path: Path, *, default_locale: str = "en") -> ImportedContent:
     if not path.is_dir():
         raise ValidationError(f"{path}: a Markdown import reads a folder of .md files")
     content = ImportedContent()
-    yaml = YAML(typ="safe", pure=True)
-    named = _categories_file(yaml, path / "categories.yaml")
+    named = _categories_file(path / "categories.yaml")
     categories: dict[str, ImportedCategory] = {c.slug: c for c in named}
     files = _files(path)
     if len(files) > MAX_FILES:
@@ -53,8 +52,8 @@ def read_markdown(path: Path, *, default_locale: str = "en") -> ImportedContent:
             without.append(str(relative))
             continue
         try:
-            meta = yaml.load(match.group(1)) or {}
-        except YAMLError as exc:
+            meta = yamlsafe.load(match.group(1)) or {}
+        except YamlSyntaxError as exc:
             raise ValidationError(f"{relative}: malformed front matter: {exc}") from None
         if not isinstance(meta, dict) or not str(meta.get("title") or "").strip():
             raise ValidationError(f"{relative}: the front matter needs a title")
@@ -97,12 +96,12 @@ def _category(value: object, locale: str, categories: dict[str, ImportedCategory
     return slug
 
 
-def _categories_file(yaml: YAML, file: Path) -> list[ImportedCategory]:
+def _categories_file(file: Path) -> list[ImportedCategory]:
     if not file.is_file():
         return []
     try:
-        doc = yaml.load(file.read_text(encoding="utf-8")) or {}
-    except YAMLError as exc:
+        doc = yamlsafe.load(file.read_text(encoding="utf-8")) or {}
+    except YamlSyntaxError as exc:
         raise ValidationError(f"{file.name}: malformed YAML: {exc}") from None
     out = []
     for raw in doc.get("categories") or [] if isinstance(doc, dict) else []:

@@ -22,8 +22,8 @@ MAY_IMPORT = {
     "api": {"api", "support", "bot", "helpcenter", "core"},
     "faqdesk": set(PACKAGES),
 }
-# bot/ decides without the web or a database: of our code it takes settings and text handling only.
-BOT_MAY_IMPORT_FROM_CORE = {"core.settings", "core.text"}
+# bot/ decides without the web or a database: of our code it takes settings, text handling and bounded YAML only.
+BOT_MAY_IMPORT_FROM_CORE = {"core.settings", "core.text", "core.yamlsafe"}
 WEB_AND_DATABASE = {
     "fastapi", "starlette", "uvicorn", "jinja2", "httpx", "sqlalchemy", "sqlmodel", "psycopg", "alembic"
 }  # fmt: skip

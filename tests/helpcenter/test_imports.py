@@ -88,3 +88,14 @@ def test_broken_sources_are_explained(tmp_path: Path) -> None:
     (tmp_path / "articles.json").write_text('{"articles": [')
     with pytest.raises(ValidationError, match="articles.json: not JSON"):
         read_zendesk(tmp_path)
+
+
+def test_hostile_front_matter_is_refused_with_the_reason_not_parsed_for_minutes(tmp_path: Path) -> None:
+    from tests.core.test_yamlsafe import alias_bomb
+
+    (tmp_path / "bomb.md").write_text("---\ntitle: Boom\n" + alias_bomb() + "---\nBody\n")
+    with pytest.raises(ValidationError, match="bomb.md: malformed front matter: aliases expand"):
+        read_markdown(tmp_path)
+    (tmp_path / "bomb.md").write_text("---\ntitle: " + "[" * 5000 + "\n---\nBody\n")
+    with pytest.raises(ValidationError, match="nested more than 50 levels"):
+        read_markdown(tmp_path)
