@@ -2,11 +2,12 @@
 
 The default encoder understands English; German and Dutch reach it mostly as unfamiliar word pieces,
 which is why few-shot German and Dutch were answered far less often than English. A gloss ("Wo ist
-mein Paket?" -> "where is my package ?") gives the encoder words it knows; the classifier embeds the
-message and its gloss and blends the two vectors (``Glosser.embed``). Glosses are crude (one sense
-per word, no word order), but the same crude gloss is made of the training examples and of the
-visitor's message, so what matters is that the two meet. Measured on the demo FAQ few-shot set
-(6 examples per intent and locale, visitor-style messages): top-1 de 0.689 -> 0.731, nl 0.705 -> 0.746.
+mein Paket?" -> "where is my package ?") gives the encoder words it knows, so a glossed locale's
+classifier and suggestions embed the gloss instead of the message (``GlossingEncoder``: still one
+encoder run per message; blending the message's own vector in as well did a little better but cost a
+second run, a third more per German or Dutch turn). Glosses are crude (one sense per word, no word
+order), but the same crude gloss is made of the training examples and of the visitor's message, so
+what matters is that the two meet; words the dictionaries lack (names, English words) stay as written.
 
 Content words come from FreeDict dictionaries in dictd format (Debian's ``dict-freedict-deu-eng``,
 ``dict-freedict-nld-eng`` and, for Dutch words that only appear as translations, ``dict-freedict-eng-nld``),
@@ -43,11 +44,8 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "de": (("freedict-deu-eng", "to"),),
     "nl": (("freedict-nld-eng", "to"), ("freedict-eng-nld", "from")),
 }
-# Bump when parsing or choosing senses changes: glosses, hence trained models, change with it.
-GLOSS_VERSION = 1
-# The message's own vector and its gloss's are blended half and half: both alone did worse in
-# few-shot German and Dutch (gloss only: top-1 de 0.725 / nl 0.731; blended: 0.731 / 0.746).
-GLOSS_WEIGHT = 0.5
+# Bump when parsing, choosing senses or how glosses are embedded changes: trained models change with it.
+GLOSS_VERSION = 2
 # Inflection endings tried when a word is not a headword ("bestellte" -> "bestell" + "te" is not
 # found, "bestellen" is), longest first.
 _ENDINGS = {
@@ -241,17 +239,6 @@ class Glosser:
         """The text with every word it knows replaced by its English gloss (others kept as written)."""
         return " ".join((self.word(w) or w) if w[0].isalpha() else w for w in _WORD.findall(text))
 
-    def embed(self, texts: list[str], vectors: np.ndarray, encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """The texts' vectors blended with their glosses' (a text that glosses to itself keeps its own)."""
-        glosses = [self.gloss(t) for t in texts]
-        changed = [i for i, (t, g) in enumerate(zip(texts, glosses, strict=True)) if g != t]
-        if not changed:
-            return vectors
-        mixed = np.array(vectors, dtype=np.float32, copy=True)
-        blend = (1 - GLOSS_WEIGHT) * mixed[changed] + GLOSS_WEIGHT * encode([glosses[i] for i in changed])
-        mixed[changed] = blend / np.linalg.norm(blend, axis=1, keepdims=True)
-        return mixed
-
 
 class TextEncoder(Protocol):
     """What glossing needs of ``bot.encoder.Encoder``."""
@@ -262,21 +249,19 @@ class TextEncoder(Protocol):
 
 
 class GlossingEncoder:
-    """An encoder for one locale's texts that blends each text's vector with its gloss's, as the
-    classifier does: article suggestions compare a glossed question with glossed articles (German
-    held-out questions found their article among the first three 69% of the time, against 52%)."""
+    """The encoder for one locale's texts: it encodes their glosses. The classifier trains and predicts
+    with it, and article suggestions compare glossed questions with glossed articles."""
 
     def __init__(self, encoder: TextEncoder, glosser: Glosser) -> None:
         self.encoder, self.glosser = encoder, glosser
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Blended vectors of texts (the encoder's cache serves both halves)."""
-        return self.glosser.embed(texts, self.encoder.encode(texts), self.encoder.encode)
+        """Vectors of the texts' glosses (through the encoder's disk cache)."""
+        return self.encoder.encode([self.glosser.gloss(t) for t in texts])
 
     def encode_one(self, text: str) -> np.ndarray:
-        """One blended vector, on the encoder's single-message path."""
-        vector = self.encoder.encode_one(text)[None, :]
-        return self.glosser.embed([text], vector, lambda texts: self.encoder.encode_one(texts[0])[None, :])[0]
+        """The vector of one text's gloss, on the encoder's single-message path."""
+        return self.encoder.encode_one(self.glosser.gloss(text))
 
 
 _glossing: dict[tuple[int, int], GlossingEncoder] = {}

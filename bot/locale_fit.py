@@ -18,7 +18,7 @@ from bot.calibration import Calibration, Variants, calibrate
 from bot.classifier import LocaleClassifier
 from bot.data import TrainingData
 from bot.encoder import Encoder
-from bot.glossary import Glosser
+from bot.glossary import Glosser, glossing
 from bot.perturb import visitor_style
 from bot.resources import generic_out_of_scope
 
@@ -96,15 +96,11 @@ def train_locale(
         oos += generic_out_of_scope(loc)
     variants = _variants(texts, loc, config)
 
-    def embed(batch: list[str]) -> np.ndarray:
-        assert encoder is not None
-        vectors = encoder.encode(batch)
-        return glosser.embed(batch, vectors, encoder.encode) if glosser else vectors
-
-    emb = embed(texts) if encoder else None
-    oos_emb = embed(oos) if encoder and oos else None
-    if encoder and variants.texts:
-        variants.embeddings = embed(variants.texts)
+    embedder = glossing(encoder, glosser) if encoder else None  # German and Dutch: their glosses
+    emb = embedder.encode(texts) if embedder else None
+    oos_emb = embedder.encode(oos) if embedder and oos else None
+    if embedder and variants.texts:
+        variants.embeddings = embedder.encode(variants.texts)
     calibration = calibrate(
         texts,
         labels,

@@ -253,23 +253,23 @@ class FaqModel:
         if self.encoder is None and self.encoder_fingerprint:
             # Without its encoder the model would quietly fall back to its lexical half.
             raise RuntimeError("model has no encoder attached; call attach() after loading")
-        embedding = self.encoder.encode_one(text)[None, :] if self.encoder else None
         if locale is not None and locale in self.locales:
-            prediction = self._predict_in(text, locale, embedding)
+            prediction = self._predict_in(text, locale)
         elif fallback_locale in self.locales and not could_switch(text):
             # Too short to leave the conversation's locale whatever it looks like: no detection to run.
-            prediction = self._predict_in(text, fallback_locale, embedding)
+            prediction = self._predict_in(text, fallback_locale)
         else:
             guess = self.detector.guess(text)
             if fallback_locale is not None and fallback_locale in self.locales:
                 # The page's language wins unless the message is clearly written in another one.
                 switch = guess.clearly_not(fallback_locale)
-                prediction = self._predict_in(text, guess.best if switch else fallback_locale, embedding)
+                prediction = self._predict_in(text, guess.best if switch else fallback_locale)
             elif guess.confident or len(self.locales) == 1:
-                prediction = self._predict_in(text, guess.best, embedding)
+                prediction = self._predict_in(text, guess.best)
             else:
                 # Ambiguous and no conversation yet: ask the two likeliest locales, keep the surer one.
-                tries = [self._predict_in(text, loc, embedding) for loc, _ in guess.ranked[:2]]
+                seen: dict[int, np.ndarray | None] = {}  # locales that embed alike share one encoding
+                tries = [self._predict_in(text, loc, seen) for loc, _ in guess.ranked[:2]]
                 prediction = max(tries, key=lambda p: p.confidence)
         prediction.latency_ms = (time.perf_counter() - started) * 1000
         return prediction
@@ -281,13 +281,14 @@ class FaqModel:
             self._detector = LocaleDetector(sorted(self.locales), accurate=self.accurate_locale_detection)
         return self._detector
 
-    def _predict_in(self, text: str, locale: str, embedding: np.ndarray | None) -> Prediction:
+    def _predict_in(self, text: str, locale: str, seen: dict[int, np.ndarray | None] | None = None) -> Prediction:
         lm = self.locales[locale]
-        glosser = self.glossers.get(locale)
-        if glosser is not None and embedding is not None and self.encoder is not None:
-            encoder = self.encoder
-            embedding = glosser.embed([text], embedding, lambda texts: encoder.encode_one(texts[0])[None, :])
-        vector = embedding[0] if embedding is not None else None  # what suggestions compare with (glossed too)
+        encoder = self.encoder_for(locale)  # German and Dutch: their gloss's vector
+        seen = {} if seen is None else seen
+        if id(encoder) not in seen:
+            seen[id(encoder)] = encoder.encode_one(text) if encoder is not None else None
+        vector = seen[id(encoder)]  # what suggestions compare with, as the classifier saw it
+        embedding = vector[None, :] if vector is not None else None
         # One message through the fitted estimators' arithmetic (bot/linear.py), not scikit-learn's
         # per-call checks; BLAS on one thread, as tiny products only slow down on more.
         _blas_on_one_thread()

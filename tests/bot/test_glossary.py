@@ -103,19 +103,24 @@ def test_dutch_fills_gaps_from_the_english_dutch_dictionary(tmp_path: Path) -> N
     assert glosser.gloss("wachtwoord pakket") == "password pack"
 
 
-def test_embedding_blends_only_texts_the_gloss_changes(german: Glosser) -> None:
-    vectors = np.eye(3, dtype=np.float32)
+def test_a_glossing_encoder_encodes_the_glosses(german: Glosser) -> None:
     calls: list[list[str]] = []
 
-    def encode(texts: list[str]) -> np.ndarray:
-        calls.append(texts)
-        return np.tile(np.array([0, 1, 0], dtype=np.float32), (len(texts), 1))
+    class Recording:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return np.ones((len(texts), 3), dtype=np.float32)
 
-    mixed = german.embed(["Hamburg", "Paket", "London"], vectors, encode)
-    assert calls == [["package"]]
-    np.testing.assert_array_equal(mixed[[0, 2]], vectors[[0, 2]])
-    np.testing.assert_allclose(mixed[1], np.array([0, 1, 0]), atol=1e-6)  # e2 and itself, normalised
-    assert german.embed(["Hamburg"], vectors[:1], encode) is not None and len(calls) == 1
+        def encode_one(self, text: str) -> np.ndarray:
+            calls.append([text])
+            return np.ones(3, dtype=np.float32)
+
+    inner = Recording()
+    wrapped = glossary.glossing(inner, german)
+    assert wrapped is glossary.glossing(inner, german) and glossary.glossing(inner, None) is inner
+    wrapped.encode(["Wo ist mein Paket?", "Hamburg"])
+    wrapped.encode_one("Versandkosten")
+    assert calls == [["where is my package ?", "Hamburg"], ["shipping costs"]]
 
 
 def test_a_glossed_locale_trains_and_predicts_with_its_glosser(
@@ -137,7 +142,7 @@ def test_a_glossed_locale_trains_and_predicts_with_its_glosser(
 
     glossed.encoder = type("Spy", (), {"encode_one": staticmethod(counting), "fingerprint": encoder.fingerprint})()  # type: ignore[assignment]
     glossed.predict("Wo ist mein Paket?", locale="de")
-    assert calls == ["Wo ist mein Paket?", "where is my package ?"]
+    assert calls == ["where is my package ?"]  # one encoder run per message, of its gloss
 
 
 def test_a_machine_without_the_glossary_still_serves_the_model(
