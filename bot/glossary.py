@@ -229,7 +229,7 @@ class Glosser:
             tail_gloss = self.lookup(tail)
             if tail_gloss is None:
                 continue
-            for candidate in (head, head[:-1] if head[-1] in "sn" else ""):  # linking s / n: "Liefer-s-zeit"
+            for candidate in (head, head[:-1] if head[-1] in "sn" else ""):  # linking s / n: "Rücksendung-s-kosten"
                 head_gloss = self.lookup(candidate) if len(candidate) >= _MIN_STEM else None
                 if head_gloss is not None:
                     return f"{head_gloss} {tail_gloss}"
