@@ -158,11 +158,6 @@ def fresh_settings() -> Iterator[Settings]:
 
 
 def train(data: TrainingData, settings: Settings, previous: FaqModel | None = None) -> tuple[FaqModel, float]:
-    # Public intent sets carry examples only; the policy never answers an intent without an answer in
-    # the locale (it suggests instead), so each gets a stand-in answer and the answer rate measures the bot.
-    for intent in data.intents.values():
-        for loc in intent.examples:
-            intent.answers.setdefault(loc, f"(the answer of {intent.id})")
     started = time.perf_counter()
     model = runtime.fit(data, settings, previous=previous)
     seconds = time.perf_counter() - started

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from bot.evaluate import REPORT_KEYS, Outcome, format_table, report
+from bot.data import Intent, TrainingData
+from bot.encoder import Encoder
+from bot.evaluate import REPORT_KEYS, Outcome, format_table, report, run, with_stand_in_answers
+from bot.model import FaqModel
 
 
 def outcome(
@@ -73,3 +78,21 @@ def test_table_lists_overall_and_each_locale() -> None:
     assert lines[0].split()[:3] == ["locale", "n", "accuracy"]
     assert [line.split()[0] for line in lines[2:5]] == ["all", "de", "en"]
     assert "75.0%" in lines[2]
+
+
+def test_an_intent_set_without_answers_is_evaluated_with_stand_ins_an_faq_as_it_is(
+    mini_data: TrainingData, encoder: Encoder
+) -> None:
+    bare = copy.deepcopy(mini_data)
+    for intent in bare.intents.values():
+        intent.answers = {}
+    model = FaqModel.train(bare, encoder=encoder)
+    rows = [
+        {"text": text, "intent": iid, "locale": "en"} for iid, i in bare.intents.items() for text in i.examples["en"]
+    ]
+    decisions = {o.decision for o in run(model, rows)}
+    assert "answer" in decisions  # without stand-ins every recognised question would be a suggestion
+    assert all(not intent.answers for intent in model.intents.values())  # the model itself is untouched
+    faq = {**model.intents, "x": Intent("x", {"en": ["q"]}, answers={"en": "A"})}
+    assert with_stand_in_answers(faq) is faq
+    assert with_stand_in_answers(model.intents)[rows[0]["intent"]].answers["en"].startswith("(the answer of")
