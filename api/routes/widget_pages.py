@@ -1,7 +1,7 @@
 """The widget script and the demo host page.
 
 ``widget/`` holds plain JavaScript, not a Python package, so it is not in the wheel: the script is
-served from the source tree (see docs/architecture.md).
+served from the source tree (see docs/architecture.md), its parts in ``widget/src`` joined into one.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.templating import templates
-from api.widget_minify import minified
+from api.widget_minify import joined, minified
 from api.widget_strings import packed_widget_strings
 from core.errors import NotFoundError
 from support import appearance
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
-WIDGET_SCRIPT = WIDGET_DIR / "widget.js"
+# The script's parts, joined in name order (the numbers fix it) inside one function: api/widget_minify.py.
+WIDGET_SOURCES = WIDGET_DIR / "src"
 # Short, so a fix reaches every customer's site within minutes; the ETag makes revalidation cheap.
 WIDGET_CACHE_CONTROL = "public, max-age=300"
 # Where the script takes its UI strings; the server writes them in from the one catalogue.
@@ -41,17 +42,29 @@ def widget_source(look: dict[str, object] | None = None) -> str:
     return _script(look)[0].decode("utf-8")
 
 
+def widget_parts() -> list[Path]:
+    """The script's source files, in the order they are joined."""
+    return sorted(WIDGET_SOURCES.glob("*.js"))
+
+
+def readable_source() -> str:
+    """The whole script as joined from its parts, before the server fills in strings and appearance."""
+    return joined(widget_parts())
+
+
 def _script(look: dict[str, object]) -> tuple[bytes, str]:
-    if not WIDGET_SCRIPT.is_file():
+    parts = widget_parts()
+    if not parts:
         raise NotFoundError("widget.js is missing from this installation")
-    return _built(WIDGET_SCRIPT, WIDGET_SCRIPT.stat().st_mtime_ns, json.dumps(look, ensure_ascii=False, sort_keys=True))
+    versions = tuple((part, part.stat().st_mtime_ns) for part in parts)
+    return _built(versions, json.dumps(look, ensure_ascii=False, sort_keys=True))
 
 
 @lru_cache(maxsize=4)
-def _built(script: Path, _mtime_ns: int, look: str) -> tuple[bytes, str]:
-    """The served script and its ETag, built once per version of the file and of the appearance: every
+def _built(versions: tuple[tuple[Path, int], ...], look: str) -> tuple[bytes, str]:
+    """The served script and its ETag, built once per version of the parts and of the appearance: every
     visitor's page load asks for it, and reading, filling in and hashing each time would be wasted work."""
-    source = script.read_text(encoding="utf-8")
+    source = joined(part for part, _mtime_ns in versions)
     source = source.replace(STRINGS_SLOT, json.dumps(packed_widget_strings(), ensure_ascii=False), 1)
     body = minified(source.replace(APPEARANCE_SLOT, look, 1)).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

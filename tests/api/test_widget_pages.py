@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 
 from api.routes import widget_pages
 
-WIDGET_JS = Path(__file__).resolve().parents[2] / "widget" / "widget.js"
-
 
 def test_widget_script_is_served_with_safe_cache_and_cors_headers(client: TestClient) -> None:
     response = client.get("/widget/v1/widget.js", headers={"Origin": "https://shop.example"})
@@ -29,7 +27,7 @@ def test_widget_script_is_served_with_safe_cache_and_cors_headers(client: TestCl
 
 def test_widget_script_carries_the_catalogue_strings_of_every_locale(client: TestClient) -> None:
     """The widget keeps no strings of its own: the server writes them in from the one catalogue."""
-    assert widget_pages.STRINGS_SLOT in WIDGET_JS.read_text(encoding="utf-8")
+    assert widget_pages.STRINGS_SLOT in widget_pages.readable_source()
     response = client.get("/widget/v1/widget.js")
     assert widget_pages.STRINGS_SLOT not in response.text
     for text in ("Chatten Sie mit uns", "Chat met ons", "Chat with us"):
@@ -39,7 +37,7 @@ def test_widget_script_carries_the_catalogue_strings_of_every_locale(client: Tes
 
 
 def test_missing_widget_script_is_a_404_not_a_500(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(widget_pages, "WIDGET_SCRIPT", WIDGET_JS.with_name("missing.js"))
+    monkeypatch.setattr(widget_pages, "WIDGET_SOURCES", widget_pages.WIDGET_DIR / "missing")
     assert client.get("/widget/v1/widget.js").status_code == 404
 
 
@@ -57,7 +55,7 @@ def test_demo_page_embeds_the_widget_and_links_the_help_center(client: TestClien
 
 def test_widget_script_inserts_html_only_from_the_server_sanitised_field() -> None:
     """A static guard: one innerHTML assignment, fed by a bot or agent message's `html`; no eval."""
-    source = WIDGET_JS.read_text(encoding="utf-8")
+    source = widget_pages.readable_source()
     assignments = re.findall(r"\.(?:innerHTML|outerHTML)\s*=\s*([^;]+);", source)
     assert assignments == ["msg.html"]
     assert "insertAdjacentHTML" not in source and "document.write" not in source
@@ -71,7 +69,7 @@ WIDGET_BUDGET = 40 * 1024  # bytes, uncompressed: every visitor's first page vie
 def test_the_served_widget_stays_within_its_size_budget(client: TestClient) -> None:
     served = client.get("/widget/v1/widget.js").content
     assert len(served) <= WIDGET_BUDGET, f"widget.js is served as {len(served)} bytes"
-    source = WIDGET_JS.read_text(encoding="utf-8")
+    source = widget_pages.readable_source()
     assert len(served) < len(source.encode("utf-8")) * 0.8  # minified, while the source stays readable
 
 
@@ -91,3 +89,18 @@ def test_minifying_keeps_strings_template_literals_and_the_stylesheet_working() 
     assert "a comment" not in out and "gone" not in out
     assert "const STYLE=`.a{color:red}.b>.c:hover,.d{margin:0}`;" in out
     assert '"keep  //  this"' in out and "`x  ${ 1 + 2 }  y`" in out
+
+
+def test_the_widget_parts_are_joined_in_name_order_inside_one_function(tmp_path: Path) -> None:
+    """The parts share one closure, as the single file did; a part ending in a // comment ends its line."""
+    from api.widget_minify import joined
+
+    parts = widget_pages.widget_parts()
+    assert [part.name for part in parts] == sorted(part.name for part in parts) and len(parts) > 1
+    source = widget_pages.readable_source()
+    assert source.startswith("(function () {\n") and source.endswith("})();\n")
+    assert source == joined(parts)
+    first, second = tmp_path / "00-a.js", tmp_path / "10-b.js"
+    first.write_text("let a = 1; // no newline", encoding="utf-8")
+    second.write_text("a += 1;\n", encoding="utf-8")
+    assert joined([first, second]) == "(function () {\nlet a = 1; // no newline\na += 1;\n})();\n"
