@@ -160,3 +160,15 @@ def test_no_product_module_is_over_400_lines() -> None:
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_no_widget_script_part_is_over_400_lines() -> None:
+    """The widget is product code too: its parts (widget/src, joined when served) follow the same bar."""
+    parts = sorted((ROOT / "widget").rglob("*.js"))
+    assert parts, "the widget's script is missing"
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in parts
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
