@@ -1,8 +1,8 @@
 """The widget's UI strings, drawn from the one catalogue (``core/locales``, context "widget").
 
-``widget/widget.js`` looks each up by its key; ``api/routes/widget_pages.py`` serves the script with every
-catalogued locale's strings filled in, so the widget keeps no copy of its own. ``{n}`` is replaced in the
-browser.
+The widget (``widget/src/00-state.js``) looks each up by its key; ``api/routes/widget_pages.py`` serves
+the script with every catalogued locale's strings filled in, so the widget keeps no copy of its own.
+``{n}`` is replaced in the browser.
 """
 
 from __future__ import annotations
