@@ -85,13 +85,17 @@ def _entries(folder: Path, name: str) -> list[tuple[str, str]]:
     return out
 
 
+def _sense_lines(definition: str) -> list[str]:
+    """The lines of a definition that give translations (its numbering dropped; examples, synonyms and
+    cross-references left out)."""
+    lines = (re.sub(r"^\d+\.\s*", "", raw.strip()) for raw in definition.split("\n")[1:])
+    return [line for line in lines if line and not line.startswith(_SKIP)]
+
+
 def _senses(definition: str) -> list[tuple[bool, str]]:
     """(marked, first translation) of each sense; marked senses carry a register or field such as [agr.]."""
     out = []
-    for raw in definition.split("\n")[1:]:
-        line = re.sub(r"^\d+\.\s*", "", raw.strip())
-        if not line or line.startswith(_SKIP):
-            continue
+    for line in _sense_lines(definition):
         first = _NOTES.sub("", line).split(",")[0].split(";")[0].strip()
         if first:
             out.append(("[" in line, first))
@@ -137,21 +141,15 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
                     table[word] = min(plain, key=pieces)
         else:
             for english, definition in _entries(folder, name):
-                for _, translations in _senses_all(definition):
-                    for word in translations:
-                        table.setdefault(word, english)
+                for word in _single_words(definition):
+                    table.setdefault(word, english)
     return table
 
 
-def _senses_all(definition: str) -> list[tuple[bool, list[str]]]:
-    """Every single-word translation of each sense (for inverting English -> X dictionaries)."""
-    out = []
-    for raw in definition.split("\n")[1:]:
-        line = re.sub(r"^\d+\.\s*", "", raw.strip())
-        if line and not line.startswith(_SKIP):
-            words = [_normal(w.strip()) for w in _NOTES.sub("", line).split(",")]
-            out.append(("[" in line, [w for w in words if w and " " not in w]))
-    return out
+def _single_words(definition: str) -> list[str]:
+    """Every single-word translation of every sense (for inverting English -> X dictionaries)."""
+    words = (_normal(w.strip()) for line in _sense_lines(definition) for w in _NOTES.sub("", line).split(","))
+    return [w for w in words if w and " " not in w]
 
 
 class _Column(Sequence[str]):
