@@ -510,8 +510,8 @@ def suite_articles() -> Suite:
         raw,
         "The demo help center (training_data/articles). hit@3: of the test questions whose intent links an "
         "article, the share whose article is among the first three suggestions of support.suggest (full-text "
-        "search with typo tolerance + the encoder's similarity to each article's title and lead; German and Dutch "
-        "questions and articles glossed into English as the chat does), without the "
+        "search with typo tolerance + the encoder's similarity to each article's title and lead and each of its "
+        "sections; German and Dutch questions and articles glossed into English as the chat does), without the "
         "bot's intent guesses. Far off-topic: the far halves of the out-of-scope rows of eval/oos.jsonl (30 per "
         "locale) and eval/visitors.jsonl (20 per locale), 150 questions such as the weather in Hamburg or a "
         "banana bread recipe; share that got any article. The relevance floors are read off the generic "

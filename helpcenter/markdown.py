@@ -75,6 +75,26 @@ def plain_text(markdown: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def sections(markdown: str) -> list[tuple[str, str]]:
+    """The text of Markdown cut at its second- and third-level headings: ``(heading, text)`` pairs, the
+    first one the lead before any heading (heading ""). Sections without text are left out."""
+    out: list[tuple[str, list[str]]] = [("", [])]
+    tokens = _parser().parse(markdown or "")
+    in_heading = False
+    for token in tokens:
+        if token.type == "heading_open":
+            in_heading = token.tag in {"h2", "h3"}
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and token.children:
+            text = "".join(_inline_text(child.type, child.content) for child in token.children)
+            if in_heading:
+                out.append((text, []))
+            elif text:
+                out[-1][1].append(text)
+    return [(heading, "\n".join(parts)) for heading, parts in out if parts]
+
+
 def _inline_text(kind: str, content: str) -> str:
     if kind in {"text", "code_inline"}:
         return content

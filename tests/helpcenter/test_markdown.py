@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from helpcenter.markdown import plain_text, render
+from helpcenter.markdown import plain_text, render, sections
 
 XSS = [
     "<script>alert(1)</script>",
@@ -63,3 +63,9 @@ def test_markdown_features_render() -> None:
 
 def test_plain_text_keeps_words_apart_across_lines() -> None:
     assert plain_text("gratis\nruilen **nu**\n\n- a list") == "gratis ruilen nu\na list"
+
+
+def test_sections_cut_at_second_and_third_level_headings() -> None:
+    text = "Lead **words**.\n\n## First\n\nOne.\n\n- a\n- b\n\n### Deeper\n\nTwo.\n\n## Empty\n\n## Last\nThree."
+    assert sections(text) == [("", "Lead words."), ("First", "One.\na\nb"), ("Deeper", "Two."), ("Last", "Three.")]
+    assert sections("## Only a heading") == []

@@ -91,7 +91,8 @@ def test_warming_builds_every_locales_vectors_ahead(demo: Session, encoder: Enco
     suggest.warm(demo, locales=["en", "de", "nl"], encoder=encoder)
     built = {locale for (_, locale, _) in suggest._vectors}
     assert built == {"en", "de", "nl"}
-    assert all(len(v.ids) == len(v.matrix) > 0 for v in suggest._vectors.values())
+    # Every article has its passages (title and lead, then one per section) together in the matrix.
+    assert all(len(v.ids) == len(v.starts) > 0 and len(v.matrix) > len(v.ids) for v in suggest._vectors.values())
 
 
 class Counting:
@@ -130,3 +131,22 @@ def test_a_chat_turn_encodes_the_visitors_message_once(demo: Session, demo_model
     )
     assert turn.bot.decision == "suggest" and turn.bot.articles  # the suggestions compared the message's meaning
     assert counting.texts == [text]
+
+
+def test_an_article_is_found_by_a_section_its_opening_never_mentions(demo: Session, encoder: Encoder) -> None:
+    lead = (
+        "Our insulated bottles keep drinks cold for 24 hours and hot for 12. They are made of double-walled "
+        "stainless steel, hold 750 ml and fit the side pocket of every Nordkap backpack. The lid is leak-proof "
+        "and the powder coating survives drops on rocky trails. Wash them by hand with warm water and a drop of "
+        "soap; the dishwasher dulls the coating over time. Spare lids and straw tops are sold separately."
+    )
+    articles.create_article(
+        demo,
+        locale="en",
+        slug="insulated-bottles",
+        title="Insulated bottles",
+        author="ed",
+        body=f"{lead}\n\n## Personal engraving\n\nWe laser-engrave a name or initials on any bottle for free.",
+        status=ArticleStatus.published,
+    )
+    assert "insulated-bottles" in slugs(demo, "can you put my initials on a flask", "en", encoder)
