@@ -246,6 +246,10 @@ class TextEncoder(Protocol):
     def encode_one(self, text: str) -> np.ndarray: ...
 
 
+# The language every glossary translates into (FreeDict's ``*-eng``), and the encoder's.
+GLOSS_LANGUAGE = "en"
+
+
 class GlossingEncoder:
     """The encoder for one locale's texts: it encodes their glosses. The classifier trains and predicts
     with it, and article suggestions compare glossed questions with glossed articles."""

@@ -13,7 +13,8 @@ What "fair" and "very close" mean depends on the encoder and the language: an En
 German texts about anything fairly similar. So each locale's floor is read off questions that belong to
 no FAQ (the generic out-of-scope corpus in ``bot/resources``): "fair" is above what 99% of them reach
 with their nearest article, "very close" is above all of them. German and Dutch questions and articles
-are compared as the classifier sees them, by their English glosses (``FaqModel.encoder_for``).
+are compared as the classifier sees them, by their English glosses (``FaqModel.encoder_for``), and
+with the article's English version where it has one (the same translation group).
 
 The article vectors (and floors) are built per database and locale on first use, from the encoder's
 disk cache when the texts were seen before, and rebuilt when the locale's published articles change
@@ -30,6 +31,7 @@ from typing import Protocol
 import numpy as np
 from sqlmodel import Session, col, select
 
+from bot.glossary import GLOSS_LANGUAGE, GlossingEncoder
 from bot.resources import generic_out_of_scope
 from core.text import stems, tokens
 from helpcenter import search
@@ -77,7 +79,7 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class _Vectors:
-    signature: tuple[int, str]  # (published count, latest update) when built
+    signature: tuple[object, ...]  # published count and latest update when built (and of the glosses' language)
     ids: list[int]
     matrix: np.ndarray  # one row per passage, each article's passages together, in the order of ``ids``
     starts: np.ndarray  # the first row of each article in ``matrix``
@@ -194,23 +196,51 @@ def _article_vectors(
     session: Session, *, locale: str, encoder: TextEncoder, signature: tuple[int, str] | None = None
 ) -> _Vectors:
     key = (*search.cache_key(session, locale), id(encoder))
-    signature = signature or search.published_signature(session, locale)
+    glossed = encoder if isinstance(encoder, GlossingEncoder) and locale != GLOSS_LANGUAGE else None
+    full: tuple[object, ...] = tuple(signature or search.published_signature(session, locale))
+    if glossed is not None:  # English versions take part too: editing one rebuilds this locale's vectors
+        full += tuple(search.published_signature(session, GLOSS_LANGUAGE))
     with _lock:
         cached = _vectors.get(key)
-    if cached is not None and cached.signature == signature:
+    if cached is not None and cached.signature == full:
         return cached
     published = (col(Article.locale) == locale, col(Article.status) == ArticleStatus.published)
-    rows = session.exec(select(Article.id, Article.title, Article.body).where(*published)).all()
-    rows = [(int(i), title, body) for i, title, body in rows if i is not None]
-    passages = [_passages(title, body) for _, title, body in rows]
-    texts = [text for own in passages for text in own]
-    starts = np.cumsum([0] + [len(own) for own in passages[:-1]]).astype(np.intp)
-    matrix = np.asarray(encoder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    rows = session.exec(select(Article.id, Article.title, Article.body, Article.translation_group).where(*published))
+    articles = [(int(i), title, body, group) for i, title, body, group in rows.all() if i is not None]
+    own = [_passages(title, body) for _, title, body, _ in articles]
+    vectors = _encode_each(encoder, own)
+    english = _english_passages(session, [group for *_, group in articles]) if glossed is not None else []
+    if glossed is not None and any(english):
+        # The English versions as they are, beside the glossed text: the encoder reads English better.
+        vectors = [np.vstack([v, o]) for v, o in zip(vectors, _encode_each(glossed.encoder, english), strict=True)]
+    starts = np.cumsum([0] + [len(v) for v in vectors[:-1]]).astype(np.intp)
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), np.float32)
     fair, close = _floors(matrix, locale=locale, encoder=encoder)
-    fresh = _Vectors(signature, [i for i, _, _ in rows], matrix, starts, fair, close)
+    fresh = _Vectors(full, [i for i, *_ in articles], matrix, starts, fair, close)
     with _lock:
         _vectors[key] = fresh
     return fresh
+
+
+def _english_passages(session: Session, groups: list[str]) -> list[list[str]]:
+    """The passages of each article's published version in the glosses' language, English (none without)."""
+    rows = session.exec(
+        select(Article.translation_group, Article.title, Article.body).where(
+            col(Article.locale) == GLOSS_LANGUAGE,
+            col(Article.status) == ArticleStatus.published,
+            col(Article.translation_group).in_(set(groups)),
+        )
+    ).all()
+    found = {group: _passages(title, body) for group, title, body in rows}
+    return [found.get(group, []) for group in groups]
+
+
+def _encode_each(encoder: TextEncoder, passages: list[list[str]]) -> list[np.ndarray]:
+    """Each article's passages as vectors (one encoder call for all of them)."""
+    texts = [text for own in passages for text in own]
+    matrix = np.asarray(encoder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    bounds = np.cumsum([0] + [len(own) for own in passages])
+    return [matrix[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _passages(title: str, body: str) -> list[str]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sqlmodel import Session
 
+from bot import glossary
 from bot.encoder import Encoder
 from bot.model import FaqModel
 from bot.policy import PolicyConfig
 from helpcenter import articles, content
 from helpcenter.models import ArticleStatus
 from support import conversations, suggest
+from tests.bot.test_glossary import write_dictd
 from tests.helpcenter.conftest import ARTICLES
 
 
@@ -150,3 +154,34 @@ def test_an_article_is_found_by_a_section_its_opening_never_mentions(demo: Sessi
         status=ArticleStatus.published,
     )
     assert "insulated-bottles" in slugs(demo, "can you put my initials on a flask", "en", encoder)
+
+
+def test_a_translation_is_also_found_by_its_english_version(demo: Session, encoder: Encoder, tmp_path: Path) -> None:
+    write_dictd(tmp_path / "dictd", "freedict-deu-eng", {"Geschenk": "gift <n>", "einpacken": "wrap <v>, to wrap"})
+    german = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", frozenset(["gift", "wrap"]))
+    assert german is not None
+    glossed = glossary.glossing(encoder, german)
+    # A German page whose text says little yet: its glossed text alone does not answer the question.
+    stub = articles.create_article(
+        demo,
+        locale="de",
+        slug="geschenkservice",
+        title="Geschenkservice",
+        body="Diese Seite wird gerade übersetzt.",
+        author="ed",
+        status=ArticleStatus.published,
+    )
+    question = "Könnt ihr mein Geschenk einpacken?"
+    assert "geschenkservice" not in slugs(demo, question, "de", glossed)
+    articles.create_article(
+        demo,
+        locale="en",
+        slug="gift-wrapping",
+        title="Gift wrapping",
+        body="We wrap gifts for free: tick 'gift wrap' at checkout and add a card with your message.",
+        author="ed",
+        status=ArticleStatus.published,
+        translation_group=stub.translation_group,
+    )
+    # Publishing the English version rebuilds the German vectors, and its meaning finds the German page.
+    assert "geschenkservice" in slugs(demo, question, "de", glossed)
