@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -75,8 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.chat_limiter = anyio.CapacityLimiter(settings.chat_threads)
         app.state.model_load_failed = None  # the version that last failed to load here (logged once)
         follower = asyncio.create_task(_follow_active_model(app))
-        warmer = asyncio.create_task(_warm_suggestions(app))
+        stop_warming = threading.Event()
+        warmer = asyncio.create_task(_warm_suggestions(app, stop_warming))
         yield
+        stop_warming.set()  # the warm-up's thread ends at its next batch instead of holding up the exit
         for task in (follower, warmer):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -168,23 +171,25 @@ async def _follow_active_model(app: FastAPI) -> None:
         await asyncio.sleep(MODEL_POLL_SECONDS)
 
 
-async def _warm_suggestions(app: FastAPI) -> None:
+async def _warm_suggestions(app: FastAPI, stop: threading.Event) -> None:
     """Build the article vectors for suggestions off the request path (with thousands of articles the
-    first build encodes for a minute; later builds read the encoder's disk cache)."""
+    first build encodes every section for minutes; later builds read the encoder's disk cache)."""
     model: FaqModel | None = app.state.model
     if model is None or model.encoder is None:
         return
     try:
-        await asyncio.to_thread(_warm, app.state.engine, app.state.settings.locales, model)
+        await asyncio.to_thread(_warm, app.state.engine, app.state.settings.locales, model, stop)
+    except suggest.Stopped:
+        pass  # shutting down; the next start reads what was encoded from the disk cache
     except Exception:  # suggestions then build their vectors on first use
         log.exception("warming the article vectors failed")
 
 
-def _warm(engine: Engine, locales: list[str], model: FaqModel) -> None:
+def _warm(engine: Engine, locales: list[str], model: FaqModel, stop: threading.Event) -> None:
     with session_scope(engine) as session:
         for locale in locales:  # each with the encoder as its classifier uses it (German and Dutch glossed)
             if (encoder := model.encoder_for(locale)) is not None:
-                suggest.warm(session, locales=[locale], encoder=encoder)
+                suggest.warm(session, locales=[locale], encoder=encoder, stop=stop)
 
 
 async def follow_traffic(app: FastAPI) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from threading import Lock
+from threading import Event, Lock
 from typing import Protocol
 
 import numpy as np
@@ -88,7 +88,13 @@ class _Vectors:
 
 
 _vectors: dict[tuple[str, str, int], _Vectors] = {}
+_building: set[tuple[str, str, int]] = set()  # keys whose vectors some thread is building now
 _lock = Lock()
+ENCODE_BATCH = 64  # passages per encoder call while building: a stop request is seen between calls
+
+
+class Stopped(Exception):
+    """A build of article vectors was asked to stop (the server is shutting down)."""
 
 
 def suggest(
@@ -115,6 +121,9 @@ def suggest(
     hits = {h.article.id: h for h in found if h.article.id is not None}
     signature = search.published_signature(session, locale)  # read once for both in-process indexes
     vectors = _article_vectors(session, locale=locale, encoder=encoder, signature=signature) if encoder else None
+    # With an encoder but its vectors still being built elsewhere (right after a start), the meaning
+    # cannot confirm shared words: only articles holding most of the question's words qualify.
+    unconfirmed = encoder is not None and vectors is None
     fair, close = (vectors.fair, vectors.close) if vectors is not None else (FAIR, CLOSE)
     similarity = _similarities(query, vectors, encoder, vector=query_vector) or {}
     # A typo the search corrected also blinds the encoder: compare the corrected words too.
@@ -140,6 +149,8 @@ def suggest(
             candidates[article_id] = (0, -sim)
         elif words >= MOST_WORDS:
             candidates[article_id] = (1, -words - (sim or 0.0))
+        elif unconfirmed:
+            continue
         elif max(words, fixed.get(article_id, 0.0)) >= SOME_WORDS and agrees:
             candidates[article_id] = (2, -(sim or words))
         elif article_id in guessed and words >= SOME_WORDS and (sim is None or sim >= FAIR):
@@ -160,10 +171,11 @@ def suggest(
     return out
 
 
-def warm(session: Session, *, locales: Sequence[str], encoder: TextEncoder) -> None:
-    """Build the article vectors of every locale now (the first build encodes every article's lead)."""
+def warm(session: Session, *, locales: Sequence[str], encoder: TextEncoder, stop: Event | None = None) -> None:
+    """Build the article vectors of every locale now (the first build encodes every passage of every
+    article; later ones read the encoder's disk cache). ``stop`` ends it early with ``Stopped``."""
     for locale in locales:
-        _article_vectors(session, locale=locale, encoder=encoder)
+        _article_vectors(session, locale=locale, encoder=encoder, stop=stop, wait=True)
 
 
 def _ids_of(session: Session, *, slugs: Sequence[str], locale: str) -> list[int]:
@@ -193,8 +205,19 @@ def _similarities(
 
 
 def _article_vectors(
-    session: Session, *, locale: str, encoder: TextEncoder, signature: tuple[int, str] | None = None
-) -> _Vectors:
+    session: Session,
+    *,
+    locale: str,
+    encoder: TextEncoder,
+    signature: tuple[int, str] | None = None,
+    stop: Event | None = None,
+    wait: bool = False,
+) -> _Vectors | None:
+    """The locale's article vectors, built now if they are missing or stale.
+
+    While another thread builds them, a request does not build them too, nor wait (with thousands of
+    articles a first build takes minutes): it gets the previous vectors, or None before the first
+    build is done. ``wait`` (the warm-up) builds regardless."""
     key = (*search.cache_key(session, locale), id(encoder))
     glossed = encoder if isinstance(encoder, GlossingEncoder) and locale != GLOSS_LANGUAGE else None
     full: tuple[object, ...] = tuple(signature or search.published_signature(session, locale))
@@ -202,24 +225,44 @@ def _article_vectors(
         full += tuple(search.published_signature(session, GLOSS_LANGUAGE))
     with _lock:
         cached = _vectors.get(key)
-    if cached is not None and cached.signature == full:
-        return cached
+        if cached is not None and cached.signature == full:
+            return cached
+        if key in _building and not wait:
+            return cached
+        _building.add(key)
+    try:
+        fresh = _build(session, locale=locale, encoder=encoder, signature=full, glossed=glossed, stop=stop)
+    finally:
+        with _lock:
+            _building.discard(key)
+    with _lock:
+        _vectors[key] = fresh
+    return fresh
+
+
+def _build(
+    session: Session,
+    *,
+    locale: str,
+    encoder: TextEncoder,
+    signature: tuple[object, ...],
+    glossed: GlossingEncoder | None,
+    stop: Event | None,
+) -> _Vectors:
     published = (col(Article.locale) == locale, col(Article.status) == ArticleStatus.published)
     rows = session.exec(select(Article.id, Article.title, Article.body, Article.translation_group).where(*published))
     articles = [(int(i), title, body, group) for i, title, body, group in rows.all() if i is not None]
     own = [_passages(title, body) for _, title, body, _ in articles]
-    vectors = _encode_each(encoder, own)
+    vectors = _encode_each(encoder, own, stop)
     english = _english_passages(session, [group for *_, group in articles]) if glossed is not None else []
     if glossed is not None and any(english):
         # The English versions as they are, beside the glossed text: the encoder reads English better.
-        vectors = [np.vstack([v, o]) for v, o in zip(vectors, _encode_each(glossed.encoder, english), strict=True)]
+        english_vectors = _encode_each(glossed.encoder, english, stop)
+        vectors = [np.vstack([v, o]) for v, o in zip(vectors, english_vectors, strict=True)]
     starts = np.cumsum([0] + [len(v) for v in vectors[:-1]]).astype(np.intp)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), np.float32)
     fair, close = _floors(matrix, locale=locale, encoder=encoder)
-    fresh = _Vectors(full, [i for i, *_ in articles], matrix, starts, fair, close)
-    with _lock:
-        _vectors[key] = fresh
-    return fresh
+    return _Vectors(signature, [i for i, *_ in articles], matrix, starts, fair, close)
 
 
 def _english_passages(session: Session, groups: list[str]) -> list[list[str]]:
@@ -235,10 +278,15 @@ def _english_passages(session: Session, groups: list[str]) -> list[list[str]]:
     return [found.get(group, []) for group in groups]
 
 
-def _encode_each(encoder: TextEncoder, passages: list[list[str]]) -> list[np.ndarray]:
-    """Each article's passages as vectors (one encoder call for all of them)."""
+def _encode_each(encoder: TextEncoder, passages: list[list[str]], stop: Event | None = None) -> list[np.ndarray]:
+    """Each article's passages as vectors, encoded ``ENCODE_BATCH`` at a time (``stop`` is checked between)."""
     texts = [text for own in passages for text in own]
-    matrix = np.asarray(encoder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    parts = []
+    for start in range(0, len(texts), ENCODE_BATCH):
+        if stop is not None and stop.is_set():
+            raise Stopped
+        parts.append(np.asarray(encoder.encode(texts[start : start + ENCODE_BATCH]), dtype=np.float32))
+    matrix = np.vstack(parts) if parts else np.zeros((0, 1), np.float32)
     bounds = np.cumsum([0] + [len(own) for own in passages])
     return [matrix[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -180,10 +181,13 @@ def test_sitemap_lists_category_pages_where_they_have_articles(client: TestClien
     assert not any("gear-guides" in (loc or "") for loc in by_loc)
 
 
-def test_health_and_readiness(client: TestClient, app_settings: Settings) -> None:
+def test_health_and_readiness(client: TestClient, app_settings: Settings, warm_cache: Path) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503 and "no trained model" in not_ready.json()["detail"]
+    # The session's encoder cache (ONNX export, glossaries), as a machine that ran before has it: training
+    # here is about readiness, and a cold cache cost this test ~30 s.
+    shutil.copytree(warm_cache, app_settings.cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
     runtime.train_and_activate(app_settings, FIXTURES / "mini_faq.yaml")
     with TestClient(create_app(app_settings)) as fresh:
         assert fresh.get("/readyz").json()["status"] == "ok"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -185,3 +186,43 @@ def test_a_translation_is_also_found_by_its_english_version(demo: Session, encod
     )
     # Publishing the English version rebuilds the German vectors, and its meaning finds the German page.
     assert "geschenkservice" in slugs(demo, question, "de", glossed)
+
+
+class Held:
+    """The encoder, holding every batch of articles until released (a build that takes minutes)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.inner, self.fingerprint = encoder, encoder.fingerprint
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.started.set()
+        assert self.release.wait(30)
+        return self.inner.encode(texts)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.inner.encode_one(text)
+
+
+def test_a_question_does_not_wait_for_vectors_another_thread_is_building(demo: Session, encoder: Encoder) -> None:
+    held = Held(encoder)
+    # The warm-up reads the articles, then encodes; the test's session is used by one thread at a time.
+    warming = threading.Thread(target=suggest.warm, args=(demo,), kwargs={"locales": ["en"], "encoder": held})
+    warming.start()
+    try:
+        assert held.started.wait(30)
+        # Meanwhile a visitor's question is answered at once, by most of its words alone (no article
+        # that only shares a word or two: without the meaning, nothing confirms it).
+        assert "resetting-your-password" in slugs(demo, "password reset", "en", held)
+        assert slugs(demo, "what is the capital of peru", "en", held) == []
+    finally:
+        held.release.set()
+        warming.join(60)
+    assert "resetting-your-password" in slugs(demo, "I cannot log in anymore", "en", held)
+
+
+def test_warming_stops_when_asked(demo: Session, encoder: Encoder) -> None:
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(suggest.Stopped):
+        suggest.warm(demo, locales=["en"], encoder=Counting(encoder), stop=stop)
