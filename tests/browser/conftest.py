@@ -103,7 +103,7 @@ def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
 
 
 @pytest.fixture(scope="session")
-def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
+def chat_server(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> Iterator[ChatServer]:
     """The app with a trained model on one port, and two customer sites on two other ports."""
     app_port, allowed_port, other_port = free_port(), free_port(), free_port()
     allowed_host = f"http://127.0.0.1:{allowed_port}"
@@ -116,6 +116,8 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
         widget_rate_limit_handoff="1000/minute",  # a dozen journeys hand off from the same address
         review_sample_rate=1.0,  # every question joins the answer-review sample
     )
+    # The session's encoder cache, as a machine that ran before has it (a cold one cost ~20 s here).
+    shutil.copytree(warm_cache, settings.cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
     runtime.train_and_activate(settings, MINI_FAQ)
 
     site = tmp_path_factory.mktemp("customer-site")  # pages added by tests are served too
