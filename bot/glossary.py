@@ -45,7 +45,7 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "nl": (("freedict-nld-eng", "to"), ("freedict-eng-nld", "from")),
 }
 # Bump when parsing, choosing senses or how glosses are embedded changes: trained models change with it.
-GLOSS_VERSION = 2
+GLOSS_VERSION = 3  # 3: customer-service vocabulary (resources/support_words.json), German ae/oe/ue/ss
 # Inflection endings tried when a word is not a headword ("bestellte" -> "bestell" + "te" is not
 # found, "bestellen" is), longest first.
 _ENDINGS = {
@@ -146,6 +146,16 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
     return table
 
 
+_SPELLED_OUT = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß"))
+
+
+def _umlauts(word: str) -> str:
+    """A German word as written with umlauts and ß where it was spelled out ("zurueck" -> "zurück")."""
+    for plain, letter in _SPELLED_OUT:
+        word = word.replace(plain, letter)
+    return word
+
+
 def _single_words(definition: str) -> list[str]:
     """Every single-word translation of every sense (for inverting English -> X dictionaries)."""
     words = (_normal(w.strip()) for line in _sense_lines(definition) for w in _NOTES.sub("", line).split(","))
@@ -178,27 +188,51 @@ class Glosser:
     a dict took 55 MB in every serving process).
     """
 
-    def __init__(self, locale: str, words: _Column, glosses: _Column, function_words: dict[str, str], fingerprint: str):
+    def __init__(
+        self,
+        locale: str,
+        words: _Column,
+        glosses: _Column,
+        function_words: dict[str, str],
+        fingerprint: str,
+        support_words: dict[str, str] | None = None,
+    ):
         self.locale, self.fingerprint = locale, fingerprint
         self._words, self._glosses, self._function = words, glosses, function_words
+        self._support = support_words or {}
 
     @classmethod
-    def from_table(cls, locale: str, table: dict[str, str], function_words: dict[str, str]) -> Glosser:
+    def from_table(
+        cls,
+        locale: str,
+        table: dict[str, str],
+        function_words: dict[str, str],
+        support_words: dict[str, str] | None = None,
+    ) -> Glosser:
         """A glosser over a word -> gloss table."""
-        arrays = _pack(table)
-        digest = hashlib.sha256(json.dumps([GLOSS_VERSION, sorted(table.items()), function_words]).encode())
-        return cls._from_arrays(locale, arrays, function_words, digest.hexdigest()[:16])
+        return cls._from_arrays(locale, _pack(table), function_words, _table_digest(table), support_words)
 
     @classmethod
     def _from_arrays(
-        cls, locale: str, arrays: dict[str, np.ndarray], function_words: dict[str, str], fingerprint: str
+        cls,
+        locale: str,
+        arrays: dict[str, np.ndarray],
+        function_words: dict[str, str],
+        table_fingerprint: str,
+        support_words: dict[str, str] | None = None,
     ) -> Glosser:
         words = _Column(arrays["words"], arrays["word_offsets"])
         glosses = _Column(arrays["glosses"], arrays["gloss_offsets"])
-        return cls(locale, words, glosses, function_words, fingerprint)
+        # The hand-made tables are read at every load, so they are part of the fingerprint here, not in
+        # the cached table's: editing them changes the glosser (and retrains) without rebuilding the table.
+        hand = json.dumps([table_fingerprint, function_words, support_words or {}], sort_keys=True)
+        fingerprint = hashlib.sha256(hand.encode()).hexdigest()[:16]
+        return cls(locale, words, glosses, function_words, fingerprint, support_words)
 
     def lookup(self, word: str) -> str | None:
-        """The gloss of one headword, if the table has it."""
+        """The gloss of one word: the customer-service vocabulary's, else the dictionary headword's."""
+        if word in self._support:
+            return self._support[word]
         i = bisect.bisect_left(self._words, word)
         return self._glosses[i] if i < len(self._words) and self._words[i] == word else None
 
@@ -216,6 +250,10 @@ class Glosser:
                 found = self.lookup(word[: -len(ending)])
                 if found is not None:
                     return found
+        if self.locale.startswith("de") and (umlauts := _umlauts(word)) != word:
+            # "Ruecksendung", "loeschen", "strasse": typed without ä, ö, ü or ß ("adresse" keeps its ss)
+            if (found := self.word(umlauts)) is not None:
+                return found
         return self._compound(word)
 
     def _compound(self, word: str) -> str | None:
@@ -293,8 +331,22 @@ def _pack(table: dict[str, str]) -> dict[str, np.ndarray]:
     return out
 
 
+def _table_digest(table: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps([GLOSS_VERSION, sorted(table.items())]).encode()).hexdigest()[:16]
+
+
 def _function_words() -> dict[str, dict[str, str]]:
-    path = Path(__file__).parent / "resources" / "function_words.json"
+    return _hand_made("function_words.json")
+
+
+def _support_words() -> dict[str, dict[str, str]]:
+    """Customer-service words general dictionaries miss or gloss by another sense ("Rechnung" is an
+    invoice, not a calculation; "wachtwoord" a password, not a "guard word")."""
+    return _hand_made("support_words.json")
+
+
+def _hand_made(name: str) -> dict[str, dict[str, str]]:
+    path = Path(__file__).parent / "resources" / name
     data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -338,17 +390,19 @@ def load(folder: Path, locale: str, cache_dir: Path, vocabulary: frozenset[str])
     with np.load(cached) as data:
         arrays = {k: data[k] for k in ("words", "word_offsets", "glosses", "gloss_offsets")}
         fingerprint = str(data["fingerprint"])
-    return Glosser._from_arrays(locale, arrays, _function_words().get(locale, {}), fingerprint)
+    return Glosser._from_arrays(
+        locale, arrays, _function_words().get(locale, {}), fingerprint, _support_words().get(locale, {})
+    )
 
 
 def _build(folder: Path, locale: str, cached: Path, vocabulary: frozenset[str]) -> None:
     """Parse the dictionaries and write the packed table to ``cached`` (by rename: complete or absent)."""
     table = build_table(folder, locale, _Pieces(vocabulary))
-    glosser = Glosser.from_table(locale, table, _function_words().get(locale, {}))
+    digest = _table_digest(table)
     cached.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
-        arrays: dict[str, Any] = {"fingerprint": np.array(glosser.fingerprint), **_pack(table)}
+        arrays: dict[str, Any] = {"fingerprint": np.array(digest), **_pack(table)}
         np.savez(fh, **arrays)
     os.replace(tmp, cached)
     log.info("glossary for %s built from %s: %d words", locale, folder, len(table))

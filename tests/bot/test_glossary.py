@@ -50,6 +50,13 @@ GERMAN = {
 VOCABULARY = frozenset(["parcel", "package", "order", "till", "the", "soil", "shipping", "costs", "return", "mine"])
 
 
+@pytest.fixture(autouse=True)
+def _dictionaries_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read dictionaries; the customer-service vocabulary, which wins over them, is tested
+    on its own below."""
+    monkeypatch.setattr(glossary, "_support_words", dict)
+
+
 @pytest.fixture()
 def german(tmp_path: Path) -> Glosser:
     write_dictd(tmp_path / "dictd", "freedict-deu-eng", GERMAN)
@@ -180,3 +187,34 @@ def test_suggestions_compare_in_the_space_the_classifier_used(
     np.testing.assert_allclose(de_encoder.encode([question])[0], vector, atol=1e-5)
     english = glossed.predict("where is my parcel", locale="en").embedding
     np.testing.assert_allclose(english, encoder.encode_one("where is my parcel"), atol=1e-6)  # type: ignore[arg-type]
+
+
+def test_customer_service_words_win_over_a_dictionarys_sense() -> None:
+    table = {"rechnung": "calculation", "adresse": "address"}
+    glosser = Glosser.from_table("de", table, {}, {"rechnung": "invoice"})
+    assert glosser.word("Rechnung") == "invoice"
+    assert glosser.word("Rechnungen") == "invoice"  # inflected
+    assert glosser.word("Rechnungsadresse") == "invoice address"  # a compound's part
+    assert Glosser.from_table("de", table, {}).word("Rechnung") == "calculation"
+
+
+def test_german_typed_without_umlauts_or_sharp_s_is_glossed() -> None:
+    glosser = Glosser.from_table("de", {"rücksendung": "return", "löschen": "delete", "straße": "street"}, {})
+    assert glosser.gloss("Ruecksendung loeschen Strasse") == "return delete street"
+    assert Glosser.from_table("nl", {"rücksendung": "return"}, {}).word("ruecksendung") is None  # German only
+
+
+def test_the_fingerprint_follows_the_hand_made_tables_without_rebuilding_the_table(
+    german: Glosser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(glossary, "_support_words", lambda: {"de": {"rechnung": "invoice"}})
+    edited = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", VOCABULARY)
+    assert edited is not None and edited.fingerprint != german.fingerprint
+    assert edited.word("Rechnung") == "invoice"
+    assert len(list((tmp_path / "cache" / "glossary").glob("de-*.npz"))) == 1  # the same cached table
+
+
+def test_the_customer_service_vocabulary_is_written_as_looked_up() -> None:
+    for locale, words in glossary._hand_made("support_words.json").items():
+        assert words and all(glossary._normal(w) == w and " " not in w for w in words), locale
+        assert all(gloss.strip() for gloss in words.values()), locale
