@@ -36,6 +36,8 @@ from typing import Any, Protocol, overload
 
 import numpy as np
 
+from bot import hand_made
+
 log = logging.getLogger(__name__)
 
 # Which FreeDict files gloss a locale: (dictionary, direction). "to" files are X -> English; "from"
@@ -146,16 +148,6 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
     return table
 
 
-_SPELLED_OUT = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß"))
-
-
-def _umlauts(word: str) -> str:
-    """A German word as written with umlauts and ß where it was spelled out ("zurueck" -> "zurück")."""
-    for plain, letter in _SPELLED_OUT:
-        word = word.replace(plain, letter)
-    return word
-
-
 def _single_words(definition: str) -> list[str]:
     """Every single-word translation of every sense (for inverting English -> X dictionaries)."""
     words = (_normal(w.strip()) for line in _sense_lines(definition) for w in _NOTES.sub("", line).split(","))
@@ -250,7 +242,7 @@ class Glosser:
                 found = self.lookup(word[: -len(ending)])
                 if found is not None:
                     return found
-        if self.locale.startswith("de") and (umlauts := _umlauts(word)) != word:
+        if self.locale.startswith("de") and (umlauts := hand_made.umlauts(word)) != word:
             # "Ruecksendung", "loeschen", "strasse": typed without ä, ö, ü or ß ("adresse" keeps its ss)
             if (found := self.word(umlauts)) is not None:
                 return found
@@ -335,22 +327,6 @@ def _table_digest(table: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps([GLOSS_VERSION, sorted(table.items())]).encode()).hexdigest()[:16]
 
 
-def _function_words() -> dict[str, dict[str, str]]:
-    return _hand_made("function_words.json")
-
-
-def _support_words() -> dict[str, dict[str, str]]:
-    """Customer-service words general dictionaries miss or gloss by another sense ("Rechnung" is an
-    invoice, not a calculation; "wachtwoord" a password, not a "guard word")."""
-    return _hand_made("support_words.json")
-
-
-def _hand_made(name: str) -> dict[str, dict[str, str]]:
-    path = Path(__file__).parent / "resources" / name
-    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
 def _source_signature(folder: Path, locale: str) -> str | None:
     """Names, sizes and times of the locale's dictionary files; None when the first one is missing."""
     sources = SOURCES.get(locale, ())
@@ -391,7 +367,7 @@ def load(folder: Path, locale: str, cache_dir: Path, vocabulary: frozenset[str])
         arrays = {k: data[k] for k in ("words", "word_offsets", "glosses", "gloss_offsets")}
         fingerprint = str(data["fingerprint"])
     return Glosser._from_arrays(
-        locale, arrays, _function_words().get(locale, {}), fingerprint, _support_words().get(locale, {})
+        locale, arrays, hand_made.function_words(locale), fingerprint, hand_made.support_words(locale)
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import glossary
+from bot import glossary, hand_made
 from bot.data import TrainingData
 from bot.encoder import Encoder
 from bot.glossary import Glosser
@@ -54,7 +54,7 @@ VOCABULARY = frozenset(["parcel", "package", "order", "till", "the", "soil", "sh
 def _dictionaries_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests read dictionaries; the customer-service vocabulary, which wins over them, is tested
     on its own below."""
-    monkeypatch.setattr(glossary, "_support_words", dict)
+    monkeypatch.setattr(hand_made, "support_words", lambda locale: {})
 
 
 @pytest.fixture()
@@ -207,7 +207,7 @@ def test_german_typed_without_umlauts_or_sharp_s_is_glossed() -> None:
 def test_the_fingerprint_follows_the_hand_made_tables_without_rebuilding_the_table(
     german: Glosser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(glossary, "_support_words", lambda: {"de": {"rechnung": "invoice"}})
+    monkeypatch.setattr(hand_made, "support_words", lambda locale: {"rechnung": "invoice"} if locale == "de" else {})
     edited = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", VOCABULARY)
     assert edited is not None and edited.fingerprint != german.fingerprint
     assert edited.word("Rechnung") == "invoice"
@@ -215,6 +215,6 @@ def test_the_fingerprint_follows_the_hand_made_tables_without_rebuilding_the_tab
 
 
 def test_the_customer_service_vocabulary_is_written_as_looked_up() -> None:
-    for locale, words in glossary._hand_made("support_words.json").items():
+    for locale, words in hand_made.table("support_words.json").items():
         assert words and all(glossary._normal(w) == w and " " not in w for w in words), locale
         assert all(gloss.strip() for gloss in words.values()), locale
