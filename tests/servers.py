@@ -68,8 +68,14 @@ def _ready(base: str) -> bool:
 def machine(folder: Path, warm_cache: Path) -> Path:
     """A data folder of its own, with a copy of a warm encoder cache and no models."""
     data_dir = folder / "var"
-    shutil.copytree(warm_cache, data_dir / "cache", ignore=shutil.ignore_patterns("*.lock"))
+    copy_cache(warm_cache, data_dir / "cache")
     return data_dir
+
+
+def copy_cache(warm_cache: Path, cache_dir: Path) -> None:
+    """The session's encoder cache (ONNX export, embeddings, glossaries) copied in, as a machine that ran
+    before has it; its lock files stay behind."""
+    shutil.copytree(warm_cache, cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
 
 
 def add_intent(base: str) -> None:

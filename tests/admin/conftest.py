@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from functools import cache
 from pathlib import Path
 
@@ -69,10 +70,8 @@ def _seeded_template() -> Path:
 
 def _copy_sqlite(source: Path, target: Path) -> None:
     """A consistent copy through SQLite's backup API (whatever its journal holds)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    src.close()
-    dst.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -20,6 +19,7 @@ from core.settings import Settings
 from helpcenter import categories, public
 from helpcenter.models import Article, ArticleStatus, ArticleVote
 from tests.admin.conftest import make_settings
+from tests.servers import copy_cache
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CSS = Path(__file__).resolve().parents[2] / "api" / "static" / "hc.css"
@@ -187,7 +187,7 @@ def test_health_and_readiness(client: TestClient, app_settings: Settings, warm_c
     assert not_ready.status_code == 503 and "no trained model" in not_ready.json()["detail"]
     # The session's encoder cache (ONNX export, glossaries), as a machine that ran before has it: training
     # here is about readiness, and a cold cache cost this test ~30 s.
-    shutil.copytree(warm_cache, app_settings.cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
+    copy_cache(warm_cache, app_settings.cache_dir)
     runtime.train_and_activate(app_settings, FIXTURES / "mini_faq.yaml")
     with TestClient(create_app(app_settings)) as fresh:
         assert fresh.get("/readyz").json()["status"] == "ok"

@@ -21,6 +21,7 @@ from bot import runtime
 from core.settings import Settings
 from tests.admin.conftest import make_settings
 from tests.live import free_port, serving
+from tests.servers import copy_cache
 
 MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
 
@@ -117,7 +118,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> I
         review_sample_rate=1.0,  # every question joins the answer-review sample
     )
     # The session's encoder cache, as a machine that ran before has it (a cold one cost ~20 s here).
-    shutil.copytree(warm_cache, settings.cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
+    copy_cache(warm_cache, settings.cache_dir)
     runtime.train_and_activate(settings, MINI_FAQ)
 
     site = tmp_path_factory.mktemp("customer-site")  # pages added by tests are served too
