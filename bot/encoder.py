@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.onnx_encoder import BACKENDS, OnnxEncoder
+from bot.onnx_encoder import BACKENDS, INT8_EXPORT, OnnxEncoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -60,8 +60,9 @@ class Encoder:
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxEncoder | None = None
         weights = _fingerprint(path)
+        variant = f"{backend}-v{INT8_EXPORT}" if backend == "onnx-int8" else backend
         if backend != "torch":
-            export_to = (cache_dir or Path(tempfile.gettempdir()) / "faqdesk") / "onnx" / f"{weights}-{backend}.onnx"
+            export_to = (cache_dir or Path(tempfile.gettempdir()) / "faqdesk") / "onnx" / f"{weights}-{variant}.onnx"
             try:
                 self._onnx = OnnxEncoder.load(
                     export_to,
@@ -76,7 +77,7 @@ class Encoder:
                 backend = "torch"
         self.backend = backend
         self.dim = self._onnx.dim if self._onnx is not None else int(self.model.get_embedding_dimension() or 0)
-        self.fingerprint = weights if backend == "torch" else f"{weights}-{backend}"
+        self.fingerprint = weights if backend == "torch" else f"{weights}-{variant}"
         self._cache = EmbeddingCache(cache_dir / "embeddings" / self.fingerprint) if cache_dir else None
         self._lock = Lock()
 

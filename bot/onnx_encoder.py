@@ -2,8 +2,9 @@
 
 Why: on two shared CPU cores a chat turn was dominated by PyTorch's per-operator overhead (~11 ms for a
 30-token message with all-MiniLM-L6-v2). The same graph in ONNX Runtime takes ~5.5 ms, and with int8
-weights (dynamic quantisation) ~2 ms (``bench/encoder.py``). The whole module stack after the tokenizer
-(transformer, pooling, any dense layers) is exported, so pooling is exactly what the model card says.
+weights (dynamic quantisation, one scale per output channel) ~2 ms (``bench/encoder.py``). The whole
+module stack after the tokenizer (transformer, pooling, any dense layers) is exported, so pooling is
+exactly what the model card says.
 
 Once exported, the model is served without importing PyTorch at all (the Rust ``tokenizers`` library
 reads the model's ``tokenizer.json``): PyTorch alone costs a process ~380 MB.
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
+# Bumped when the same backend would export different weights: the export file and the encoder's
+# fingerprint carry it, so a model trained on an older export's vectors is retrained, never mixed.
+# 2: int8 weights quantised per output channel (cosine to float32 mean 0.991, min 0.96 over 300 visitor
+# messages, against 0.94 / 0.79 with one scale per tensor), at the same speed.
+INT8_EXPORT = 2
 log = logging.getLogger(__name__)
 
 
@@ -159,7 +165,7 @@ def export(model: SentenceTransformer, model_path: Path, file: Path, *, quantize
             final = Path(tmp) / "model-int8.onnx"
             logging.disable(logging.WARNING)  # its advice to pre-process is for static, calibrated quantisation
             try:
-                quantize_dynamic(str(plain), str(final), weight_type=QuantType.QInt8)
+                quantize_dynamic(str(plain), str(final), weight_type=QuantType.QInt8, per_channel=True)
             finally:
                 logging.disable(logging.NOTSET)
         meta_tmp = Path(tmp) / "meta.json"

@@ -49,8 +49,9 @@ def test_int8_vectors_are_close_and_the_same_alone_or_in_a_batch(
     # Training encodes batches and the chat encodes one message: both must see the same vector.
     assert np.array_equal(batch, alone)
     cosine = np.sum(batch * torch_encoder._encode(TEXTS), axis=1)
-    # Close, and really quantised (bench/encoder.py: mean 0.94, min 0.79 over 480 messages).
-    assert cosine.mean() > 0.9 and cosine.min() > 0.75 and np.all(cosine < 0.99999)
+    # Close, and really quantised (bench/encoder.py: mean 0.991, min 0.964 over 480 messages with one
+    # scale per output channel; one scale per tensor gave mean 0.94, min 0.79).
+    assert cosine.mean() > 0.98 and cosine.min() > 0.95 and np.all(cosine < 0.99999)
 
 
 def test_each_backend_is_its_own_encoder_and_the_export_is_reused(settings: Settings, tmp_path: Path) -> None:
