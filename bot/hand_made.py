@@ -23,8 +23,9 @@ def function_words(locale: str) -> dict[str, str]:
 
 
 def support_words(locale: str) -> dict[str, str]:
-    """Customer-service words general dictionaries miss or gloss by another sense ("Rechnung" is an
-    invoice, not a calculation; "wachtwoord" a password, not a "guard word")."""
+    """Customer-service and everyday words general dictionaries miss or gloss by another sense
+    ("Rechnung" is an invoice, not a calculation; "wachtwoord" a password, not a "guard word"; "finden"
+    to find, not to account). They also gloss the words' inflections and compounds."""
     return dict(table("support_words.json").get(locale, {}))
 
 

@@ -218,3 +218,37 @@ def test_the_customer_service_vocabulary_is_written_as_looked_up() -> None:
     for locale, words in hand_made.table("support_words.json").items():
         assert words and all(glossary._normal(w) == w and " " not in w for w in words), locale
         assert all(gloss.strip() for gloss in words.values()), locale
+
+
+def test_inflections_reach_the_hand_made_vocabulary_through_their_lemma() -> None:
+    table = {"sturen": "steer", "jas": "cloak", "jassen": "shell"}
+    links = {"gestuurd": "sturen", "stuurde": "sturen", "jassen": "jas", "gekocht": "kopen"}  # "kopen": no headword
+    plain = Glosser.from_table("nl", table, {}, lemmas=links)
+    # Without a hand-made sense the links change nothing: a dictionary's first sense of a verb is often rare.
+    assert plain.gloss("gestuurd jassen gekocht") == "gestuurd shell gekocht"
+    glosser = Glosser.from_table("nl", table, {}, {"sturen": "send", "jas": "jacket"}, lemmas=links)
+    assert glosser.gloss("gestuurd stuurde jassen gekocht") == "send send jacket gekocht"
+    assert glosser.fingerprint != Glosser.from_table("nl", table, {}, {"sturen": "send", "jas": "jacket"}).fingerprint
+
+
+def test_lemma_links_come_from_simplemma_and_point_at_headwords_only() -> None:
+    links = glossary.lemma_links("nl", {"sturen", "jaar"})
+    assert links["gestuurd"] == "sturen" and links["jaren"] == "jaar"
+    assert set(links.values()) == {"sturen", "jaar"}
+    assert glossary.lemma_links("de", {"kaufen"})["gekauft"] == "kaufen"
+    assert glossary.lemma_links("xx", {"sturen"}) == {}  # a language simplemma does not know
+
+
+def test_the_cached_table_keeps_its_lemma_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hand_made, "support_words", lambda locale: {"sturen": "send", "pakket": "parcel"})
+    write_dictd(tmp_path / "dictd", "freedict-nld-eng", {"sturen": "steer <v>", "pakket": "package <n>"})
+    built = glossary.load(tmp_path / "dictd", "nl", tmp_path / "cache", VOCABULARY)
+    again = glossary.load(tmp_path / "dictd", "nl", tmp_path / "cache", VOCABULARY)  # read from the cache
+    assert built is not None and again is not None
+    assert built.gloss("gestuurd stuurde pakketten") == again.gloss("gestuurd stuurde pakketten") == "send send parcel"
+    assert again.fingerprint == built.fingerprint
+
+
+def test_german_inflections_are_not_linked(german: Glosser) -> None:
+    # FreeDict lists German inflections as headwords of their own; links did worse there (LEMMAS).
+    assert "de" not in glossary.LEMMAS and len(german._forms) == 0
