@@ -248,6 +248,14 @@ class Glosser:
     def lookup(self, word: str) -> str | None:
         """The gloss of one word: the hand-made vocabulary's (for the word, else its lemma), else the
         dictionary headword's."""
+        hand = self._hand(word)
+        if hand is not None:
+            return hand
+        i = _find(self._words, word)
+        return self._glosses[i] if i is not None else None
+
+    def _hand(self, word: str) -> str | None:
+        """The hand-made customer-service and everyday vocabulary's gloss of a word or of its lemma."""
         if word in self._support:
             return self._support[word]
         lemma = _find(self._forms, word)
@@ -257,8 +265,7 @@ class Glosser:
             lemma_word = self._words[int(self._lemma_at[lemma])]
             if lemma_word in self._support:
                 return self._support[lemma_word]
-        i = _find(self._words, word)
-        return self._glosses[i] if i is not None else None
+        return None
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one glosser per locale and process, kept for the process's life
     def word(self, word: str) -> str | None:
@@ -269,11 +276,18 @@ class Glosser:
         found = self.lookup(word)
         if found is not None:
             return found
-        for ending in _ENDINGS.get(self.locale, ()):
-            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
-                found = self.lookup(word[: -len(ending)])
-                if found is not None:
-                    return found
+        stems = [word[: -len(e)] for e in _ENDINGS.get(self.locale, ()) if word.endswith(e)]
+        stems = [stem for stem in stems if len(stem) >= _MIN_STEM]
+        # The hand-made vocabulary, also inflected ("finde", "werkt" -> "finden", "werken"), before a
+        # dictionary headword of the stem.
+        for candidate in (c for stem in stems for c in (stem, stem + "en", stem + "n")):
+            found = self._hand(candidate)
+            if found is not None:
+                return found
+        for stem in stems:
+            found = self.lookup(stem)
+            if found is not None:
+                return found
         if self.locale.startswith("de") and (umlauts := hand_made.umlauts(word)) != word:
             # "Ruecksendung", "loeschen", "strasse": typed without ä, ö, ü or ß ("adresse" keeps its ss)
             if (found := self.word(umlauts)) is not None:

@@ -198,6 +198,14 @@ def test_customer_service_words_win_over_a_dictionarys_sense() -> None:
     assert Glosser.from_table("de", table, {}).word("Rechnung") == "calculation"
 
 
+def test_inflected_hand_made_verbs_are_found_by_their_infinitive() -> None:
+    table = {"wart": "keeper", "warten": "service", "preise": "awards"}
+    glosser = Glosser.from_table("de", table, {}, {"warten": "wait", "kosten": "cost", "preis": "price"})
+    assert glosser.gloss("ich warte , kostet") == "ich wait , cost"
+    assert glosser.word("Preise") == "awards"  # a headword of its own keeps its own sense
+    assert Glosser.from_table("de", table, {}).gloss("warte kostet") == "keeper kostet"
+
+
 def test_german_typed_without_umlauts_or_sharp_s_is_glossed() -> None:
     glosser = Glosser.from_table("de", {"rücksendung": "return", "löschen": "delete", "straße": "street"}, {})
     assert glosser.gloss("Ruecksendung loeschen Strasse") == "return delete street"
