@@ -90,6 +90,7 @@ UNLIMITED = {
     "FAQDESK_WIDGET_RATE_LIMIT_HANDOFF": "1000000/minute",
     "FAQDESK_VOTE_RATE_LIMIT": "1000000/minute",
 }
+CHOSEN: dict[str, str] = {}  # settings the command line chose for the servers (e.g. the encoder backend)
 BARS = {"turn_p99_ms": 150.0, "turns_per_s": 150.0, "soak_growth_pct": 5.0, "trained_rss_mb": 400.0}
 SECTION_START, SECTION_END = "<!-- bench/load.py -->", "<!-- /bench/load.py -->"
 KINDS = {  # request name -> what it is, in table order
@@ -130,7 +131,7 @@ def free_port() -> int:
 def server_env(folder: Path, database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a user's server: its own data folder and database, no inherited FAQDESK_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQDESK_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **UNLIMITED, **extra)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **UNLIMITED, **CHOSEN, **extra)
     env.update(
         FAQDESK_DATA_DIR=str(folder / "var"),
         FAQDESK_DATABASE_URL=database_url,
@@ -844,7 +845,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone (smoke runs)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "load.json")
+    parser.add_argument(
+        "--encoder-backend", choices=["torch", "onnx", "onnx-int8"], help="the servers' FAQDESK_ENCODER_BACKEND"
+    )
     args = parser.parse_args(argv)
+    if args.encoder_backend:
+        CHOSEN["FAQDESK_ENCODER_BACKEND"] = args.encoder_backend
     # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C: the servers stop and the PostgreSQL database is dropped.
     main_greenlet = gevent.getcurrent()
     gevent.signal_handler(signal.SIGTERM, lambda: main_greenlet.throw(KeyboardInterrupt("SIGTERM")))
