@@ -22,7 +22,6 @@ Without the dictionaries a locale simply has no glosser and the bot works as bef
 from __future__ import annotations
 
 import bisect
-import gzip
 import hashlib
 import json
 import logging
@@ -30,8 +29,7 @@ import multiprocessing
 import os
 import re
 import tempfile
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from importlib.metadata import version
@@ -41,15 +39,10 @@ from typing import Any, Protocol, overload
 import numpy as np
 
 from bot import hand_made
+from bot.dictionaries import SOURCES, Pieces, build_table, lemma_links, normal
 
 log = logging.getLogger(__name__)
 
-# Which FreeDict files gloss a locale: (dictionary, direction). "to" files are X -> English; "from"
-# files are English -> X, inverted, and only fill words the first do not have.
-SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "de": (("freedict-deu-eng", "to"),),
-    "nl": (("freedict-nld-eng", "to"), ("freedict-eng-nld", "from")),
-}
 # Bump when parsing, choosing senses or how glosses are embedded changes: trained models change with it.
 GLOSS_VERSION = 4  # 3: customer-service vocabulary, German ae/oe/ue/ss; 4: lemmas (simplemma)
 # Locales whose inflected forms are linked to their lemmas (simplemma). Dutch: FreeDict's Dutch dictionary
@@ -68,105 +61,7 @@ _ENDINGS = {
 }
 _MIN_STEM = 3
 _WORD = re.compile(r"[^\W\d_]+|\S", re.UNICODE)
-_NOTES = re.compile(r"\[[^\]]*\]|<[^>]*>|\([^)]*\)|/[^/]*/|\{[^}]*\}")
-_SKIP = ('"', "Synonym", "see:", "Note:", "Example")
 _ARRAYS = ("words", "word_offsets", "glosses", "gloss_offsets", "forms", "form_offsets", "lemma_at")
-_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
-
-
-def _number(text: str) -> int:
-    """A dictd index offset or length (base 64, most significant digit first)."""
-    value = 0
-    for char in text:
-        value = value * 64 + _B64[char]
-    return value
-
-
-def _normal(word: str) -> str:
-    return unicodedata.normalize("NFKC", word).lower()
-
-
-def _entries(folder: Path, name: str) -> list[tuple[str, str]]:
-    """(headword, definition text) of a dictd dictionary; multi-word headwords are left out."""
-    body = gzip.open(folder / f"{name}.dict.dz").read()  # dictzip is gzip with an index of chunks
-    out = []
-    with open(folder / f"{name}.index", encoding="utf-8") as index:
-        for line in index:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 3 or " " in parts[0] or parts[0].startswith("00"):
-                continue  # 00-database-* rows describe the dictionary itself
-            start, length = _number(parts[1]), _number(parts[2])
-            out.append((_normal(parts[0]), body[start : start + length].decode("utf-8", "replace")))
-    return out
-
-
-def _sense_lines(definition: str) -> list[str]:
-    """The lines of a definition that give translations (its numbering dropped; examples, synonyms and
-    cross-references left out)."""
-    lines = (re.sub(r"^\d+\.\s*", "", raw.strip()) for raw in definition.split("\n")[1:])
-    return [line for line in lines if line and not line.startswith(_SKIP)]
-
-
-def _senses(definition: str) -> list[tuple[bool, str]]:
-    """(marked, first translation) of each sense; marked senses carry a register or field such as [agr.]."""
-    out = []
-    for line in _sense_lines(definition):
-        first = _NOTES.sub("", line).split(",")[0].split(";")[0].strip()
-        if first:
-            out.append(("[" in line, first))
-    return out
-
-
-class _Pieces:
-    """How many word pieces the encoder's vocabulary needs for a phrase: fewer means a commoner word."""
-
-    def __init__(self, vocabulary: frozenset[str]) -> None:
-        self.vocabulary = vocabulary
-
-    @staticmethod
-    def _piece(word: str, start: int, end: int) -> str:
-        return word[start:end] if start == 0 else "##" + word[start:end]
-
-    def __call__(self, phrase: str) -> int:
-        count = 0
-        for word in phrase.lower().split():
-            start = 0
-            while start < len(word):
-                end = len(word)
-                while end > start and self._piece(word, start, end) not in self.vocabulary:
-                    end -= 1
-                if end == start:
-                    return 99
-                count, start = count + 1, end
-        return count
-
-
-def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict[str, str]:
-    """Word -> English gloss from the locale's dictionaries: per word the commonest unmarked translation."""
-    table: dict[str, str] = {}
-    for n, (name, direction) in enumerate(SOURCES.get(locale, ())):
-        if n and not (folder / f"{name}.index").is_file():
-            continue  # only the first dictionary is needed; Debian packages the others separately
-        if direction == "to":
-            choices: dict[str, list[tuple[bool, str]]] = {}
-            for word, definition in _entries(folder, name):
-                choices.setdefault(word, []).extend(_senses(definition))
-            for word, senses in choices.items():
-                plain = [t for marked, t in senses if not marked] or [t for _, t in senses]
-                if plain and word not in table:
-                    # min() keeps the first of equally common translations: dictionaries list main senses first
-                    table[word] = min(plain, key=pieces)
-        else:
-            for english, definition in _entries(folder, name):
-                for word in _single_words(definition):
-                    table.setdefault(word, english)
-    return table
-
-
-def _single_words(definition: str) -> list[str]:
-    """Every single-word translation of every sense (for inverting English -> X dictionaries)."""
-    words = (_normal(w.strip()) for line in _sense_lines(definition) for w in _NOTES.sub("", line).split(","))
-    return [w for w in words if w and " " not in w]
 
 
 class _Column(Sequence[str]):
@@ -270,7 +165,7 @@ class Glosser:
     @lru_cache(maxsize=50_000)  # noqa: B019 - one glosser per locale and process, kept for the process's life
     def word(self, word: str) -> str | None:
         """The gloss of a word as written: function word, headword, inflected headword, or compound."""
-        word = _normal(word)
+        word = normal(word)
         if word in self._function:
             return self._function[word]
         found = self.lookup(word)
@@ -362,23 +257,6 @@ def _find(column: Sequence[str], word: str) -> int | None:
     return i if i < len(column) and column[i] == word else None
 
 
-def lemma_links(locale: str, headwords: set[str]) -> dict[str, str]:
-    """Inflected form -> lemma for the locale's forms whose lemma is one of ``headwords``, from
-    simplemma's lemma dictionary (empty when simplemma has none for the locale)."""
-    from simplemma.strategies import DefaultDictionaryFactory
-
-    try:
-        forms = DefaultDictionaryFactory().get_dictionary(locale.split("-")[0])
-    except (ValueError, KeyError, OSError):
-        return {}
-    links: dict[str, str] = {}
-    for form, lemma in forms.items():
-        form, lemma = _normal(str(form)), _normal(str(lemma))
-        if form != lemma and lemma in headwords:
-            links.setdefault(form, lemma)
-    return links
-
-
 def _pack_lemmas(links: dict[str, str], words: list[str]) -> dict[str, np.ndarray]:
     """Sorted forms as a blob with offsets, and per form the position of its lemma in ``words`` (int32:
     German has ~400,000 such forms, and every serving process holds them)."""
@@ -456,7 +334,7 @@ def load(folder: Path, locale: str, cache_dir: Path, vocabulary: frozenset[str])
 
 def _build(folder: Path, locale: str, cached: Path, vocabulary: frozenset[str]) -> None:
     """Parse the dictionaries and write the packed table to ``cached`` (by rename: complete or absent)."""
-    table = build_table(folder, locale, _Pieces(vocabulary))
+    table = build_table(folder, locale, Pieces(vocabulary))
     lemmas = lemma_links(locale, set(table)) if locale.split("-")[0] in LEMMAS else {}
     digest = _table_digest(table, lemmas)
     cached.parent.mkdir(parents=True, exist_ok=True)

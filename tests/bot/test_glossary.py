@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import glossary, hand_made
+from bot import dictionaries, glossary, hand_made
 from bot.data import TrainingData
 from bot.encoder import Encoder
 from bot.glossary import Glosser
@@ -224,7 +224,7 @@ def test_the_fingerprint_follows_the_hand_made_tables_without_rebuilding_the_tab
 
 def test_the_customer_service_vocabulary_is_written_as_looked_up() -> None:
     for locale, words in hand_made.table("support_words.json").items():
-        assert words and all(glossary._normal(w) == w and " " not in w for w in words), locale
+        assert words and all(dictionaries.normal(w) == w and " " not in w for w in words), locale
         assert all(gloss.strip() for gloss in words.values()), locale
 
 
@@ -240,11 +240,11 @@ def test_inflections_reach_the_hand_made_vocabulary_through_their_lemma() -> Non
 
 
 def test_lemma_links_come_from_simplemma_and_point_at_headwords_only() -> None:
-    links = glossary.lemma_links("nl", {"sturen", "jaar"})
+    links = dictionaries.lemma_links("nl", {"sturen", "jaar"})
     assert links["gestuurd"] == "sturen" and links["jaren"] == "jaar"
     assert set(links.values()) == {"sturen", "jaar"}
-    assert glossary.lemma_links("de", {"kaufen"})["gekauft"] == "kaufen"
-    assert glossary.lemma_links("xx", {"sturen"}) == {}  # a language simplemma does not know
+    assert dictionaries.lemma_links("de", {"kaufen"})["gekauft"] == "kaufen"
+    assert dictionaries.lemma_links("xx", {"sturen"}) == {}  # a language simplemma does not know
 
 
 def test_the_cached_table_keeps_its_lemma_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,138 @@
+"""The word tables a glossary (``bot/glossary.py``) is built from: FreeDict's dictionaries in dictd format
+(Debian's ``dict-freedict-*`` packages), one English sense per word, and simplemma's lemma dictionaries.
+
+Only the glossary's build reads these, in a child process: German's dictionary takes ~10 s and ~300 MB
+to parse, and simplemma's dictionaries would add 40-130 MB to a process that kept them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+# Which FreeDict files gloss a locale: (dictionary, direction). "to" files are X -> English; "from"
+# files are English -> X, inverted, and only fill words the first do not have.
+SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "de": (("freedict-deu-eng", "to"),),
+    "nl": (("freedict-nld-eng", "to"), ("freedict-eng-nld", "from")),
+}
+
+_NOTES = re.compile(r"\[[^\]]*\]|<[^>]*>|\([^)]*\)|/[^/]*/|\{[^}]*\}")
+_SKIP = ('"', "Synonym", "see:", "Note:", "Example")
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def _number(text: str) -> int:
+    """A dictd index offset or length (base 64, most significant digit first)."""
+    value = 0
+    for char in text:
+        value = value * 64 + _B64[char]
+    return value
+
+
+def normal(word: str) -> str:
+    """A word as tables hold it: NFKC, lower case."""
+    return unicodedata.normalize("NFKC", word).lower()
+
+
+def _entries(folder: Path, name: str) -> list[tuple[str, str]]:
+    """(headword, definition text) of a dictd dictionary; multi-word headwords are left out."""
+    body = gzip.open(folder / f"{name}.dict.dz").read()  # dictzip is gzip with an index of chunks
+    out = []
+    with open(folder / f"{name}.index", encoding="utf-8") as index:
+        for line in index:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or " " in parts[0] or parts[0].startswith("00"):
+                continue  # 00-database-* rows describe the dictionary itself
+            start, length = _number(parts[1]), _number(parts[2])
+            out.append((normal(parts[0]), body[start : start + length].decode("utf-8", "replace")))
+    return out
+
+
+def _sense_lines(definition: str) -> list[str]:
+    """The lines of a definition that give translations (its numbering dropped; examples, synonyms and
+    cross-references left out)."""
+    lines = (re.sub(r"^\d+\.\s*", "", raw.strip()) for raw in definition.split("\n")[1:])
+    return [line for line in lines if line and not line.startswith(_SKIP)]
+
+
+def _senses(definition: str) -> list[tuple[bool, str]]:
+    """(marked, first translation) of each sense; marked senses carry a register or field such as [agr.]."""
+    out = []
+    for line in _sense_lines(definition):
+        first = _NOTES.sub("", line).split(",")[0].split(";")[0].strip()
+        if first:
+            out.append(("[" in line, first))
+    return out
+
+
+class Pieces:
+    """How many word pieces the encoder's vocabulary needs for a phrase: fewer means a commoner word."""
+
+    def __init__(self, vocabulary: frozenset[str]) -> None:
+        self.vocabulary = vocabulary
+
+    @staticmethod
+    def _piece(word: str, start: int, end: int) -> str:
+        return word[start:end] if start == 0 else "##" + word[start:end]
+
+    def __call__(self, phrase: str) -> int:
+        count = 0
+        for word in phrase.lower().split():
+            start = 0
+            while start < len(word):
+                end = len(word)
+                while end > start and self._piece(word, start, end) not in self.vocabulary:
+                    end -= 1
+                if end == start:
+                    return 99
+                count, start = count + 1, end
+        return count
+
+
+def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict[str, str]:
+    """Word -> English gloss from the locale's dictionaries: per word the commonest unmarked translation."""
+    table: dict[str, str] = {}
+    for n, (name, direction) in enumerate(SOURCES.get(locale, ())):
+        if n and not (folder / f"{name}.index").is_file():
+            continue  # only the first dictionary is needed; Debian packages the others separately
+        if direction == "to":
+            choices: dict[str, list[tuple[bool, str]]] = {}
+            for word, definition in _entries(folder, name):
+                choices.setdefault(word, []).extend(_senses(definition))
+            for word, senses in choices.items():
+                plain = [t for marked, t in senses if not marked] or [t for _, t in senses]
+                if plain and word not in table:
+                    # min() keeps the first of equally common translations: dictionaries list main senses first
+                    table[word] = min(plain, key=pieces)
+        else:
+            for english, definition in _entries(folder, name):
+                for word in _single_words(definition):
+                    table.setdefault(word, english)
+    return table
+
+
+def _single_words(definition: str) -> list[str]:
+    """Every single-word translation of every sense (for inverting English -> X dictionaries)."""
+    words = (normal(w.strip()) for line in _sense_lines(definition) for w in _NOTES.sub("", line).split(","))
+    return [w for w in words if w and " " not in w]
+
+
+def lemma_links(locale: str, headwords: set[str]) -> dict[str, str]:
+    """Inflected form -> lemma for the locale's forms whose lemma is one of ``headwords``, from
+    simplemma's lemma dictionary (empty when simplemma has none for the locale)."""
+    from simplemma.strategies import DefaultDictionaryFactory
+
+    try:
+        forms = DefaultDictionaryFactory().get_dictionary(locale.split("-")[0])
+    except (ValueError, KeyError, OSError):
+        return {}
+    links: dict[str, str] = {}
+    for form, lemma in forms.items():
+        form, lemma = normal(str(form)), normal(str(lemma))
+        if form != lemma and lemma in headwords:
+            links.setdefault(form, lemma)
+    return links
