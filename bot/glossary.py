@@ -104,7 +104,7 @@ class Glosser:
         self._words, self._glosses, self._function = words, glosses, function_words
         self._support = support_words or {}
         # Inflected forms, sorted, and the position of each one's lemma among ``words``.
-        no_links = (_Column(np.zeros(0, np.uint8), np.zeros(1, np.int32)), np.zeros(0, np.int32))
+        no_links = (_Column(np.zeros(0, np.uint8), np.zeros(1, np.int64)), np.zeros(0, np.int32))
         self._forms: _Column
         self._lemma_at: np.ndarray
         self._forms, self._lemma_at = lemmas or no_links
@@ -119,7 +119,7 @@ class Glosser:
         lemmas: dict[str, str] | None = None,
     ) -> Glosser:
         """A glosser over a word -> gloss table, and inflected form -> lemma links into it."""
-        arrays = _pack(table) | _pack_lemmas(lemmas or {}, sorted(table))
+        arrays = _pack(table, lemmas or {})
         return cls._from_arrays(locale, arrays, function_words, _table_digest(table, lemmas or {}), support_words)
 
     @classmethod
@@ -144,8 +144,10 @@ class Glosser:
         """The gloss of one word: the hand-made vocabulary's (for the word, else its lemma), else the
         dictionary headword's."""
         hand = self._hand(word)
-        if hand is not None:
-            return hand
+        return hand if hand is not None else self._headword(word)
+
+    def _headword(self, word: str) -> str | None:
+        """The dictionary's gloss of a headword."""
         i = _find(self._words, word)
         return self._glosses[i] if i is not None else None
 
@@ -179,8 +181,8 @@ class Glosser:
             found = self._hand(candidate)
             if found is not None:
                 return found
-        for stem in stems:
-            found = self.lookup(stem)
+        for stem in stems:  # their hand-made glosses were tried above
+            found = self._headword(stem)
             if found is not None:
                 return found
         if self.locale.startswith("de") and (umlauts := hand_made.umlauts(word)) != word:
@@ -257,29 +259,22 @@ def _find(column: Sequence[str], word: str) -> int | None:
     return i if i < len(column) and column[i] == word else None
 
 
-def _pack_lemmas(links: dict[str, str], words: list[str]) -> dict[str, np.ndarray]:
-    """Sorted forms as a blob with offsets, and per form the position of its lemma in ``words`` (int32:
-    German has ~400,000 such forms, and every serving process holds them)."""
-    position = {w: i for i, w in enumerate(words)}
-    forms = sorted(f for f, lemma in links.items() if lemma in position)
-    encoded = [f.encode("utf-8") for f in forms]
-    return {
-        "forms": np.frombuffer(b"".join(encoded), dtype=np.uint8),
-        "form_offsets": np.concatenate([[0], np.cumsum([len(e) for e in encoded])]).astype(np.int32),
-        "lemma_at": np.array([position[links[f]] for f in forms], dtype=np.int32),
-    }
-
-
-def _pack(table: dict[str, str]) -> dict[str, np.ndarray]:
+def _pack(table: dict[str, str], lemmas: dict[str, str]) -> dict[str, np.ndarray]:
+    """The table's sorted words and their glosses, and the sorted inflected forms with the position of
+    each one's lemma among the words, as byte blobs with offsets (``_Column``)."""
     words = sorted(table)
+    position = {w: i for i, w in enumerate(words)}
+    forms = sorted(f for f, lemma in lemmas.items() if lemma in position)
     out: dict[str, np.ndarray] = {}
     for name, offsets, column in (
         ("words", "word_offsets", words),
         ("glosses", "gloss_offsets", [table[w] for w in words]),
+        ("forms", "form_offsets", forms),
     ):
         encoded = [s.encode("utf-8") for s in column]
         out[name] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
         out[offsets] = np.concatenate([[0], np.cumsum([len(e) for e in encoded])]).astype(np.int64)
+    out["lemma_at"] = np.array([position[lemmas[f]] for f in forms], dtype=np.int32)
     return out
 
 
@@ -340,8 +335,7 @@ def _build(folder: Path, locale: str, cached: Path, vocabulary: frozenset[str]) 
     cached.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
-        arrays: dict[str, Any] = {"fingerprint": np.array(digest), **_pack(table)}
-        arrays |= _pack_lemmas(lemmas, sorted(table))
+        arrays: dict[str, Any] = {"fingerprint": np.array(digest), **_pack(table, lemmas)}
         np.savez(fh, **arrays)
     os.replace(tmp, cached)
     log.info("glossary for %s built from %s: %d words, %d inflected forms", locale, folder, len(table), len(lemmas))
