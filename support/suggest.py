@@ -230,13 +230,14 @@ def _article_vectors(
         if key in _building and not wait:
             return cached
         _building.add(key)
+    fresh = None
     try:
         fresh = _build(session, locale=locale, encoder=encoder, signature=full, glossed=glossed, stop=stop)
     finally:
-        with _lock:
+        with _lock:  # published and no longer building at once: no request sees neither and builds again
             _building.discard(key)
-    with _lock:
-        _vectors[key] = fresh
+            if fresh is not None:
+                _vectors[key] = fresh
     return fresh
 
 
