@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from api.ratelimit import RateLimiter
 from bot.model import FaqModel
+from core.db import Bind, open_session
 from core.errors import ModelNotReadyError, NotFoundError
 from core.settings import Settings
 
@@ -23,18 +24,21 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_engine(request: Request) -> Engine:
-    """The app's database engine (for work that opens its own sessions, e.g. a chat turn's thread)."""
+async def get_engine(request: Request) -> Bind:
+    """The app's database engine (for work that opens its own sessions, e.g. a chat turn's thread).
+
+    The one place requests reach the database through: tests override it with a connection whose
+    transaction is rolled back after each test (tests/app.py)."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
+EngineDep = Annotated[Bind, Depends(get_engine)]
 
 
 def get_session(engine: EngineDep) -> Iterator[Session]:
     """A session per request, committed when the handler succeeds."""
-    with Session(engine) as session:
+    with open_session(engine) as session:
         yield session
         session.commit()
 

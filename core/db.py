@@ -184,10 +184,20 @@ def is_postgres(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+# Where sessions come from: the app's engine, or one connection already inside a transaction (the tests'
+# rolled-back one, tests/db.py), whose sessions then commit savepoints and the transaction stays open.
+Bind = Engine | Connection
+
+
+def open_session(bind: Bind) -> Session:
+    """A new session on the engine or connection (on a connection in a transaction: savepoints)."""
+    return Session(bind, join_transaction_mode="create_savepoint")
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Bind) -> Iterator[Session]:
     """A session committed on success and rolled back on error."""
-    with Session(engine) as session:
+    with open_session(engine) as session:
         try:
             yield session
             session.commit()

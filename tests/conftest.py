@@ -13,6 +13,7 @@ from bot.encoder import Encoder
 from bot.loaders import load_training_data
 from bot.model import FaqModel
 from core.settings import Settings
+from tests.app import _site, signed_in, site_app, site_client, site_db  # noqa: F401  (the HTTP tests' app)
 from tests.db import database_url, engine, session  # noqa: F401  (database fixtures for every folder)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from core.db import make_engine
+from core.db import make_engine, open_session
 from migrations import upgrade
 
 POSTGRES_URL = os.environ.get("FAQDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -36,7 +36,7 @@ def postgres_engine() -> Engine | None:
     return engine
 
 
-def _real_sqlite_savepoints(engine: Engine) -> None:
+def real_sqlite_savepoints(engine: Engine) -> None:
     """Let SQLAlchemy, not pysqlite, start transactions, so ``session.commit()`` inside a test only
     releases a savepoint and the rollback at the end really undoes it (SQLAlchemy's documented recipe)."""
 
@@ -55,7 +55,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'faqdesk.db'}"
         upgrade(url)
         eng = make_engine(url)
-        _real_sqlite_savepoints(eng)
+        real_sqlite_savepoints(eng)
     else:
         pg = postgres_engine()
         if pg is None:
@@ -71,15 +71,27 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     eng.dispose()
 
 
-@pytest.fixture()
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test (its commits are savepoints)."""
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back at the end (its commits are savepoints).
+
+    ``session.connection()`` is that transaction's connection: an app bound to it (tests/app.py) writes
+    into the same transaction."""
     connection = engine.connect()
     transaction = connection.begin()
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+    try:
+        with open_session(connection) as s:
+            yield s
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with rolled_back(engine) as s:
         yield s
-    transaction.rollback()
-    connection.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

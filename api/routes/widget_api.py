@@ -15,7 +15,6 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import ChatLimiterDep, EngineDep, LimiterDep, OptionalModelDep, SessionDep, SettingsDep, require_model
@@ -34,7 +33,7 @@ from api.widget_schemas import (
     SeenIn,
 )
 from bot import runtime
-from core.db import session_scope
+from core.db import open_session, session_scope
 from core.errors import UnauthorizedError, ValidationError
 from support import conversations, handoffs, message_view, reply_delivery
 from support.models import Conversation
@@ -151,7 +150,7 @@ async def events(
     """
 
     def check() -> None:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             conversations.authenticate(session, conversation_id=conversation_id, token=_bearer(authorization))
 
     await run_in_threadpool(check)

@@ -183,7 +183,8 @@ def test_sitemap_lists_category_pages_where_they_have_articles(client: TestClien
 
 def test_health_and_readiness(client: TestClient, app_settings: Settings, warm_cache: Path) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    not_ready = client.get("/readyz")
+    with TestClient(create_app(app_settings)) as untrained:
+        not_ready = untrained.get("/readyz")
     assert not_ready.status_code == 503 and "no trained model" in not_ready.json()["detail"]
     # The session's encoder cache (ONNX export, glossaries), as a machine that ran before has it: training
     # here is about readiness, and a cold cache cost this test ~30 s.
