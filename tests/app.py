@@ -27,7 +27,7 @@ from api.app import create_app
 from api.deps import get_engine
 from bot.model import FaqModel
 from core.accounts import Role
-from core.db import make_engine
+from core.db import make_engine, open_session
 from core.settings import Settings
 from tests.admin.conftest import login, make_settings
 from tests.db import POSTGRES_URL, fresh_postgres_database, postgres_engine, real_sqlite_savepoints, rolled_back
@@ -64,7 +64,8 @@ def _started(folder: Path, database_url: str | None, model: FaqModel) -> Iterato
     """The app running (lifespan entered), each role signed in once: those sessions are committed, so
     they outlive every test's rollback."""
     database = {"database_url": database_url} if database_url else {}
-    settings = make_settings(folder, upload_max_bytes=64 * 1024, **database)
+    # The widget tests' customer site is the one origin allowed to call the public API.
+    settings = make_settings(folder, upload_max_bytes=64 * 1024, cors_origins=["https://shop.example"], **database)
     app = create_app(settings)
     engine = make_engine(settings.database_url)
     if engine.dialect.name == "sqlite":
@@ -78,6 +79,18 @@ def _started(folder: Path, database_url: str | None, model: FaqModel) -> Iterato
         yield Site(app=app, engine=engine, settings=app.state.settings, cookies=cookies)
         assert client  # the lifespan ends here
     engine.dispose()
+
+
+def app_session(app: FastAPI) -> Session:
+    """A new session on the database the app's requests use: the test's transaction under ``site_app``,
+    else the app's own engine."""
+    bind = app.dependency_overrides.get(get_engine)
+    return open_session(bind() if bind else app.state.engine)
+
+
+def configure(app: FastAPI, **overrides: object) -> None:
+    """Change settings the app reads per request for this test only (``site_app`` puts them back)."""
+    app.state.settings = app.state.settings.model_copy(update=overrides)
 
 
 @pytest.fixture()

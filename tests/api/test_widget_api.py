@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.app import create_app
-from bot.model import FaqModel
 from core.accounts import User
 from core.settings import Settings
 from helpcenter.models import Article
 from support import conversations, handoffs, suggest
 from support.models import Conversation, Handoff, Message, Sender
 from tests.admin.conftest import make_settings
-
-
-@pytest.fixture(scope="module")
-def chat_app(tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel) -> Iterator[TestClient]:
-    """One migrated and seeded app for the module: every test starts conversations of its own."""
-    # A day's window, not a minute's: the sliding-window counter weighs the previous window's hits by how
-    # much of it is left, so nine posts that straddle a window's end may all pass (a flaky CI run did).
-    folder = Path(tmp_path_factory.mktemp("widget-api"))
-    settings = make_settings(folder, cors_origins=["https://shop.example"], widget_rate_limit_conversation="8/day")
-    with TestClient(create_app(settings)) as client:
-        client.app.state.model = _demo_model  # type: ignore[attr-defined]
-        yield client
+from tests.app import configure
 
 
 @pytest.fixture()
-def chat(chat_app: TestClient) -> TestClient:
-    """The module's app with its rate-limit counters emptied, so no test pays for the calls of another."""
-    chat_app.app.state.rate_limiter._storage.reset()  # type: ignore[attr-defined]
-    return chat_app
+def chat(site_app: FastAPI) -> TestClient:
+    """The run's app (tests/app.py) with a tight per-conversation limit for the rate-limit test."""
+    # A day's window, not a minute's: the sliding-window counter weighs the previous window's hits by how
+    # much of it is left, so nine posts that straddle a window's end may all pass (a flaky CI run did).
+    configure(site_app, widget_rate_limit_conversation="8/day")
+    return TestClient(site_app)
 
 
 def start(client: TestClient, locale: str = "en") -> tuple[str, dict[str, str]]:
@@ -51,7 +41,7 @@ def say(client: TestClient, cid: str, auth: dict[str, str], text: str) -> dict[s
     return response.json()
 
 
-def test_a_clear_question_gets_the_answer_with_its_article(chat: TestClient) -> None:
+def test_a_clear_question_gets_the_answer_with_its_article(chat: TestClient, site_db: Session) -> None:
     cid, auth = start(chat)
     reply = say(chat, cid, auth, "Where is my order?")
     assert reply["type"] == "answer" and reply["intent"] == "track_order"
@@ -60,8 +50,7 @@ def test_a_clear_question_gets_the_answer_with_its_article(chat: TestClient) -> 
     assert reply["articles"] == [
         {"title": "Tracking your order", "url": "/hc/en/articles/tracking-your-order", "snippet": None}
     ]
-    engine = chat.app.state.engine  # type: ignore[attr-defined]
-    with Session(engine) as session:
+    with site_db as session:
         turn = session.exec(select(Message).where(Message.id == reply["id"])).one()
         assert turn.decision == "answer" and turn.model_version and turn.latency_ms and turn.latency_ms > 0
         assert turn.candidates[0]["intent"] == "track_order" and len(turn.candidates) >= 2  # runner-ups kept
@@ -69,18 +58,18 @@ def test_a_clear_question_gets_the_answer_with_its_article(chat: TestClient) -> 
         assert conversation is not None and conversation.started_at is not None and conversation.has_question
 
 
-def test_greetings_do_not_count_as_questions(chat: TestClient) -> None:
+def test_greetings_do_not_count_as_questions(chat: TestClient, site_db: Session) -> None:
     cid, auth = start(chat, "de")
     reply = say(chat, cid, auth, "Hallo!")
     assert reply["type"] == "answer" and reply["intent"] == "greeting"
-    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+    with site_db as session:
         conversation = session.get(Conversation, cid)
         assert conversation is not None and conversation.started_at is not None and not conversation.has_question
 
 
-def test_options_resolve_as_if_the_visitor_asked_that_intent(chat: TestClient) -> None:
+def test_options_resolve_as_if_the_visitor_asked_that_intent(chat: TestClient, site_db: Session) -> None:
     cid, auth = start(chat)
-    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+    with site_db as session:
         # A clarify turn as the policy makes it; which message yields one depends on the model, so write it.
         session.add(
             Message(
@@ -243,7 +232,7 @@ def test_server_sent_events_take_the_token_from_the_header_never_the_url(chat: T
     assert again == bot
 
 
-def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient) -> None:
+def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient, site_db: Session) -> None:
     cid, auth = start(chat)
     say(chat, cid, auth, "Where is my order?")
     missing = chat.post(f"/api/v1/conversations/{cid}/handoff", json={"name": "Ann"}, headers=auth)
@@ -257,7 +246,7 @@ def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient) -> None:
     seen = max(m["id"] for m in chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json())
 
     settings: Settings = chat.app.state.settings  # type: ignore[attr-defined]
-    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+    with site_db as session:
         handoff = session.exec(select(Handoff).where(Handoff.conversation_id == cid)).one()
         assert handoff.email == "ann@example.com" and handoff.top_intent == "track_order"
         agent = session.exec(select(User).where(User.email == "agent@example.com")).one()

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from api.app import create_app
 from support.models import Conversation, Message, OutboxItem, OutboxKind, Rating, Sender
-from tests.admin.conftest import make_settings
+from tests.app import app_session
 
 ORIGIN = "https://shop.example"
 
 
-@pytest.fixture(scope="module")
-def widget(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = make_settings(Path(tmp_path_factory.mktemp("widget-delete")), cors_origins=[ORIGIN])
-    with TestClient(create_app(settings)) as client:
-        yield client
+@pytest.fixture()
+def widget(site_app: FastAPI) -> TestClient:
+    """The run's app (tests/app.py), which allows the customer site's origin."""
+    assert ORIGIN in site_app.state.settings.cors_origins
+    return TestClient(site_app)
 
 
 def start(client: TestClient) -> tuple[str, dict[str, str]]:
@@ -32,7 +29,7 @@ def start(client: TestClient) -> tuple[str, dict[str, str]]:
 
 def fill(client: TestClient, cid: str) -> None:
     """Messages, a rating and a queued webhook carrying the transcript."""
-    with Session(client.app.state.engine) as s:  # type: ignore[attr-defined]
+    with app_session(client.app) as s:  # type: ignore[attr-defined]
         s.add(Message(conversation_id=cid, sender=Sender.visitor, text="I am jan@example.nl, call 0612345678"))
         s.add(Message(conversation_id=cid, sender=Sender.bot, text="Sorry?", decision="suggest"))
         s.add(Rating(conversation_id=cid, score=2))
@@ -56,7 +53,7 @@ def test_a_visitor_deletes_their_own_conversation(widget: TestClient) -> None:
     response = widget.delete(f"/api/v1/conversations/{cid}", headers=auth)
     assert response.status_code == 200 and response.json() == {"deleted": True}
 
-    with Session(widget.app.state.engine) as s:  # type: ignore[attr-defined]
+    with app_session(widget.app) as s:  # type: ignore[attr-defined]
         assert s.get(Conversation, cid) is None
         assert s.exec(select(Message).where(Message.conversation_id == cid)).first() is None
         assert s.exec(select(Rating).where(Rating.conversation_id == cid)).first() is None
@@ -77,7 +74,7 @@ def test_another_token_or_none_may_not_delete(widget: TestClient) -> None:
     for headers in (other_auth, {}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}):
         response = widget.delete(f"/api/v1/conversations/{cid}", headers=headers)
         assert response.status_code == 401 and response.json()["error"] == "unauthorized"
-    with Session(widget.app.state.engine) as s:  # type: ignore[attr-defined]
+    with app_session(widget.app) as s:  # type: ignore[attr-defined]
         assert s.get(Conversation, cid) is not None
 
 

@@ -5,29 +5,25 @@ form's field errors in the conversation's language (issue 13, items 1 to 3)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from api.app import create_app
-from bot.model import FaqModel
 from core.accounts import User
 from core.settings import Settings
 from support import handoffs
 from support.models import Handoff
-from tests.admin.conftest import make_settings
 from tests.api.test_widget_api import events, say, start
+from tests.app import app_session, configure
 
 
-@pytest.fixture(scope="module")
-def chat(tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel) -> Iterator[TestClient]:
-    settings = make_settings(Path(tmp_path_factory.mktemp("widget-flags")), widget_rate_limit_ip="1000/minute")
-    with TestClient(create_app(settings)) as client:
-        client.app.state.model = _demo_model  # type: ignore[attr-defined]
-        yield client
+@pytest.fixture()
+def chat(site_app: FastAPI) -> TestClient:
+    """The run's app (tests/app.py), the per-address limit lifted for tests that start many chats."""
+    configure(site_app, widget_rate_limit_ip="1000/minute")
+    return TestClient(site_app)
 
 
 def history(chat: TestClient, cid: str, auth: dict[str, str]) -> list[dict[str, object]]:
@@ -83,7 +79,7 @@ def test_the_rating_of_a_resolved_handoff_comes_back_with_its_notice(chat: TestC
         == 201
     )
     settings: Settings = chat.app.state.settings  # type: ignore[attr-defined]
-    with Session(chat.app.state.engine) as session:  # type: ignore[attr-defined]
+    with app_session(chat.app) as session:  # type: ignore[attr-defined]
         handoff = session.exec(select(Handoff).where(Handoff.conversation_id == cid)).one()
         agent = session.exec(select(User).where(User.email == "agent@example.com")).one()
         handoffs.resolve(session, handoff=handoff, agent=agent, settings=settings)

@@ -3,32 +3,21 @@ does not count, so a reply lost on the way is still emailed (support/reply_deliv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from api.app import create_app
 from core.accounts import User
 from support import handoffs
 from support.models import Handoff, Message
-from tests.admin.conftest import make_settings
-
-
-@pytest.fixture(scope="module")
-def chat_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One migrated app for the module (no model: no bot turn is needed here); each test has its own chats."""
-    with TestClient(create_app(make_settings(Path(tmp_path_factory.mktemp("seen"))))) as client:
-        yield client
+from tests.app import app_session
 
 
 @pytest.fixture()
-def chat(chat_app: TestClient) -> TestClient:
-    """The module's app with its rate-limit counters emptied, so no test pays for the calls of another."""
-    chat_app.app.state.rate_limiter._storage.reset()  # type: ignore[attr-defined]
-    return chat_app
+def chat(site_app: FastAPI) -> TestClient:
+    """The run's app (tests/app.py); each test has its own chats."""
+    return TestClient(site_app)
 
 
 def handed_off(client: TestClient) -> tuple[str, dict[str, str]]:
@@ -44,9 +33,8 @@ def handed_off(client: TestClient) -> tuple[str, dict[str, str]]:
 
 
 def agent_reply(client: TestClient, cid: str, text: str) -> int:
-    engine = client.app.state.engine  # type: ignore[attr-defined]
     settings = client.app.state.settings  # type: ignore[attr-defined]
-    with Session(engine) as session:
+    with app_session(client.app) as session:
         handoff = session.exec(select(Handoff).where(Handoff.conversation_id == cid)).one()
         agent = session.exec(select(User).where(User.email == "agent@example.com")).one()
         message = handoffs.reply(session, handoff=handoff, agent=agent, text=text, settings=settings)
@@ -56,7 +44,7 @@ def agent_reply(client: TestClient, cid: str, text: str) -> int:
 
 
 def stored(client: TestClient, message_id: int) -> Message:
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with app_session(client.app) as session:  # type: ignore[attr-defined]
         message = session.get(Message, message_id)
         assert message is not None
         return message
