@@ -1,4 +1,5 @@
-"""A back-office app over a migrated SQLite database with the demo content and one user per role."""
+"""Back-office test helpers: the run's app (tests/app.py) under the names these tests use, sign-in, CSRF and
+API-token helpers, and ``make_settings`` for tests that need an app and a database of their own."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from functools import cache
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from api.app import create_app
 from core import accounts
 from core.accounts import Role
-from core.db import make_engine, session_scope
+from core.db import Bind, make_engine, session_scope
 from core.settings import Settings
 from helpcenter import content
 from migrations import upgrade
@@ -74,25 +75,39 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-@pytest.fixture(scope="module")
-def admin_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return make_settings(tmp_path_factory.mktemp("admin"), upload_max_bytes=64 * 1024)
+@pytest.fixture()
+def admin_settings(site_app: FastAPI) -> Settings:
+    """The settings of the run's app (tests/app.py): its database holds the demo articles and one user
+    per role, and every request of the test writes into the test's rolled-back transaction."""
+    settings: Settings = site_app.state.settings
+    return settings
 
 
-@pytest.fixture(scope="module")
-def app_client(admin_settings: Settings) -> Iterator[TestClient]:
-    """An anonymous client; also keeps the app (and its lifespan) running for the module."""
-    with TestClient(create_app(admin_settings), follow_redirects=False) as client:
-        yield client
+@pytest.fixture()
+def app_client(site_client: TestClient) -> TestClient:
+    """An anonymous client of the run's app."""
+    return site_client
 
 
-def api_token(settings: Settings, role: Role, name: str = "tests") -> str:
-    """A new API token of the ``role@example.com`` user that ``make_settings`` created."""
-    engine = make_engine(settings.database_url)
-    with session_scope(engine) as session:
+@pytest.fixture()
+def db_bind(site_db: Session) -> Bind:
+    """The test's connection, whose transaction the app's requests write into (for helpers that open
+    sessions of their own)."""
+    return site_db.get_bind()
+
+
+def api_token(database: Settings | Bind, role: Role, name: str = "tests") -> str:
+    """A new API token of the ``role@example.com`` user that ``make_settings`` created, stored through
+    the test's connection or, for an app of a test's own, committed to that app's database."""
+    if isinstance(database, Settings):
+        engine = make_engine(database.database_url)
+        try:
+            return api_token(engine, role, name)
+        finally:
+            engine.dispose()
+    with session_scope(database) as session:
         user = session.exec(select(accounts.User).where(accounts.User.email == f"{role.value}@example.com")).one()
         token, _row = accounts.create_api_token(session, user=user, name=name)
-    engine.dispose()
     return token
 
 
@@ -112,15 +127,7 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> TestClien
     return client
 
 
-@pytest.fixture(scope="module")
-def as_role(app_client: TestClient) -> Iterator[Callable[[Role], TestClient]]:
-    """A signed-in client per role, sharing the module's app."""
-    clients: dict[Role, TestClient] = {}
-
-    def get(role: Role) -> TestClient:
-        if role not in clients:
-            client = TestClient(app_client.app, follow_redirects=False)
-            clients[role] = login(client, f"{role.value}@example.com")
-        return clients[role]
-
-    yield get
+@pytest.fixture()
+def as_role(signed_in: Callable[[Role], TestClient]) -> Callable[[Role], TestClient]:
+    """A signed-in client per role, of the run's app."""
+    return signed_in

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from core import accounts
 from core.accounts import ApiToken, Role, User
-from core.db import make_engine, session_scope
+from core.db import Bind, make_engine, session_scope
 from core.errors import ForbiddenError
 from core.settings import Settings
 from migrations import upgrade
@@ -60,9 +60,9 @@ def test_a_demoted_owner_demotes_their_tokens(session: Session) -> None:
 
 
 def test_a_demoted_owners_token_is_refused_by_the_api(
-    as_role: Callable[[Role], TestClient], app_client: TestClient, admin_settings: Settings
+    as_role: Callable[[Role], TestClient], app_client: TestClient, admin_settings: Settings, db_bind: Bind
 ) -> None:
-    engine = make_engine(admin_settings.database_url)
+    engine = db_bind
     with session_scope(engine) as session:
         user = accounts.create_user(session, email="demoted@example.com", password=PASSWORD, role=Role.editor)
         token, _ = accounts.create_api_token(session, user=user, name="ci")
@@ -71,7 +71,6 @@ def test_a_demoted_owners_token_is_refused_by_the_api(
     with session_scope(engine) as session:
         user = session.exec(select(User).where(User.email == "demoted@example.com")).one()
         accounts.update_user(session, user=user, role=Role.agent)
-    engine.dispose()
     refused = app_client.post("/api/v1/admin/articles", json=ARTICLE, headers=headers)
     assert refused.status_code == 401 and "now an agent" in refused.json()["detail"]
     assert app_client.get("/api/v1/admin/metrics", headers=headers).status_code == 401
@@ -100,5 +99,4 @@ def test_the_migration_gives_existing_tokens_their_owners_role(tmp_path: Path) -
     upgrade(url)
     with Session(engine) as session:
         roles = {t.name: t.role for t in session.exec(select(ApiToken)).all()}
-    engine.dispose()
     assert roles == {"admin": Role.admin, "editor": Role.editor, "agent": Role.agent}

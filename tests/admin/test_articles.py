@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from fastapi.testclient import TestClient
 
 from core.accounts import Role
-from core.db import make_engine, session_scope
+from core.db import Bind, session_scope
 from core.settings import Settings
 from helpcenter import articles
 from tests.admin.conftest import csrf_token
@@ -116,7 +116,7 @@ def test_translation_opens_side_by_side_and_joins_the_group(
 
 
 def test_scheduled_publication(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings, app_client: TestClient
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, app_client: TestClient, db_bind: Bind
 ) -> None:
     editor = as_role(Role.editor)
     article_id = _create(editor, title="Winter sale", body="Soon.")
@@ -127,11 +127,10 @@ def test_scheduled_publication(
     past = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     assert _post(editor, f"/admin/articles/{article_id}/status", action="schedule", publish_at=past) == 422
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 404
-    engine = make_engine(admin_settings.database_url)
+    engine = db_bind
     with session_scope(engine) as session:
         assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=30)) == 0
         assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=61)) >= 1
-    engine.dispose()
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 200
 
 

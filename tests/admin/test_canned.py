@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
 from core.accounts import Role
-from core.db import make_engine, session_scope
+from core.db import Bind, session_scope
 from core.settings import Settings
 from support import handoffs
 from tests.admin.conftest import csrf_token
 from tests.admin.test_inbox_live import new_handoff
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
-    yield eng
-    eng.dispose()
+@pytest.fixture()
+def engine(db_bind: Bind) -> Bind:
+    """The test's connection: what helpers store there, the app's requests see."""
+    return db_bind
 
 
 def create(client: TestClient, **fields: str) -> Any:
@@ -56,7 +53,7 @@ def test_agents_use_canned_replies_but_do_not_manage_them(as_role: Any) -> None:
 
 
 def test_the_ticket_offers_the_replies_of_its_locale_filled_in(
-    as_role: Any, engine: Engine, admin_settings: Settings
+    as_role: Any, engine: Bind, admin_settings: Settings
 ) -> None:
     editor: TestClient = as_role(Role.editor)
     agent: TestClient = as_role(Role.agent)

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from core.accounts import Role
-from core.db import make_engine, session_scope
-from core.settings import Settings
+from core.db import Bind, session_scope
 from support.models import Message
 from tests.support.handoff_fixtures import make_conversation
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
-    yield eng
-    eng.dispose()
+@pytest.fixture()
+def engine(db_bind: Bind) -> Bind:
+    """The test's connection: what helpers store there, the app's requests see."""
+    return db_bind
 
 
-def test_an_agent_filters_conversations_and_opens_one(as_role: Any, engine: Engine) -> None:
+def test_an_agent_filters_conversations_and_opens_one(as_role: Any, engine: Bind) -> None:
     agent: TestClient = as_role(Role.agent)
     intent = f"intent_{uuid.uuid4().hex[:6]}"
     with session_scope(engine) as s:

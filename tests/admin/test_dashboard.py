@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from core.accounts import Role
-from core.db import make_engine
+from core.db import Bind, open_session
 from core.settings import Settings
 from helpcenter.models import HelpcenterSession
 from support.outcomes import close_due
@@ -23,15 +24,19 @@ RANGE = {"start": sc.DAY0.isoformat(), "end": sc.DAY1.isoformat()}
 ARR = "66.5\u00a0%"  # automated resolution rate of the test day: 109 / 164
 
 
-@pytest.fixture(scope="module", autouse=True)
-def test_day(admin_settings: Settings) -> None:
-    """The scripted day, closed, in this module's database."""
-    engine = make_engine(admin_settings.database_url)
-    with Session(engine) as session:
+@pytest.fixture(autouse=True)
+def untrained(site_app: FastAPI) -> None:
+    """A back office before its first training: the bot's own precision estimates are empty."""
+    site_app.state.model = None
+
+
+@pytest.fixture(autouse=True)
+def test_day(db_bind: Bind) -> None:
+    """The scripted day, closed, in the test's transaction."""
+    with open_session(db_bind) as session:
         sc.play(session)
         close_due(session, now=sc.NOW, window=sc.WINDOW)
         session.commit()
-    engine.dispose()
 
 
 def test_the_dashboard_needs_a_sign_in(app_client: TestClient) -> None:
@@ -113,10 +118,10 @@ def test_csv_export_parses_and_matches(as_role: Callable[[Role], TestClient]) ->
 
 
 def test_metrics_api_needs_a_token_and_gives_the_same_numbers(
-    app_client: TestClient, admin_settings: Settings, as_role: Callable[[Role], TestClient]
+    app_client: TestClient, admin_settings: Settings, as_role: Callable[[Role], TestClient], db_bind: Bind
 ) -> None:
     assert app_client.get("/api/v1/admin/metrics", params=RANGE).status_code == 401
-    headers = {"Authorization": f"Bearer {api_token(admin_settings, Role.editor)}"}
+    headers = {"Authorization": f"Bearer {api_token(db_bind, Role.editor)}"}
     response = app_client.get("/api/v1/admin/metrics", params=RANGE, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -134,11 +139,13 @@ def test_metrics_api_needs_a_token_and_gives_the_same_numbers(
     assert "/api/v1/admin/metrics" in app_client.get("/openapi.json").json()["paths"]
 
 
-def test_help_center_visits_count_once_per_browser(app_client: TestClient, admin_settings: Settings) -> None:
-    engine = make_engine(admin_settings.database_url)
+def test_help_center_visits_count_once_per_browser(
+    app_client: TestClient, admin_settings: Settings, db_bind: Bind
+) -> None:
+    engine = db_bind
 
     def visits() -> int:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             return int(session.exec(select(func.count()).select_from(HelpcenterSession)).one())
 
     before = visits()
@@ -151,4 +158,3 @@ def test_help_center_visits_count_once_per_browser(app_client: TestClient, admin
     TestClient(app_client.app).get("/hc/de/")  # another browser
     TestClient(app_client.app, headers={"User-Agent": "Googlebot/2.1"}).get("/hc/en/")  # a crawler
     assert visits() == before + 2
-    engine.dispose()

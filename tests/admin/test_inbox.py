@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api.inbox_views import age
 from core.accounts import Role, User
-from core.db import make_engine, session_scope
+from core.db import Bind, open_session, session_scope
 from core.settings import Settings
 from support import conversations, handoffs
 from support.models import Conversation, Handoff, HandoffStatus, Message, Sender, utcnow
@@ -25,14 +23,13 @@ from tests.support.handoff_fixtures import make_conversation
 XSS = "<script>alert('pwned')</script>"
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
-    yield eng
-    eng.dispose()
+@pytest.fixture()
+def engine(db_bind: Bind) -> Bind:
+    """The test's connection: what helpers store there, the app's requests see."""
+    return db_bind
 
 
-def new_handoff(engine: Engine, settings: Settings, *, locale: str = "en", message: str | None = None) -> Handoff:
+def new_handoff(engine: Bind, settings: Settings, *, locale: str = "en", message: str | None = None) -> Handoff:
     """A handoff from a conversation with bot turns, committed; returned detached."""
     with session_scope(engine) as s:
         conversation = make_conversation(s, locale=locale, now=utcnow())
@@ -50,16 +47,16 @@ def new_handoff(engine: Engine, settings: Settings, *, locale: str = "en", messa
     return handoff
 
 
-def fresh(engine: Engine, handoff_id: int | None) -> Handoff:
-    with Session(engine) as s:
+def fresh(engine: Bind, handoff_id: int | None) -> Handoff:
+    with open_session(engine) as s:
         handoff = s.get(Handoff, handoff_id)
         assert handoff is not None
         s.expunge(handoff)
         return handoff
 
 
-def messages(engine: Engine, handoff: Handoff) -> list[Message]:
-    with Session(engine) as s:
+def messages(engine: Bind, handoff: Handoff) -> list[Message]:
+    with open_session(engine) as s:
         rows = s.exec(
             select(Message).where(Message.conversation_id == handoff.conversation_id).order_by(col(Message.id))
         ).all()
@@ -68,8 +65,8 @@ def messages(engine: Engine, handoff: Handoff) -> list[Message]:
         return list(rows)
 
 
-def user_id(engine: Engine, role: Role) -> int:
-    with Session(engine) as s:
+def user_id(engine: Bind, role: Role) -> int:
+    with open_session(engine) as s:
         user = s.exec(select(User).where(User.email == f"{role.value}@example.com")).one()
         assert user.id is not None
         return user.id
@@ -84,7 +81,7 @@ def post(client: TestClient, handoff: Handoff, action: str, **data: str) -> Any:
 
 
 def test_anonymous_visitors_are_sent_to_the_login(
-    app_client: TestClient, engine: Engine, admin_settings: Settings
+    app_client: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     for path in ("/admin/inbox", f"/admin/inbox/{handoff.id}", "/admin/inbox?view=mine"):
@@ -100,7 +97,7 @@ def test_anonymous_visitors_are_sent_to_the_login(
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_role_works_the_inbox(role: Role, as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_every_role_works_the_inbox(role: Role, as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     client = as_role(role)
     handoff = new_handoff(engine, admin_settings)
     page = client.get("/admin/inbox")
@@ -113,7 +110,7 @@ def test_every_role_works_the_inbox(role: Role, as_role: Any, engine: Engine, ad
     assert fresh(engine, handoff.id).assignee_id == user_id(engine, role)
 
 
-def test_pages_are_strict(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_pages_are_strict(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     client = as_role(Role.agent)
     for path in ("/admin/inbox", f"/admin/inbox/{handoff.id}"):
@@ -135,7 +132,7 @@ def test_unknown_or_impossible_handoff_ids(as_role: Any) -> None:
 # --- the handoff page ---------------------------------------------------------------------------
 
 
-def test_transcript_shows_the_bots_decisions(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_transcript_shows_the_bots_decisions(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings, message="Please call me")
     page = as_role(Role.agent).get(f"/admin/inbox/{handoff.id}").text
     assert "How do I pause my subscription?" in page
@@ -150,7 +147,7 @@ def test_transcript_shows_the_bots_decisions(as_role: Any, engine: Engine, admin
     assert "<strong>Account &gt; Subscription</strong>" in page  # bot answers are sanitised HTML
 
 
-def test_visitor_text_is_escaped(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_visitor_text_is_escaped(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings, message=f"handoff {XSS}")
     client = as_role(Role.agent)
     page = client.get(f"/admin/inbox/{handoff.id}").text
@@ -159,7 +156,7 @@ def test_visitor_text_is_escaped(as_role: Any, engine: Engine, admin_settings: S
 
 
 def test_reply_with_markup_is_escaped_and_reaches_the_visitor(
-    as_role: Any, engine: Engine, admin_settings: Settings
+    as_role: Any, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     client = as_role(Role.agent)
@@ -173,14 +170,14 @@ def test_reply_with_markup_is_escaped_and_reaches_the_visitor(
     stored = fresh(engine, handoff.id)
     assert stored.first_response_at is not None
     assert stored.status is HandoffStatus.assigned
-    with Session(engine) as s:
+    with open_session(engine) as s:
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         visible = conversations.messages_after(s, conversation=conversation, after=0)
         assert any(m.sender is Sender.agent and "now" in m.text for m in visible)
 
 
-def test_reply_without_csrf_token_is_refused(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_reply_without_csrf_token_is_refused(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     client = as_role(Role.agent)
     response = client.post(f"/admin/inbox/{handoff.id}/reply", data={"text": "sneaky"})
@@ -192,7 +189,7 @@ def test_reply_without_csrf_token_is_refused(as_role: Any, engine: Engine, admin
     assert fresh(engine, handoff.id).first_response_at is None
 
 
-def test_empty_reply_is_a_clear_error(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_empty_reply_is_a_clear_error(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     response = post(as_role(Role.agent), handoff, "reply", text="   ")
     assert response.status_code == 422
@@ -202,7 +199,7 @@ def test_empty_reply_is_a_clear_error(as_role: Any, engine: Engine, admin_settin
     assert "the note is empty" in response.text
 
 
-def test_notes_are_internal_marked_and_escaped(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_notes_are_internal_marked_and_escaped(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     client = as_role(Role.editor)
     assert (
@@ -215,7 +212,7 @@ def test_notes_are_internal_marked_and_escaped(as_role: Any, engine: Engine, adm
     assert "<img src=x" not in page and "<script>alert(" not in page
     assert "Refund refused before" in page
     (note,) = [m for m in messages(engine, handoff) if m.internal]
-    with Session(engine) as s:
+    with open_session(engine) as s:
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         visible = conversations.messages_after(s, conversation=conversation, after=0)
@@ -223,7 +220,7 @@ def test_notes_are_internal_marked_and_escaped(as_role: Any, engine: Engine, adm
     assert fresh(engine, handoff.id).first_response_at is None  # a note is not a response
 
 
-def test_tags_are_saved_and_escaped(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_tags_are_saved_and_escaped(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     client = as_role(Role.agent)
     assert post(client, handoff, "tags", tags=f"Billing, vip, {XSS}").status_code == 303
@@ -237,7 +234,7 @@ def test_tags_are_saved_and_escaped(as_role: Any, engine: Engine, admin_settings
     assert "longer than 50 characters" in response.text
 
 
-def test_assign_resolve_reopen(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_assign_resolve_reopen(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     client = as_role(Role.agent)
     agent_id = user_id(engine, Role.agent)
@@ -273,7 +270,7 @@ def rows(client: TestClient, query: str = "") -> list[int]:
     return [int(i) for i in re.findall(r'<tr data-id="(\d+)">', response.text)]
 
 
-def test_filters(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_filters(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     client = as_role(Role.agent)
     english, german, dutch = (new_handoff(engine, admin_settings, locale=loc) for loc in ("en", "de", "nl"))
     post(client, german, "assign", assignee="me")
@@ -298,7 +295,7 @@ def test_filters(as_role: Any, engine: Engine, admin_settings: Settings) -> None
     assert "unknown view" in response.text
 
 
-def test_updates_for_the_poller(as_role: Any, engine: Engine, admin_settings: Settings) -> None:
+def test_updates_for_the_poller(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     client = as_role(Role.agent)
     page = client.get("/admin/inbox").text
     since = int(re.search(r'data-since="(\d+)"', page).group(1))  # type: ignore[union-attr]

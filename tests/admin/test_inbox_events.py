@@ -4,26 +4,24 @@ listen. (The pages' JavaScript is tested in a browser: tests/browser/test_agent_
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from core.accounts import Role, User
-from core.db import make_engine, session_scope
+from core.db import Bind, session_scope
 from core.settings import Settings
 from support import handoffs
 from tests.admin.test_inbox_live import data, new_handoff, visitor_writes
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
-    yield eng
-    eng.dispose()
+@pytest.fixture()
+def engine(db_bind: Bind) -> Bind:
+    """The test's connection: what helpers store there, the app's requests see."""
+    return db_bind
 
 
 @pytest.fixture()
@@ -52,7 +50,7 @@ def first_event(
 
 
 def test_the_ticket_stream_brings_the_visitor_message_and_resumes_after_the_last_event(
-    agent: TestClient, engine: Engine, admin_settings: Settings
+    agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     page = agent.get(f"/admin/inbox/{handoff.id}").text
@@ -76,7 +74,7 @@ def test_the_ticket_stream_brings_the_visitor_message_and_resumes_after_the_last
 
 
 def test_the_inbox_stream_brings_new_handoffs_and_visitors_writing_again(
-    agent: TestClient, engine: Engine, admin_settings: Settings
+    agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     talking = new_handoff(engine, admin_settings)
     page = agent.get("/admin/inbox").text
@@ -97,7 +95,7 @@ def test_the_inbox_stream_brings_new_handoffs_and_visitors_writing_again(
     assert fresh.id not in [row["id"] for row in body["active"]]
 
 
-def test_only_signed_in_users_may_listen(app_client: TestClient, engine: Engine, admin_settings: Settings) -> None:
+def test_only_signed_in_users_may_listen(app_client: TestClient, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     stranger = TestClient(app_client.app, follow_redirects=False)
     for url in ("/admin/inbox/events", f"/admin/inbox/{handoff.id}/events"):
@@ -113,7 +111,7 @@ def test_bad_parameters_are_refused_with_a_message(agent: TestClient) -> None:
 
 
 def test_the_mine_view_streams_visitors_writing_on_my_tickets(
-    agent: TestClient, engine: Engine, admin_settings: Settings
+    agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     with session_scope(engine) as s:

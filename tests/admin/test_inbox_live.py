@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from core.accounts import Role
-from core.db import make_engine, session_scope
+from core.db import Bind, open_session, session_scope
 from core.settings import Settings
 from support import conversations, handoffs, reply_delivery
 from support.models import Conversation, Handoff, Sender, utcnow
@@ -21,11 +18,10 @@ from tests.admin.conftest import csrf_token
 from tests.support.handoff_fixtures import make_conversation
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
-    yield eng
-    eng.dispose()
+@pytest.fixture()
+def engine(db_bind: Bind) -> Bind:
+    """The test's connection: what helpers store there, the app's requests see."""
+    return db_bind
 
 
 @pytest.fixture()
@@ -34,7 +30,7 @@ def agent(as_role: Any) -> TestClient:
     return client
 
 
-def new_handoff(engine: Engine, settings: Settings) -> Handoff:
+def new_handoff(engine: Bind, settings: Settings) -> Handoff:
     """A handoff whose visitor's widget is open right now (committed; returned detached)."""
     with session_scope(engine) as s:
         conversation = make_conversation(s, now=utcnow(), seen_ago=None)
@@ -53,7 +49,7 @@ def new_handoff(engine: Engine, settings: Settings) -> Handoff:
     return handoff
 
 
-def visitor_writes(engine: Engine, handoff: Handoff, text: str) -> int:
+def visitor_writes(engine: Bind, handoff: Handoff, text: str) -> int:
     with session_scope(engine) as s:
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
@@ -76,7 +72,7 @@ def reply(client: TestClient, handoff: Handoff, text: str) -> str:
 
 
 def test_a_new_visitor_message_reaches_the_open_ticket_page(
-    agent: TestClient, engine: Engine, admin_settings: Settings
+    agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     page = agent.get(f"/admin/inbox/{handoff.id}").text
@@ -98,7 +94,7 @@ def test_a_new_visitor_message_reaches_the_open_ticket_page(
 
 
 def test_each_reply_says_whether_it_reached_the_visitor(
-    agent: TestClient, engine: Engine, admin_settings: Settings
+    agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     page = reply(agent, handoff, "Here is how.")
@@ -106,7 +102,7 @@ def test_each_reply_says_whether_it_reached_the_visitor(
     assert "Not seen in the chat yet: emailed to " + handoff.email in page
     assert "The visitor sees this in the chat." not in page  # the old promise nobody checked
 
-    with Session(engine) as s:  # the widget shows the reply and says so
+    with open_session(engine) as s:  # the widget shows the reply and says so
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         assert reply_delivery.mark_seen(s, conversation=conversation, up_to=2**31 - 1) == 1
@@ -117,7 +113,7 @@ def test_each_reply_says_whether_it_reached_the_visitor(
     assert "Seen by the visitor in the chat" in line
 
 
-def test_no_email_is_said_plainly(agent: TestClient, engine: Engine, admin_settings: Settings) -> None:
+def test_no_email_is_said_plainly(agent: TestClient, engine: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(engine, admin_settings)
     with session_scope(engine) as s:
         stored = s.get(Handoff, handoff.id)
@@ -129,7 +125,7 @@ def test_no_email_is_said_plainly(agent: TestClient, engine: Engine, admin_setti
 
 
 def test_the_inbox_learns_which_handoffs_have_new_visitor_messages(
-    agent: TestClient, engine: Engine, admin_settings: Settings
+    agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     quiet = new_handoff(engine, admin_settings)
     talking = new_handoff(engine, admin_settings)
@@ -147,7 +143,7 @@ def test_the_inbox_learns_which_handoffs_have_new_visitor_messages(
 
 
 def test_updates_need_a_signed_in_user_and_sane_ids(
-    app_client: TestClient, agent: TestClient, engine: Engine, admin_settings: Settings
+    app_client: TestClient, agent: TestClient, engine: Bind, admin_settings: Settings
 ) -> None:
     handoff = new_handoff(engine, admin_settings)
     anonymous = app_client.get(f"/admin/inbox/{handoff.id}/updates", headers={"Accept": "application/json"})

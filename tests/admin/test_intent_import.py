@@ -8,12 +8,15 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from core.accounts import Role
+from core.db import Bind, session_scope
 from core.settings import Settings
+from support import intents
 from support.models import JobStatus
 from tests.admin.conftest import csrf_token
 from tests.admin.test_intents import Elements, jobs, stored
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_FAQ = Path(__file__).resolve().parents[2] / "training_data" / "faq"
 RASA = FIXTURES / "rasa_project"
 RASA_FILES = [
     RASA / "domain.yml",
@@ -35,17 +38,17 @@ def test_agents_cannot_import(as_role: Callable[[Role], TestClient]) -> None:
 
 
 def test_a_rasa_project_is_previewed_then_imported(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
 ) -> None:
     client = as_role(Role.editor)
-    before = len(jobs(admin_settings))
+    before = len(jobs(db_bind))
     preview = upload(client, [(path.name, path.read_bytes()) for path in RASA_FILES])
     assert preview.status_code == 200, preview.text[:2000]
     page = preview.text
     assert "What the import will change" in page and "faq_return_parcel" in page
     assert "example &#39;ok&#39; (en) under &#39;affirm&#39; (1x), &#39;deny&#39; (1x): dropped" in page
     assert "response utter_track_parcel: buttons left out" in page and "faqdesk-rasa-" not in page
-    assert stored(admin_settings, "faq_return_parcel") is None and len(jobs(admin_settings)) == before
+    assert stored(db_bind, "faq_return_parcel") is None and len(jobs(db_bind)) == before
     carried = Elements(page).textareas["intents_yaml"]
     token = csrf_token(client, PAGE)
     done = client.post(
@@ -55,9 +58,9 @@ def test_a_rasa_project_is_previewed_then_imported(
     )
     assert done.status_code == 303 and done.headers["location"].startswith("/admin/intents?created=")
     assert "created=25" in done.headers["location"]
-    intent = stored(admin_settings, "book_pickup")
+    intent = stored(db_bind, "book_pickup")
     assert intent is not None and intent.answers == {} and "schedule a parcel collection" in intent.examples["en"]
-    assert any(job.status is JobStatus.queued for job in jobs(admin_settings))  # the worker retrains
+    assert any(job.status is JobStatus.queued for job in jobs(db_bind))  # the worker retrains
     listing = client.get("/admin/intents")
     assert "intents have no answer in a language they have questions in" in listing.text
     only = client.get("/admin/intents?unanswered=true").text
@@ -84,7 +87,9 @@ def test_a_spreadsheet_preview_escapes_what_it_shows(as_role: Callable[[Role], T
     assert shown.status_code == 200 and "<img src=x" not in shown.text and "&lt;img src=x" in shown.text
 
 
-def test_the_csv_export_uploads_again_without_changes(as_role: Callable[[Role], TestClient]) -> None:
+def test_the_csv_export_uploads_again_without_changes(as_role: Callable[[Role], TestClient], db_bind: Bind) -> None:
+    with session_scope(db_bind) as session:  # the demo FAQ: three locales, answers and linked articles
+        assert intents.seed_from_files(session, path=DEMO_FAQ, locales=["en", "de", "nl"]) > 0
     client = as_role(Role.editor)
     exported = client.get("/admin/intents/export-csv")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from core.accounts import Role
-from core.db import make_engine
+from core.db import Bind, open_session
 from core.settings import Settings
 from support.models import FaqIntent, JobStatus, TrainingJob
 from tests.admin.conftest import csrf_token
@@ -61,22 +61,14 @@ def create(client: TestClient, intent_id: str, **fields: str) -> TestClient:
     return client
 
 
-def stored(settings: Settings, intent_id: str) -> FaqIntent | None:
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            return session.get(FaqIntent, intent_id)
-    finally:
-        engine.dispose()
+def stored(engine: Bind, intent_id: str) -> FaqIntent | None:
+    with open_session(engine) as session:
+        return session.get(FaqIntent, intent_id)
 
 
-def jobs(settings: Settings) -> list[TrainingJob]:
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            return list(session.exec(select(TrainingJob)).all())
-    finally:
-        engine.dispose()
+def jobs(engine: Bind) -> list[TrainingJob]:
+    with open_session(engine) as session:
+        return list(session.exec(select(TrainingJob)).all())
 
 
 PAGES = ["/admin/intents", "/admin/intents/new-intent", "/admin/intents/export-yaml", "/admin/training"]
@@ -113,7 +105,7 @@ def test_actions_are_for_editors_and_admins(as_role: Callable[[Role], TestClient
 
 
 def test_forms_without_a_valid_csrf_token_are_refused(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
 ) -> None:
     client = as_role(Role.editor)
     fields = {"intent_id": "csrf_probe", "examples_en": "probe?", "answer_en": "Probe."}
@@ -121,11 +113,11 @@ def test_forms_without_a_valid_csrf_token_are_refused(
         data = fields | ({"csrf_token": token} if token else {})
         assert client.post("/admin/intents", data=data).status_code == 403
         assert client.post("/admin/training", data={"csrf_token": token} if token else {}).status_code == 403
-    assert stored(admin_settings, "csrf_probe") is None
+    assert stored(db_bind, "csrf_probe") is None
 
 
 def test_create_edit_and_delete_queue_a_retrain(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
 ) -> None:
     client = create(as_role(Role.editor), "track_order")
     page = client.get("/admin/intents/track_order?notice=created")
@@ -144,7 +136,7 @@ def test_create_edit_and_delete_queue_a_retrain(
     }
     response = client.post("/admin/intents/track_order", data=data)
     assert response.status_code == 303 and response.headers["location"] == "/admin/intents/track_order?notice=saved"
-    row = stored(admin_settings, "track_order")
+    row = stored(db_bind, "track_order")
     assert row is not None and row.examples == {
         "en": ["Where is my order?", "Track my parcel"],
         "de": ["Wo ist meine Bestellung?"],
@@ -153,15 +145,15 @@ def test_create_edit_and_delete_queue_a_retrain(
     listing = client.get("/admin/intents?q=PARCEL")
     assert "track_order" in listing.text and "tracking-your-order" in listing.text
     assert "1 intent" in listing.text
-    queued = [j for j in jobs(admin_settings) if j.status is JobStatus.queued]
+    queued = [j for j in jobs(db_bind) if j.status is JobStatus.queued]
     assert len(queued) == 1  # every change joined the one waiting job; nothing trained in a request
     response = client.post("/admin/intents/track_order/delete", data={"csrf_token": csrf_token(client, "/admin/")})
-    assert response.status_code == 303 and stored(admin_settings, "track_order") is None
+    assert response.status_code == 303 and stored(db_bind, "track_order") is None
     assert client.get("/admin/intents/track_order").status_code == 404
 
 
 def test_invalid_intents_are_explained_and_not_saved(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
 ) -> None:
     client = create(as_role(Role.editor), "refund_status")
     cases = [
@@ -177,7 +169,7 @@ def test_invalid_intents_are_explained_and_not_saved(
         assert response.status_code == 422, fields
         assert message in response.text, (fields, response.text[:2000])
         assert 'value="' + fields["intent_id"] + '"' in response.text  # the editor keeps what was typed
-    assert stored(admin_settings, "no_answer") is None and stored(admin_settings, "stolen") is None
+    assert stored(db_bind, "no_answer") is None and stored(db_bind, "stolen") is None
     too_long = form(client, "/admin/intents/refund_status") | {"examples_en": "x" * 100_001, "answer_en": "A."}
     assert client.post("/admin/intents/refund_status", data=too_long).status_code == 422
 
@@ -211,7 +203,7 @@ def test_export_downloads_yaml_that_imports_again(
 
 
 def test_import_merges_or_replaces_and_lists_every_problem(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
 ) -> None:
     client = create(as_role(Role.editor), "kept_by_merge")
 
@@ -225,7 +217,7 @@ def test_import_merges_or_replaces_and_lists_every_problem(
     response = upload(MINI.read_bytes(), "merge")
     assert response.status_code == 303 and "created=6" in response.headers["location"]
     assert "Imported: 6 created" in client.get(response.headers["location"]).text
-    assert stored(admin_settings, "kept_by_merge") is not None
+    assert stored(db_bind, "kept_by_merge") is not None
     bad = (
         b"intents:\n  - id: ok_one\n    examples:\n      en: [Fine]\n    answer:\n      en: Yes\n"
         b"  - id: Nope\n    examples:\n      fr: [Salut]\n"
@@ -235,11 +227,11 @@ def test_import_merges_or_replaces_and_lists_every_problem(
     text = response.text
     assert "faq.yaml:7: intent &#39;Nope&#39;: id must match [a-z0-9_]+" in text
     assert "unknown locale &#39;fr&#39;" in text and "nothing changed" in text
-    assert stored(admin_settings, "kept_by_merge") is not None and stored(admin_settings, "ok_one") is None
+    assert stored(db_bind, "kept_by_merge") is not None and stored(db_bind, "ok_one") is None
     assert upload(b"\xff\xfe not utf-8", "merge").status_code == 422
     response = upload(MINI.read_bytes(), "replace")
     assert response.status_code == 303 and "deleted=" in response.headers["location"]
-    assert stored(admin_settings, "kept_by_merge") is None and stored(admin_settings, "pause_subscription")
+    assert stored(db_bind, "kept_by_merge") is None and stored(db_bind, "pause_subscription")
 
 
 def test_import_refuses_an_alias_bomb_and_deep_nesting_with_the_reason(as_role: Callable[[Role], TestClient]) -> None:
@@ -257,13 +249,13 @@ def test_import_refuses_an_alias_bomb_and_deep_nesting_with_the_reason(as_role: 
 
 
 def test_training_page_lists_jobs_and_queues_a_retrain(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
 ) -> None:
     client = as_role(Role.admin)
     response = client.post("/admin/training", data={"csrf_token": csrf_token(client, "/admin/training")})
     assert response.status_code == 303 and response.headers["location"] == "/admin/training?queued=1"
     page = client.get("/admin/training?queued=1")
     assert "Retrain queued." in page.text and "A retrain is queued" in page.text
-    queued = [j for j in jobs(admin_settings) if j.status is JobStatus.queued]
+    queued = [j for j in jobs(db_bind) if j.status is JobStatus.queued]
     assert len(queued) == 1 and f"#{queued[0].id}" in page.text
     assert "Retrain now" in page.text and "Active model" in page.text

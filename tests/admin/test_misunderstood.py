@@ -10,13 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.encoder import Encoder
 from core.accounts import Role
-from core.db import make_engine, session_scope
-from core.settings import Settings
+from core.db import Bind, open_session, session_scope
 from support import intents
 from support.models import (
     Conversation,
@@ -36,9 +34,9 @@ XSS = "<script>alert('pwned')</script>"
 PAGE = "/admin/misunderstood"
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
+@pytest.fixture()
+def engine(db_bind: Bind) -> Iterator[Bind]:
+    eng = db_bind
     with session_scope(eng) as s:
         intents.create_intent(
             s,
@@ -59,10 +57,9 @@ def engine(admin_settings: Settings) -> Iterator[Engine]:
             locales=["en", "de", "nl"],
         )
     yield eng
-    eng.dispose()
 
 
-def ask(engine: Engine, *texts: str, locale: str = "en", guess: str = "change_address") -> tuple[str, list[int]]:
+def ask(engine: Bind, *texts: str, locale: str = "en", guess: str = "change_address") -> tuple[str, list[int]]:
     """A conversation whose questions the bot did not understand; its id and the visitor messages' ids."""
     with session_scope(engine) as s:
         conversation = Conversation(
@@ -89,8 +86,8 @@ def ask(engine: Engine, *texts: str, locale: str = "en", guess: str = "change_ad
         return conversation.id, ids
 
 
-def reviews(engine: Engine, ids: list[int]) -> list[str | None]:
-    with Session(engine) as s:
+def reviews(engine: Bind, ids: list[int]) -> list[str | None]:
+    with open_session(engine) as s:
         return [s.get(Message, i).review for i in ids]  # type: ignore[union-attr]
 
 
@@ -102,7 +99,7 @@ def token(client: TestClient) -> str:
 
 
 def test_editors_and_admins_see_the_queue_agents_do_not(
-    as_role: Callable[[Role], TestClient], app_client: TestClient, engine: Engine
+    as_role: Callable[[Role], TestClient], app_client: TestClient, engine: Bind
 ) -> None:
     ask(engine, "can I change where my parcel goes")
     for role in (Role.admin, Role.editor):
@@ -118,7 +115,7 @@ def test_editors_and_admins_see_the_queue_agents_do_not(
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/admin/login")
 
 
-def test_agents_may_not_act(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_agents_may_not_act(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "agent tries this")
     agent = as_role(Role.agent)
     form = {"csrf_token": csrf_token(agent, "/admin/inbox"), "message_id": [str(ids[0])]}
@@ -127,7 +124,7 @@ def test_agents_may_not_act(as_role: Callable[[Role], TestClient], engine: Engin
     assert reviews(engine, ids) == [None]
 
 
-def test_forms_without_a_valid_csrf_token_are_refused(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_forms_without_a_valid_csrf_token_are_refused(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "csrf victim question")
     editor = as_role(Role.editor)
     for data in ({"message_id": [str(ids[0])]}, {"message_id": [str(ids[0])], "csrf_token": "forged"}):
@@ -139,7 +136,7 @@ def test_forms_without_a_valid_csrf_token_are_refused(as_role: Callable[[Role], 
 # --- what it shows -------------------------------------------------------------------------------
 
 
-def test_visitor_text_is_escaped_and_masked(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_visitor_text_is_escaped_and_masked(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     ask(engine, f"my address {XSS} mail piet@example.org or call +31 6 12345678 about order 12345678")
     page = as_role(Role.editor).get(PAGE).text
     assert XSS not in page
@@ -149,7 +146,7 @@ def test_visitor_text_is_escaped_and_masked(as_role: Callable[[Role], TestClient
 
 
 def test_groups_show_reasons_guesses_and_preselect_the_suggested_intent(
-    as_role: Callable[[Role], TestClient], engine: Engine
+    as_role: Callable[[Role], TestClient], engine: Bind
 ) -> None:
     ask(engine, "deliver to my new home instead", "deliver to my new home address", guess="track_order")
     page = as_role(Role.editor).get(PAGE).text
@@ -161,7 +158,7 @@ def test_groups_show_reasons_guesses_and_preselect_the_suggested_intent(
     assert re.search(r'<option value="track_order" selected>', section)
 
 
-def test_filters(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_filters(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     ask(engine, "wo kann ich meine adresse ändern", locale="de")
     editor = as_role(Role.editor)
     assert "wo kann ich meine adresse" in editor.get(PAGE, params={"locale": "de"}).text
@@ -173,7 +170,7 @@ def test_filters(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
 
 
 def test_the_page_groups_with_the_models_encoder_when_there_is_one(
-    as_role: Callable[[Role], TestClient], engine: Engine, encoder: Encoder
+    as_role: Callable[[Role], TestClient], engine: Bind, encoder: Encoder
 ) -> None:
     app = as_role(Role.editor).app
     ask(engine, "Do you sell gift cards?", "Can I buy a gift voucher?")
@@ -192,12 +189,12 @@ def test_the_page_groups_with_the_models_encoder_when_there_is_one(
 # --- actions -------------------------------------------------------------------------------------
 
 
-def queued_jobs(engine: Engine) -> int:
-    with Session(engine) as s:
+def queued_jobs(engine: Bind) -> int:
+    with open_session(engine) as s:
         return len(s.exec(select(TrainingJob).where(col(TrainingJob.status) == JobStatus.queued)).all())
 
 
-def test_add_to_intent_end_to_end(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_add_to_intent_end_to_end(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "alter my shipping address", "my address changed, phone 030-1234567")
     editor = as_role(Role.editor)
     response = editor.post(
@@ -207,7 +204,7 @@ def test_add_to_intent_end_to_end(as_role: Callable[[Role], TestClient], engine:
     assert response.status_code == 303 and response.headers["location"] == f"{PAGE}?notice=added"
     after = editor.get(response.headers["location"]).text
     assert "A retrain is queued" in after and "alter my shipping address" not in after
-    with Session(engine) as s:
+    with open_session(engine) as s:
         intent = s.get(FaqIntent, "change_address")
         assert intent is not None
         assert {"alter my shipping address", "my address changed, phone [phone]"} <= set(intent.examples["en"])
@@ -215,7 +212,7 @@ def test_add_to_intent_end_to_end(as_role: Callable[[Role], TestClient], engine:
     assert reviews(engine, ids) == ["added", "added"] and queued_jobs(engine) >= 1
 
 
-def test_new_intent_end_to_end(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_new_intent_end_to_end(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "is there a student discount", "discount for students?")
     editor = as_role(Role.editor)
     form = {
@@ -231,14 +228,14 @@ def test_new_intent_end_to_end(as_role: Callable[[Role], TestClient], engine: En
     assert response.status_code == 303
     assert response.headers["location"] == f"{PAGE}?locale=en&since=2020-01-01&notice=created"
     assert "A retrain is queued" in editor.get(response.headers["location"]).text
-    with Session(engine) as s:
+    with open_session(engine) as s:
         intent = s.get(FaqIntent, "student_discount")
         assert intent is not None and intent.answers == {"en": "Yes, **10 %** with a student card."}
         assert intent.examples == {"en": ["is there a student discount", "discount for students?"]}
     assert reviews(engine, ids) == ["added", "added"]
 
 
-def test_dismiss_end_to_end(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_dismiss_end_to_end(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "zzz gibberish question")
     admin = as_role(Role.admin)
     response = admin.post(f"{PAGE}/dismiss", data={"csrf_token": token(admin), "message_id": [str(ids[0])]})
@@ -247,7 +244,7 @@ def test_dismiss_end_to_end(as_role: Callable[[Role], TestClient], engine: Engin
     assert reviews(engine, ids) == ["dismissed"]
 
 
-def test_bad_action_input_is_a_clear_4xx(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_bad_action_input_is_a_clear_4xx(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "bad input question")
     editor = as_role(Role.editor)
     csrf = token(editor)
@@ -278,7 +275,7 @@ def test_bad_action_input_is_a_clear_4xx(as_role: Callable[[Role], TestClient], 
 
 
 def test_admins_delete_a_conversation_with_its_outbox_items(
-    as_role: Callable[[Role], TestClient], engine: Engine
+    as_role: Callable[[Role], TestClient], engine: Bind
 ) -> None:
     cid, ids = ask(engine, "please forget me, I am jan@example.nl")
     other_cid, _ = ask(engine, "someone else's question")
@@ -302,7 +299,7 @@ def test_admins_delete_a_conversation_with_its_outbox_items(
     response = admin.post(url, data={"csrf_token": token(admin)})
     assert response.status_code == 303 and "notice=deleted" in response.headers["location"]
     assert "was deleted" in admin.get(response.headers["location"]).text
-    with Session(engine) as s:
+    with open_session(engine) as s:
         assert s.get(Conversation, cid) is None and s.get(Message, ids[0]) is None
         assert s.exec(select(Handoff).where(Handoff.conversation_id == cid)).first() is None
         left = [i.payload["conversation_id"] for i in s.exec(select(OutboxItem)).all()]

@@ -6,12 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from core.accounts import Role
-from core.db import make_engine, session_scope
-from core.settings import Settings
+from core.db import Bind, open_session, session_scope
 from support import intents
 from support.models import FaqIntent, Message
 from tests.admin.conftest import csrf_token
@@ -21,9 +18,9 @@ PAGE = "/admin/review"
 XSS = "<script>alert('pwned')</script>"
 
 
-@pytest.fixture(scope="module")
-def engine(admin_settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(admin_settings.database_url)
+@pytest.fixture()
+def engine(db_bind: Bind) -> Iterator[Bind]:
+    eng = db_bind
     with session_scope(eng) as s:
         for intent_id in ("pause_subscription", "track_order"):
             if s.get(FaqIntent, intent_id) is None:
@@ -37,10 +34,9 @@ def engine(admin_settings: Settings) -> Iterator[Engine]:
                     locales=["en", "de", "nl"],
                 )
     yield eng
-    eng.dispose()
 
 
-def sampled(engine: Engine, text: str, *, key: float, decision: str = "answer") -> int:
+def sampled(engine: Bind, text: str, *, key: float, decision: str = "answer") -> int:
     """A visitor question and its sampled bot turn (the support tests' helper); the turn's id."""
     with session_scope(engine) as s:
         intent = "pause_subscription" if decision == "answer" else None
@@ -48,15 +44,15 @@ def sampled(engine: Engine, text: str, *, key: float, decision: str = "answer") 
         return turn.id or 0
 
 
-def label_of(engine: Engine, turn_id: int) -> str | None:
-    with Session(engine) as s:
+def label_of(engine: Bind, turn_id: int) -> str | None:
+    with open_session(engine) as s:
         turn = s.get(Message, turn_id)
         assert turn is not None
         return turn.label
 
 
 def test_editors_see_the_next_turn_masked_and_escaped_agents_do_not(
-    as_role: Callable[[Role], TestClient], app_client: TestClient, engine: Engine
+    as_role: Callable[[Role], TestClient], app_client: TestClient, engine: Bind
 ) -> None:
     sampled(engine, f"{XSS} pause please, call me on +31 6 12345678", key=0.0001)
     page = as_role(Role.editor).get(PAGE)
@@ -70,14 +66,14 @@ def test_editors_see_the_next_turn_masked_and_escaped_agents_do_not(
     assert app_client.get(PAGE).status_code == 303
 
 
-def test_a_label_is_one_post_and_the_queue_moves_on(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_a_label_is_one_post_and_the_queue_moves_on(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     first = sampled(engine, "how do I put my box on hold", key=0.00001)
     editor = as_role(Role.editor)
     token = csrf_token(editor, PAGE)
     response = editor.post(f"{PAGE}/{first}", data={"csrf_token": token, "label": "right"})
     assert response.status_code == 303 and response.headers["location"].startswith(PAGE + "?notice=example")
     assert label_of(engine, first) == "pause_subscription"
-    with Session(engine) as s:
+    with open_session(engine) as s:
         row = s.get(FaqIntent, "pause_subscription")
         assert row is not None and "how do I put my box on hold" in row.examples["en"]
     assert "how do I put my box on hold" not in editor.get(PAGE).text  # the next turn is shown
@@ -85,7 +81,7 @@ def test_a_label_is_one_post_and_the_queue_moves_on(as_role: Callable[[Role], Te
     assert again.status_code == 409  # labelled already
 
 
-def test_bad_labels_and_forms_are_clear_4xx(as_role: Callable[[Role], TestClient], engine: Engine) -> None:
+def test_bad_labels_and_forms_are_clear_4xx(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     turn = sampled(engine, "hmm", key=0.9, decision="suggest")
     editor = as_role(Role.editor)
     token = csrf_token(editor, PAGE)

@@ -6,14 +6,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from bot.model import FaqModel
 from bot.policy import PolicyConfig
 from core.accounts import Role
-from core.db import make_engine
+from core.db import Bind, open_session
 from core.errors import ValidationError
-from core.settings import Settings
 from support import trial
 from support.models import Conversation, Message
 
@@ -27,18 +26,16 @@ def serving(app_client: TestClient, _demo_model: FaqModel) -> Iterator[None]:
     app_client.app.state.model = None  # type: ignore[attr-defined]
 
 
-def rows(settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
+def rows(engine: Bind) -> int:
+    with open_session(engine) as session:
         count = sum(session.exec(select(func.count()).select_from(table)).one() for table in (Conversation, Message))
-    engine.dispose()
     return count
 
 
 def test_an_editor_sees_the_decision_the_answer_and_the_candidates(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings
+    as_role: Callable[[Role], TestClient], db_bind: Bind
 ) -> None:
-    before = rows(admin_settings)
+    before = rows(db_bind)
     page = as_role(Role.editor).get("/admin/try-a-phrase", params={"q": "I forgot my password, how do I reset it?"})
     assert page.status_code == 200
     html = page.text
@@ -46,7 +43,7 @@ def test_an_editor_sees_the_decision_the_answer_and_the_candidates(
     assert '<a href="/admin/intents/reset_password"><code>reset_password</code></a>' in html
     assert "How do I reset my password?" in html  # the intent's title, as a "Did you mean" button shows it
     assert "The answer the visitor gets" in html
-    assert rows(admin_settings) == before  # nothing recorded: no conversation, no message
+    assert rows(db_bind) == before  # nothing recorded: no conversation, no message
 
 
 def test_off_topic_and_other_languages(as_role: Callable[[Role], TestClient]) -> None:

@@ -22,7 +22,7 @@ from core.db import make_engine, session_scope
 from core.i18n import accepted_locale
 from core.settings import Settings
 from support.metric_definitions import TABLES, TOP
-from tests.admin.conftest import csrf_token, login
+from tests.admin.conftest import csrf_token, login, make_settings
 
 ADMIN_TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates" / "admin"
 # Visible text and the attributes a person reads (or hears from a screen reader).
@@ -117,6 +117,12 @@ def test_the_check_finds_text_outside_the_catalogue() -> None:
 )
 def test_the_browser_language_is_the_best_available_one(header: str, expected: str | None) -> None:
     assert accepted_locale(header, ["en", "de", "nl"]) == expected
+
+
+@pytest.fixture(scope="module")
+def admin_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A database of the module's own: each test here builds and starts apps of its own over it."""
+    return make_settings(tmp_path_factory.mktemp("ui-language"))
 
 
 def _client(settings: Settings, language: str = "en") -> TestClient:
