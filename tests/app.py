@@ -12,7 +12,6 @@ editors racing) or settings fixed when the app is built keep apps of their own (
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from core.accounts import Role
 from core.db import make_engine, open_session
 from core.settings import Settings
 from tests.admin.conftest import login, make_settings
-from tests.db import POSTGRES_URL, fresh_postgres_database, postgres_engine, real_sqlite_savepoints, rolled_back
+from tests.db import fresh_postgres_database, real_sqlite_savepoints, required_postgres, rolled_back
 
 
 @dataclass
@@ -51,11 +50,7 @@ def _site(
     if request.param == "sqlite":
         yield from _started(folder, None, _demo_model)
         return
-    admin = postgres_engine()
-    if admin is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    admin = required_postgres()
     with fresh_postgres_database(admin, prefix="faqdesk_site") as url:
         yield from _started(folder, url, _demo_model)
 

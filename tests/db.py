@@ -36,6 +36,16 @@ def postgres_engine() -> Engine | None:
     return engine
 
 
+def required_postgres() -> Engine:
+    """The tests' PostgreSQL engine; a failure in CI when it cannot be reached, else the test is skipped."""
+    engine = postgres_engine()
+    if engine is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    return engine
+
+
 def real_sqlite_savepoints(engine: Engine) -> None:
     """Let SQLAlchemy, not pysqlite, start transactions, so ``session.commit()`` inside a test only
     releases a savepoint and the rollback at the end really undoes it (SQLAlchemy's documented recipe)."""
@@ -57,11 +67,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         eng = make_engine(url)
         real_sqlite_savepoints(eng)
     else:
-        pg = postgres_engine()
-        if pg is None:
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
-            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+        pg = required_postgres()
         with pg.begin() as conn:  # a clean slate: this database belongs to the tests
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
@@ -106,11 +112,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         upgrade(url)
         yield url
         return
-    admin = postgres_engine()
-    if admin is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    admin = required_postgres()
     with fresh_postgres_database(admin, prefix="faqdesk_app") as url:
         yield url
 
