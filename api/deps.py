@@ -27,7 +27,7 @@ async def get_settings_dep(request: Request) -> Settings:
 async def get_engine(request: Request) -> Bind:
     """The app's database engine (for work that opens its own sessions, e.g. a chat turn's thread).
 
-    The one place requests reach the database through: tests override it with a connection whose
+    Every request reaches the database through it, so tests override it with a connection whose
     transaction is rolled back after each test (tests/app.py)."""
     engine: Engine = request.app.state.engine
     return engine

@@ -65,14 +65,13 @@ def _started(folder: Path, database_url: str | None, model: FaqModel) -> Iterato
     engine = make_engine(settings.database_url)
     if engine.dialect.name == "sqlite":
         real_sqlite_savepoints(engine)
-    with TestClient(app) as client:
+    with TestClient(app):  # the lifespan runs until the run ends
         app.state.model = model
         cookies = {}
         for role in Role:
             signed_in = login(TestClient(app, follow_redirects=False), f"{role.value}@example.com")
             cookies[role] = dict(signed_in.cookies)
         yield Site(app=app, engine=engine, settings=app.state.settings, cookies=cookies)
-        assert client  # the lifespan ends here
     engine.dispose()
 
 

@@ -81,7 +81,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def rolled_back(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back at the end (its commits are savepoints).
 
-    ``session.connection()`` is that transaction's connection: an app bound to it (tests/app.py) writes
+    ``session.get_bind()`` is that transaction's connection: an app bound to it (tests/app.py) writes
     into the same transaction."""
     connection = engine.connect()
     transaction = connection.begin()
