@@ -6,7 +6,6 @@ import re
 import uuid
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from core.accounts import Role
@@ -15,12 +14,6 @@ from core.settings import Settings
 from support import handoffs
 from tests.admin.conftest import csrf_token
 from tests.admin.test_inbox_live import new_handoff
-
-
-@pytest.fixture()
-def engine(db_bind: Bind) -> Bind:
-    """The test's connection: what helpers store there, the app's requests see."""
-    return db_bind
 
 
 def create(client: TestClient, **fields: str) -> Any:
@@ -53,7 +46,7 @@ def test_agents_use_canned_replies_but_do_not_manage_them(as_role: Any) -> None:
 
 
 def test_the_ticket_offers_the_replies_of_its_locale_filled_in(
-    as_role: Any, engine: Bind, admin_settings: Settings
+    as_role: Any, db_bind: Bind, admin_settings: Settings
 ) -> None:
     editor: TestClient = as_role(Role.editor)
     agent: TestClient = as_role(Role.agent)
@@ -65,8 +58,8 @@ def test_the_ticket_offers_the_replies_of_its_locale_filled_in(
         create(editor, title=f"Hi {tag}", shortcut="", locale="en", body="Hi {visitor_name}, #{ticket_id}").status_code
         == 303
     )
-    handoff = new_handoff(engine, admin_settings)  # an English conversation
-    with session_scope(engine) as s:
+    handoff = new_handoff(db_bind, admin_settings)  # an English conversation
+    with session_scope(db_bind) as s:
         stored = handoffs.get_handoff(s, handoff_id=handoff.id or 0)
         stored.name = "Ana <b>"
     page = agent.get(f"/admin/inbox/{handoff.id}").text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -15,16 +14,10 @@ from support.models import Message
 from tests.support.handoff_fixtures import make_conversation
 
 
-@pytest.fixture()
-def engine(db_bind: Bind) -> Bind:
-    """The test's connection: what helpers store there, the app's requests see."""
-    return db_bind
-
-
-def test_an_agent_filters_conversations_and_opens_one(as_role: Any, engine: Bind) -> None:
+def test_an_agent_filters_conversations_and_opens_one(as_role: Any, db_bind: Bind) -> None:
     agent: TestClient = as_role(Role.agent)
     intent = f"intent_{uuid.uuid4().hex[:6]}"
-    with session_scope(engine) as s:
+    with session_scope(db_bind) as s:
         conversation = make_conversation(s, locale="de")
         conversation_id = conversation.id
         bot_turn = s.exec(

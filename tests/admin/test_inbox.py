@@ -23,15 +23,9 @@ from tests.support.handoff_fixtures import make_conversation
 XSS = "<script>alert('pwned')</script>"
 
 
-@pytest.fixture()
-def engine(db_bind: Bind) -> Bind:
-    """The test's connection: what helpers store there, the app's requests see."""
-    return db_bind
-
-
-def new_handoff(engine: Bind, settings: Settings, *, locale: str = "en", message: str | None = None) -> Handoff:
+def new_handoff(db_bind: Bind, settings: Settings, *, locale: str = "en", message: str | None = None) -> Handoff:
     """A handoff from a conversation with bot turns, committed; returned detached."""
-    with session_scope(engine) as s:
+    with session_scope(db_bind) as s:
         conversation = make_conversation(s, locale=locale, now=utcnow())
         handoff = handoffs.request_handoff(
             s,
@@ -47,16 +41,16 @@ def new_handoff(engine: Bind, settings: Settings, *, locale: str = "en", message
     return handoff
 
 
-def fresh(engine: Bind, handoff_id: int | None) -> Handoff:
-    with open_session(engine) as s:
+def fresh(db_bind: Bind, handoff_id: int | None) -> Handoff:
+    with open_session(db_bind) as s:
         handoff = s.get(Handoff, handoff_id)
         assert handoff is not None
         s.expunge(handoff)
         return handoff
 
 
-def messages(engine: Bind, handoff: Handoff) -> list[Message]:
-    with open_session(engine) as s:
+def messages(db_bind: Bind, handoff: Handoff) -> list[Message]:
+    with open_session(db_bind) as s:
         rows = s.exec(
             select(Message).where(Message.conversation_id == handoff.conversation_id).order_by(col(Message.id))
         ).all()
@@ -65,8 +59,8 @@ def messages(engine: Bind, handoff: Handoff) -> list[Message]:
         return list(rows)
 
 
-def user_id(engine: Bind, role: Role) -> int:
-    with open_session(engine) as s:
+def user_id(db_bind: Bind, role: Role) -> int:
+    with open_session(db_bind) as s:
         user = s.exec(select(User).where(User.email == f"{role.value}@example.com")).one()
         assert user.id is not None
         return user.id
@@ -81,9 +75,9 @@ def post(client: TestClient, handoff: Handoff, action: str, **data: str) -> Any:
 
 
 def test_anonymous_visitors_are_sent_to_the_login(
-    app_client: TestClient, engine: Bind, admin_settings: Settings
+    app_client: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     for path in ("/admin/inbox", f"/admin/inbox/{handoff.id}", "/admin/inbox?view=mine"):
         response = app_client.get(path)
         assert response.status_code == 303
@@ -93,25 +87,25 @@ def test_anonymous_visitors_are_sent_to_the_login(
     assert response.json()["error"] == "login_required"
     response = app_client.post(f"/admin/inbox/{handoff.id}/reply", data={"text": "hi", "csrf_token": "x"})
     assert response.status_code in (303, 403)
-    assert [m for m in messages(engine, handoff) if m.sender is Sender.agent] == []
+    assert [m for m in messages(db_bind, handoff) if m.sender is Sender.agent] == []
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_role_works_the_inbox(role: Role, as_role: Any, engine: Bind, admin_settings: Settings) -> None:
+def test_every_role_works_the_inbox(role: Role, as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
     client = as_role(role)
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     page = client.get("/admin/inbox")
     assert page.status_code == 200
     assert '<a href="/admin/inbox">Inbox</a>' in page.text  # in the navigation
     assert handoff.email in page.text
     assert client.get(f"/admin/inbox/{handoff.id}").status_code == 200
     assert post(client, handoff, "reply", text=f"Hello from the {role.value}").status_code == 303
-    assert fresh(engine, handoff.id).agent_replies == 1
-    assert fresh(engine, handoff.id).assignee_id == user_id(engine, role)
+    assert fresh(db_bind, handoff.id).agent_replies == 1
+    assert fresh(db_bind, handoff.id).assignee_id == user_id(db_bind, role)
 
 
-def test_pages_are_strict(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_pages_are_strict(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.agent)
     for path in ("/admin/inbox", f"/admin/inbox/{handoff.id}"):
         response = client.get(path)
@@ -132,8 +126,8 @@ def test_unknown_or_impossible_handoff_ids(as_role: Any) -> None:
 # --- the handoff page ---------------------------------------------------------------------------
 
 
-def test_transcript_shows_the_bots_decisions(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings, message="Please call me")
+def test_transcript_shows_the_bots_decisions(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings, message="Please call me")
     page = as_role(Role.agent).get(f"/admin/inbox/{handoff.id}").text
     assert "How do I pause my subscription?" in page
     assert "bot decided: answer" in page
@@ -147,8 +141,8 @@ def test_transcript_shows_the_bots_decisions(as_role: Any, engine: Bind, admin_s
     assert "<strong>Account &gt; Subscription</strong>" in page  # bot answers are sanitised HTML
 
 
-def test_visitor_text_is_escaped(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings, message=f"handoff {XSS}")
+def test_visitor_text_is_escaped(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings, message=f"handoff {XSS}")
     client = as_role(Role.agent)
     page = client.get(f"/admin/inbox/{handoff.id}").text
     assert "<script>alert(" not in page
@@ -156,9 +150,9 @@ def test_visitor_text_is_escaped(as_role: Any, engine: Bind, admin_settings: Set
 
 
 def test_reply_with_markup_is_escaped_and_reaches_the_visitor(
-    as_role: Any, engine: Bind, admin_settings: Settings
+    as_role: Any, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.agent)
     response = post(client, handoff, "reply", text=f"Try this {XSS} **now**")
     assert response.status_code == 303
@@ -167,30 +161,30 @@ def test_reply_with_markup_is_escaped_and_reaches_the_visitor(
     assert "Reply sent." in page
     assert "<script>alert(" not in page
     assert "<strong>now</strong>" in page
-    stored = fresh(engine, handoff.id)
+    stored = fresh(db_bind, handoff.id)
     assert stored.first_response_at is not None
     assert stored.status is HandoffStatus.assigned
-    with open_session(engine) as s:
+    with open_session(db_bind) as s:
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         visible = conversations.messages_after(s, conversation=conversation, after=0)
         assert any(m.sender is Sender.agent and "now" in m.text for m in visible)
 
 
-def test_reply_without_csrf_token_is_refused(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_reply_without_csrf_token_is_refused(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.agent)
     response = client.post(f"/admin/inbox/{handoff.id}/reply", data={"text": "sneaky"})
     assert response.status_code == 403
     response = client.post(f"/admin/inbox/{handoff.id}/reply", data={"text": "sneaky", "csrf_token": "forged"})
     assert response.status_code == 403
     assert "expired or was not sent from this site" in response.text
-    assert all(m.text != "sneaky" for m in messages(engine, handoff))
-    assert fresh(engine, handoff.id).first_response_at is None
+    assert all(m.text != "sneaky" for m in messages(db_bind, handoff))
+    assert fresh(db_bind, handoff.id).first_response_at is None
 
 
-def test_empty_reply_is_a_clear_error(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_empty_reply_is_a_clear_error(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     response = post(as_role(Role.agent), handoff, "reply", text="   ")
     assert response.status_code == 422
     assert "the reply is empty" in response.text
@@ -199,8 +193,8 @@ def test_empty_reply_is_a_clear_error(as_role: Any, engine: Bind, admin_settings
     assert "the note is empty" in response.text
 
 
-def test_notes_are_internal_marked_and_escaped(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_notes_are_internal_marked_and_escaped(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.editor)
     assert (
         post(client, handoff, "note", text=f"Refund refused before <img src=x onerror=alert(1)> {XSS}").status_code
@@ -211,20 +205,20 @@ def test_notes_are_internal_marked_and_escaped(as_role: Any, engine: Bind, admin
     assert "msg-internal" in page
     assert "<img src=x" not in page and "<script>alert(" not in page
     assert "Refund refused before" in page
-    (note,) = [m for m in messages(engine, handoff) if m.internal]
-    with open_session(engine) as s:
+    (note,) = [m for m in messages(db_bind, handoff) if m.internal]
+    with open_session(db_bind) as s:
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         visible = conversations.messages_after(s, conversation=conversation, after=0)
     assert note.id not in [m.id for m in visible]
-    assert fresh(engine, handoff.id).first_response_at is None  # a note is not a response
+    assert fresh(db_bind, handoff.id).first_response_at is None  # a note is not a response
 
 
-def test_tags_are_saved_and_escaped(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_tags_are_saved_and_escaped(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.agent)
     assert post(client, handoff, "tags", tags=f"Billing, vip, {XSS}").status_code == 303
-    assert fresh(engine, handoff.id).tags == ["billing", "vip", XSS.lower()]
+    assert fresh(db_bind, handoff.id).tags == ["billing", "vip", XSS.lower()]
     for path in (f"/admin/inbox/{handoff.id}", "/admin/inbox", "/admin/inbox?view=all"):
         page = client.get(path).text
         assert "<script>alert(" not in page
@@ -234,30 +228,30 @@ def test_tags_are_saved_and_escaped(as_role: Any, engine: Bind, admin_settings: 
     assert "longer than 50 characters" in response.text
 
 
-def test_assign_resolve_reopen(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_assign_resolve_reopen(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.agent)
-    agent_id = user_id(engine, Role.agent)
+    agent_id = user_id(db_bind, Role.agent)
     assert post(client, handoff, "assign", assignee="me").status_code == 303
-    assert (fresh(engine, handoff.id).status, fresh(engine, handoff.id).assignee_id) == (
+    assert (fresh(db_bind, handoff.id).status, fresh(db_bind, handoff.id).assignee_id) == (
         HandoffStatus.assigned,
         agent_id,
     )
     assert post(client, handoff, "assign", assignee="").status_code == 303
-    assert fresh(engine, handoff.id).status is HandoffStatus.open
-    admin_id = user_id(engine, Role.admin)
+    assert fresh(db_bind, handoff.id).status is HandoffStatus.open
+    admin_id = user_id(db_bind, Role.admin)
     assert post(client, handoff, "assign", assignee=str(admin_id)).status_code == 303
-    assert fresh(engine, handoff.id).assignee_id == admin_id
+    assert fresh(db_bind, handoff.id).assignee_id == admin_id
     response = post(client, handoff, "assign", assignee="424242")
     assert response.status_code == 422
     assert "no active user" in response.text
     assert post(client, handoff, "resolve").status_code == 303
-    stored = fresh(engine, handoff.id)
+    stored = fresh(db_bind, handoff.id)
     assert stored.status is HandoffStatus.resolved
     assert stored.resolved_by == agent_id
     assert "Reopen" in client.get(f"/admin/inbox/{handoff.id}").text
     assert post(client, handoff, "reopen").status_code == 303
-    stored = fresh(engine, handoff.id)
+    stored = fresh(db_bind, handoff.id)
     assert (stored.status, stored.reopened, stored.resolved_at) == (HandoffStatus.assigned, 1, None)
 
 
@@ -270,9 +264,9 @@ def rows(client: TestClient, query: str = "") -> list[int]:
     return [int(i) for i in re.findall(r'<tr data-id="(\d+)">', response.text)]
 
 
-def test_filters(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
+def test_filters(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
     client = as_role(Role.agent)
-    english, german, dutch = (new_handoff(engine, admin_settings, locale=loc) for loc in ("en", "de", "nl"))
+    english, german, dutch = (new_handoff(db_bind, admin_settings, locale=loc) for loc in ("en", "de", "nl"))
     post(client, german, "assign", assignee="me")
     post(client, dutch, "resolve")
     post(client, english, "tags", tags="urgent-zz")
@@ -295,15 +289,15 @@ def test_filters(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
     assert "unknown view" in response.text
 
 
-def test_updates_for_the_poller(as_role: Any, engine: Bind, admin_settings: Settings) -> None:
+def test_updates_for_the_poller(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
     client = as_role(Role.agent)
     page = client.get("/admin/inbox").text
     since = int(re.search(r'data-since="(\d+)"', page).group(1))  # type: ignore[union-attr]
     assert 'data-updates="/admin/inbox/updates?"' in page
     assert client.get(f"/admin/inbox/updates?since={since}").json() == {"handoffs": [], "last_id": since}
 
-    first = new_handoff(engine, admin_settings, locale="en", message=XSS)
-    second = new_handoff(engine, admin_settings, locale="de")
+    first = new_handoff(db_bind, admin_settings, locale="en", message=XSS)
+    second = new_handoff(db_bind, admin_settings, locale="de")
     response = client.get(f"/admin/inbox/updates?since={since}")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"

@@ -19,12 +19,6 @@ from tests.admin.test_inbox_live import data, new_handoff, visitor_writes
 
 
 @pytest.fixture()
-def engine(db_bind: Bind) -> Bind:
-    """The test's connection: what helpers store there, the app's requests see."""
-    return db_bind
-
-
-@pytest.fixture()
 def agent(as_role: Any) -> TestClient:
     client: TestClient = as_role(Role.agent)
     return client
@@ -50,19 +44,19 @@ def first_event(
 
 
 def test_the_ticket_stream_brings_the_visitor_message_and_resumes_after_the_last_event(
-    agent: TestClient, engine: Bind, admin_settings: Settings
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     page = agent.get(f"/admin/inbox/{handoff.id}").text
     assert f'data-events="/admin/inbox/{handoff.id}/events"' in page
     after = data(page, "data-after")
-    first = visitor_writes(engine, handoff, "Hello? <b>anyone</b>")
+    first = visitor_writes(db_bind, handoff, "Hello? <b>anyone</b>")
     event_id, body = first_event(agent, f"/admin/inbox/{handoff.id}/events?after={after}")
     assert event_id == str(first) and body["last_id"] == first and body["visitor_messages"] == 1
     assert f'id="m{first}"' in body["html"] and "&lt;b&gt;anyone&lt;/b&gt;" in body["html"]
 
     # EventSource reconnects with the last id it saw: only what came after it arrives.
-    second = visitor_writes(engine, handoff, "Second message")
+    second = visitor_writes(db_bind, handoff, "Second message")
     event_id, body = first_event(
         agent, f"/admin/inbox/{handoff.id}/events?after={after}", headers={"Last-Event-ID": str(first)}
     )
@@ -74,14 +68,14 @@ def test_the_ticket_stream_brings_the_visitor_message_and_resumes_after_the_last
 
 
 def test_the_inbox_stream_brings_new_handoffs_and_visitors_writing_again(
-    agent: TestClient, engine: Bind, admin_settings: Settings
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    talking = new_handoff(engine, admin_settings)
+    talking = new_handoff(db_bind, admin_settings)
     page = agent.get("/admin/inbox").text
     assert 'data-events="/admin/inbox/events?"' in page
     since, active_after = data(page, "data-since"), data(page, "data-active-after")
-    fresh = new_handoff(engine, admin_settings)
-    written = visitor_writes(engine, talking, "One more thing")
+    fresh = new_handoff(db_bind, admin_settings)
+    written = visitor_writes(db_bind, talking, "One more thing")
     event_id, body = first_event(agent, f"/admin/inbox/events?since={since}&active_after={active_after}")
     assert [row["id"] for row in body["handoffs"]] == [fresh.id]
     assert talking.id in [row["id"] for row in body["active"]]
@@ -89,14 +83,14 @@ def test_the_inbox_stream_brings_new_handoffs_and_visitors_writing_again(
     assert event_id == f"{body['last_id']}-{body['last_message_id']}"
 
     # Resuming from that id: the next event is only what happened since.
-    later = new_handoff(engine, admin_settings)
+    later = new_handoff(db_bind, admin_settings)
     _, body = first_event(agent, f"/admin/inbox/events?since={since}", headers={"Last-Event-ID": event_id})
     assert [row["id"] for row in body["handoffs"]] == [later.id]
     assert fresh.id not in [row["id"] for row in body["active"]]
 
 
-def test_only_signed_in_users_may_listen(app_client: TestClient, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
+def test_only_signed_in_users_may_listen(app_client: TestClient, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
     stranger = TestClient(app_client.app, follow_redirects=False)
     for url in ("/admin/inbox/events", f"/admin/inbox/{handoff.id}/events"):
         response = stranger.get(url)
@@ -111,15 +105,15 @@ def test_bad_parameters_are_refused_with_a_message(agent: TestClient) -> None:
 
 
 def test_the_mine_view_streams_visitors_writing_on_my_tickets(
-    agent: TestClient, engine: Bind, admin_settings: Settings
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
-    with session_scope(engine) as s:
+    handoff = new_handoff(db_bind, admin_settings)
+    with session_scope(db_bind) as s:
         me = s.exec(select(User).where(User.email == "agent@example.com")).one()
         handoffs.assign(s, handoff=handoffs.get_handoff(s, handoff_id=handoff.id or 0), agent=me)
     page = agent.get("/admin/inbox?view=mine").text
     since, active_after = data(page, "data-since"), data(page, "data-active-after")
     url = f"/admin/inbox/events?view=mine&since={since}&active_after={active_after}"
     # The message is written after the stream opened: a later read, after the request's own session closed.
-    _, body = first_event(agent, url, then=lambda: visitor_writes(engine, handoff, "Any news?"))
+    _, body = first_event(agent, url, then=lambda: visitor_writes(db_bind, handoff, "Any news?"))
     assert [row["id"] for row in body["active"]] == [handoff.id]

@@ -19,20 +19,14 @@ from tests.support.handoff_fixtures import make_conversation
 
 
 @pytest.fixture()
-def engine(db_bind: Bind) -> Bind:
-    """The test's connection: what helpers store there, the app's requests see."""
-    return db_bind
-
-
-@pytest.fixture()
 def agent(as_role: Any) -> TestClient:
     client: TestClient = as_role(Role.agent)
     return client
 
 
-def new_handoff(engine: Bind, settings: Settings) -> Handoff:
+def new_handoff(db_bind: Bind, settings: Settings) -> Handoff:
     """A handoff whose visitor's widget is open right now (committed; returned detached)."""
-    with session_scope(engine) as s:
+    with session_scope(db_bind) as s:
         conversation = make_conversation(s, now=utcnow(), seen_ago=None)
         conversation.visitor_seen_at = utcnow()
         handoff = handoffs.request_handoff(
@@ -49,8 +43,8 @@ def new_handoff(engine: Bind, settings: Settings) -> Handoff:
     return handoff
 
 
-def visitor_writes(engine: Bind, handoff: Handoff, text: str) -> int:
-    with session_scope(engine) as s:
+def visitor_writes(db_bind: Bind, handoff: Handoff, text: str) -> int:
+    with session_scope(db_bind) as s:
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         message = conversations.add_message(s, conversation=conversation, sender=Sender.visitor, text=text)
@@ -72,15 +66,15 @@ def reply(client: TestClient, handoff: Handoff, text: str) -> str:
 
 
 def test_a_new_visitor_message_reaches_the_open_ticket_page(
-    agent: TestClient, engine: Bind, admin_settings: Settings
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     page = agent.get(f"/admin/inbox/{handoff.id}").text
     assert '<script src="/static/handoff.js" defer></script>' in page
     after = data(page, "data-after")
     assert agent.get(f"/admin/inbox/{handoff.id}/updates?after={after}").json()["html"] == ""
 
-    written = visitor_writes(engine, handoff, "Still waiting <script>alert(1)</script>")
+    written = visitor_writes(db_bind, handoff, "Still waiting <script>alert(1)</script>")
     update = agent.get(f"/admin/inbox/{handoff.id}/updates?after={after}")
     assert update.status_code == 200
     assert update.headers["cache-control"] == "no-store"
@@ -94,15 +88,15 @@ def test_a_new_visitor_message_reaches_the_open_ticket_page(
 
 
 def test_each_reply_says_whether_it_reached_the_visitor(
-    agent: TestClient, engine: Bind, admin_settings: Settings
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     page = reply(agent, handoff, "Here is how.")
     assert "if they have not seen it within 2 min, it is emailed to" in page
     assert "Not seen in the chat yet: emailed to " + handoff.email in page
     assert "The visitor sees this in the chat." not in page  # the old promise nobody checked
 
-    with open_session(engine) as s:  # the widget shows the reply and says so
+    with open_session(db_bind) as s:  # the widget shows the reply and says so
         conversation = s.get(Conversation, handoff.conversation_id)
         assert conversation is not None
         assert reply_delivery.mark_seen(s, conversation=conversation, up_to=2**31 - 1) == 1
@@ -113,9 +107,9 @@ def test_each_reply_says_whether_it_reached_the_visitor(
     assert "Seen by the visitor in the chat" in line
 
 
-def test_no_email_is_said_plainly(agent: TestClient, engine: Bind, admin_settings: Settings) -> None:
-    handoff = new_handoff(engine, admin_settings)
-    with session_scope(engine) as s:
+def test_no_email_is_said_plainly(agent: TestClient, db_bind: Bind, admin_settings: Settings) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
+    with session_scope(db_bind) as s:
         stored = s.get(Handoff, handoff.id)
         assert stored is not None
         stored.email = ""
@@ -125,13 +119,13 @@ def test_no_email_is_said_plainly(agent: TestClient, engine: Bind, admin_setting
 
 
 def test_the_inbox_learns_which_handoffs_have_new_visitor_messages(
-    agent: TestClient, engine: Bind, admin_settings: Settings
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    quiet = new_handoff(engine, admin_settings)
-    talking = new_handoff(engine, admin_settings)
+    quiet = new_handoff(db_bind, admin_settings)
+    talking = new_handoff(db_bind, admin_settings)
     page = agent.get("/admin/inbox").text
     since, active_after = data(page, "data-since"), data(page, "data-active-after")
-    written = visitor_writes(engine, talking, "One more thing")
+    written = visitor_writes(db_bind, talking, "One more thing")
     body = agent.get(f"/admin/inbox/updates?since={since}&active_after={active_after}").json()
     assert [row["id"] for row in body["active"]] == [talking.id]
     assert quiet.id not in [row["id"] for row in body["active"]]
@@ -143,9 +137,9 @@ def test_the_inbox_learns_which_handoffs_have_new_visitor_messages(
 
 
 def test_updates_need_a_signed_in_user_and_sane_ids(
-    app_client: TestClient, agent: TestClient, engine: Bind, admin_settings: Settings
+    app_client: TestClient, agent: TestClient, db_bind: Bind, admin_settings: Settings
 ) -> None:
-    handoff = new_handoff(engine, admin_settings)
+    handoff = new_handoff(db_bind, admin_settings)
     anonymous = app_client.get(f"/admin/inbox/{handoff.id}/updates", headers={"Accept": "application/json"})
     assert anonymous.status_code == 401
     assert agent.get("/admin/inbox/987654/updates").status_code == 404

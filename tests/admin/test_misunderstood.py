@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -35,9 +35,9 @@ PAGE = "/admin/misunderstood"
 
 
 @pytest.fixture()
-def engine(db_bind: Bind) -> Iterator[Bind]:
-    eng = db_bind
-    with session_scope(eng) as s:
+def engine(db_bind: Bind) -> Bind:
+    """Two intents the tests pick from, in the test's transaction; the test's connection."""
+    with session_scope(db_bind) as s:
         intents.create_intent(
             s,
             intent_id="change_address",
@@ -56,7 +56,7 @@ def engine(db_bind: Bind) -> Iterator[Bind]:
             user="setup",
             locales=["en", "de", "nl"],
         )
-    yield eng
+    return db_bind
 
 
 def ask(engine: Bind, *texts: str, locale: str = "en", guess: str = "change_address") -> tuple[str, list[int]]:
