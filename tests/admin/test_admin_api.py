@@ -9,7 +9,6 @@ from sqlmodel import select
 
 from core.accounts import ApiToken, Role
 from core.db import Bind, session_scope
-from core.settings import Settings
 from tests.admin.conftest import csrf_token
 
 
@@ -20,13 +19,10 @@ def new_token(client: TestClient, name: str) -> str:
     return response.text[start : response.text.index("</code>", start)]
 
 
-def test_tokens_are_shown_once_and_stored_hashed(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings, db_bind: Bind
-) -> None:
+def test_tokens_are_shown_once_and_stored_hashed(as_role: Callable[[Role], TestClient], db_bind: Bind) -> None:
     token = new_token(as_role(Role.editor), "ci sync")
     assert token.startswith("fqd_") and len(token) > 40
-    engine = db_bind
-    with session_scope(engine) as session:
+    with session_scope(db_bind) as session:
         rows = session.exec(select(ApiToken).where(ApiToken.name == "ci sync")).all()
         assert len(rows) == 1 and rows[0].token_hash != token and token not in rows[0].token_hash
     assert token not in as_role(Role.editor).get("/admin/tokens").text

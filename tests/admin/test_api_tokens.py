@@ -14,7 +14,6 @@ from core import accounts
 from core.accounts import ApiToken, Role, User
 from core.db import Bind, make_engine, session_scope
 from core.errors import ForbiddenError
-from core.settings import Settings
 from migrations import upgrade
 from tests.admin.conftest import PASSWORD, csrf_token
 
@@ -60,15 +59,14 @@ def test_a_demoted_owner_demotes_their_tokens(session: Session) -> None:
 
 
 def test_a_demoted_owners_token_is_refused_by_the_api(
-    as_role: Callable[[Role], TestClient], app_client: TestClient, admin_settings: Settings, db_bind: Bind
+    as_role: Callable[[Role], TestClient], app_client: TestClient, db_bind: Bind
 ) -> None:
-    engine = db_bind
-    with session_scope(engine) as session:
+    with session_scope(db_bind) as session:
         user = accounts.create_user(session, email="demoted@example.com", password=PASSWORD, role=Role.editor)
         token, _ = accounts.create_api_token(session, user=user, name="ci")
     headers = {"Authorization": f"Bearer {token}"}
     assert app_client.post("/api/v1/admin/articles", json=ARTICLE, headers=headers).status_code == 201
-    with session_scope(engine) as session:
+    with session_scope(db_bind) as session:
         user = session.exec(select(User).where(User.email == "demoted@example.com")).one()
         accounts.update_user(session, user=user, role=Role.agent)
     refused = app_client.post("/api/v1/admin/articles", json=ARTICLE, headers=headers)

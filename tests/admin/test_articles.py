@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from core.accounts import Role
 from core.db import Bind, session_scope
-from core.settings import Settings
 from helpcenter import articles
 from tests.admin.conftest import csrf_token
 
@@ -115,9 +114,7 @@ def test_translation_opens_side_by_side_and_joins_the_group(
     assert again.status_code == 303 and again.headers["location"] == f"/admin/articles/{german_id}?source={source_id}"
 
 
-def test_scheduled_publication(
-    as_role: Callable[[Role], TestClient], admin_settings: Settings, app_client: TestClient, db_bind: Bind
-) -> None:
+def test_scheduled_publication(as_role: Callable[[Role], TestClient], app_client: TestClient, db_bind: Bind) -> None:
     editor = as_role(Role.editor)
     article_id = _create(editor, title="Winter sale", body="Soon.")
     soon = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
@@ -127,8 +124,7 @@ def test_scheduled_publication(
     past = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     assert _post(editor, f"/admin/articles/{article_id}/status", action="schedule", publish_at=past) == 422
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 404
-    engine = db_bind
-    with session_scope(engine) as session:
+    with session_scope(db_bind) as session:
         assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=30)) == 0
         assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=61)) >= 1
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 200

@@ -139,13 +139,10 @@ def test_metrics_api_needs_a_token_and_gives_the_same_numbers(
     assert "/api/v1/admin/metrics" in app_client.get("/openapi.json").json()["paths"]
 
 
-def test_help_center_visits_count_once_per_browser(
-    app_client: TestClient, admin_settings: Settings, db_bind: Bind
-) -> None:
-    engine = db_bind
+def test_help_center_visits_count_once_per_browser(app_client: TestClient, db_bind: Bind) -> None:
 
     def visits() -> int:
-        with open_session(engine) as session:
+        with open_session(db_bind) as session:
             return int(session.exec(select(func.count()).select_from(HelpcenterSession)).one())
 
     before = visits()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,15 +15,6 @@ from core.db import Bind, open_session
 from core.errors import ValidationError
 from support import trial
 from support.models import Conversation, Message
-
-pytestmark = pytest.mark.usefixtures("serving")
-
-
-@pytest.fixture()
-def serving(app_client: TestClient, _demo_model: FaqModel) -> Iterator[None]:
-    app_client.app.state.model = _demo_model  # type: ignore[attr-defined]
-    yield
-    app_client.app.state.model = None  # type: ignore[attr-defined]
 
 
 def rows(engine: Bind) -> int:
