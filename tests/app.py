@@ -43,16 +43,25 @@ class Site:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def _site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel
-) -> Iterator[Site]:
-    folder = tmp_path_factory.mktemp(f"site-{request.param}")
-    if request.param == "sqlite":
-        yield from _started(folder, None, _demo_model)
-        return
-    admin = required_postgres()
-    with fresh_postgres_database(admin, prefix="faqdesk_site") as url:
-        yield from _started(folder, url, _demo_model)
+def _site(request: pytest.FixtureRequest) -> Site:
+    """The run's app on the test's backend.
+
+    Only a selector: pytest tears a parametrized fixture down whenever the next test wants the other
+    backend, which happens at nearly every file when one worker runs whole files (scripts/test). The apps
+    themselves are unparametrized, so each is started once per worker."""
+    site: Site = request.getfixturevalue(f"_{request.param}_site")
+    return site
+
+
+@pytest.fixture(scope="session")
+def _sqlite_site(tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel) -> Iterator[Site]:
+    yield from _started(tmp_path_factory.mktemp("site-sqlite"), None, _demo_model)
+
+
+@pytest.fixture(scope="session")
+def _postgresql_site(tmp_path_factory: pytest.TempPathFactory, _demo_model: FaqModel) -> Iterator[Site]:
+    with fresh_postgres_database(required_postgres(), prefix="faqdesk_site") as url:
+        yield from _started(tmp_path_factory.mktemp("site-postgresql"), url, _demo_model)
 
 
 def _started(folder: Path, database_url: str | None, model: FaqModel) -> Iterator[Site]:

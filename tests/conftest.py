@@ -13,8 +13,22 @@ from bot.encoder import Encoder
 from bot.loaders import load_training_data
 from bot.model import FaqModel
 from core.settings import Settings
-from tests.app import _site, signed_in, site_app, site_client, site_db  # noqa: F401  (the HTTP tests' app)
-from tests.db import database_url, engine, session  # noqa: F401  (database fixtures for every folder)
+from tests.app import (  # noqa: F401  (the HTTP tests' app)
+    _postgresql_site,
+    _site,
+    _sqlite_site,
+    signed_in,
+    site_app,
+    site_client,
+    site_db,
+)
+from tests.db import (  # noqa: F401  (database fixtures for every folder)
+    _postgresql_engine,
+    _sqlite_engine,
+    database_url,
+    engine,
+    session,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

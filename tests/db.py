@@ -1,8 +1,8 @@
 """Database fixtures for every test folder: a migrated database per backend (SQLite always, PostgreSQL
 when reachable, required in CI); each test runs in a transaction that is rolled back.
 
-PostgreSQL: ``FAQDESK_TEST_POSTGRES_URL`` names a database that belongs to the tests (its schema is
-dropped and migrated afresh once per run).
+PostgreSQL: ``FAQDESK_TEST_POSTGRES_URL`` names a database the tests may connect to and create databases
+from; every run (and every pytest-xdist worker) migrates databases of its own next to it and drops them.
 """
 
 from __future__ import annotations
@@ -60,21 +60,31 @@ def real_sqlite_savepoints(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'faqdesk.db'}"
-        upgrade(url)
-        eng = make_engine(url)
-        real_sqlite_savepoints(eng)
-    else:
-        pg = required_postgres()
-        with pg.begin() as conn:  # a clean slate: this database belongs to the tests
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade(POSTGRES_URL)
-        eng = pg
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The run's migrated database on the test's backend (a selector, like ``_site`` in tests/app.py:
+    switching backends tears down only this, not the database)."""
+    engine: Engine = request.getfixturevalue(f"_{request.param}_engine")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def _sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'faqdesk.db'}"
+    upgrade(url)
+    eng = make_engine(url)
+    real_sqlite_savepoints(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgresql_engine() -> Iterator[Engine]:
+    # A database of the run's own, not the tests' database itself: the suite runs in several workers
+    # (pytest-xdist), and each would drop the others' tables.
+    with fresh_postgres_database(required_postgres(), prefix="faqdesk_tests") as url:
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
 
 
 @contextmanager
