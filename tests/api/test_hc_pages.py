@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 
 from api.app import create_app
 from bot import runtime
-from core.settings import Settings
 from helpcenter import categories, public
 from helpcenter.models import Article, ArticleStatus, ArticleVote
 from tests.admin.conftest import make_settings
@@ -181,8 +180,9 @@ def test_sitemap_lists_category_pages_where_they_have_articles(client: TestClien
     assert not any("gear-guides" in (loc or "") for loc in by_loc)
 
 
-def test_health_and_readiness(client: TestClient, app_settings: Settings, warm_cache: Path) -> None:
+def test_health_and_readiness(client: TestClient, tmp_path: Path, warm_cache: Path) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+    app_settings = make_settings(tmp_path)  # its own: a model trained by this test's other run is not "none"
     with TestClient(create_app(app_settings)) as untrained:
         not_ready = untrained.get("/readyz")
     assert not_ready.status_code == 503 and "no trained model" in not_ready.json()["detail"]
