@@ -178,14 +178,17 @@ async def _warm_suggestions(app: FastAPI, stop: threading.Event) -> None:
     if model is None or model.encoder is None:
         return
     try:
-        await asyncio.to_thread(_warm, app.state.engine, app.state.settings.locales, model, stop)
+        await asyncio.to_thread(warm_article_vectors, app.state.engine, app.state.settings.locales, model, stop)
     except suggest.Stopped:
         pass  # shutting down; the next start reads what was encoded from the disk cache
     except Exception:  # suggestions then build their vectors on first use
         log.exception("warming the article vectors failed")
 
 
-def _warm(engine: Engine, locales: list[str], model: FaqModel, stop: threading.Event) -> None:
+def warm_article_vectors(
+    engine: Engine, locales: list[str], model: FaqModel, stop: threading.Event | None = None
+) -> None:
+    """Build every locale's article vectors now, as the first question in it would."""
     with session_scope(engine) as session:
         for locale in locales:  # each with the encoder as its classifier uses it (German and Dutch glossed)
             if (encoder := model.encoder_for(locale)) is not None:

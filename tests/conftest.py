@@ -29,6 +29,8 @@ from tests.db import (  # noqa: F401  (database fixtures for every folder)
     engine,
     session,
 )
+from tests.servers import copy_cache
+from tests.shared_cache import shared_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -41,9 +43,12 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(session_dir: Path) -> Settings:
-    """Settings pointing at a session-private data folder (models, embedding cache)."""
-    return Settings(data_dir=session_dir / "var", _env_file=None)  # type: ignore[call-arg]
+def settings(session_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at a session-private data folder (models, embedding cache), its cache copied
+    from the run's warm one (tests/shared_cache.py)."""
+    settings = Settings(data_dir=session_dir / "var", _env_file=None)  # type: ignore[call-arg]
+    copy_cache(shared_cache(tmp_path_factory), settings.cache_dir)
+    return settings
 
 
 @pytest.fixture(scope="session")
