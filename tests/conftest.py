@@ -37,6 +37,23 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO_FAQ = ROOT / "training_data" / "faq"
 
 
+# The modules that take longest, run first: with one worker per core (scripts/test), none of them is left
+# for the end while the other workers idle. Only the order of the run depends on this list.
+LONGEST_FIRST = (
+    "tests/api/test_schema_conformance.py",
+    "tests/test_serve.py",
+    "tests/test_two_machines.py",
+    "tests/test_serve_operations.py",
+    "tests/support/test_suggest.py",
+    "tests/api/test_editing_load.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep order
+
+
 @pytest.fixture(scope="session")
 def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("faqdesk")
