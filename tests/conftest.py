@@ -37,15 +37,23 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO_FAQ = ROOT / "training_data" / "faq"
 
 
-# The modules that take longest, run first: with one worker per core (scripts/test), none of them is left
-# for the end while the other workers idle. Only the order of the run depends on this list.
+# The order files are handed to the workers in (scripts/test runs one per core): the longest first, so none
+# of them is left for the end while the other workers idle; and early on, files that need no encoder
+# cache, so a worker has work while the first one builds the run's cache (tests/shared_cache.py). Only the
+# order of the run depends on this list.
 LONGEST_FIRST = (
     "tests/api/test_schema_conformance.py",
+    # no encoder cache needed
+    "tests/browser/test_agent_day_browser.py",
+    "tests/browser/test_appearance_browser.py",
+    "tests/api/test_editing_load.py",
+    "tests/support/test_test_day.py",
+    "tests/browser/test_csp.py",
+    # the cache needed
     "tests/test_serve.py",
     "tests/test_two_machines.py",
     "tests/test_serve_operations.py",
     "tests/support/test_suggest.py",
-    "tests/api/test_editing_load.py",
 )
 
 
