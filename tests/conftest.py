@@ -111,10 +111,10 @@ def mini_data() -> TrainingData:
 
 
 @pytest.fixture(scope="session")
-def warm_cache(settings: Settings, encoder: Encoder) -> Path:
-    """The session's encoder cache (ONNX export, embeddings, glossaries): each server copies it, as a
-    machine that ran before would have it, so these tests time the product, not the first export."""
-    runtime.load_glossers(settings)  # the German and Dutch tables are built into the cache on first load
+def warm_cache(settings: Settings) -> Path:
+    """The session's encoder cache (ONNX export, embeddings, glossaries: tests/shared_cache.py): each server
+    copies it, as a machine that ran before would have it, so these tests time the product, not the first
+    export."""
     return settings.cache_dir
 
 
