@@ -179,14 +179,14 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     event.listen(engine.pool, "checkin", lambda _dbapi, record: _release(record.info))
 
 
-def is_postgres(bind: Engine | Connection) -> bool:
-    """Whether the engine or connection (a session's ``get_bind()``) talks to PostgreSQL rather than SQLite."""
-    return bind.dialect.name == "postgresql"
-
-
 # Where sessions come from: the app's engine, or one connection already inside a transaction (the tests'
 # rolled-back one, tests/db.py), whose sessions then commit savepoints and the transaction stays open.
 Bind = Engine | Connection
+
+
+def is_postgres(bind: Bind) -> bool:
+    """Whether the engine or connection (a session's ``get_bind()``) talks to PostgreSQL rather than SQLite."""
+    return bind.dialect.name == "postgresql"
 
 
 def open_session(bind: Bind) -> Session:

@@ -26,7 +26,7 @@ from api.app import create_app
 from api.deps import get_engine
 from bot.model import FaqModel
 from core.accounts import Role
-from core.db import make_engine, open_session
+from core.db import is_postgres, make_engine, open_session
 from core.settings import Settings
 from tests.admin.conftest import login, make_settings
 from tests.db import fresh_postgres_database, real_sqlite_savepoints, required_postgres, rolled_back
@@ -72,7 +72,7 @@ def _started(folder: Path, database_url: str | None, model: FaqModel) -> Iterato
     settings = make_settings(folder, upload_max_bytes=64 * 1024, cors_origins=["https://shop.example"], **database)
     app = create_app(settings)
     engine = make_engine(settings.database_url)
-    if engine.dialect.name == "sqlite":
+    if not is_postgres(engine):
         real_sqlite_savepoints(engine)
     with TestClient(app):  # the lifespan runs until the run ends
         app.state.model = model
