@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bot import linear
-from bot.classifier import LocaleClassifier, RawScores
+from bot.classifier import Borrowed, LocaleClassifier, RawScores
 
 WEIGHTS = (0.0, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 TEMPERATURES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
@@ -188,6 +188,7 @@ def calibrate(
     folds: int,
     seed: int,
     variants: Variants | None = None,
+    borrowed: Borrowed | None = None,
 ) -> Calibration:
     """Cross-validate a classifier for one locale and learn blend, acceptors and score curves.
 
@@ -207,13 +208,17 @@ def calibrate(
     hidden = np.array([group[label] for label in labels])
     oos_fold = rng.permutation(len(oos_texts)) % folds
     variants = variants or Variants([], np.zeros(0, dtype=int), None)
+    borrowed_fold, borrowed_hidden = _borrowed_folds(borrowed, y, fold_of, group)
     results: list[_Fold] = []
     for k in range(folds):
         train = (fold_of != k) & (hidden != k)
         if len(set(y[train])) < 2:
             continue
+        lent = None
+        if borrowed is not None and embeddings is not None:
+            lent = borrowed.take(np.flatnonzero((borrowed_fold != k) & (borrowed_hidden != k)))
         clf = LocaleClassifier(locale).fit(
-            [texts[i] for i in np.flatnonzero(train)], list(y[train]), _rows(embeddings, train)
+            [texts[i] for i in np.flatnonzero(train)], list(y[train]), _rows(embeddings, train), lent
         )
         # Examples (and their visitor-style copies) of this fold: held out, or of a hidden intent.
         rows = np.flatnonzero((fold_of == k) | (hidden == k))
@@ -236,6 +241,23 @@ def calibrate(
         )
         results.append(_Fold(clf.classes, clf.scores(eval_texts, eval_emb), truth.astype(object), kinds))
     return _fit(results, has_embeddings=embeddings is not None)
+
+
+def _borrowed_folds(
+    borrowed: Borrowed | None, y: np.ndarray, fold_of: np.ndarray, group: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each borrowed example's fold (that of this locale's example at its anchor position in the same
+    intent) and the fold its intent is hidden in; -1 marks one of an intent this locale lacks (never used)."""
+    if borrowed is None:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    own = {intent: fold_of[np.flatnonzero(y == intent)] for intent in group}
+    fold = np.full(len(borrowed.labels), -1)
+    hidden = np.full(len(borrowed.labels), -1)
+    for j, (label, anchor) in enumerate(zip(borrowed.labels, borrowed.anchors, strict=True)):
+        if label in own:
+            fold[j] = own[label][int(anchor) % len(own[label])]
+            hidden[j] = group[label]
+    return fold, hidden
 
 
 def _rows(matrix: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:

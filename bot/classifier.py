@@ -30,6 +30,23 @@ LEXICAL_C = 0.5
 
 
 @dataclass
+class Borrowed:
+    """Other locales' examples, embedded in the same space as this locale's (English, or glossed into it).
+
+    ``anchors`` is each example's position among its intent's examples in its own locale: translated
+    FAQs list a question's translations at the same position, so cross-validation can hold a
+    translation out together with its original instead of grading a held-out example against it.
+    """
+
+    labels: list[str]
+    embeddings: np.ndarray
+    anchors: np.ndarray
+
+    def take(self, rows: np.ndarray) -> Borrowed:
+        return Borrowed([self.labels[i] for i in rows], self.embeddings[rows], self.anchors[rows])
+
+
+@dataclass
 class RawScores:
     """Per-class evidence for a batch of messages (rows) over ``classes`` (columns)."""
 
@@ -86,12 +103,23 @@ class LocaleClassifier:
         self.lex_head: linear.LinearHead | None = None
         self.sem_head: linear.LinearHead | None = None
         self._starts = np.zeros(0, dtype=np.int64)
+        self._sem_starts = np.zeros(0, dtype=np.int64)  # class blocks of the semantic examples (borrowed too)
         self._examples_lex: linear.SparseRows | None = None
         self._examples_sem: np.ndarray | None = None
         self._fitted: _Fitted | None = None
 
-    def fit(self, texts: list[str], labels: list[str], embeddings: np.ndarray | None) -> LocaleClassifier:
-        """Fit both heads and remember the examples for the similarity features."""
+    def fit(
+        self,
+        texts: list[str],
+        labels: list[str],
+        embeddings: np.ndarray | None,
+        borrowed: Borrowed | None = None,
+    ) -> LocaleClassifier:
+        """Fit both heads and remember the examples for the similarity features.
+
+        ``borrowed`` examples (other locales' examples in the same vector space) join the semantic head
+        and the semantic similarities only; those of intents this locale has no example of are ignored.
+        """
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -118,11 +146,20 @@ class LocaleClassifier:
         self._examples_sem = None
         if embeddings is not None:
             embeddings = embeddings[order]
+            sem_y = y
+            if borrowed is not None and len(borrowed.labels):
+                extra_y = np.asarray(borrowed.labels, dtype=object)
+                keep = np.isin(extra_y, self.classes)
+                sem_y = np.concatenate([y, extra_y[keep]])
+                embeddings = np.vstack([embeddings, borrowed.embeddings[keep]])
+                again = np.argsort(np.searchsorted(self.classes, sem_y), kind="stable")
+                sem_y, embeddings = sem_y[again], embeddings[again]
+            self._sem_starts = np.searchsorted(sem_y, self.classes)
             self._examples_sem = np.ascontiguousarray(embeddings.T)
             if multi:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    sem_head = LogisticRegression(C=SEMANTIC_C, max_iter=300).fit(embeddings, y)
+                    sem_head = LogisticRegression(C=SEMANTIC_C, max_iter=300).fit(embeddings, sem_y)
         self._fitted = _Fitted(words, chars, lex_head, sem_head, examples_lex)
         self.words, self.chars = linear.Tfidf.of(words), linear.Tfidf.of(chars)
         self.lex_head = linear.LinearHead.of(lex_head) if lex_head is not None else None
@@ -150,7 +187,7 @@ class LocaleClassifier:
         sem_logp = None
         sem_sim = np.zeros((n, k))
         if embeddings is not None and self._examples_sem is not None:
-            sem_sim = self._class_max(embeddings @ self._examples_sem)
+            sem_sim = np.maximum.reduceat(embeddings @ self._examples_sem, self._sem_starts, axis=1)
             sem_logp = fitted.sem_head.predict_log_proba(embeddings) if fitted.sem_head else np.zeros((n, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
 
@@ -168,7 +205,7 @@ class LocaleClassifier:
         sem_logp = None
         sem_sim = np.zeros((1, k))
         if embedding is not None and self._examples_sem is not None:
-            sem_sim = self._class_max(embedding @ self._examples_sem)
+            sem_sim = np.maximum.reduceat(embedding @ self._examples_sem, self._sem_starts, axis=1)
             sem_logp = self.sem_head.log_proba(embedding) if self.sem_head else np.zeros((1, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
 

@@ -32,8 +32,11 @@ from bot.locale_fit import (
     Glossers,
     LocaleModel,
     TrainConfig,
+    borrow,
     gloss_fingerprints,
     locale_fingerprint,
+    own_fingerprint,
+    reusable_calibration,
     train_locale,
 )
 
@@ -159,7 +162,12 @@ class FaqModel:
                     locales[loc].stats["reused"] = True
                 else:
                     glosser = (glossers or {}).get(loc) if encoder else None
-                    locales[loc] = train_locale(data, loc, encoder, config, glosser)
+                    lent = borrow(data, loc, encoder, config, glossers)
+                    own = own_fingerprint(data, loc, config, encoder, glossers)
+                    calibrated = reusable_calibration(reusable, own, lent)
+                    locales[loc] = train_locale(
+                        data, loc, encoder, config, glosser, lent, own=own, calibrated=calibrated
+                    )
                     locales[loc].fingerprint = fingerprint
         model = cls(
             version=cls.version_for(data, config, encoder, glossers),

@@ -73,7 +73,7 @@ def loads(content: bytes) -> FaqModel:
         intents={d["id"]: _intent(d) for d in doc["intents"]},
         locales={loc: _locale(loc, d, arrays) for loc, d in doc["locales"].items()},
         encoder_fingerprint=doc["encoder_fingerprint"],
-        config=TrainConfig(**doc["config"]),
+        config=TrainConfig(**{"borrow": False, **doc["config"]}),  # files from before borrowing lack the key
         train_seconds=doc["train_seconds"],
     )
     model.created_at = doc["created_at"]
@@ -138,6 +138,7 @@ def _classifier_doc(clf: LocaleClassifier, arrays: _Arrays, p: str) -> dict[str,
     arrays.put(p + "words_idf", words.idf)
     arrays.put(p + "chars_idf", chars.idf)
     arrays.put(p + "starts", clf._starts)
+    arrays.put(p + "sem_starts", clf._sem_starts)
     arrays.put(p + "examples_lex_indptr", examples.indptr)
     arrays.put(p + "examples_lex_indices", examples.indices)
     arrays.put(p + "examples_lex_data", examples.data)
@@ -179,6 +180,8 @@ def _classifier(loc: str, doc: dict[str, Any], arrays: _Arrays, p: str) -> Local
         sublinear=doc["chars"]["sublinear"],
     )
     clf._starts = arrays.get(p + "starts")
+    # Files from before borrowing (FORMAT_VERSION 4 too) have one set of examples for both similarities.
+    clf._sem_starts = arrays.arrays.get(p + "sem_starts", clf._starts)
     clf._examples_lex = linear.SparseRows(
         arrays.get(p + "examples_lex_indptr"),
         arrays.get(p + "examples_lex_indices"),
