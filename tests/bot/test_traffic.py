@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.calibration import IN, NEAR, Calibration, Curve
+from bot.calibration import IN, IN_VISITOR, NEAR, Calibration, Curve
 from bot.traffic import MAX_SHARE, PRIOR_WEIGHT, estimate_oos_share
 
 
@@ -46,3 +46,18 @@ def test_a_few_turns_barely_move_the_prior(calibration: Calibration) -> None:
 def test_the_share_stays_in_bounds(calibration: Calibration) -> None:
     assert estimate_oos_share(traffic(1.0, 3000, seed=3), calibration, prior=0.3).share <= MAX_SHARE
     assert estimate_oos_share([float("nan"), 0.9], calibration, prior=0.3).turns == 1
+
+
+def test_traffic_written_the_visitors_way_is_not_read_as_out_of_scope() -> None:
+    """Tidy held-out examples score higher than visitor-style copies; real in-scope messages score like the
+    copies. The estimate pictures in-scope traffic mostly as the copies, so such traffic with 10% out of
+    scope is not read as twice that (an even mix of the two reads it as ~0.22)."""
+    rng = np.random.default_rng(4)
+    scores = np.concatenate([rng.beta(8, 2, 2000), rng.beta(4, 3, 2000), rng.beta(2, 6, 2000)])
+    kinds = np.array([IN] * 2000 + [IN_VISITOR] * 2000 + [NEAR] * 2000)
+    curve = Curve(scores, kinds != NEAR, kinds)
+    calibration = Calibration(1.0, 1.0, None, None, curve, curve, 4000, 2000)
+    visitors = np.concatenate([rng.beta(2, 6, 300), rng.beta(4, 3, 2700)])
+    assert estimate_oos_share(visitors, calibration, prior=0.3).share == pytest.approx(0.1, abs=0.06)
+    tidy = np.concatenate([rng.beta(2, 6, 300), rng.beta(8, 2, 2700)])
+    assert estimate_oos_share(tidy, calibration, prior=0.3).share < 0.1  # tidy traffic reads as in scope too
