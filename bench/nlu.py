@@ -341,7 +341,9 @@ def suite_demo_cv(k: int = 3) -> Suite:
         "Demo FAQ: 3-fold cross-validation per intent, translations in one fold, + eval/oos.jsonl in every test fold",
         locale_figures(result, {"answer_precision": ">=0.95"}),
         result,
-        "Mean of folds; each fold trains on 12 examples per intent and locale.",
+        "Mean of folds; each fold trains on 12 examples per intent and locale. Folds go by intent and position, "
+        "the same in every locale: an example and its translations are held out together, since each locale "
+        "learns from the others' vectors.",
     )
 
 

@@ -145,8 +145,9 @@ class FaqModel:
     ) -> FaqModel:
         """Train and calibrate one classifier per locale of the data.
 
-        A locale whose examples are unchanged since ``previous`` reuses its classifier, so an
-        edit in one language retrains only that language.
+        A locale whose examples (and the examples it borrows, ``locale_fit.borrow``) are unchanged since
+        ``previous`` reuses its classifier; one whose own examples are unchanged keeps its calibration
+        (``locale_fit.reusable_calibration``), so an edit in one language recalibrates only that language.
         """
         config = config or TrainConfig()
         started = time.perf_counter()
