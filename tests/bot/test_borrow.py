@@ -8,22 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import calibration, glossary, store
+from bot import calibration, store
 from bot.classifier import Borrowed, LocaleClassifier
 from bot.data import TrainingData
 from bot.encoder import Encoder
 from bot.glossary import Glosser
 from bot.locale_fit import TrainConfig
 from bot.model import FaqModel
-from tests.bot.test_glossary import GERMAN, VOCABULARY, write_dictd
+from tests.bot.dictd import german_glosser
 
 
 @pytest.fixture()
 def german(tmp_path: Path) -> Glosser:
-    write_dictd(tmp_path / "dictd", "freedict-deu-eng", GERMAN)
-    glosser = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", VOCABULARY)
-    assert glosser is not None
-    return glosser
+    return german_glosser(tmp_path)
 
 
 @pytest.fixture()

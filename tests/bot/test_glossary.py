@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
@@ -13,41 +12,7 @@ from bot.data import TrainingData
 from bot.encoder import Encoder
 from bot.glossary import Glosser
 from bot.model import FaqModel
-
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-def _b64(number: int) -> str:
-    out = ""
-    while True:
-        number, digit = divmod(number, 64)
-        out = _B64[digit] + out
-        if not number:
-            return out
-
-
-def write_dictd(folder: Path, name: str, entries: dict[str, str]) -> None:
-    """A dictionary in dictd format, as Debian's dict-freedict-* packages install them."""
-    body, index = b"", []
-    for headword, definition in entries.items():
-        data = f"{headword}\n{definition}\n".encode()
-        index.append(f"{headword}\t{_b64(len(body))}\t{_b64(len(data))}\n")
-        body += data
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.index").write_text("00-database-info\tA\tB\n" + "".join(index), encoding="utf-8")
-    with gzip.open(folder / f"{name}.dict.dz", "wb") as fh:
-        fh.write(body)
-
-
-GERMAN = {
-    "Paket": "parcel <n> [Br.] , package <n> [Am.]\n   Synonym: {Päckchen}\n\npackage <n>",
-    "bestellen": " [agr.] till the soil <v>\n\norder <v>, to order",
-    "Versand": "shipping <n>, dispatch",
-    "Kosten": "costs <pl>",
-    "Rücksendung": "return <n>",
-    "mein": "mine <n>",  # what dictionaries make of function words: the hand-made table wins
-}
-VOCABULARY = frozenset(["parcel", "package", "order", "till", "the", "soil", "shipping", "costs", "return", "mine"])
+from tests.bot.dictd import GERMAN, VOCABULARY, german_glosser, write_dictd
 
 
 @pytest.fixture(autouse=True)
@@ -59,10 +24,7 @@ def _dictionaries_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture()
 def german(tmp_path: Path) -> Glosser:
-    write_dictd(tmp_path / "dictd", "freedict-deu-eng", GERMAN)
-    glosser = glossary.load(tmp_path / "dictd", "de", tmp_path / "cache", VOCABULARY)
-    assert glosser is not None
-    return glosser
+    return german_glosser(tmp_path)
 
 
 def test_words_are_glossed_by_their_commonest_plain_sense(german: Glosser) -> None:

@@ -16,7 +16,7 @@ from bot.policy import PolicyConfig
 from helpcenter import articles, content
 from helpcenter.models import ArticleStatus
 from support import conversations, suggest
-from tests.bot.test_glossary import write_dictd
+from tests.bot.dictd import write_dictd
 from tests.helpcenter.conftest import ARTICLES
 
 
