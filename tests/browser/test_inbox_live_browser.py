@@ -3,11 +3,12 @@ reply shown in the visitor's widget is marked seen (so it is never emailed), whi
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlmodel import Session, col, select
 
 from core.db import make_engine
@@ -92,3 +93,32 @@ def test_the_back_office_follows_the_visitor_and_a_shown_reply_counts_as_seen(
         ).all()
         assert reply.seen_at is not None and reply.email_due_at is None and reply.emailed_at is None
     engine.dispose()
+
+
+def test_a_notice_the_event_stream_brings_before_the_reply_is_shown_once(page: Page, chat_server: ChatServer) -> None:
+    """After a handoff the server acknowledges each visitor message with a notice, which both the POST's
+    response and the event stream bring; whichever comes first shows it, the other does not repeat it."""
+    open_chat(page, chat_server.url + "/")
+    ask(page, "I want to talk to a person")
+    page.get_by_label("Email (required)").fill(f"race.{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_role("button", name="Send to the team").click()
+    notices = page.locator("#faqdesk-widget .log .msg.system")
+    expect(notices).to_have_count(1)
+
+    def late(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        response = route.fetch()
+        time.sleep(3)  # the stream delivers the stored notice meanwhile
+        route.fulfill(response=response)
+
+    page.route("**/api/v1/conversations/*/messages", late)
+    box = page.get_by_label("Your question")
+    box.fill("Are you still there?")
+    box.press("Enter")
+    expect(notices).to_have_count(2, timeout=LIVE)
+    expect(page.locator("#faqdesk-widget .log .msg.visitor")).to_have_count(2)
+    expect(page.locator("#faqdesk-widget .log")).to_have_attribute("aria-busy", "false", timeout=LIVE)  # replied
+    page.wait_for_timeout(500)
+    expect(notices).to_have_count(2)

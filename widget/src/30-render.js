@@ -105,11 +105,13 @@ function offersPerson(reply) {
 }
 
 function renderBot(reply) {
+  // The event stream can bring a reply's notice before the POST's response does: shown once.
+  const shownLive = reply.id !== undefined && seen.has(reply.id);
   if (reply.id !== undefined) seen.add(reply.id);
   if (reply.visitor_message_id !== undefined) seen.add(reply.visitor_message_id);
   // Once handed off, the server acknowledges visitor messages with a system notice (as a "handoff"
   // reply): the team has them, so no second handoff form.
-  if (reply.type === "handoff" && conv && conv.handedOff) return append(messageBubble("system", reply));
+  if (reply.type === "handoff" && conv && conv.handedOff) return shownLive ? null : append(messageBubble("system", reply));
   const bubble = messageBubble("bot", reply);
   const type = reply.type;
   if (Array.isArray(reply.articles) && reply.articles.length) {
