@@ -15,7 +15,7 @@ from core.db import make_engine
 from support.models import Message, Sender
 from tests.admin.conftest import PASSWORD
 from tests.browser.conftest import ChatServer
-from tests.browser.test_widget import ask, conversation_id, open_chat
+from tests.browser.test_widget import ask, conversation_id, launcher, open_chat
 
 # The chat server (tests/browser/conftest.py) has a trained mini model: the shared live server has none,
 # and the visitor needs one to reach the handoff form.
@@ -122,3 +122,10 @@ def test_a_notice_the_event_stream_brings_before_the_reply_is_shown_once(page: P
     expect(page.locator("#faqdesk-widget .log")).to_have_attribute("aria-busy", "false", timeout=LIVE)  # replied
     page.wait_for_timeout(500)
     expect(notices).to_have_count(2)
+    # After a reload the transcript is rebuilt from the server: every message once, the bot's reply that
+    # led to the handoff as a notice too.
+    page.unroute("**/api/v1/conversations/*/messages")
+    page.reload()
+    launcher(page).click()
+    expect(page.locator("#faqdesk-widget .log .msg.visitor")).to_have_count(2)
+    expect(notices).to_have_count(3)

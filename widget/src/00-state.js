@@ -100,4 +100,4 @@ try {
 let restored = false;
 let busy = false;
 let unread = 0; // agents' replies that arrived while the panel was closed, counted on the launcher
-const seen = new Set(); // message ids already shown (POST replies, polls and events overlap)
+const seen = new Set(); // ids of messages on screen (POST replies, polls and events overlap): each shown once

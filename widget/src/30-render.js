@@ -105,13 +105,13 @@ function offersPerson(reply) {
 }
 
 function renderBot(reply) {
-  // The event stream can bring a reply's notice before the POST's response does: shown once.
-  const shownLive = reply.id !== undefined && seen.has(reply.id);
+  // Already on screen: the event stream can bring a reply's notice before the POST's response does.
+  if (reply.id !== undefined && seen.has(reply.id)) return null;
   if (reply.id !== undefined) seen.add(reply.id);
   if (reply.visitor_message_id !== undefined) seen.add(reply.visitor_message_id);
   // Once handed off, the server acknowledges visitor messages with a system notice (as a "handoff"
   // reply): the team has them, so no second handoff form.
-  if (reply.type === "handoff" && conv && conv.handedOff) return shownLive ? null : append(messageBubble("system", reply));
+  if (reply.type === "handoff" && conv && conv.handedOff) return append(messageBubble("system", reply));
   const bubble = messageBubble("bot", reply);
   const type = reply.type;
   if (Array.isArray(reply.articles) && reply.articles.length) {
@@ -183,9 +183,9 @@ function feedbackRow(messageId, given) {
 // replies were already shown from the POST round trip.
 function renderLive(msg) {
   if (!msg || msg.id === undefined || seen.has(msg.id)) return;
-  seen.add(msg.id);
   advanceCursor(msg.id);
   if (msg.sender !== "agent" && msg.sender !== "system") return;
+  seen.add(msg.id); // only what is shown: a bot reply passed over here is still shown by its POST's response
   append(messageBubble(msg.sender, msg));
   if (msg.sender === "agent") {
     shownReply(msg.id);

@@ -164,10 +164,12 @@ async function restore() {
   }
   for (const msg of listOf(data)) {
     if (!msg || seen.has(msg.id)) continue;
-    seen.add(msg.id);
     advanceCursor(msg.id);
-    if (msg.sender === "bot") renderBot(Object.assign({}, msg, { restored: true }));
-    else append(messageBubble(msg.sender || "system", msg));
+    if (msg.sender === "bot") renderBot(Object.assign({}, msg, { restored: true })); // marks it seen
+    else {
+      seen.add(msg.id);
+      append(messageBubble(msg.sender || "system", msg));
+    }
     if (msg.sender === "agent") shownReply(msg.id);
     // A resolved handoff: the rating given is shown as given, else it is asked for again.
     if (isResolvedNotice(msg)) {
