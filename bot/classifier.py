@@ -183,11 +183,11 @@ class LocaleClassifier:
         if fitted.lex_head is not None:
             decision = fitted.lex_head.decision_function(lexical)
             lex_score = np.column_stack([-decision, decision]) if k == 2 else decision
-        lex_sim = self._class_max((normalize(lexical) @ fitted.examples_lex).toarray())
+        lex_sim = _class_max((normalize(lexical) @ fitted.examples_lex).toarray(), self._starts)
         sem_logp = None
         sem_sim = np.zeros((n, k))
         if embeddings is not None and self._examples_sem is not None:
-            sem_sim = np.maximum.reduceat(embeddings @ self._examples_sem, self._sem_starts, axis=1)
+            sem_sim = _class_max(embeddings @ self._examples_sem, self._sem_starts)
             sem_logp = fitted.sem_head.predict_log_proba(embeddings) if fitted.sem_head else np.zeros((n, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
 
@@ -201,16 +201,18 @@ class LocaleClassifier:
         if self.lex_head is not None:
             decision = self.lex_head.decision(lexical)
             lex_score = np.column_stack([-decision[:, 0], decision[:, 0]]) if k == 2 else decision
-        lex_sim = self._class_max(self._examples_lex.times(linear.l2_row(lexical))[None, :])
+        lex_sim = _class_max(self._examples_lex.times(linear.l2_row(lexical))[None, :], self._starts)
         sem_logp = None
         sem_sim = np.zeros((1, k))
         if embedding is not None and self._examples_sem is not None:
-            sem_sim = np.maximum.reduceat(embedding @ self._examples_sem, self._sem_starts, axis=1)
+            sem_sim = _class_max(embedding @ self._examples_sem, self._sem_starts)
             sem_logp = self.sem_head.log_proba(embedding) if self.sem_head else np.zeros((1, k))
         return RawScores(sem_logp, lex_score, sem_sim, lex_sim)
 
-    def _class_max(self, sims: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(sims, self._starts, axis=1)
+
+def _class_max(sims: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per class, the best similarity among its examples (columns sorted by class, blocks from ``starts``)."""
+    return np.maximum.reduceat(sims, starts, axis=1)
 
 
 def _hstack(parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:

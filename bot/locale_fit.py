@@ -92,10 +92,9 @@ def own_fingerprint(
 
 
 def locale_fingerprint(
-    data: TrainingData, loc: str, config: TrainConfig, encoder: Encoder | None, glossers: Glossers | None
+    data: TrainingData, loc: str, config: TrainConfig, encoder: Encoder | None, glossers: Glossers | None, own: str
 ) -> str:
-    """A hash of everything the locale's model depends on: its own data and what it borrows."""
-    own = own_fingerprint(data, loc, config, encoder, glossers)
+    """A hash of everything the locale's model depends on: its own data (``own_fingerprint``) and what it borrows."""
     if encoder is None or not config.borrow or not in_english_space(loc, glossers):
         return own
     # What ``borrow`` lends this locale: an edit in another language retrains it too.
@@ -182,15 +181,17 @@ def train_locale(
     oos = list(data.out_of_scope.get(loc, []))
     if config.generic_oos:
         oos += generic_out_of_scope(loc)
-    variants = _variants(texts, loc, config)
 
     embedder = glossing(encoder, glosser) if encoder else None  # German and Dutch: their glosses
     emb = embedder.encode(texts) if embedder else None
     lent = len(borrowed.labels) if borrowed is not None else 0
     if calibrated is not None:
         calibration, calibrated_with = calibrated.calibration, calibrated.stats["calibrated_borrowed"]
+        n_variants = calibrated.stats["visitor_variants"]
     else:
         calibrated_with = lent
+        variants = _variants(texts, loc, config)
+        n_variants = len(variants.texts)
         oos_emb = embedder.encode(oos) if embedder and oos else None
         if embedder and variants.texts:
             variants.embeddings = embedder.encode(variants.texts)
@@ -211,7 +212,7 @@ def train_locale(
         "examples": len(texts),
         "intents": len(set(labels)),
         "out_of_scope_examples": len(oos),
-        "visitor_variants": len(variants.texts),
+        "visitor_variants": n_variants,  # copies the calibration scored
         "borrowed_examples": lent,
         "blend_weight": calibration.weight,
         "temperature": calibration.temperature,

@@ -154,7 +154,8 @@ class FaqModel:
         locales: dict[str, LocaleModel] = {}
         with _THREADS.limit(limits=1, user_api="blas"):
             for loc in data.locales:
-                fingerprint = locale_fingerprint(data, loc, config, encoder, glossers)
+                own = own_fingerprint(data, loc, config, encoder, glossers)
+                fingerprint = locale_fingerprint(data, loc, config, encoder, glossers, own)
                 reusable = previous.locales.get(loc) if previous else None
                 if reusable is not None and reusable.fingerprint == fingerprint:
                     locales[loc] = LocaleModel(
@@ -164,7 +165,6 @@ class FaqModel:
                 else:
                     glosser = (glossers or {}).get(loc) if encoder else None
                     lent = borrow(data, loc, encoder, config, glossers)
-                    own = own_fingerprint(data, loc, config, encoder, glossers)
                     calibrated = reusable_calibration(reusable, own, lent)
                     locales[loc] = train_locale(
                         data, loc, encoder, config, glosser, lent, own=own, calibrated=calibrated
