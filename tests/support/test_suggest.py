@@ -63,6 +63,25 @@ def test_questions_get_their_article_among_three(
     assert all(s.snippet_html for s in found)
 
 
+@pytest.mark.parametrize(
+    ("query", "wrong"),
+    [("how can I get in touch with you", "pickup-points"), ("how do i reach you guys", "repair-service")],
+)
+def test_an_article_with_the_words_but_not_the_meaning_is_not_offered(
+    demo: Session, encoder: Encoder, query: str, wrong: str
+) -> None:
+    # The article holds the question's one or two telling words ("touch", "reach") in another sense.
+    assert wrong not in slugs(demo, query, "en", encoder)
+
+
+def test_the_places_beside_a_qualified_article_go_to_the_next_closest(demo: Session, encoder: Encoder) -> None:
+    # The newsletter article clears no bar on its own for this question (few shared words, a modest
+    # similarity), but it is the next closest once another article has shown the question is on topic.
+    found = suggest.suggest(demo, query="too many mails from you", locale="en", encoder=encoder)
+    assert len(found) == 3 and "newsletter" in [s.article.slug for s in found[1:]]
+    assert found[1].similarity is not None and found[1].similarity < suggest.FAIR
+
+
 def test_the_bots_guess_joins_on_shared_words_and_fair_meaning(demo: Session, encoder: Encoder) -> None:
     question = "waar kan ik me inschrijven voor jullie nieuwsbrief"
     assert "newsletter" not in slugs(demo, question, "nl", encoder)  # too little evidence on its own
