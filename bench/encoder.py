@@ -2,7 +2,9 @@
 
 Embeds every message of training_data/eval/heldout.jsonl alone (as a chat turn does), once per backend,
 on one thread, and prints a Markdown table: p50/p90/p99 per message and the cosine similarity of each
-backend's vectors to PyTorch's. Exports go to a temporary folder, so nothing is reused between runs.
+backend's vectors to PyTorch's. Then the mean time per message when consecutive messages are embedded
+together in batches of 2, 4 and 8 (one thread, no embedding cache), as a server batching concurrent chat
+turns through the encoder would. Exports go to a temporary folder, so nothing is reused between runs.
 
     .venv/bin/python bench/encoder.py [--backends torch onnx onnx-int8] [--repeat 2] [--out docs/benchmarks.md]
 """
@@ -33,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--repeat", type=int, default=2, help="passes over the messages per backend")
+    parser.add_argument("--batches", nargs="*", type=int, default=[2, 4, 8], help="batch sizes to time")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     texts = [json.loads(line)["text"] for line in HELDOUT.read_text().splitlines()]
@@ -55,8 +58,12 @@ def main() -> None:
             reference = matrix if reference is None else reference
             cosine = np.sum(matrix * reference, axis=1)
             p50, p90, p99 = np.percentile(times, [50, 90, 99])
+            # No embedding cache here: every batch is really encoded, on one thread.
+            uncached = Encoder(settings.encoder_path(), inference_threads=1, batch_threads=1, backend=backend)
+            batched = [f"{batch_ms(uncached, texts, size):.2f} ms" for size in args.batches]
             rows.append(
                 f"| {encoder.backend} | {load_s:.1f} s | {p50:.2f} ms | {p90:.2f} ms | {p99:.2f} ms | "
+                f"{np.mean(times):.2f} ms | {' | '.join(batched)}{' | ' if batched else ''}"
                 f"{cosine.mean():.4f} (min {cosine.min():.4f}) |"
             )
     lines = [
@@ -67,10 +74,13 @@ def main() -> None:
         f"{len(texts)} messages of training_data/eval/heldout.jsonl (mean ~29 tokens) × {args.repeat}, each "
         f"embedded alone on one thread; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}. Load: "
         "building the encoder in a fresh cache folder, export included. Cosine: each message's vector against "
-        "the first backend's.",
+        "the first backend's. Batches of n: the mean time per message when n consecutive messages are embedded "
+        "in one call (an int8 export runs each text alone whatever the batch: see bot/onnx_encoder.py).",
         "",
-        "| backend | load | p50 | p90 | p99 | cosine to first: mean (min) |",
-        "|---|---:|---:|---:|---:|---|",
+        "| backend | load | p50 | p90 | p99 | mean | "
+        + "".join(f"mean in batches of {size} | " for size in args.batches)
+        + "cosine to first: mean (min) |",
+        "|---|---:|---:|---:|---:|---:|" + "---:|" * len(args.batches) + "---|",
         *rows,
         SECTION_END,
     ]
@@ -78,6 +88,14 @@ def main() -> None:
     print(block)
     if args.out:
         put_section(args.out, SECTION_START, SECTION_END, block)
+
+
+def batch_ms(encoder: Encoder, texts: list[str], size: int) -> float:
+    """Mean milliseconds per message when ``size`` consecutive messages go through the encoder at once."""
+    started = time.perf_counter()
+    for start in range(0, len(texts), size):
+        encoder.encode(texts[start : start + size])
+    return (time.perf_counter() - started) * 1000 / len(texts)
 
 
 if __name__ == "__main__":
