@@ -848,9 +848,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--encoder-backend", choices=["torch", "onnx", "onnx-int8"], help="the servers' FAQDESK_ENCODER_BACKEND"
     )
+    parser.add_argument("--chat-threads", type=int, help="the servers' FAQDESK_CHAT_THREADS (default: theirs)")
     args = parser.parse_args(argv)
     if args.encoder_backend:
         CHOSEN["FAQDESK_ENCODER_BACKEND"] = args.encoder_backend
+    if args.chat_threads:
+        CHOSEN["FAQDESK_CHAT_THREADS"] = str(args.chat_threads)
     # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C: the servers stop and the PostgreSQL database is dropped.
     main_greenlet = gevent.getcurrent()
     gevent.signal_handler(signal.SIGTERM, lambda: main_greenlet.throw(KeyboardInterrupt("SIGTERM")))
