@@ -4,7 +4,9 @@ Embeds every message of training_data/eval/heldout.jsonl alone (as a chat turn d
 on one thread, and prints a Markdown table: p50/p90/p99 per message and the cosine similarity of each
 backend's vectors to PyTorch's. Then the mean time per message when consecutive messages are embedded
 together in batches of 2, 4 and 8 (one thread, no embedding cache), as a server batching concurrent chat
-turns through the encoder would. Exports go to a temporary folder, so nothing is reused between runs.
+turns through the encoder would. Exports go to a temporary folder, so nothing is reused between runs (the
+batch timings' encoder, which must not read the embedding cache, keeps its export in the system's temporary
+folder; its load is not timed).
 
     .venv/bin/python bench/encoder.py [--backends torch onnx onnx-int8] [--repeat 2] [--out docs/benchmarks.md]
 """
