@@ -178,7 +178,7 @@ def suggest(
             candidates[article_id] = (2, -(sim or words))
     if not candidates:
         return []
-    best = sorted(candidates, key=candidates.__getitem__)[:1]
+    best = [min(candidates, key=candidates.__getitem__)]  # the surest, by tier, then closeness
     # The question is on the help center's subject: the next places go by meaning and words.
     nearby = [i for i in pool if i not in best and (i in candidates or typo_similarity.get(i, 0.0) >= plausible)]
     nearby.sort(key=lambda i: -typo_similarity.get(i, 0.0) - WORDS_WEIGHT * max(lexical.get(i, 0.0), fixed.get(i, 0.0)))
