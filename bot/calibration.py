@@ -201,12 +201,16 @@ def calibrate(
     seed: int,
     variants: Variants | None = None,
     borrowed: Borrowed | None = None,
+    embed: EmbedFn | None = None,
+    spelling: bool = True,
 ) -> Calibration:
     """Cross-validate a classifier for one locale and learn blend, acceptors and score curves.
 
     ``oos_texts`` are questions from no FAQ (the data's own out-of-scope examples and the generic
     corpus); ``variants`` are visitor-style copies of examples, scored like their source: in scope
-    when the source is held out, out of scope when the source's intent is hidden.
+    when the source is held out, out of scope when the source's intent is hidden. Held-out rows are
+    typo-corrected against the fold's training examples, as the chat corrects messages against the
+    model's (``bot.spelling``); ``embed`` embeds the rows that correction changed.
     """
     rng = np.random.default_rng(seed)
     y = np.asarray(labels, dtype=object)
@@ -230,7 +234,7 @@ def calibrate(
         if borrowed is not None and embeddings is not None:
             lent = borrowed.take(np.flatnonzero((borrowed_fold != k) & (borrowed_hidden != k)))
         clf = LocaleClassifier(locale).fit(
-            [texts[i] for i in np.flatnonzero(train)], list(y[train]), _rows(embeddings, train), lent
+            [texts[i] for i in np.flatnonzero(train)], list(y[train]), _rows(embeddings, train), lent, spelling=spelling
         )
         # Examples (and their visitor-style copies) of this fold: held out, or of a hidden intent.
         rows = np.flatnonzero((fold_of == k) | (hidden == k))
@@ -241,6 +245,7 @@ def calibrate(
         eval_emb = _stack(
             _stack(_rows(embeddings, rows), _rows(variants.embeddings, var_rows)), _rows(oos_embeddings, far)
         )
+        eval_texts, eval_emb = _spelled(clf, eval_texts, eval_emb, embed)
         # An intent with no example left in training is unknown to this fold: out of scope here.
         known = (hidden[sources] != k) & np.isin(y[sources], clf.classes)
         truth = np.concatenate([np.where(known, y[sources], ""), np.full(len(far), "", dtype=object)])
@@ -253,6 +258,20 @@ def calibrate(
         )
         results.append(_Fold(clf.classes, clf.scores(eval_texts, eval_emb), truth.astype(object), kinds))
     return _fit(results, has_embeddings=embeddings is not None)
+
+
+def _spelled(
+    clf: LocaleClassifier, texts: list[str], embeddings: np.ndarray | None, embed: EmbedFn | None
+) -> tuple[list[str], np.ndarray | None]:
+    """The rows as the fold's classifier would be given them in a chat: typos corrected, re-embedded."""
+    spelled = [clf.spell(t) for t in texts]
+    changed = [i for i, (a, b) in enumerate(zip(texts, spelled, strict=True)) if a != b]
+    if changed and embeddings is not None and embed is not None:
+        vectors = embed([spelled[i] for i in changed])
+        if vectors is not None:
+            embeddings = embeddings.copy()
+            embeddings[changed] = vectors
+    return spelled, embeddings
 
 
 def _borrowed_folds(

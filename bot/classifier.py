@@ -20,6 +20,7 @@ import numpy as np
 
 from bot import linear
 from bot.linear import log_softmax
+from bot.spelling import Speller
 from bot.text import Analyzer
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class LocaleClassifier:
         self.locale = locale
         self.classes: np.ndarray = np.array([], dtype=object)
         self.analyzer = Analyzer(locale)
+        self.speller: Speller | None = None  # None: a model saved before typo correction
         self.words: linear.Tfidf | None = None
         self.chars: linear.Tfidf | None = None
         self.lex_head: linear.LinearHead | None = None
@@ -114,11 +116,14 @@ class LocaleClassifier:
         labels: list[str],
         embeddings: np.ndarray | None,
         borrowed: Borrowed | None = None,
+        *,
+        spelling: bool = True,
     ) -> LocaleClassifier:
         """Fit both heads and remember the examples for the similarity features.
 
         ``borrowed`` examples (other locales' examples in the same vector space) join the semantic head
         and the semantic similarities only; those of intents this locale has no example of are ignored.
+        With ``spelling``, messages' typos are corrected to the examples' words (``spell``).
         """
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -134,6 +139,7 @@ class LocaleClassifier:
         # Examples sorted by class so per-class maxima are one reduceat over contiguous blocks.
         self._starts = np.searchsorted(y, self.classes)
         self.analyzer = Analyzer.fit(texts, self.locale)
+        self.speller = Speller.fit(texts, self.locale) if spelling else None
         min_df = 2 if len(texts) > 2000 else 1
         words = TfidfVectorizer(analyzer=self.analyzer.terms, sublinear_tf=True)
         # CharNgrams is scikit-learn's analyzer="char_wb" (ngram_range=(2, 5)) over folded text.
@@ -166,6 +172,11 @@ class LocaleClassifier:
         self.sem_head = linear.LinearHead.of(sem_head) if sem_head is not None else None
         self._examples_lex = linear.SparseRows.of(examples_lex)
         return self
+
+    def spell(self, text: str) -> str:
+        """The message with its typos corrected to the examples' words: what the classifier scores, and
+        what is embedded for it (``bot.spelling``)."""
+        return self.speller.correct(text) if self.speller is not None else text
 
     def scores(self, texts: list[str], embeddings: np.ndarray | None) -> RawScores:
         """Evidence for each message and class: scikit-learn on a batch after ``fit``, else row by row."""

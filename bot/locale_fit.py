@@ -41,6 +41,8 @@ class TrainConfig:
     max_variants: int = 2000
     # The semantic head also learns from the other locales' examples (see ``borrow``)
     borrow: bool = True
+    # Messages' typos are corrected to the examples' words before they are classified (bot/spelling.py)
+    spelling: bool = True
 
 
 @dataclass
@@ -206,8 +208,10 @@ def train_locale(
             seed=config.seed,
             variants=variants,
             borrowed=borrowed,
+            embed=embedder.encode if embedder else None,
+            spelling=config.spelling,
         )
-    classifier = LocaleClassifier(loc).fit(texts, labels, emb, borrowed)
+    classifier = LocaleClassifier(loc).fit(texts, labels, emb, borrowed, spelling=config.spelling)
     stats: dict[str, Any] = {
         "examples": len(texts),
         "intents": len(set(labels)),

@@ -277,7 +277,7 @@ class FaqModel:
                 prediction = self._predict_in(text, guess.best)
             else:
                 # Ambiguous and no conversation yet: ask the two likeliest locales, keep the surer one.
-                seen: dict[int, np.ndarray | None] = {}  # locales that embed alike share one encoding
+                seen: dict[tuple[int, str], np.ndarray | None] = {}  # locales that embed alike share one encoding
                 tries = [self._predict_in(text, loc, seen) for loc, _ in guess.ranked[:2]]
                 prediction = max(tries, key=lambda p: p.confidence)
         prediction.latency_ms = (time.perf_counter() - started) * 1000
@@ -290,18 +290,22 @@ class FaqModel:
             self._detector = LocaleDetector(sorted(self.locales), accurate=self.accurate_locale_detection)
         return self._detector
 
-    def _predict_in(self, text: str, locale: str, seen: dict[int, np.ndarray | None] | None = None) -> Prediction:
+    def _predict_in(
+        self, text: str, locale: str, seen: dict[tuple[int, str], np.ndarray | None] | None = None
+    ) -> Prediction:
         lm = self.locales[locale]
         encoder = self.encoder_for(locale)  # German and Dutch: their gloss's vector
+        spelled = lm.classifier.spell(text)  # typos corrected to the FAQ's words of this locale
         seen = {} if seen is None else seen
-        if id(encoder) not in seen:
-            seen[id(encoder)] = encoder.encode_one(text) if encoder is not None else None
-        vector = seen[id(encoder)]  # what suggestions compare with, as the classifier saw it
+        key = (id(encoder), spelled)
+        if key not in seen:
+            seen[key] = encoder.encode_one(spelled) if encoder is not None else None
+        vector = seen[key]  # what suggestions compare with, as the classifier saw it
         embedding = vector[None, :] if vector is not None else None
         # One message through the fitted estimators' arithmetic (bot/linear.py), not scikit-learn's
         # per-call checks; BLAS on one thread, as tiny products only slow down on more.
         _blas_on_one_thread()
-        raw = lm.classifier.score_one(text, embedding)
+        raw = lm.classifier.score_one(spelled, embedding)
         logp = raw.blend(lm.calibration.weight, lm.calibration.temperature)
         single, options, order = features(logp, raw)
         confidence = float(lm.calibration.accept(single)[0])

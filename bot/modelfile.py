@@ -21,6 +21,7 @@ from bot.calibration import Calibration, Curve
 from bot.classifier import LocaleClassifier
 from bot.data import Intent, Location
 from bot.model import FaqModel, LocaleModel, TrainConfig
+from bot.spelling import Speller
 from bot.text import Analyzer
 
 _JSON = "model.json"
@@ -149,6 +150,7 @@ def _classifier_doc(clf: LocaleClassifier, arrays: _Arrays, p: str) -> dict[str,
     return {
         "classes": [str(c) for c in clf.classes],
         "analyzer_vocabulary": sorted(clf.analyzer.vocabulary),
+        "speller_vocabulary": clf.speller.vocabulary if clf.speller is not None else None,
         "words": {"terms": words.terms(), "sublinear": words.sublinear},
         "chars": {
             "terms": chars.terms(),
@@ -166,6 +168,8 @@ def _classifier(loc: str, doc: dict[str, Any], arrays: _Arrays, p: str) -> Local
     clf = LocaleClassifier(loc)
     clf.classes = np.array(doc["classes"], dtype=object)
     clf.analyzer = Analyzer(loc, doc["analyzer_vocabulary"])
+    if doc.get("speller_vocabulary") is not None:  # files from before typo correction have none
+        clf.speller = Speller(loc, doc["speller_vocabulary"])
     clf.words = linear.Tfidf(
         clf.analyzer.terms,
         _vocabulary(doc["words"]["terms"]),
