@@ -199,6 +199,8 @@ class FaqModel:
                     log.warning("model %s glosses %s, but this machine has no %s glossary", self.version, loc, loc)
                 else:
                     self.glossers[loc] = glosser
+            if lm.classifier.speller is not None:
+                lm.classifier.speller.load()  # its word lists now, not on a visitor's first typo
 
     def configure(
         self,

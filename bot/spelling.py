@@ -63,6 +63,10 @@ class Speller:
         words.update(hand_made.support_words(locale.split("-")[0].lower()))
         return cls(locale, words)
 
+    def load(self) -> None:
+        """Read the word lists it checks words against (~0.2 s the first time in a process)."""
+        is_word("", self.locale)
+
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced by the FAQ's word it most likely meant."""
         return _WORD.sub(lambda m: self.word(m.group(0)), text)

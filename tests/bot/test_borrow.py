@@ -105,9 +105,10 @@ def test_cross_validation_never_grades_an_example_against_its_translation(
         fold_labels: list[str],
         embeddings: np.ndarray | None,
         borrowed: Borrowed | None = None,
+        **options: bool,
     ) -> LocaleClassifier:
         fits.append((set(fold_texts), borrowed))
-        return real_fit(self, fold_texts, fold_labels, embeddings, borrowed)
+        return real_fit(self, fold_texts, fold_labels, embeddings, borrowed, **options)
 
     monkeypatch.setattr(LocaleClassifier, "fit", spy)
     calibration.calibrate(texts, labels, vectors, [], None, locale="en", folds=3, seed=0, borrowed=copies)
