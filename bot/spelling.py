@@ -76,11 +76,11 @@ class Speller:
         lower = word.lower()
         if len(lower) < _MIN_LENGTH or lower in self._known:
             return word
-        if lower not in self._fixed:
+        fixed = self._fixed.get(lower)
+        if fixed is None:  # chat threads share the cache: read and written once each, never re-read
             if len(self._fixed) >= _CACHE_LIMIT:
                 self._fixed.clear()
-            self._fixed[lower] = self._closest(lower)
-        fixed = self._fixed[lower]
+            fixed = self._fixed[lower] = self._closest(lower)
         return word if fixed == lower else fixed
 
     def _closest(self, word: str) -> str:
