@@ -14,10 +14,16 @@ the generic out-of-scope questions included, so the thresholds see what correcti
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import importlib.util
 import re
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
+import msgpack
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -31,19 +37,43 @@ _CACHE_LIMIT = 20_000
 
 
 @cache
-def _word_list(language: str) -> frozenset[str]:
-    """wordfreq's list of a language's words (~30,000-40,000, 3-7 MB each; empty for a language it lacks)."""
-    from wordfreq import available_languages, get_frequency_dict
+def _word_list(language: str) -> np.ndarray:
+    """Sorted 64-bit hashes of wordfreq's words of a language (~30,000-40,000; empty for a language it lacks).
 
-    if language not in available_languages(wordlist="small"):
-        return frozenset()
-    return frozenset(get_frequency_dict(language, wordlist="small"))
+    Read straight from the package's data file: importing wordfreq and holding its lists as Python sets cost a
+    serving process ~29 MB; the hashes take ~0.3 MB a language.
+    """
+    spec = importlib.util.find_spec("wordfreq")  # found, not imported
+    folders = spec.submodule_search_locations if spec is not None else None
+    file = Path(folders[0]) / "data" / f"small_{language}.msgpack.gz" if folders else None
+    if file is None or not file.is_file():
+        return np.zeros(0, dtype=np.uint64)
+    parts = []
+    with gzip.open(file, "rb") as fh:
+        # A header, then the words of each frequency band; read band by band, so the process never holds
+        # all the words as Python strings at once (their freed memory stayed in its heap: +10 MB).
+        unpacker = msgpack.Unpacker(fh, raw=False)
+        for n in range(unpacker.read_array_header()):
+            band = unpacker.unpack()
+            if n:
+                parts.append(np.fromiter((_hash(w) for w in band), dtype=np.uint64, count=len(band)))
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def _hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _listed(word: str, language: str) -> bool:
+    hashes, key = _word_list(language), np.uint64(_hash(word))  # uint64: a Python int above 2**63 is a float
+    i = int(np.searchsorted(hashes, key))
+    return i < len(hashes) and hashes[i] == key
 
 
 def is_word(word: str, locale: str) -> bool:
-    """Whether ``word`` (lowercased) is a word of the locale's language or of English."""
-    language = locale.split("-")[0].lower()
-    return word in _word_list(language) or word in _word_list("en")
+    """Whether ``word`` is a word of the locale's language or of English (wordfreq casefolds its words)."""
+    folded = word.casefold()
+    return _listed(folded, locale.split("-")[0].lower()) or _listed(folded, "en")
 
 
 class Speller:
