@@ -68,6 +68,7 @@ _SPLIT = {IN: 0.5, IN_VISITOR: 0.5, NEAR: 0.75, FAR: 0.25}
 # near-domain traffic (BANKING77-OOS) at 60% out of scope from 88% to 91% (bench/nlu.py, docs/benchmarks.md).
 _ESTIMATED_IN = {IN: 0.25, IN_VISITOR: 0.75}
 SCORE_BINS = 20
+_SMOOTHING = 0.02  # probability mass spread evenly over a density's bins: no score is impossible
 
 
 @dataclass
@@ -116,27 +117,26 @@ class Curve:
             "accept_rate": float((accepted & in_scope).sum() / max(in_scope.sum(), 1)),
         }
 
-    def densities(self) -> tuple[np.ndarray, np.ndarray]:
-        """Histograms of in-scope and out-of-scope scores (``SCORE_BINS`` bins over [0, 1], smoothed).
+    def densities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The score densities traffic is a mixture of (``SCORE_BINS`` bins over [0, 1], smoothed), one row
+        each: in scope, then each kind of out-of-scope row present (near, far); and the share of
+        out-of-scope traffic each of those kinds takes a priori (``_SPLIT``).
 
-        Out of scope is represented by the near-domain rows alone (when there are any): they score
-        highest of all out-of-scope rows, so ambiguous traffic is counted as out of scope, never the
-        other way round. In scope leans on the visitor-style copies (``_ESTIMATED_IN``).
+        In scope leans on the visitor-style copies (``_ESTIMATED_IN``). Near and far stay apart: traffic
+        whose out-of-scope questions are far from the domain (weather, jokes) is then not misread as a
+        large near-domain share plus in-scope messages the bot is unsure of (docs/benchmarks.md).
         """
-        weights = self.weights(0.5)
-        if (self.kinds == IN).any() and (self.kinds == IN_VISITOR).any():
-            lean = {k: share / _SPLIT[k] for k, share in _ESTIMATED_IN.items()}
-            weights = weights * np.select(
-                [self.kinds == IN, self.kinds == IN_VISITOR], [lean[IN], lean[IN_VISITOR]], 1.0
-            )
         bins = score_bins(self.scores)
-        in_scope = self.kinds <= IN_VISITOR
-        out_of_scope = self.kinds == NEAR if (self.kinds == NEAR).any() else ~in_scope
-        out = []
-        for side in (in_scope, out_of_scope):
-            h = np.bincount(bins[side], weights=weights[side], minlength=SCORE_BINS) + 0.5 * weights.mean()
-            out.append(h / h.sum())
-        return out[0], out[1]
+        present = {k: np.bincount(bins[self.kinds == k], minlength=SCORE_BINS) for k in (IN, IN_VISITOR, NEAR, FAR)}
+        present = {k: h / h.sum() for k, h in present.items() if h.sum()}
+        leaning = {k: share for k, share in _ESTIMATED_IN.items() if k in present}
+        in_scope = sum((share * present[k] for k, share in leaning.items()), np.zeros(SCORE_BINS))
+        outside = [k for k in (NEAR, FAR) if k in present]
+        rows = [in_scope / max(sum(leaning.values()), 1e-12)] + [present[k] for k in outside]
+        split = np.array([_SPLIT[k] for k in outside]) / sum(_SPLIT[k] for k in outside) if outside else np.ones(0)
+        smoothed = np.vstack(rows) + _SMOOTHING / SCORE_BINS
+        smoothed /= smoothed.sum(1, keepdims=True)
+        return smoothed[0], smoothed[1:], split
 
 
 def score_bins(scores: np.ndarray) -> np.ndarray:

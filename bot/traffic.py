@@ -1,8 +1,9 @@
 """How much of a locale's traffic is out of scope, estimated from the bot's own confidence scores.
 
-Calibration keeps the acceptor-score distributions of in-scope and out-of-scope held-out rows
-(``Curve.densities``). Recent turns' scores are a mixture of the two; the mixing share that makes
-them most likely (EM over binned scores, Saerens et al. 2002) is the out-of-scope share. A prior
+Calibration keeps the acceptor-score distributions of in-scope held-out rows and of each kind of
+out-of-scope row, near the domain and far from it (``Curve.densities``). Recent turns' scores are a
+mixture of them; the mix that makes them most likely (EM over binned scores, Saerens et al. 2002) gives
+the out-of-scope share, its near and far parts together. A prior
 share counts as ``PRIOR_WEIGHT`` pseudo-turns, so a few turns barely move it and a quiet bot keeps the
 conservative default. Traffic that looks less like the FAQ's examples than the held-out rows did
 reads as more out of scope, which errs on the side of answering less.
@@ -35,17 +36,22 @@ def estimate_oos_share(scores: Sequence[float], calibration: Calibration, *, pri
     x = np.asarray([s for s in scores if s is not None and np.isfinite(s)], dtype=float)
     if not len(x) or not len(calibration.curve.scores):
         return ShareEstimate(prior, len(x))
-    p_in, p_out = calibration.curve.densities()
+    p_in, p_out, split = calibration.curve.densities()
+    if not len(split):
+        return ShareEstimate(prior, len(x))
     bins = score_bins(x)
-    a, b = p_in[bins], p_out[bins]
-    share = prior
-    for _ in range(100):
-        responsibility = share * b / (share * b + (1.0 - share) * a)
-        updated = (responsibility.sum() + PRIOR_WEIGHT * prior) / (len(x) + PRIOR_WEIGHT)
-        if abs(updated - share) < 1e-5:
-            share = updated
+    likelihood = np.vstack([p_in[bins], p_out[:, bins]])  # components x turns
+    expected = np.concatenate([[1.0 - prior], prior * split])  # the prior's mix, worth PRIOR_WEIGHT turns
+    mix = expected
+    for _ in range(200):
+        responsibility = mix[:, None] * likelihood
+        responsibility /= responsibility.sum(0)
+        updated = (responsibility.sum(1) + PRIOR_WEIGHT * expected) / (len(x) + PRIOR_WEIGHT)
+        converged = np.abs(updated - mix).max() < 1e-6
+        mix = updated
+        if converged:
             break
-        share = updated
+    share = 1.0 - float(mix[0])
     return ShareEstimate(float(np.clip(share, MIN_SHARE, MAX_SHARE)), len(x))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.calibration import IN, IN_VISITOR, NEAR, Calibration, Curve
+from bot.calibration import FAR, IN, IN_VISITOR, NEAR, Calibration, Curve
 from bot.traffic import MAX_SHARE, PRIOR_WEIGHT, estimate_oos_share
 
 
@@ -61,3 +61,21 @@ def test_traffic_written_the_visitors_way_is_not_read_as_out_of_scope() -> None:
     assert estimate_oos_share(visitors, calibration, prior=0.3).share == pytest.approx(0.1, abs=0.06)
     tidy = np.concatenate([rng.beta(2, 6, 300), rng.beta(8, 2, 2700)])
     assert estimate_oos_share(tidy, calibration, prior=0.3).share < 0.1  # tidy traffic reads as in scope too
+
+
+def test_far_out_of_scope_traffic_is_not_read_as_near_plus_unsure_in_scope() -> None:
+    """Far questions (weather, jokes) score lowest of all; near-domain ones in between. Traffic whose
+    out-of-scope part is far is estimated as such, not as a larger near-domain share that takes in the
+    in-scope messages the bot is unsure of (what a near-only density made of it)."""
+    rng = np.random.default_rng(5)
+    inside, near, far = rng.beta(5, 2, 3000), rng.beta(2, 3, 3000), rng.beta(1, 12, 3000)
+    scores = np.concatenate([inside, near, far])
+    kinds = np.array([IN_VISITOR] * 3000 + [NEAR] * 3000 + [FAR] * 3000)
+    curve = Curve(scores, kinds == IN_VISITOR, kinds)
+    calibration = Calibration(1.0, 1.0, None, None, curve, curve, 3000, 6000)
+    for share in (0.1, 0.3, 0.6):
+        k = int(share * 3000)
+        traffic = np.concatenate([rng.beta(1, 12, k), rng.beta(5, 2, 3000 - k)])
+        assert estimate_oos_share(traffic, calibration, prior=0.3).share == pytest.approx(share, abs=0.04)
+        near_only = np.concatenate([rng.beta(2, 3, k), rng.beta(5, 2, 3000 - k)])
+        assert estimate_oos_share(near_only, calibration, prior=0.3).share == pytest.approx(share, abs=0.05)
