@@ -167,6 +167,26 @@ def test_visitor_text_is_stored_verbatim_and_never_rendered(chat: TestClient) ->
     assert visitor["text"] == "<img src=x onerror=alert(1)> where is my order" and visitor["html"] == ""
 
 
+@pytest.mark.parametrize(
+    ("locale", "written", "typed"),
+    [
+        ("de", "Wo finde ich meine Rechnung?", "wo finde ich meine rechnug"),
+        ("en", "How do I reset my password?", "how do i reset my paswrod"),
+    ],
+)
+def test_a_misspelt_question_is_answered_as_the_spelt_one(
+    chat: TestClient, locale: str, written: str, typed: str
+) -> None:
+    replies = []
+    for text in (written, typed):
+        cid, auth = start(chat, locale)
+        replies.append(say(chat, cid, auth, text))
+        visitor = chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json()[0]
+        assert visitor["text"] == text  # the transcript keeps what the visitor wrote; only the bot read it corrected
+    spelt, misspelt = replies
+    assert spelt["type"] == "answer" and (misspelt["type"], misspelt["intent"]) == ("answer", spelt["intent"])
+
+
 def test_locale_falls_back_and_rate_limit_per_conversation(chat: TestClient) -> None:
     for asked, spoken in (("fr", "en"), ("de-CH", "de"), ("NL", "nl"), (None, "en")):
         started = chat.post("/api/v1/conversations", json={"locale": asked})
