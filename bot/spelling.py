@@ -6,7 +6,8 @@ up, so the encoder gets an unknown string too. A word is corrected only when it 
 is, in none of wordfreq's lists of the locale's language and English (visitors mix the two) nor among
 the FAQ's words; it then becomes the FAQ's word closest to it (OSA distance 1, or 2 for words of seven
 letters or more), if there is one. Real words are never "corrected" into the FAQ's words ("spam" stays
-spam, "buren" stays neighbours), which would make an off-topic question look like a known one.
+spam, "buren" stays neighbours), which would make an off-topic question look like a known one. A locale
+whose language wordfreq has no list of is left as written.
 
 Calibration corrects its held-out rows with a speller fitted on the fold's training examples only,
 the generic out-of-scope questions included, so the thresholds see what correction does to both.
@@ -70,6 +71,11 @@ def _listed(word: str, language: str) -> bool:
     return i < len(hashes) and hashes[i] == key
 
 
+def has_word_list(locale: str) -> bool:
+    """Whether wordfreq has a list of the locale's language (about 40 languages, en, de and nl among them)."""
+    return len(_word_list(locale.split("-")[0].lower())) > 0
+
+
 def is_word(word: str, locale: str) -> bool:
     """Whether ``word`` is a word of the locale's language or of English (wordfreq casefolds its words)."""
     folded = word.casefold()
@@ -114,7 +120,8 @@ class Speller:
         return word if fixed == lower else fixed
 
     def _closest(self, word: str) -> str:
-        if not self.vocabulary or is_word(word, self.locale):
+        # Without a word list of the locale's language nothing tells a typo from a word we do not know.
+        if not self.vocabulary or not has_word_list(self.locale) or is_word(word, self.locale):
             return word
         limit = 1 if len(word) < _TWO_EDITS_FROM else 2
         found = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)

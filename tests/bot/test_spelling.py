@@ -33,6 +33,12 @@ def test_real_words_are_never_turned_into_the_faqs() -> None:
     assert Speller.fit(["Wo finde ich den Chat?"], "de").correct("such bar") == "such bar"
 
 
+def test_a_language_without_a_word_list_is_not_corrected() -> None:
+    # wordfreq has no list of Frisian: an unknown word there may well be a word
+    assert Speller.fit(["wêr is myn bestelling"], "fy").correct("wêr is myn bestelingg") == "wêr is myn bestelingg"
+    assert Speller.fit(["waar is mijn bestelling"], "nl-BE").correct("bestelingg") == "bestelling"
+
+
 def test_short_words_and_far_misspellings_are_left_alone() -> None:
     speller = Speller.fit(["where is my order", "refund status"], "en")
     assert speller.correct("ordr") == "order"
