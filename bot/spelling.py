@@ -21,6 +21,7 @@ import importlib.util
 import re
 from collections.abc import Iterable
 from functools import cache
+from os.path import commonprefix
 from pathlib import Path
 
 import msgpack
@@ -71,15 +72,19 @@ def _listed(word: str, language: str) -> bool:
     return i < len(hashes) and hashes[i] == key
 
 
+def _language(locale: str) -> str:
+    return locale.split("-")[0].lower()
+
+
 def has_word_list(locale: str) -> bool:
     """Whether wordfreq has a list of the locale's language (about 40 languages, en, de and nl among them)."""
-    return len(_word_list(locale.split("-")[0].lower())) > 0
+    return len(_word_list(_language(locale))) > 0
 
 
 def is_word(word: str, locale: str) -> bool:
     """Whether ``word`` is a word of the locale's language or of English (wordfreq casefolds its words)."""
     folded = word.casefold()
-    return _listed(folded, locale.split("-")[0].lower()) or _listed(folded, "en")
+    return _listed(folded, _language(locale)) or _listed(folded, "en")
 
 
 class Speller:
@@ -96,12 +101,13 @@ class Speller:
         """The words of the examples, and for German and Dutch the glossary's customer-service words
         (they gloss reliably, so a typo of one reaches the encoder as its meaning)."""
         words = {w for t in texts for w in tokens(t)}
-        words.update(hand_made.support_words(locale.split("-")[0].lower()))
+        words.update(hand_made.support_words(_language(locale)))
         return cls(locale, words)
 
     def load(self) -> None:
         """Read the word lists it checks words against (~0.2 s the first time in a process)."""
-        is_word("", self.locale)
+        for language in {_language(self.locale), "en"}:
+            _word_list(language)
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced by the FAQ's word it most likely meant."""
@@ -130,13 +136,4 @@ class Speller:
         nearest = min(distance for _, distance, _ in found)
         # Ties: a typo rarely hits the first letter, then the longer shared start, then the closer length.
         ties = [w for w, distance, _ in found if distance == nearest]
-        return max(ties, key=lambda w: (w[0] == word[0], _shared_start(w, word), -abs(len(w) - len(word)), w))
-
-
-def _shared_start(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+        return max(ties, key=lambda w: (w[0] == word[0], len(commonprefix([w, word])), -abs(len(w) - len(word)), w))

@@ -139,7 +139,9 @@ def suggest(
     # With an encoder but its vectors still being built elsewhere (right after a start), the meaning
     # cannot confirm shared words: only articles holding most of the question's words qualify.
     unconfirmed = encoder is not None and vectors is None
-    fair, close, plausible = (vectors.fair, vectors.close, vectors.plausible) if vectors else (FAIR, CLOSE, PLAUSIBLE)
+    fair, close, plausible = (
+        (vectors.fair, vectors.close, vectors.plausible) if vectors is not None else (FAIR, CLOSE, PLAUSIBLE)
+    )
     similarity = _similarities(query, vectors, encoder, vector=query_vector) or {}
     # A typo the search corrected also blinds the encoder: compare the corrected words too. Only for the
     # words the correction found: the corrected words are the help center's own, so their meaning is close
