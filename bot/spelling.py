@@ -15,76 +15,22 @@ the generic out-of-scope questions included, so the thresholds see what correcti
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import importlib.util
 import re
 from collections.abc import Iterable
-from functools import cache
 from os.path import commonprefix
-from pathlib import Path
 
-import msgpack
-import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot import hand_made
 from core.text import tokens
+from core.words import has_word_list, is_word, language
+from core.words import load as load_word_lists
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MIN_LENGTH = 4  # shorter words are too often another word one letter away
 _TWO_EDITS_FROM = 7  # letters from which a word may be two edits away from the FAQ's ("paswrod")
 _CACHE_LIMIT = 20_000
-
-
-@cache
-def _word_list(language: str) -> np.ndarray:
-    """Sorted 64-bit hashes of wordfreq's words of a language (~30,000-40,000; empty for a language it lacks).
-
-    Read straight from the package's data file: importing wordfreq and holding its lists as Python sets cost a
-    serving process ~29 MB; the hashes take ~0.3 MB a language.
-    """
-    spec = importlib.util.find_spec("wordfreq")  # found, not imported
-    folders = spec.submodule_search_locations if spec is not None else None
-    file = Path(folders[0]) / "data" / f"small_{language}.msgpack.gz" if folders else None
-    if file is None or not file.is_file():
-        return np.zeros(0, dtype=np.uint64)
-    parts = []
-    with gzip.open(file, "rb") as fh:
-        # A header, then the words of each frequency band; read band by band, so the process never holds
-        # all the words as Python strings at once (their freed memory stayed in its heap: +10 MB).
-        unpacker = msgpack.Unpacker(fh, raw=False)
-        for n in range(unpacker.read_array_header()):
-            band = unpacker.unpack()
-            if n:
-                parts.append(np.fromiter((_hash(w) for w in band), dtype=np.uint64, count=len(band)))
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
-
-
-def _hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def _listed(word: str, language: str) -> bool:
-    hashes, key = _word_list(language), np.uint64(_hash(word))  # uint64: a Python int above 2**63 is a float
-    i = int(np.searchsorted(hashes, key))
-    return i < len(hashes) and hashes[i] == key
-
-
-def _language(locale: str) -> str:
-    return locale.split("-")[0].lower()
-
-
-def has_word_list(locale: str) -> bool:
-    """Whether wordfreq has a list of the locale's language (about 40 languages, en, de and nl among them)."""
-    return len(_word_list(_language(locale))) > 0
-
-
-def is_word(word: str, locale: str) -> bool:
-    """Whether ``word`` is a word of the locale's language or of English (wordfreq casefolds its words)."""
-    folded = word.casefold()
-    return _listed(folded, _language(locale)) or _listed(folded, "en")
 
 
 class Speller:
@@ -101,13 +47,12 @@ class Speller:
         """The words of the examples, and for German and Dutch the glossary's customer-service words
         (they gloss reliably, so a typo of one reaches the encoder as its meaning)."""
         words = {w for t in texts for w in tokens(t)}
-        words.update(hand_made.support_words(_language(locale)))
+        words.update(hand_made.support_words(language(locale)))
         return cls(locale, words)
 
     def load(self) -> None:
         """Read the word lists it checks words against (~0.2 s the first time in a process)."""
-        for language in {_language(self.locale), "en"}:
-            _word_list(language)
+        load_word_lists(self.locale)
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced by the FAQ's word it most likely meant."""

@@ -6,8 +6,10 @@ Both engines index the same thing, the Snowball stems of the article (``core.tex
 Typos: when no article has all of a query's words, each word that no published article of the
 locale uses is replaced by the closest word that one does (edit distance 1, a swap of two letters
 counting as one; 2 for words of eight letters or more), so "pasword", "wachtwoort" and
-"geschenkverpakung" find their articles. The vocabulary is read from the index per locale and kept
-until the locale's published articles change.
+"geschenkverpakung" find their articles. A real word of the language (or of English) is never
+replaced (``core.words``): "regnet" is not a typo of "rechnet", nor "treinen" of "trainen", and the
+weather in Berlin must not find the articles on invoices. The vocabulary is read from the index per
+locale and kept until the locale's published articles change.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from core.text import stems, tokens
+from core.words import is_word
 from helpcenter.markdown import plain_text
 from helpcenter.models import Article, ArticleSearchDoc, ArticleStatus, SearchMiss
 
@@ -77,13 +80,16 @@ def index(session: Session, *, article: Article) -> None:
 
 def search(session: Session, *, query: str, locale: str, limit: int = 20, record_miss: bool = True) -> list[SearchHit]:
     """Published articles of a locale matching the query, best first; a miss is recorded."""
-    query_stems = list(dict.fromkeys(stems(tokens(query), locale)))[:20]
+    words = tokens(query)
+    stemmed = stems(words, locale)
+    query_stems = list(dict.fromkeys(stemmed))[:20]
     if not query_stems:
         return []
     ranked = _match(session, query_stems, locale, limit, require_all=True)
     corrected: tuple[str, ...] = ()
-    if not ranked:  # a word no article uses may be a typo of one that is used
-        fixed = _corrected(session, query_stems, locale)
+    if not ranked:  # a word no article uses may be a typo of one that is used, unless it is a word itself
+        real = {stem for word, stem in zip(words, stemmed, strict=True) if is_word(word, locale)}
+        fixed = _corrected(session, query_stems, locale, keep=real)
         if fixed != query_stems:
             query_stems, corrected = fixed, tuple(fixed)
             ranked = _match(session, query_stems, locale, limit, require_all=True)
@@ -103,14 +109,15 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
     return hits
 
 
-def _corrected(session: Session, query_stems: list[str], locale: str) -> list[str]:
-    """The query's stems with each unknown one replaced by the closest known stem, if one is close."""
+def _corrected(session: Session, query_stems: list[str], locale: str, *, keep: set[str]) -> list[str]:
+    """The query's stems with each unknown one (not in ``keep``) replaced by the closest known stem, if one is
+    close."""
     vocabulary = term_index(session, locale).vocabulary
     out = []
     for stem in query_stems:
         at = bisect.bisect_left(vocabulary, stem)
         known = at < len(vocabulary) and vocabulary[at].startswith(stem)  # searched as a prefix
-        if known or len(stem) < 4:
+        if known or stem in keep or len(stem) < 4:
             out.append(stem)
             continue
         limit = 1 if len(stem) < 8 else 2

@@ -69,6 +69,22 @@ def test_typos_find_their_articles(demo: Session) -> None:
     assert slugs(demo, "geschenkverpakung", "de") == ["geschenkverpackung"]  # a new article's words count at once
 
 
+def test_a_real_word_is_never_corrected_into_an_articles_word(session: Session) -> None:
+    articles.create_article(
+        session,
+        locale="nl",
+        slug="training",
+        title="Training",
+        author="ed",
+        body="Wij trainen onze medewerkers elk jaar.",
+        status=ArticleStatus.published,
+    )
+    assert slugs(session, "trainnen", "nl") == ["training"]  # a typo: no word at all
+    # Dutch for trains, one letter from "trainen": the weather or the railways must not find this article.
+    assert slugs(session, "treinen", "nl") == []
+    assert slugs(session, "rijden de treinen vandaag", "nl") == []
+
+
 def test_words_far_from_every_article_find_nothing(demo: Session) -> None:
     assert slugs(demo, "xylofoon", "nl") == []
     assert slugs(demo, "qwrtzpl", "de") == []
