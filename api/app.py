@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.model_load_failed = None  # the version that last failed to load here (logged once)
         follower = asyncio.create_task(_follow_active_model(app))
         stop_warming = threading.Event()
+        # Reported by /readyz (api/routes/health.py); without an encoder suggestions go by words alone.
+        encoded = app.state.model is not None and app.state.model.encoder is not None
+        app.state.article_vectors = "building" if encoded else "on first use"
         warmer = asyncio.create_task(_warm_suggestions(app, stop_warming))
         yield
         stop_warming.set()  # the warm-up's thread ends at its next batch instead of holding up the exit
@@ -177,12 +181,18 @@ async def _warm_suggestions(app: FastAPI, stop: threading.Event) -> None:
     model: FaqModel | None = app.state.model
     if model is None or model.encoder is None:
         return
+    started = time.perf_counter()
     try:
         await asyncio.to_thread(warm_article_vectors, app.state.engine, app.state.settings.locales, model, stop)
     except suggest.Stopped:
-        pass  # shutting down; the next start reads what was encoded from the disk cache
+        return  # shutting down; the next start reads what was encoded from the disk cache
     except Exception:  # suggestions then build their vectors on first use
         log.exception("warming the article vectors failed")
+        app.state.article_vectors = "on first use"
+        return
+    # Until then the server answers, but a cold first start spends a core encoding every article's passages.
+    app.state.article_vectors = "ready"
+    log.info("article vectors ready in %.1f s", time.perf_counter() - started)
 
 
 def warm_article_vectors(

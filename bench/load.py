@@ -197,6 +197,9 @@ def serve(folder: Path, database_url: str, *, workers: int = 1, ready_within: fl
         if workers > 1:  # training at start ran before uvicorn started: the children now are its app processes
             server.app_pids = {p.pid for p in server.processes()[1:] if "spawn_main" in " ".join(p.cmdline())}
         log(f"faqdesk serve ready in {time.monotonic() - began:.0f} s ({shlex.join(command[1:])})")
+        began = time.monotonic()
+        wait_for_article_vectors(server.base, within=ready_within)
+        log(f"article vectors built in {time.monotonic() - began:.0f} s more")
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -205,6 +208,17 @@ def serve(folder: Path, database_url: str, *, workers: int = 1, ready_within: fl
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_for_article_vectors(base: str, *, within: float) -> None:
+    """Wait until the server has built its suggestions' article vectors: a cold first build keeps a core
+    busy for a while after ``/readyz`` says ready, and would be counted against the chat's figures.
+    Every app process builds its own, so several replies in a row must say so."""
+    deadline, in_a_row = time.monotonic() + within, 0
+    while in_a_row < 8 and time.monotonic() < deadline:
+        status = httpx.get(f"{base}/readyz", timeout=10).json().get("article_vectors")
+        in_a_row = in_a_row + 1 if status != "building" else 0
+        time.sleep(0.25 if in_a_row else 1)
 
 
 def ready(base: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -19,6 +19,9 @@ class Readiness(BaseModel):
     detail: str | None = None
     model_version: str | None = None
     active_version: str | None = None
+    # Suggestions' article vectors: "building" right after a start (answers come meanwhile, but a cold
+    # first build keeps a core busy), "ready", or "on first use" (no encoder, or the warm-up failed).
+    article_vectors: str | None = None
 
 
 @router.get("/healthz")
@@ -28,7 +31,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
-def readyz(session: SessionDep, model: OptionalModelDep) -> JSONResponse:
+def readyz(request: Request, session: SessionDep, model: OptionalModelDep) -> JSONResponse:
     """The database answers and a model is loaded."""
     try:
         active = training.active_version(session)  # a query: the database answers
@@ -38,4 +41,7 @@ def readyz(session: SessionDep, model: OptionalModelDep) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "detail": "no trained model"}, status_code=503)
     # model_version is what this process serves; active_version what the database says every process
     # should serve (they differ for a few seconds after a retrain, or while a version fails to load here).
-    return JSONResponse({"status": "ok", "model_version": model.version, "active_version": active})
+    vectors = getattr(request.app.state, "article_vectors", None)
+    return JSONResponse(
+        {"status": "ok", "model_version": model.version, "active_version": active, "article_vectors": vectors}
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -191,7 +192,13 @@ def test_health_and_readiness(client: TestClient, tmp_path: Path, warm_cache: Pa
     copy_cache(warm_cache, app_settings.cache_dir)
     runtime.train_and_activate(app_settings, FIXTURES / "mini_faq.yaml")
     with TestClient(create_app(app_settings)) as fresh:
-        assert fresh.get("/readyz").json()["status"] == "ok"
+        ready = fresh.get("/readyz").json()
+        assert ready["status"] == "ok" and ready["article_vectors"] in ("building", "ready")
+        # Suggestions' article vectors are built off the request path after the start, and it says when.
+        deadline = time.monotonic() + 120
+        while fresh.get("/readyz").json()["article_vectors"] != "ready":
+            assert time.monotonic() < deadline, "the article vectors were never built"
+            time.sleep(0.1)
 
 
 # --- categories -------------------------------------------------------------------------------------

@@ -305,7 +305,9 @@ def test_the_app_follows_the_active_version_without_restart(tmp_path: Path, monk
     assert first and first.model_version
     monkeypatch.setattr(api.app, "MODEL_POLL_SECONDS", 0.05)
     with TestClient(api.app.create_app(settings)) as client:
-        assert client.get("/readyz").json()["model_version"] == first.model_version
+        ready = client.get("/readyz").json()
+        assert ready["model_version"] == first.model_version
+        assert ready["article_vectors"] == "on first use"  # no encoder: suggestions go by words alone
         load_mini(engine, text=MINI.read_text().replace('"pause my plan"', '"pause my plan for now"'))
         second = training.run_next_job(engine, settings, read_data=worker.training_input)
         assert second and second.model_version and second.model_version != first.model_version
