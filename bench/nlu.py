@@ -389,7 +389,7 @@ def shift_suite(name: str, title: str, data: TrainingData, rows: Rows, notes: st
         model, _ = train(data, settings)
         result = shift.report(model, rows, prior=settings.oos_prior)
     floor = f">={model.target_precision - 0.05:.2f}"
-    before_p, before_r = PREVIOUS.get(name, (None, None))
+    before_p, before_r = PREVIOUS.get(name, ("", ""))
     figs: list[Figure] = []
     for share, r in result.items():
         figs += [
