@@ -6,9 +6,10 @@ Both engines index the same thing, the Snowball stems of the article (``core.tex
 Typos: when no article has all of a query's words, each word that no published article of the
 locale uses is replaced by the closest word that one does (edit distance 1, a swap of two letters
 counting as one; 2 for words of eight letters or more), so "pasword", "wachtwoort" and
-"geschenkverpakung" find their articles. A real word of the language (or of English) is never
-replaced (``core.words``): "regnet" is not a typo of "rechnet", nor "treinen" of "trainen", and the
-weather in Berlin must not find the articles on invoices. The vocabulary is read from the index per
+"geschenkverpakung" find their articles. A real word of the language (or of English) is replaced
+only by another form of itself ("subscription" finds "subscribe", ``_variant``), never by another word
+(``core.words``): "treinen" (trains) is not a typo of "trainen", nor "york" of "work", and the railways or
+the time in New York must not find the help center's articles. The vocabulary is read from the index per
 locale and kept until the locale's published articles change.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import bisect
 import html
 import math
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,13 +119,21 @@ def _corrected(session: Session, query_stems: list[str], locale: str, *, keep: s
     for stem in query_stems:
         at = bisect.bisect_left(vocabulary, stem)
         known = at < len(vocabulary) and vocabulary[at].startswith(stem)  # searched as a prefix
-        if known or stem in keep or len(stem) < 4:
+        if known or len(stem) < 4:
             out.append(stem)
             continue
         limit = 1 if len(stem) < 8 else 2
         match = process.extractOne(stem, vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        if match and stem in keep and not _variant(stem, str(match[0])):
+            match = None  # a word of its own, not a form of the article's word
         out.append(str(match[0]) if match else stem)
     return out
+
+
+def _variant(stem: str, other: str) -> bool:
+    """Whether two stems are forms of one word the stemmer left apart ("subscript" of subscription, "subscrib"
+    of subscribe): they differ only in their last two letters, after at least five in common."""
+    return len(os.path.commonprefix([stem, other])) >= max(5, len(stem) - 2)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ MAY_IMPORT = {
     "faqdesk": set(PACKAGES),
 }
 # bot/ decides without the web or a database: of our code it takes settings, text handling and bounded YAML only.
-BOT_MAY_IMPORT_FROM_CORE = {"core.settings", "core.text", "core.yamlsafe"}
+BOT_MAY_IMPORT_FROM_CORE = {"core.settings", "core.text", "core.words", "core.yamlsafe"}
 WEB_AND_DATABASE = {
     "fastapi", "starlette", "uvicorn", "jinja2", "httpx", "sqlalchemy", "sqlmodel", "psycopg", "alembic"
 }  # fmt: skip

@@ -83,6 +83,17 @@ def test_a_real_word_is_never_corrected_into_an_articles_word(session: Session) 
     # Dutch for trains, one letter from "trainen": the weather or the railways must not find this article.
     assert slugs(session, "treinen", "nl") == []
     assert slugs(session, "rijden de treinen vandaag", "nl") == []
+    articles.create_article(
+        session,
+        locale="en",
+        slug="newsletter",
+        title="Newsletter",
+        author="ed",
+        body="Subscribe to our newsletter.",
+        status=ArticleStatus.published,
+    )
+    # A real word, but another form of the article's word that the stemmer leaves apart (subscript-, subscrib-).
+    assert slugs(session, "subscription", "en") == ["newsletter"]
 
 
 def test_words_far_from_every_article_find_nothing(demo: Session) -> None:
