@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from helpcenter import articles, content, search
-from helpcenter.models import ArticleStatus, SearchMiss
+from helpcenter.models import Article, ArticleStatus, SearchMiss
 from tests.helpcenter.conftest import ARTICLES
 
 
@@ -17,29 +17,20 @@ def demo(session: Session) -> Session:
     return session
 
 
+def publish(session: Session, locale: str, slug: str, title: str, body: str) -> Article:
+    """A published article, by the editor "ed"."""
+    return articles.create_article(
+        session, locale=locale, slug=slug, title=title, body=body, author="ed", status=ArticleStatus.published
+    )
+
+
 def slugs(session: Session, query: str, locale: str) -> list[str]:
     return [hit.article.slug for hit in search.search(session, query=query, locale=locale)]
 
 
 def test_inflected_german_and_dutch_forms_are_found(session: Session) -> None:
-    articles.create_article(
-        session,
-        locale="de",
-        slug="ruecksendungen",
-        title="Rücksendungen",
-        author="ed",
-        body="So funktionieren Rücksendungen bei uns.",
-        status=ArticleStatus.published,
-    )
-    articles.create_article(
-        session,
-        locale="nl",
-        slug="retour",
-        title="Retour",
-        author="ed",
-        body="Ik retourneer mijn bestelling via het portaal.",
-        status=ArticleStatus.published,
-    )
+    publish(session, "de", "ruecksendungen", "Rücksendungen", "So funktionieren Rücksendungen bei uns.")
+    publish(session, "nl", "retour", "Retour", "Ik retourneer mijn bestelling via het portaal.")
     assert slugs(session, "Rücksendung", "de") == ["ruecksendungen"]
     assert slugs(session, "Ruecksendung", "de") == ["ruecksendungen"]  # umlaut typed out
     assert slugs(session, "retourneren", "nl") == ["retour"]
@@ -57,41 +48,17 @@ def test_typos_find_their_articles(demo: Session) -> None:
     assert slugs(demo, "pasword", "en")[0] == "resetting-your-password"
     assert slugs(demo, "wachtwoort", "nl")[0] == "resetting-your-password"
     assert slugs(demo, "retrun an item", "en")[0] == "return-an-item"
-    articles.create_article(
-        demo,
-        locale="de",
-        slug="geschenkverpackung",
-        title="Geschenkverpackung",
-        author="ed",
-        body="Wir verpacken Geschenke kostenlos.",
-        status=ArticleStatus.published,
-    )
+    publish(demo, "de", "geschenkverpackung", "Geschenkverpackung", "Wir verpacken Geschenke kostenlos.")
     assert slugs(demo, "geschenkverpakung", "de") == ["geschenkverpackung"]  # a new article's words count at once
 
 
 def test_a_real_word_is_never_corrected_into_an_articles_word(session: Session) -> None:
-    articles.create_article(
-        session,
-        locale="nl",
-        slug="training",
-        title="Training",
-        author="ed",
-        body="Wij trainen onze medewerkers elk jaar.",
-        status=ArticleStatus.published,
-    )
+    publish(session, "nl", "training", "Training", "Wij trainen onze medewerkers elk jaar.")
     assert slugs(session, "trainnen", "nl") == ["training"]  # a typo: no word at all
     # Dutch for trains, one letter from "trainen": the weather or the railways must not find this article.
     assert slugs(session, "treinen", "nl") == []
     assert slugs(session, "rijden de treinen vandaag", "nl") == []
-    articles.create_article(
-        session,
-        locale="en",
-        slug="newsletter",
-        title="Newsletter",
-        author="ed",
-        body="Subscribe to our newsletter.",
-        status=ArticleStatus.published,
-    )
+    publish(session, "en", "newsletter", "Newsletter", "Subscribe to our newsletter.")
     # A real word, but another form of the article's word that the stemmer leaves apart (subscript-, subscrib-).
     assert slugs(session, "subscription", "en") == ["newsletter"]
 
@@ -102,15 +69,7 @@ def test_words_far_from_every_article_find_nothing(demo: Session) -> None:
 
 
 def test_snippets_highlight_matches_and_escape_everything_else(session: Session) -> None:
-    articles.create_article(
-        session,
-        locale="en",
-        slug="xss",
-        title="<b>Refunds</b>",
-        author="ed",
-        body="Your refund <script>alert(1)</script> arrives in 5 days.",
-        status=ArticleStatus.published,
-    )
+    publish(session, "en", "xss", "<b>Refunds</b>", "Your refund <script>alert(1)</script> arrives in 5 days.")
     [hit] = search.search(session, query="refund", locale="en")
     assert "<mark>refund</mark>" in hit.snippet_html
     assert "<script>" not in hit.snippet_html and "&lt;script&gt;" in hit.snippet_html
@@ -126,29 +85,13 @@ def test_drafts_are_not_found_and_misses_are_recorded(session: Session) -> None:
 
 
 def test_reindexing_after_an_edit(session: Session) -> None:
-    article = articles.create_article(
-        session,
-        locale="en",
-        slug="tents",
-        title="Tents",
-        body="Dome tents.",
-        author="ed",
-        status=ArticleStatus.published,
-    )
+    article = publish(session, "en", "tents", "Tents", "Dome tents.")
     assert slugs(session, "tunnel", "en") == []
     articles.update_article(session, article=article, author="ed", body="Tunnel tents and dome tents.")
     assert slugs(session, "tunnel", "en") == ["tents"]
 
 
 def test_query_syntax_is_not_interpreted(session: Session) -> None:
-    articles.create_article(
-        session,
-        locale="en",
-        slug="x",
-        title="Orders",
-        body="Orders ship fast.",
-        author="ed",
-        status=ArticleStatus.published,
-    )
+    publish(session, "en", "x", "Orders", "Orders ship fast.")
     for query in ('"', "orders OR", "NEAR(orders)", "orders*", "' OR 1=1 --", "title:orders", "(orders"):
         assert slugs(session, query, "en") in ([], ["x"])
