@@ -1,8 +1,9 @@
 """Whether a string is a word of a language: wordfreq's word lists, read as hashes.
 
-Typo correction must never "correct" a real word into a known one: "regnet" is not a typo of "rechnet",
-nor "york" of "work", and an off-topic question made to look like a known one is worse than a miss. Both
-the bot's speller (``bot.spelling``) and the help-center search (``helpcenter.search``) ask here first.
+Typo correction must never "correct" a real word into a known one: Dutch "vakantie" (holiday) is not a typo
+of "garantie", nor "york" of "work" (both seen in help-center search), and an off-topic question made to
+look like a known one is worse than a miss. Both the bot's speller (``bot.spelling``) and the help-center
+search (``helpcenter.search``) ask here first.
 """
 
 from __future__ import annotations
