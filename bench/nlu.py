@@ -468,7 +468,7 @@ def suite_shift_hwu64(shots: int | None = None) -> Suite:
         rows,
         f"No part of the bot was tuned on this set. {len(rows)} val rows; the held-out intents' rows "
         f"({sum(r['intent'] == 'oos' for r in rows)}) are the out-of-scope questions, siblings of kept intents "
-        "(alarm_query held out, alarm_set kept), the hardest near-domain kind.",
+        "(calendar_remove held out, calendar_set kept), the hardest near-domain kind.",
     )
 
 

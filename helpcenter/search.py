@@ -112,8 +112,8 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
 
 
 def _corrected(session: Session, query_stems: list[str], locale: str, *, keep: set[str]) -> list[str]:
-    """The query's stems with each unknown one (not in ``keep``) replaced by the closest known stem, if one is
-    close."""
+    """The query's stems with each unknown one replaced by the closest known stem, if one is close; those in
+    ``keep`` (real words) only by another form of themselves."""
     vocabulary = term_index(session, locale).vocabulary
     out = []
     for stem in query_stems:
