@@ -6,14 +6,21 @@ from its recent turns), sets its threshold for the target, and the precision it 
 on the whole test set weighted to that share (so a handful of answers cannot swing it). Beside it:
 the answer rate, and the best answer rate any threshold on the same scores reaches at the delivered
 precision (how much the threshold choice leaves on the table).
+
+Scoring the rows needs the trained model (minutes); the rest needs only the scores and the calibrations.
+``bench/nlu.py`` saves those (``Replay``) for every shift suite, and ``bench/replay.py`` reruns the rest
+with the estimator as it is now, in seconds: a change to ``bot/traffic.py`` is seen on every suite at once.
 """
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from bot.calibration import Calibration
 from bot.model import FaqModel
 from bot.traffic import estimate_oos_share
 
@@ -29,6 +36,36 @@ class Scored:
     confidence: np.ndarray
     correct: np.ndarray  # top intent right (in-scope rows only)
     oos: np.ndarray
+
+
+@dataclass
+class Replay:
+    """What the share-by-share figures need besides the estimator: per locale the scored test rows and the
+    calibration (score curves), the target and the prior share."""
+
+    target_precision: float
+    prior: float
+    calibrations: dict[str, Calibration]
+    scored: dict[str, Scored]
+
+    @classmethod
+    def of(cls, model: FaqModel, rows: list[dict[str, str]], *, prior: float) -> Replay:
+        """Score ``rows`` with ``model`` (the slow part)."""
+        scored = score(model, rows)
+        calibrations = {loc: model.locales[loc].calibration for loc in scored}
+        return cls(model.target_precision, prior, calibrations, scored)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(self))
+
+    @staticmethod
+    def load(path: Path) -> Replay:
+        """A saved replay (a file ``save`` wrote on this machine: pickle is for trusted files only)."""
+        replay = pickle.loads(path.read_bytes())  # noqa: S301 - our own bench/out files
+        if not isinstance(replay, Replay):
+            raise TypeError(f"{path} holds no Replay")
+        return replay
 
 
 def score(model: FaqModel, rows: list[dict[str, str]]) -> dict[str, Scored]:
@@ -52,21 +89,21 @@ def best_rate(s: Scored, weights: np.ndarray, precision: float) -> float:
     return float(right[: ok[-1] + 1].sum() / max((~s.oos).sum(), 1)) if len(ok) else 0.0
 
 
-def at_share(model: FaqModel, scored: dict[str, Scored], share: float, *, prior: float, seed: int) -> dict[str, float]:
+def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
     """Estimated share, delivered precision, answer rate and best rate at that precision (means over repeats)."""
     rng = np.random.default_rng(seed)
     rows: list[tuple[float, float, float, float]] = []
-    for loc, s in sorted(scored.items()):
+    for loc, s in sorted(replay.scored.items()):
         if not s.oos.any() or s.oos.all():
             continue
-        lm = model.locales[loc]
+        calibration = replay.calibrations[loc]
         inside, outside = np.flatnonzero(~s.oos), np.flatnonzero(s.oos)
         weights = np.where(s.oos, share / s.oos.sum(), (1 - share) / (~s.oos).sum())
         for _ in range(REPEATS):
             k = rng.binomial(SAMPLE, share)
             sample = np.concatenate([rng.choice(outside, k), rng.choice(inside, SAMPLE - k)])
-            estimate = estimate_oos_share(s.confidence[sample], lm.calibration, prior=prior).share
-            threshold = lm.calibration.curve.threshold(model.target_precision, estimate)
+            estimate = estimate_oos_share(s.confidence[sample], calibration, prior=replay.prior).share
+            threshold = calibration.curve.threshold(replay.target_precision, estimate)
             accepted = s.confidence >= threshold
             answered = (weights * accepted).sum()
             precision = float((weights * accepted * s.correct).sum() / answered) if answered else 1.0
@@ -82,9 +119,6 @@ def at_share(model: FaqModel, scored: dict[str, Scored], share: float, *, prior:
     }
 
 
-def report(model: FaqModel, rows: list[dict[str, str]], *, prior: float) -> dict[str, dict[str, float]]:
+def report(replay: Replay) -> dict[str, dict[str, float]]:
     """``at_share`` for every share, keyed ``"10%"`` etc."""
-    scored = score(model, rows)
-    return {
-        f"{round(share * 100)}%": at_share(model, scored, share, prior=prior, seed=i) for i, share in enumerate(SHARES)
-    }
+    return {f"{round(share * 100)}%": at_share(replay, share, seed=i) for i, share in enumerate(SHARES)}

@@ -1,0 +1,48 @@
+"""Precision under shift again, from saved scores, with the out-of-scope share estimator as it is now.
+
+``bench/nlu.py`` saves each shift suite's scored test rows and calibrations in ``bench/out/shift/``
+(``shift.Replay``). Scoring needs the trained model and takes minutes a suite; the estimate, the
+threshold and the delivered precision take milliseconds. So after a change to ``bot/traffic.py`` (or to
+how a curve turns a target into a threshold), this prints every suite's figures at once, beside the bar,
+without training anything. A change to the classifier or the calibration itself needs ``bench/nlu.py``.
+
+    .venv/bin/python bench/nlu.py --only shift_banking77_oos shift_hwu64 ...   # once, to save the scores
+    .venv/bin/python bench/replay.py                                           # after each estimator change
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import shift
+
+ROOT = Path(__file__).resolve().parents[1]
+REPLAYS = ROOT / "bench" / "out" / "shift"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, default=REPLAYS, help="where bench/nlu.py saved the scores")
+    args = parser.parse_args(argv)
+    files = sorted(args.folder.glob("*.pickle"))
+    if not files:
+        print(f"no saved scores in {args.folder}: run bench/nlu.py with shift suites first", file=sys.stderr)
+        return 1
+    print("| suite | out of scope | estimated | delivered precision | lowest sample | answer rate | bar |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for file in files:
+        replay = shift.Replay.load(file)
+        floor = replay.target_precision - 0.05
+        for share, r in shift.report(replay).items():
+            verdict = "met" if r["delivered_precision"] >= floor - 1e-9 else "**missed**"
+            print(
+                f"| {file.stem} | {share} | {r['estimated_share']:.1%} | {r['delivered_precision']:.1%} | "
+                f"{r['delivered_precision_min']:.1%} | {r['answer_rate']:.1%} | ≥ {floor:.0%}: {verdict} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
