@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
 from bot.text import tokens
+from core.text import language as language_of
 
 MIN_WORDS = 3
 MIN_CONFIDENCE = 0.7
@@ -52,7 +53,7 @@ class LocaleDetector:
         self._by_language: dict[str, str] = {}
         codes = []
         for loc in self.locales:
-            language = loc.split("-")[0].lower()
+            language = language_of(loc)
             code = getattr(IsoCode639_1, language.upper(), None)
             if code is not None and language not in self._by_language:
                 self._by_language[language] = loc

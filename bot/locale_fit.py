@@ -21,6 +21,7 @@ from bot.encoder import Encoder
 from bot.glossary import Glosser, glossing
 from bot.perturb import visitor_style
 from bot.resources import generic_out_of_scope
+from core.text import language
 
 # Bump when a change to features or training makes old model files incompatible.
 FORMAT_VERSION = 4  # 4: saved as arrays and JSON (bot/modelfile.py), served without scikit-learn
@@ -130,7 +131,7 @@ def reusable_calibration(previous: LocaleModel | None, own: str, borrowed: Borro
 
 def in_english_space(loc: str, glossers: Glossers | None) -> bool:
     """Whether a locale's messages reach the encoder as English: English itself, or glossed into it."""
-    return loc.split("-")[0].lower() == "en" or loc in (glossers or {})
+    return language(loc) == "en" or loc in (glossers or {})
 
 
 def borrow(

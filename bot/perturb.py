@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from bot.text import tokens
+from core.text import language
 
 # Greetings and sign-offs wrapped around a question, per language (English for any other).
 _OPENERS = {
@@ -70,7 +71,7 @@ def keywords(text: str, rng: np.random.Generator) -> str:
 
 def chatty(text: str, locale: str, rng: np.random.Generator) -> str:
     """The question between a greeting and a sign-off, lowercased, as typed in a chat."""
-    lang = locale.split("-")[0].lower()
+    lang = language(locale)
     openers, closers = _OPENERS.get(lang, _OPENERS["en"]), _CLOSERS.get(lang, _CLOSERS["en"])
     body = text.strip()
     body = body[:1].lower() + body[1:]

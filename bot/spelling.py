@@ -23,8 +23,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot import hand_made
-from core.text import tokens
-from core.words import has_word_list, is_word, language
+from core.text import language, tokens
+from core.words import has_word_list, is_word
 from core.words import load as load_word_lists
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

@@ -43,6 +43,11 @@ def fold(text: str, locale: str = "en") -> str:
     return text
 
 
+def language(locale: str) -> str:
+    """The language part of a locale ("de" of "de-AT")."""
+    return locale.split("-")[0].lower()
+
+
 def tokens(text: str) -> list[str]:
     """Word tokens of a text (letters and digits), lowercased."""
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
@@ -50,7 +55,7 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=16)
 def _stemmer(locale: str) -> Stemmer.Stemmer | None:
-    name = _STEMMER_NAMES.get(locale.split("-")[0].lower())
+    name = _STEMMER_NAMES.get(language(locale))
     return Stemmer.Stemmer(name) if name else None
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
+from core.text import language
+
 
 @cache
 def _word_list(language: str) -> np.ndarray:
@@ -50,11 +52,6 @@ def _listed(word: str, language: str) -> bool:
     hashes, key = _word_list(language), np.uint64(_hash(word))  # uint64: a Python int above 2**63 is a float
     i = int(np.searchsorted(hashes, key))
     return i < len(hashes) and hashes[i] == key
-
-
-def language(locale: str) -> str:
-    """The language part of a locale ("de" of "de-AT")."""
-    return locale.split("-")[0].lower()
 
 
 def load(locale: str) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from core.text import language
+
 _FOLDER = Path(__file__).parent / "out_of_scope"
 
 
 @lru_cache(maxsize=16)
-def _read(language: str) -> tuple[str, ...]:
-    path = _FOLDER / f"{language}.txt"
+def _read(lang: str) -> tuple[str, ...]:
+    path = _FOLDER / f"{lang}.txt"
     if not path.is_file():
         return ()
     return tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
@@ -23,5 +25,4 @@ def _read(language: str) -> tuple[str, ...]:
 
 def generic_out_of_scope(locale: str) -> list[str]:
     """The corpus for a locale's language, or the English one for a language without its own."""
-    language = locale.split("-")[0].lower()
-    return list(_read(language) or _read("en"))
+    return list(_read(language(locale)) or _read("en"))
