@@ -49,6 +49,14 @@ def test_a_message_is_glossed_word_by_word_keeping_unknown_words(german: Glosser
     assert german.gloss("Wo ist mein Paket, Hamburg?") == "where is my package , Hamburg ?"
 
 
+def test_numbers_are_glossed_whole(german: Glosser) -> None:
+    # Split digit by digit, "38" reached the encoder as "3 8", another number.
+    words = german.gloss("Paket seit 38 Tagen, 4,95 bezahlt um 14:00").split()
+    assert words[0] == "package"
+    assert {"38", "4,95", "14:00"} <= set(words)
+    assert not {"3", "8", "4", "95", "14", "00"} & set(words)
+
+
 def test_the_packed_table_is_cached_and_named_by_its_content(german: Glosser, tmp_path: Path) -> None:
     cached = list((tmp_path / "cache" / "glossary").glob("de-*.npz"))
     assert len(cached) == 1
