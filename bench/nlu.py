@@ -394,6 +394,7 @@ def shift_suite(name: str, title: str, data: TrainingData, rows: Rows, notes: st
     floor = f">={model.target_precision - 0.05:.2f}"
     before_p, before_r = PREVIOUS.get(name, ("", ""))
     figs: list[Figure] = []
+    reviewed = f"{shift.REVIEWED} turns reviewed"
     for share, r in result.items():
         figs += [
             Figure(f"{share} out of scope: delivered precision", r["delivered_precision"], "%", floor, before_p),
@@ -401,6 +402,9 @@ def shift_suite(name: str, title: str, data: TrainingData, rows: Rows, notes: st
             Figure(f"{share} out of scope: answer rate", r["answer_rate"], "%", None, before_r),
             Figure(f"{share} out of scope: best answer rate at that precision", r["best_rate_at_that_precision"]),
             Figure(f"{share} out of scope: estimated share", r["estimated_share"]),
+            Figure(f"{share} out of scope, {reviewed}: share", r["reviewed_share"]),
+            Figure(f"{share} out of scope, {reviewed}: delivered precision", r["reviewed_precision"]),
+            Figure(f"{share} out of scope, {reviewed}: answer rate", r["reviewed_answer_rate"]),
         ]
     return Suite(
         title,

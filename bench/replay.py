@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print(f"no saved scores in {args.folder}: run bench/nlu.py with shift suites first", file=sys.stderr)
         return 1
-    print("| suite | out of scope | estimated | delivered precision | lowest sample | answer rate | bar |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print(
+        "| suite | out of scope | estimated | delivered precision | lowest sample | answer rate | bar "
+        f"| with {shift.REVIEWED} reviewed: share | precision | answer rate |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|")
     for file in files:
         replay = shift.Replay.load(file)
         floor = replay.target_precision - 0.05
@@ -39,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "met" if r["delivered_precision"] >= floor - 1e-9 else "**missed**"
             print(
                 f"| {file.stem} | {share} | {r['estimated_share']:.1%} | {r['delivered_precision']:.1%} | "
-                f"{r['delivered_precision_min']:.1%} | {r['answer_rate']:.1%} | ≥ {floor:.0%}: {verdict} |"
+                f"{r['delivered_precision_min']:.1%} | {r['answer_rate']:.1%} | ≥ {floor:.0%}: {verdict} | "
+                f"{r['reviewed_share']:.1%} | {r['reviewed_precision']:.1%} | {r['reviewed_answer_rate']:.1%} |"
             )
     return 0
 

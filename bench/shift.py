@@ -5,7 +5,10 @@ estimates the share from the sample's confidence scores alone (``bot.traffic``, 
 from its recent turns), sets its threshold for the target, and the precision it delivers is measured
 on the whole test set weighted to that share (so a handful of answers cannot swing it). Beside it:
 the answer rate, and the best answer rate any threshold on the same scores reaches at the delivered
-precision (how much the threshold choice leaves on the table).
+precision (how much the threshold choice leaves on the table). Then the same once an editor has labelled
+100 of the sample's turns in the review queue (drawn uniformly here; the queue over-samples uncertain turns
+and weights them back): the share fit and labels give together (``bot.traffic.with_reviews``), and the
+precision and answer rate it leads to.
 
 Scoring the rows needs the trained model (minutes); the rest needs only the scores and the calibrations.
 ``bench/nlu.py`` saves those (``Replay``) for every shift suite, and ``bench/replay.py`` reruns the rest
@@ -22,11 +25,12 @@ import numpy as np
 
 from bot.calibration import Calibration
 from bot.model import FaqModel
-from bot.traffic import estimate_oos_share
+from bot.traffic import estimate_oos_share, with_reviews
 
 SHARES = (0.1, 0.3, 0.6)
 SAMPLE = 1000  # messages of simulated traffic per locale and repetition
 REPEATS = 5
+REVIEWED = 100  # turns of the sample an editor labels in the review queue (drawn uniformly here)
 
 
 @dataclass
@@ -90,9 +94,11 @@ def best_rate(s: Scored, weights: np.ndarray, precision: float) -> float:
 
 
 def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
-    """Estimated share, delivered precision, answer rate and best rate at that precision (means over repeats)."""
+    """Estimated share, delivered precision, answer rate and best rate at that precision, and the share,
+    precision and answer rate after ``REVIEWED`` labelled turns (means over repeats)."""
     rng = np.random.default_rng(seed)
-    rows: list[tuple[float, float, float, float]] = []
+    labelled = np.random.default_rng(seed + 1000)  # its own draws: the figures without reviews stay as they were
+    rows: list[tuple[float, ...]] = []
     for loc, s in sorted(replay.scored.items()):
         if not s.oos.any() or s.oos.all():
             continue
@@ -103,12 +109,12 @@ def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
             k = rng.binomial(SAMPLE, share)
             sample = np.concatenate([rng.choice(outside, k), rng.choice(inside, SAMPLE - k)])
             estimate = estimate_oos_share(s.confidence[sample], calibration, prior=replay.prior).share
-            threshold = calibration.curve.threshold(replay.target_precision, estimate)
-            accepted = s.confidence >= threshold
-            answered = (weights * accepted).sum()
-            precision = float((weights * accepted * s.correct).sum() / answered) if answered else 1.0
-            rate = float((accepted & s.correct & ~s.oos).sum() / len(inside))
-            rows.append((estimate, precision, rate, best_rate(s, weights, precision)))
+            precision, rate = delivered(s, weights, calibration, replay.target_precision, estimate)
+            # The same traffic once an editor has labelled REVIEWED of its turns (bot.traffic.with_reviews).
+            measured = float(s.oos[labelled.choice(sample, REVIEWED, replace=False)].mean())
+            reviewed = with_reviews(estimate, measured, REVIEWED)
+            precision_r, rate_r = delivered(s, weights, calibration, replay.target_precision, reviewed)
+            rows.append((estimate, precision, rate, best_rate(s, weights, precision), reviewed, precision_r, rate_r))
     table = np.array(rows)
     return {
         "estimated_share": float(table[:, 0].mean()),
@@ -116,7 +122,20 @@ def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
         "delivered_precision_min": float(table[:, 1].min()),
         "answer_rate": float(table[:, 2].mean()),
         "best_rate_at_that_precision": float(table[:, 3].mean()),
+        "reviewed_share": float(table[:, 4].mean()),
+        "reviewed_precision": float(table[:, 5].mean()),
+        "reviewed_answer_rate": float(table[:, 6].mean()),
     }
+
+
+def delivered(
+    s: Scored, weights: np.ndarray, calibration: Calibration, target: float, share: float
+) -> tuple[float, float]:
+    """Precision on the weighted test rows and in-scope answer rate, at the threshold set for ``share``."""
+    accepted = s.confidence >= calibration.curve.threshold(target, share)
+    answered = (weights * accepted).sum()
+    precision = float((weights * accepted * s.correct).sum() / answered) if answered else 1.0
+    return precision, float((accepted & s.correct & ~s.oos).sum() / (~s.oos).sum())
 
 
 def report(replay: Replay) -> dict[str, dict[str, float]]:

@@ -16,14 +16,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
-from bot.traffic import estimate_shares
+from bot.traffic import estimate_shares, with_reviews
 from support.models import Message, Sender, utcnow
 from support.review import OOS, WRONG
 
 WINDOW = timedelta(days=14)
 MAX_TURNS = 1000  # per locale: the most recent ones
 MIN_SAME_VERSION = 100
-REVIEW_PRIOR_WEIGHT = 50.0  # the fitted share counts as this many reviewed turns
 
 
 @dataclass(frozen=True)
@@ -93,15 +92,14 @@ def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: date
 
     Two estimates meet: the mixture fit on the turns' confidence (all turns, model-based) and the share
     reviewers labelled out of scope (few turns, but measured); the reviewed one counts as its effective
-    number of turns against ``REVIEW_PRIOR_WEIGHT`` for the fitted one.
+    number of turns against the fitted one's ``bot.traffic.REVIEW_PRIOR_WEIGHT``.
     """
     scores = recent_scores(session, model_version=model.version, now=now)
     reviewed = reviewed_shares(session, now=now)
     shares = {}
     for loc, fitted in estimate_shares(model, scores, prior=prior).items():
         measured, n_eff = reviewed.get(loc, (fitted, 0.0))
-        weight = n_eff / (n_eff + REVIEW_PRIOR_WEIGHT)
-        shares[loc] = weight * measured + (1.0 - weight) * fitted
+        shares[loc] = with_reviews(fitted, measured, n_eff)
     return model.with_traffic(shares, {loc: len(scores.get(loc, [])) for loc in model.locales})
 
 

@@ -1,4 +1,4 @@
-"""Estimating the out-of-scope share of traffic from confidence scores alone."""
+"""Estimating the out-of-scope share of traffic from confidence scores, and from reviewed turns."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.calibration import FAR, IN, IN_VISITOR, NEAR, Calibration, Curve
-from bot.traffic import MAX_SHARE, PRIOR_WEIGHT, estimate_oos_share
+from bot.traffic import MAX_SHARE, PRIOR_WEIGHT, REVIEW_PRIOR_WEIGHT, estimate_oos_share, with_reviews
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,11 @@ def test_far_out_of_scope_traffic_is_not_read_as_near_plus_unsure_in_scope() -> 
         assert estimate_oos_share(traffic, calibration, prior=0.3).share == pytest.approx(share, abs=0.04)
         near_only = np.concatenate([rng.beta(2, 3, k), rng.beta(5, 2, 3000 - k)])
         assert estimate_oos_share(near_only, calibration, prior=0.3).share == pytest.approx(share, abs=0.05)
+
+
+def test_reviewed_turns_outweigh_the_fit_as_they_accumulate() -> None:
+    fitted, measured = 0.1, 0.4  # the fit reads confident out-of-scope traffic as in scope
+    assert with_reviews(fitted, measured, 0) == fitted
+    assert with_reviews(fitted, measured, REVIEW_PRIOR_WEIGHT) == pytest.approx(0.25)  # the fit is worth this many
+    shares = [with_reviews(fitted, measured, n) for n in (5, 20, 100, 1000)]
+    assert shares == sorted(shares) and shares[-1] == pytest.approx(measured, abs=0.005)

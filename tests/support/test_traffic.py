@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.model import FaqModel
+from bot.traffic import REVIEW_PRIOR_WEIGHT
 from support import traffic
 from support.models import Conversation, Message, Sender
 
@@ -96,6 +97,6 @@ def test_reviewed_turns_pull_the_share_toward_what_reviewers_saw(session: Sessio
     assert shares["en"][0] == 0.5 and shares["en"][1] == 200
     following = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
     assert fitted_only.locales["en"].oos_share < 0.15  # confident turns alone: hardly anything out of scope
-    expected = (200 * 0.5 + traffic.REVIEW_PRIOR_WEIGHT * fitted_only.locales["en"].oos_share) / 250
+    expected = (200 * 0.5 + REVIEW_PRIOR_WEIGHT * fitted_only.locales["en"].oos_share) / (200 + REVIEW_PRIOR_WEIGHT)
     assert following.locales["en"].oos_share == pytest.approx(expected)  # 200 reviews outweigh the fit
     assert following.locales["en"].threshold >= fitted_only.locales["en"].threshold
