@@ -53,6 +53,9 @@ class LocalePrecisionOut(BaseModel):
     oos_share: float = Field(description="estimated out-of-scope share of the locale's traffic")
     threshold: float = Field(description="answer threshold in force (above 1: answers nothing)")
     expected_precision: float = Field(description="answer precision the bot expects at that share and threshold")
+    reviewed: float = Field(
+        description="reviewed turns behind the share (answer review; effective number, as sampling weights them)"
+    )
 
 
 class AnswerPrecisionOut(BaseModel):

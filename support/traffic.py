@@ -34,6 +34,7 @@ class LocaleTraffic:
     oos_share: float
     threshold: float
     expected_precision: float
+    reviewed: float = 0.0  # reviewed turns' worth of labels behind the share (effective sample size)
 
 
 def recent_scores(session: Session, *, model_version: str, now: datetime | None = None) -> dict[str, list[float]]:
@@ -103,9 +104,20 @@ def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: date
     return model.with_traffic(shares, {loc: len(scores.get(loc, [])) for loc in model.locales})
 
 
-def describe(model: FaqModel) -> list[LocaleTraffic]:
-    """Per locale: turns behind the estimate, the share, the threshold and the expected precision."""
+def describe(session: Session, model: FaqModel | None, *, now: datetime | None = None) -> list[LocaleTraffic]:
+    """Per locale: turns and reviewed turns behind the estimate, the share, the threshold and the expected
+    precision (none without a serving model)."""
+    if model is None:
+        return []
+    reviewed = reviewed_shares(session, now=now)
     return [
-        LocaleTraffic(loc, model.traffic_turns.get(loc, 0), lm.oos_share, lm.threshold, lm.expected_precision)
+        LocaleTraffic(
+            loc,
+            model.traffic_turns.get(loc, 0),
+            lm.oos_share,
+            lm.threshold,
+            lm.expected_precision,
+            round(reviewed.get(loc, (0.0, 0.0))[1], 1),
+        )
         for loc, lm in sorted(model.locales.items())
     ]

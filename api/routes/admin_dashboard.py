@@ -98,7 +98,7 @@ def dashboard(
     language = ui_locale(request, user)
     context = {
         "m": m,
-        "precision": traffic.describe(model) if model else [],
+        "precision": traffic.describe(session, model),
         "measured": _measured(session, m, settings),
         "target_precision": settings.target_precision,
         "fixed_threshold": settings.answer_threshold,
@@ -177,7 +177,7 @@ def metrics_api(
 ) -> MetricsOut:
     """The dashboard's numbers with their definitions (any working API token: an editor's or an admin's)."""
     measured = _measured(session, m, settings)
-    estimates = [LocalePrecisionOut(**asdict(e)) for e in (traffic.describe(model) if model else [])]
+    estimates = [LocalePrecisionOut(**asdict(e)) for e in traffic.describe(session, model)]
     precision = AnswerPrecisionOut(
         target=settings.target_precision,
         estimates=estimates,

@@ -48,7 +48,7 @@ def queue(
         "item": item,
         "remaining": review.remaining(session, locale=locale or None),
         "measured": review.measured_precision(session, locale=locale or None),
-        "estimates": traffic.describe(model) if model else [],
+        "estimates": traffic.describe(session, model),
         "target": settings.target_precision,
         "intent_ids": [i.id for i in intents.list_intents(session)],
         "locales": settings.locales,

@@ -6,6 +6,7 @@ and allows exactly one other origin, served by a tiny http.server, to call the w
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -376,4 +377,6 @@ def test_a_chat_turn_is_reviewed_with_one_key_and_measured(page: Page, chat_serv
     assert question in examples  # confirmed right: the visitor's words became an example
     page.goto(chat_server.url + "/admin/dashboard")
     expect(page.locator("#answer-precision")).to_contain_text("en")
+    # The labels stand behind the share the bot assumes now (counted when the page is drawn).
+    expect(page.locator('#answer-precision [data-reviewed="en"]')).to_have_text(re.compile(r"^[1-9][0-9]*$"))
     expect(page.locator("#measured-precision")).to_contain_text("reviewed answer")

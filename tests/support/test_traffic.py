@@ -60,8 +60,9 @@ def test_out_of_scope_traffic_raises_that_locales_threshold_only(session: Sessio
     assert following is not demo_model and demo_model.locales["de"].threshold == before["de"]  # a copy
     assert following.locales["de"].oos_share > 0.6 and following.locales["de"].threshold > before["de"]
     assert following.locales["en"].oos_share == 0.3 and following.locales["en"].threshold == before["en"]
-    described = {d.locale: d for d in traffic.describe(following)}
+    described = {d.locale: d for d in traffic.describe(session, following, now=NOW)}
     assert described["de"].turns == 400 and described["en"].turns == 0
+    assert described["de"].reviewed == 0
     assert 0.0 < described["de"].expected_precision <= 1.0
 
 
@@ -100,3 +101,4 @@ def test_reviewed_turns_pull_the_share_toward_what_reviewers_saw(session: Sessio
     expected = (200 * 0.5 + REVIEW_PRIOR_WEIGHT * fitted_only.locales["en"].oos_share) / (200 + REVIEW_PRIOR_WEIGHT)
     assert following.locales["en"].oos_share == pytest.approx(expected)  # 200 reviews outweigh the fit
     assert following.locales["en"].threshold >= fitted_only.locales["en"].threshold
+    assert {d.locale: d.reviewed for d in traffic.describe(session, following, now=NOW)}["en"] == 200
