@@ -560,7 +560,8 @@ def suite_articles() -> Suite:
                 bool(suggest.suggest(session, query=r["text"], locale=r["locale"], encoder=encoders[r["locale"]]))
                 for r in far
             ]
-            raw["far"] = {"n": len(far), "with_suggestions": float(np.mean(offered))}
+            given = [f"{r['locale']}: {r['text']}" for r, o in zip(far, offered, strict=True) if o]
+            raw["far"] = {"n": len(far), "with_suggestions": float(np.mean(offered)), "given": given}
             raw["ms_per_question"] = (time.perf_counter() - started) * 1000 / len(far)
         engine.dispose()
     figs.append(Figure("far off-topic questions given any article", raw["far"]["with_suggestions"], "%", "<=0.0"))
@@ -577,7 +578,9 @@ def suite_articles() -> Suite:
         "bot's intent guesses. Far off-topic: the far halves of the out-of-scope rows of eval/oos.jsonl (30 per "
         "locale) and eval/visitors.jsonl (20 per locale), 150 questions such as the weather in Hamburg or a "
         "banana bread recipe; share that got any article. The relevance floors are read off the generic "
-        "out-of-scope corpus of bot/resources, not off these.",
+        "out-of-scope corpus of bot/resources, not off these. Far questions given an article: "
+        + ("; ".join(f"“{q}”" for q in raw["far"]["given"]) or "none")
+        + ".",
     )
 
 
