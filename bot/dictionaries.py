@@ -95,6 +95,14 @@ class Pieces:
 
 def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict[str, str]:
     """Word -> English gloss from the locale's dictionaries: per word the commonest unmarked translation."""
+    from wordfreq import zipf_frequency  # the build's child process only
+
+    def commonness(translation: str) -> tuple[bool, float, int]:
+        # FreeDict lists senses in no order of use ("Zeit": spell before time, "vrouw": queen before woman),
+        # so the single word English uses most wins over phrases ("gerne": "You are welcome!"); fewer word
+        # pieces break ties.
+        return " " in translation.strip(), -round(zipf_frequency(translation, "en"), 1), pieces(translation)
+
     table: dict[str, str] = {}
     for n, (name, direction) in enumerate(SOURCES.get(locale, ())):
         if n and not (folder / f"{name}.index").is_file():
@@ -106,8 +114,7 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
             for word, senses in choices.items():
                 plain = [t for marked, t in senses if not marked] or [t for _, t in senses]
                 if plain and word not in table:
-                    # min() keeps the first of equally common translations: dictionaries list main senses first
-                    table[word] = min(plain, key=pieces)
+                    table[word] = min(plain, key=commonness)  # min() keeps the first of equal ones
         else:
             for english, definition in _entries(folder, name):
                 for word in _single_words(definition):

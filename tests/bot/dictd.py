@@ -40,8 +40,13 @@ GERMAN = {
     "Kosten": "costs <pl>",
     "Rücksendung": "return <n>",
     "mein": "mine <n>",  # what dictionaries make of function words: the hand-made table wins
+    "Zeit": "spell <n>\n\ntime <n>",  # as FreeDict lists it: the rare sense first
+    "gerne": "You are welcome!\n\ngladly <adv>",
 }
-VOCABULARY = frozenset(["parcel", "package", "order", "till", "the", "soil", "shipping", "costs", "return", "mine"])
+VOCABULARY = frozenset(
+    ["parcel", "package", "order", "till", "the", "soil", "shipping", "costs", "return", "mine"]
+    + ["spell", "time", "you", "are", "welcome", "!", "gladly"]
+)
 
 
 def german_glosser(folder: Path) -> Glosser:
