@@ -99,9 +99,10 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
 
     def commonness(translation: str) -> tuple[bool, float, int]:
         # FreeDict lists senses in no order of use ("Zeit": spell before time, "vrouw": queen before woman),
-        # so the single word English uses most wins over phrases ("gerne": "You are welcome!"); fewer word
-        # pieces break ties.
-        return " " in translation.strip(), -round(zipf_frequency(translation, "en"), 1), pieces(translation)
+        # so the single word English uses most wins over phrases and calls ("gerne": "You are welcome!",
+        # "Platz": "Down!"); fewer word pieces break ties.
+        word = translation.strip()
+        return not word.replace("-", "").isalpha(), -round(zipf_frequency(word, "en"), 1), pieces(word)
 
     table: dict[str, str] = {}
     for n, (name, direction) in enumerate(SOURCES.get(locale, ())):

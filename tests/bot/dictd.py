@@ -42,10 +42,11 @@ GERMAN = {
     "mein": "mine <n>",  # what dictionaries make of function words: the hand-made table wins
     "Zeit": "spell <n>\n\ntime <n>",  # as FreeDict lists it: the rare sense first
     "gerne": "You are welcome!\n\ngladly <adv>",
+    "Platz": "Down!\n\nplace <n>",  # a command to a dog, listed first
 }
 VOCABULARY = frozenset(
     ["parcel", "package", "order", "till", "the", "soil", "shipping", "costs", "return", "mine"]
-    + ["spell", "time", "you", "are", "welcome", "!", "gladly"]
+    + ["spell", "time", "you", "are", "welcome", "!", "gladly", "down", "place"]
 )
 
 

@@ -33,6 +33,7 @@ def test_words_are_glossed_by_their_commonest_plain_sense(german: Glosser) -> No
     assert german.word("Rücksendung") == "return"
     assert german.word("Zeit") == "time"  # listed after "spell", but English says "time" far more
     assert german.word("gerne") == "gladly"  # one word, not a phrase made of common ones
+    assert german.word("Platz") == "place"  # not a call ("Down!")
 
 
 def test_function_words_come_from_the_hand_made_table(german: Glosser) -> None:
