@@ -49,7 +49,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(os.environ.get("FAQDESK_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
 SECTION_START, SECTION_END = "<!-- bench/nlu.py -->", "<!-- /bench/nlu.py -->"
 DEMO, EVAL = ROOT / "training_data" / "faq", ROOT / "training_data" / "eval"
-REPLAYS = ROOT / "bench" / "out" / "shift"  # each shift suite's scores, for bench/replay.py
 STATE: dict[str, Any] = {}  # what the speed suite reuses from the clinc150 suite: (model, train seconds)
 Rows = list[dict[str, str]]
 Keep = Callable[[str, str, int], bool]  # (intent, locale, index of the example) -> keep it?
@@ -389,7 +388,7 @@ def shift_suite(name: str, title: str, data: TrainingData, rows: Rows, notes: st
     with fresh_settings() as settings:
         model, _ = train(data, settings)
         replay = shift.Replay.of(model, rows, prior=settings.oos_prior)
-    replay.save(REPLAYS / f"{name}.pickle")  # for bench/replay.py
+    replay.save(shift.REPLAYS / f"{name}.pickle")  # for bench/replay.py
     result = shift.report(replay)
     floor = f">={model.target_precision - 0.05:.2f}"
     before_p, before_r = PREVIOUS.get(name, ("", ""))

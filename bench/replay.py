@@ -18,13 +18,10 @@ from pathlib import Path
 
 import shift
 
-ROOT = Path(__file__).resolve().parents[1]
-REPLAYS = ROOT / "bench" / "out" / "shift"
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--folder", type=Path, default=REPLAYS, help="where bench/nlu.py saved the scores")
+    parser.add_argument("--folder", type=Path, default=shift.REPLAYS, help="where bench/nlu.py saved the scores")
     args = parser.parse_args(argv)
     files = sorted(args.folder.glob("*.pickle"))
     if not files:

@@ -31,6 +31,7 @@ SHARES = (0.1, 0.3, 0.6)
 SAMPLE = 1000  # messages of simulated traffic per locale and repetition
 REPEATS = 5
 REVIEWED = 100  # turns of the sample an editor labels in the review queue (drawn uniformly here)
+REPLAYS = Path(__file__).resolve().parent / "out" / "shift"  # where bench/nlu.py saves each suite's Replay
 
 
 @dataclass
