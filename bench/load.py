@@ -453,11 +453,29 @@ def visitors_phase(
     }
 
 
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    """User + system CPU time of the processes (children that ended are not counted)."""
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def capacity_phase(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     mark = message_mark(server.database_url)
     warmup = min(5.0, args.seconds / 4)
+    # CPU per turn says where the ceiling is: two cores give at most 2000 ms of CPU a second, shared by the
+    # server and the load generator.
+    procs, client = server.processes(), psutil.Process()
+    server_cpu, client_cpu = cpu_seconds(procs), cpu_seconds([client])
     records, exceptions, _ = run_users(server.base, Turner, args.capacity_users, warmup + args.seconds, spawn_rate=100)
+    server_cpu, client_cpu = cpu_seconds(procs) - server_cpu, cpu_seconds([client]) - client_cpu
     bot = bot_latencies(server.database_url, mark)
+    all_turns = sum(1 for r in records if r.name.startswith("turn:") and r.error is None)
     begin = min(r.at for r in records) + warmup if records else 0.0
     counted = [r for r in records if r.at >= begin]
     window = (max(r.at for r in counted) - begin) if counted else 0.0
@@ -473,6 +491,9 @@ def capacity_phase(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         "turns_per_s": rate,
         "turn_ms": percentiles(ok),
         "bot_turn_ms": {"count": len(bot), **percentiles(bot)},
+        # Warm-up included: the CPU times cover the whole run, so every turn of it counts.
+        "server_cpu_ms_per_turn": 1000 * server_cpu / all_turns if all_turns else None,
+        "client_cpu_ms_per_turn": 1000 * client_cpu / all_turns if all_turns else None,
         "errors": errors,
         "error_kinds": dict(Counter(r.error for r in counted if r.error is not None)),
         "task_exceptions": exceptions,
@@ -684,6 +705,11 @@ def backend_block(key: str, result: dict[str, Any], run: Run, args: argparse.Nam
             f"| {ms(c['bot_turn_ms']['p50'])} / "
             f"{ms(c['bot_turn_ms']['p95'])} / {ms(c['bot_turn_ms']['p99'])} | | |",
         ]
+        if c.get("server_cpu_ms_per_turn"):
+            lines.append(
+                f"| CPU time per turn: server processes / load generator (warm-up included) "
+                f"| {ms(c['server_cpu_ms_per_turn'])} / {ms(c['client_cpu_ms_per_turn'])} | | |"
+            )
     if "soak" in result:
         s = result["soak"]
         lines += [
@@ -818,6 +844,12 @@ def summary(run: Run) -> list[str]:
             lines.append(
                 f"{key} capacity: {c['turns_per_s']:.1f} turns/s with {c['users']} clients "
                 f"({verdict(c['met']['turns_per_s'])}), p99 {ms(c['turn_ms']['p99'])}, errors {c['errors']}"
+                + (
+                    f", CPU per turn: server {ms(c['server_cpu_ms_per_turn'])}, "
+                    f"locust {ms(c['client_cpu_ms_per_turn'])}"
+                    if c.get("server_cpu_ms_per_turn")
+                    else ""
+                )
             )
         if "soak" in r:
             s = r["soak"]
