@@ -39,6 +39,8 @@ from bot.locale_fit import (
     reusable_calibration,
     train_locale,
 )
+from bot.reviewed import Reviewed, precision_at
+from bot.reviewed import threshold as reviewed_threshold
 
 log = logging.getLogger(__name__)
 
@@ -221,32 +223,45 @@ class FaqModel:
         for lm in self.locales.values():
             self._set_share(lm, oos_share)
 
-    def follow_traffic(self, shares: dict[str, float], turns: dict[str, int] | None = None) -> None:
-        """Move each named locale's thresholds to its out-of-scope share estimated from ``turns`` turns."""
+    def follow_traffic(
+        self,
+        shares: dict[str, float],
+        turns: dict[str, int] | None = None,
+        reviewed: dict[str, Reviewed] | None = None,
+    ) -> None:
+        """Move each named locale's thresholds to its out-of-scope share estimated from ``turns`` turns, and
+        to what its ``reviewed`` turns say about precision above each score (``bot.reviewed``)."""
         for loc, share in shares.items():
             if loc in self.locales:
-                self._set_share(self.locales[loc], share)
+                self._set_share(self.locales[loc], share, (reviewed or {}).get(loc))
         self.traffic_turns = {**self.traffic_turns, **(turns or {})}
 
-    def with_traffic(self, shares: dict[str, float], turns: dict[str, int] | None = None) -> FaqModel:
+    def with_traffic(
+        self,
+        shares: dict[str, float],
+        turns: dict[str, int] | None = None,
+        reviewed: dict[str, Reviewed] | None = None,
+    ) -> FaqModel:
         """A copy following ``shares`` (``follow_traffic``), so a model in use is never changed under a request."""
         model = copy.copy(self)  # like pickling, copying leaves the encoder and detector out: share them
         model.encoder, model._detector, model.glossers = self.encoder, self._detector, self.glossers
         model.locales = {loc: dataclasses.replace(lm, stats=dict(lm.stats)) for loc, lm in self.locales.items()}
-        model.follow_traffic(shares, turns)
+        model.follow_traffic(shares, turns, reviewed)
         return model
 
-    def _set_share(self, lm: LocaleModel, oos_share: float) -> None:
+    def _set_share(self, lm: LocaleModel, oos_share: float, reviewed: Reviewed | None = None) -> None:
         cal = lm.calibration
         lm.oos_share = oos_share
-        if self.answer_threshold is not None:
-            lm.threshold = self.answer_threshold
+        if self.answer_threshold is None:
+            lm.threshold = reviewed_threshold(cal.curve, self.target_precision, oos_share, reviewed)[0]
         else:
-            lm.threshold = cal.curve.threshold(self.target_precision, oos_share)
+            lm.threshold = self.answer_threshold
         lm.options_threshold = cal.set_curve.threshold(self.target_precision, oos_share)
         confirm_target = max(CONFIRM_FLOOR, self.target_precision - CONFIRM_MARGIN)
         lm.confirm_threshold = min(lm.threshold, cal.curve.threshold(confirm_target, oos_share))
         expected = cal.curve.rates(lm.threshold, oos_share)
+        # The curve's precision pooled with what reviewers found (the curve's alone without reviews).
+        expected["precision"] = float(precision_at(cal.curve, oos_share, reviewed, np.array([lm.threshold]))[0])
         lm.expected_precision = expected["precision"]
         lm.stats["expected"] = expected
 

@@ -13,9 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select as sa_select  # sqlmodel's select types up to four columns
 from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
+from bot.reviewed import Reviewed
 from bot.traffic import estimate_shares, with_reviews
 from support.models import Message, Sender, utcnow
 from support.review import OOS, WRONG
@@ -88,12 +90,49 @@ def reviewed_shares(session: Session, *, now: datetime | None = None) -> dict[st
     return out
 
 
+def reviewed_turns(session: Session, *, now: datetime | None = None) -> dict[str, Reviewed]:
+    """Per locale: recently reviewed sampled turns with their confidence, whether the bot's top intent was
+    what the visitor asked (``wrong`` says it was not), and their weight ``1 / sample_p``.
+
+    The confidence is the one the turn had when it was made, whichever model made it: scoring the question
+    again with a later model would flatter it, since a labelled question becomes one of its examples."""
+    since = (now or utcnow()) - WINDOW
+    rows = session.execute(
+        sa_select(
+            col(Message.locale),
+            col(Message.label),
+            col(Message.sample_p),
+            col(Message.confidence),
+            col(Message.candidates),
+            col(Message.intent),
+        )
+        .where(
+            col(Message.sender) == Sender.bot,
+            col(Message.label).is_not(None),
+            col(Message.sample_p).is_not(None),
+            col(Message.confidence).is_not(None),
+            col(Message.locale).is_not(None),
+            col(Message.created_at) >= since,
+        )
+        .order_by(col(Message.id).desc())
+        .limit(MAX_TURNS * 8)
+    ).all()
+    found: dict[str, list[tuple[float, bool, float]]] = defaultdict(list)
+    for locale, label, sample_p, confidence, candidates, intent in rows:
+        if not (locale and sample_p and confidence is not None):
+            continue
+        top = candidates[0].get("intent") if candidates else intent  # what the confidence is about
+        found[locale].append((confidence, label == top and label not in (OOS, WRONG), 1.0 / sample_p))
+    return {loc: Reviewed.of(found_rows) for loc, found_rows in found.items()}
+
+
 def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: datetime | None = None) -> FaqModel:
     """The model with each locale's thresholds at the out-of-scope share estimated from recent turns.
 
     Two estimates meet: the mixture fit on the turns' confidence (all turns, model-based) and the share
     reviewers labelled out of scope (few turns, but measured); the reviewed one counts as its effective
-    number of turns against the fitted one's ``bot.traffic.REVIEW_PRIOR_WEIGHT``.
+    number of turns against the fitted one's ``bot.traffic.REVIEW_PRIOR_WEIGHT``. The reviewed turns also say
+    how precise answers above each score were, which moves the threshold too (``bot.reviewed``).
     """
     scores = recent_scores(session, model_version=model.version, now=now)
     reviewed = reviewed_shares(session, now=now)
@@ -101,7 +140,8 @@ def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: date
     for loc, fitted in estimate_shares(model, scores, prior=prior).items():
         measured, n_eff = reviewed.get(loc, (fitted, 0.0))
         shares[loc] = with_reviews(fitted, measured, n_eff)
-    return model.with_traffic(shares, {loc: len(scores.get(loc, [])) for loc in model.locales})
+    turns = {loc: len(scores.get(loc, [])) for loc in model.locales}
+    return model.with_traffic(shares, turns, reviewed_turns(session, now=now))
 
 
 def describe(session: Session, model: FaqModel | None, *, now: datetime | None = None) -> list[LocaleTraffic]:

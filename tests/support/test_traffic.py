@@ -27,8 +27,10 @@ def turns(
     at: datetime = NOW,
     labels: Sequence[str] = (),
     decision: str = "suggest",
+    top: str | None = None,
 ) -> None:
-    """Bot turns with these confidences; with ``labels``, reviewed sampled turns (sampled at 10%)."""
+    """Bot turns with these confidences (and ``top`` as their top intent); with ``labels``, reviewed sampled
+    turns (sampled at 10%)."""
     conversation = Conversation(id=uuid.uuid4().hex, token_hash="0" * 64, locale=locale, created_at=at)
     session.add(conversation)
     session.flush()
@@ -43,7 +45,7 @@ def turns(
                 confidence=None if score is None else float(score),
                 locale=locale,
                 model_version=version,
-                candidates=[],
+                candidates=[{"intent": top, "probability": 0.5}] if top else [],
                 options=[],
                 articles=[],
                 **reviewed,
@@ -102,3 +104,31 @@ def test_reviewed_turns_pull_the_share_toward_what_reviewers_saw(session: Sessio
     assert following.locales["en"].oos_share == pytest.approx(expected)  # 200 reviews outweigh the fit
     assert following.locales["en"].threshold >= fitted_only.locales["en"].threshold
     assert {d.locale: d.reviewed for d in traffic.describe(session, following, now=NOW)}["en"] == 200
+
+
+def test_reviewers_who_find_the_uncertain_answers_right_lower_the_threshold(
+    session: Session, demo_model: FaqModel
+) -> None:
+    before = demo_model.locales["en"].threshold
+    # Turns just below the threshold whose top intent reviewers found right, every one of them.
+    scores = np.random.default_rng(2).uniform(before - 0.3, before, 200)
+    turns(session, scores, locale="en", version=demo_model.version, labels=["track_order"] * 200, top="track_order")
+    reviewed = traffic.reviewed_turns(session, now=NOW)["en"]
+    assert reviewed.right.all() and reviewed.n_eff == pytest.approx(200)
+    following = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW)
+    lowered = following.locales["en"]
+    # Lower than the reviewed share alone puts it (the labels say nothing here was out of scope).
+    share_alone = demo_model.with_traffic({"en": lowered.oos_share}).locales["en"].threshold
+    assert lowered.threshold < share_alone <= before
+    assert lowered.expected_precision >= demo_model.target_precision  # what the reviews and the curve expect there
+
+
+def test_reviewers_who_find_confident_answers_wrong_raise_the_threshold(session: Session, demo_model: FaqModel) -> None:
+    scores = np.random.default_rng(3).uniform(demo_model.locales["en"].threshold, 1.0, 200)
+    labels = ["wrong" if n % 3 == 0 else "oos" if n % 3 == 1 else "track_order" for n in range(200)]
+    turns(session, scores, locale="en", version=demo_model.version, labels=labels, top="track_order")
+    reviewed = traffic.reviewed_turns(session, now=NOW)["en"]
+    assert reviewed.right.sum() == sum(1 for label in labels if label == "track_order")
+    raised = traffic.follow_traffic(session, model=demo_model, prior=0.3, now=NOW).locales["en"]
+    share_alone = demo_model.with_traffic({"en": raised.oos_share}).locales["en"].threshold
+    assert raised.threshold > share_alone  # beyond what the out-of-scope labels do to the share
