@@ -42,6 +42,8 @@ from bot.data import TrainingData
 from bot.jsonl import load_test_set
 from bot.loaders import load_training_data
 from bot.model import FaqModel
+from bot.reviewed import Reviewed
+from bot.traffic import with_reviews
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,6 +172,42 @@ def train(data: TrainingData, settings: Settings, previous: FaqModel | None = No
 
 def report_on(model: FaqModel, rows: Rows, seconds: float, settings: Settings) -> dict[str, Any]:
     outcomes = evaluation.run(model, rows, policy=runtime.policy_config(settings))
+    per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
+    return evaluation.report(
+        outcomes, train_seconds=seconds, train_seconds_per_locale=per_locale, model_version=model.version
+    )
+
+
+def report_reviewed(
+    model: FaqModel, rows: Rows, seconds: float, settings: Settings, *, reviewed: int = shift.REVIEWED, seed: int = 0
+) -> dict[str, Any]:
+    """``report_on`` once an editor has labelled ``reviewed`` turns per locale of the test set as traffic.
+
+    The rows are split in two halves; each half is judged at the thresholds that the other half leads to:
+    its confidence scores give the fitted share, ``reviewed`` of its turns per locale (drawn uniformly) the
+    labelled share (``bot.traffic.with_reviews``) and the precision above each score (``bot.reviewed``). No
+    row's own label sets the threshold it is judged by."""
+    rng = random.Random(seed)
+    halves: tuple[Rows, Rows] = ([], [])
+    for row in rows:
+        halves[rng.random() < 0.5].append(row)
+    outcomes = []
+    for judged, labelled in ((halves[0], halves[1]), (halves[1], halves[0])):
+        predictions = [model.predict(row["text"], locale=row.get("locale")) for row in labelled]
+        fitted = evaluation.traffic_shares(model, predictions)
+        shares, labels = {}, {}
+        for loc in model.locales:
+            turns = [(p, row) for p, row in zip(predictions, labelled, strict=True) if p.locale == loc]
+            if not turns:
+                continue
+            picked = rng.sample(turns, min(reviewed, len(turns)))
+            oos = sum(row["intent"] == "oos" for _, row in picked) / len(picked)
+            shares[loc] = with_reviews(fitted[loc], oos, len(picked))
+            labels[loc] = Reviewed.of(
+                [(p.confidence, p.top is not None and p.top.intent == row["intent"], 1.0) for p, row in picked]
+            )
+        following = model.with_traffic(shares, reviewed=labels)
+        outcomes += evaluation.run(following, judged, policy=runtime.policy_config(settings), follow_traffic=False)
     per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
     return evaluation.report(
         outcomes, train_seconds=seconds, train_seconds_per_locale=per_locale, model_version=model.version
@@ -355,21 +393,35 @@ def suite_demo_fewshot(shots: int = 6) -> Suite:
         rest = report_on(model, rows_of(data, lambda _i, _l, i: i >= shots) + oos, seconds, settings)
         independent = report_on(model, heldout + oos, seconds, settings)
         styled = report_on(model, visitors, seconds, settings)
+        styled_reviewed = report_reviewed(model, visitors, seconds, settings)
     per_locale, overall = {"answer_precision": ">=0.90", "answer_rate": ">=0.60"}, {"oos_recall": ">=0.85"}
     figs = [replace(f, label="rest of FAQ · " + f.label) for f in locale_figures(rest, per_locale, overall)]
     figs += [replace(f, label="heldout · " + f.label) for f in locale_figures(independent, per_locale, overall)]
     for f in locale_figures(styled, per_locale, overall):
         target = ">=0.75" if f.label == "en: answer rate" else f.target
         figs.append(replace(f, label="visitors · " + f.label, target=target))
+    for f in locale_figures(styled_reviewed, per_locale, overall):
+        target = ">=0.75" if f.label == "en: answer rate" else f.target
+        figs.append(
+            replace(f, label=f"visitors, {shift.REVIEWED} turns per locale reviewed · " + f.label, target=target)
+        )
     return Suite(
         f"Demo FAQ few-shot: first {shots} examples per intent and locale",
         figs,
-        {"rest_of_faq": rest, "heldout": independent, "visitors": styled, "train_seconds": seconds},
+        {
+            "rest_of_faq": rest,
+            "heldout": independent,
+            "visitors": styled,
+            "visitors_reviewed": styled_reviewed,
+            "train_seconds": seconds,
+        },
         'Test sets: the remaining examples of the demo FAQ + eval/oos.jsonl ("rest of FAQ"); '
         'eval/heldout.jsonl + eval/oos.jsonl, written independently ("heldout"); eval/visitors.jsonl, written '
         "to look like visitors' messages (keywords, typos, chatty, informal, mixed languages; its own "
         'out-of-scope share of 17%) ("visitors"). Each test set plays the bot\'s traffic: the out-of-scope share '
-        "is estimated from its confidence scores, as the chat does from recent turns.",
+        'is estimated from its confidence scores, as the chat does from recent turns. "Reviewed": the visitors set '
+        f"in two halves, each judged at the thresholds that {shift.REVIEWED} labelled turns per locale of the other "
+        "half lead to (their out-of-scope share, and how often answers above each score were right).",
     )
 
 
@@ -402,7 +454,8 @@ def shift_suite(name: str, title: str, data: TrainingData, rows: Rows, notes: st
             Figure(f"{share} out of scope: best answer rate at that precision", r["best_rate_at_that_precision"]),
             Figure(f"{share} out of scope: estimated share", r["estimated_share"]),
             Figure(f"{share} out of scope, {reviewed}: share", r["reviewed_share"]),
-            Figure(f"{share} out of scope, {reviewed}: delivered precision", r["reviewed_precision"]),
+            Figure(f"{share} out of scope, {reviewed}: delivered precision", r["reviewed_precision"], "%", floor),
+            Figure(f"{share} out of scope, {reviewed}: lowest of {shift.REPEATS} samples", r["reviewed_precision_min"]),
             Figure(f"{share} out of scope, {reviewed}: answer rate", r["reviewed_answer_rate"]),
         ]
     return Suite(

@@ -29,9 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         "| suite | out of scope | estimated | delivered precision | lowest sample | answer rate | bar "
-        f"| with {shift.REVIEWED} reviewed: share | precision | answer rate |"
+        f"| with {shift.REVIEWED} reviewed: share | precision | lowest sample | answer rate |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for file in files:
         replay = shift.Replay.load(file)
         floor = replay.target_precision - 0.05
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"| {file.stem} | {share} | {r['estimated_share']:.1%} | {r['delivered_precision']:.1%} | "
                 f"{r['delivered_precision_min']:.1%} | {r['answer_rate']:.1%} | ≥ {floor:.0%}: {verdict} | "
-                f"{r['reviewed_share']:.1%} | {r['reviewed_precision']:.1%} | {r['reviewed_answer_rate']:.1%} |"
+                f"{r['reviewed_share']:.1%} | {r['reviewed_precision']:.1%} | {r['reviewed_precision_min']:.1%} "
+                f"| {r['reviewed_answer_rate']:.1%} |"
             )
     return 0
 

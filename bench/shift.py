@@ -8,7 +8,8 @@ the answer rate, and the best answer rate any threshold on the same scores reach
 precision (how much the threshold choice leaves on the table). Then the same once an editor has labelled
 100 of the sample's turns in the review queue (drawn uniformly here; the queue over-samples uncertain turns
 and weights them back): the share fit and labels give together (``bot.traffic.with_reviews``), and the
-precision and answer rate it leads to.
+precision and answer rate it leads to, once those labels also say how precise answers above each score were
+(``bot.reviewed``).
 
 Scoring the rows needs the trained model (minutes); the rest needs only the scores and the calibrations.
 ``bench/nlu.py`` saves those (``Replay``) for every shift suite, and ``bench/replay.py`` reruns the rest
@@ -25,6 +26,8 @@ import numpy as np
 
 from bot.calibration import Calibration
 from bot.model import FaqModel
+from bot.reviewed import Reviewed
+from bot.reviewed import threshold as reviewed_threshold
 from bot.traffic import estimate_oos_share, with_reviews
 
 SHARES = (0.1, 0.3, 0.6)
@@ -111,10 +114,13 @@ def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
             sample = np.concatenate([rng.choice(outside, k), rng.choice(inside, SAMPLE - k)])
             estimate = estimate_oos_share(s.confidence[sample], calibration, prior=replay.prior).share
             precision, rate = delivered(s, weights, calibration, replay.target_precision, estimate)
-            # The same traffic once an editor has labelled REVIEWED of its turns (bot.traffic.with_reviews).
-            measured = float(s.oos[labelled.choice(sample, REVIEWED, replace=False)].mean())
-            reviewed = with_reviews(estimate, measured, REVIEWED)
-            precision_r, rate_r = delivered(s, weights, calibration, replay.target_precision, reviewed)
+            # The same traffic once an editor has labelled REVIEWED of its turns: the share (bot.traffic.
+            # with_reviews) and the precision above each score (bot.reviewed) move with the labels.
+            picked = labelled.choice(sample, REVIEWED, replace=False)
+            reviewed = with_reviews(estimate, float(s.oos[picked].mean()), REVIEWED)
+            labels = Reviewed(s.confidence[picked], s.correct[picked] & ~s.oos[picked], np.ones(REVIEWED))
+            threshold = reviewed_threshold(calibration.curve, replay.target_precision, reviewed, labels)[0]
+            precision_r, rate_r = answered(s, weights, threshold)
             rows.append((estimate, precision, rate, best_rate(s, weights, precision), reviewed, precision_r, rate_r))
     table = np.array(rows)
     return {
@@ -125,6 +131,7 @@ def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
         "best_rate_at_that_precision": float(table[:, 3].mean()),
         "reviewed_share": float(table[:, 4].mean()),
         "reviewed_precision": float(table[:, 5].mean()),
+        "reviewed_precision_min": float(table[:, 5].min()),
         "reviewed_answer_rate": float(table[:, 6].mean()),
     }
 
@@ -133,7 +140,12 @@ def delivered(
     s: Scored, weights: np.ndarray, calibration: Calibration, target: float, share: float
 ) -> tuple[float, float]:
     """Precision on the weighted test rows and in-scope answer rate, at the threshold set for ``share``."""
-    accepted = s.confidence >= calibration.curve.threshold(target, share)
+    return answered(s, weights, calibration.curve.threshold(target, share))
+
+
+def answered(s: Scored, weights: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Precision on the weighted test rows and in-scope answer rate, at ``threshold``."""
+    accepted = s.confidence >= threshold
     answered = (weights * accepted).sum()
     precision = float((weights * accepted * s.correct).sum() / answered) if answered else 1.0
     return precision, float((accepted & s.correct & ~s.oos).sum() / (~s.oos).sum())
