@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from core.accounts import User
 from core.db import make_engine, session_scope
-from support import handoffs
-from support.models import Handoff
+from support import conversations, handoffs
+from support.models import Conversation, Handoff, Sender
 from tests.browser.conftest import PHONE, ChatServer, shot
 from tests.browser.test_widget import agent_replies, ask, conversation_id, launcher, open_chat, panel
 
@@ -206,6 +206,22 @@ def test_the_launcher_counts_agent_replies_while_closed_even_after_a_reload(
     launcher(page).click()
     expect(widget(page, ".msg.agent .body")).to_have_text(["A reply while you were away", "Another reply"])
     expect(widget(page, ".card.sent")).to_contain_text("badge@example.com")
+
+    # A reply that comes while the page is away (or still loading) is new too: the restored transcript
+    # counts what is past the last message the page showed.
+    launcher(page).click()  # closed
+    known = conversation_id(page)
+    page.goto("about:blank")
+    with session_scope(make_engine(chat_server.settings.database_url)) as session:
+        conversation = session.get(Conversation, known)
+        assert conversation is not None
+        conversations.add_message(session, conversation=conversation, sender=Sender.agent, text="While away")
+    page.goto(chat_server.url + "/")
+    expect(badge).to_have_text("1", timeout=10_000)
+    launcher(page).click()
+    expect(widget(page, ".msg.agent .body")).to_have_text(
+        ["A reply while you were away", "Another reply", "While away"]
+    )
 
 
 def test_votes_and_ratings_are_kept_across_reloads(page: Page, chat_server: ChatServer) -> None:

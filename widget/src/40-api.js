@@ -162,8 +162,12 @@ async function restore() {
     }
     return;
   }
+  // Agent replies past the stored cursor arrived after this page last showed anything (while it was
+  // reloading, say): with the panel closed they are new to the visitor, so the launcher counts them.
+  const known = (conv && conv.cursor) || 0;
   for (const msg of listOf(data)) {
     if (!msg || seen.has(msg.id)) continue;
+    const fresh = msg.sender === "agent" && typeof msg.id === "number" && msg.id > known && !isOpen();
     advanceCursor(msg.id);
     if (msg.sender === "bot") renderBot(Object.assign({}, msg, { restored: true })); // marks it seen
     else {
@@ -171,6 +175,10 @@ async function restore() {
       append(messageBubble(msg.sender || "system", msg));
     }
     if (msg.sender === "agent") shownReply(msg.id);
+    if (fresh) {
+      unread += 1;
+      showUnread();
+    }
     // A resolved handoff: the rating given is shown as given, else it is asked for again.
     if (isResolvedNotice(msg)) {
       if (msg.rating) addNotice("system", T.ratingThanks + " " + t("ratingScore", msg.rating));
