@@ -52,9 +52,13 @@ class LocalePrecisionOut(BaseModel):
     turns: int = Field(description="recent turns behind the estimate")
     oos_share: float = Field(description="estimated out-of-scope share of the locale's traffic")
     threshold: float = Field(description="answer threshold in force (above 1: answers nothing)")
-    expected_precision: float = Field(description="answer precision the bot expects at that share and threshold")
+    expected_precision: float = Field(
+        description="answer precision the bot expects at that share and threshold: its calibration's, pooled with "
+        "what reviewers found of answers above the threshold"
+    )
     reviewed: float = Field(
-        description="reviewed turns behind the share (answer review; effective number, as sampling weights them)"
+        description="reviewed turns behind the share and the threshold (answer review; effective number, as "
+        "sampling weights them)"
     )
 
 
