@@ -18,9 +18,9 @@ import numpy as np
 from bot.calibration import Curve
 
 # How many reviewed answers the curve's precision at a score is worth. Over the shift suites of
-# bench/nlu.py the curve's precision at its own threshold missed the delivered one by about 4 points
-# (root mean square, the share known; docs/benchmarks.md); a precision near 0.95 measured on n answers
-# has that error at n = 0.95 * 0.05 / 0.04**2, about 30.
+# bench/nlu.py the curve's precision at its own threshold missed the delivered one by 3.9 points (root mean
+# square, the share known: bench/replay.py --curve-error); a precision near 0.955 measured on n answers has
+# that error at n = 0.955 * 0.045 / 0.039**2, about 30.
 CURVE_WEIGHT = 30.0
 
 

@@ -65,37 +65,19 @@ def recent_scores(session: Session, *, model_version: str, now: datetime | None 
     return {loc: same[loc] if len(same[loc]) >= MIN_SAME_VERSION else scores for loc, scores in every.items()}
 
 
-def reviewed_shares(session: Session, *, now: datetime | None = None) -> dict[str, tuple[float, float]]:
-    """Per locale: the out-of-scope share among recently reviewed sampled turns (weighted by the inverse
-    of their sampling probability, so it stands for all question turns) and its effective sample size."""
-    since = (now or utcnow()) - WINDOW
-    rows = session.exec(
-        select(Message.locale, Message.label, Message.sample_p).where(
-            Message.sender == Sender.bot,
-            col(Message.label).is_not(None),
-            col(Message.label) != WRONG,  # the editor did not say what it was
-            col(Message.sample_p).is_not(None),
-            col(Message.locale).is_not(None),
-            Message.created_at >= since,
-        )
-    ).all()
-    weights: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for locale, label, sample_p in rows:
-        if locale and sample_p:
-            weights[locale].append((1.0 / sample_p, label == OOS))
-    out = {}
-    for loc, pairs in weights.items():
-        total = sum(w for w, _ in pairs)
-        out[loc] = (sum(w for w, oos in pairs if oos) / total, total**2 / sum(w * w for w, _ in pairs))
-    return out
+@dataclass(frozen=True)
+class _Review:
+    """One reviewed sampled turn as the estimates read it."""
+
+    locale: str
+    label: str
+    weight: float  # 1 / sample_p
+    confidence: float | None
+    top: str | None  # the bot's top intent, the one its confidence is about
 
 
-def reviewed_turns(session: Session, *, now: datetime | None = None) -> dict[str, Reviewed]:
-    """Per locale: recently reviewed sampled turns with their confidence, whether the bot's top intent was
-    what the visitor asked (``wrong`` says it was not), and their weight ``1 / sample_p``.
-
-    The confidence is the one the turn had when it was made, whichever model made it: scoring the question
-    again with a later model would flatter it, since a labelled question becomes one of its examples."""
+def _reviews(session: Session, *, now: datetime | None = None) -> list[_Review]:
+    """Recently reviewed sampled bot turns (one query for both the share and the threshold)."""
     since = (now or utcnow()) - WINDOW
     rows = session.execute(
         sa_select(
@@ -105,25 +87,55 @@ def reviewed_turns(session: Session, *, now: datetime | None = None) -> dict[str
             col(Message.confidence),
             col(Message.candidates),
             col(Message.intent),
-        )
-        .where(
+        ).where(
             col(Message.sender) == Sender.bot,
             col(Message.label).is_not(None),
             col(Message.sample_p).is_not(None),
-            col(Message.confidence).is_not(None),
             col(Message.locale).is_not(None),
             col(Message.created_at) >= since,
         )
-        .order_by(col(Message.id).desc())
-        .limit(MAX_TURNS * 8)
     ).all()
+    return [
+        _Review(locale, label, 1.0 / sample_p, confidence, candidates[0].get("intent") if candidates else intent)
+        for locale, label, sample_p, confidence, candidates, intent in rows
+        if locale and label and sample_p
+    ]
+
+
+def _shares(reviews: list[_Review]) -> dict[str, tuple[float, float]]:
+    weights: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for r in reviews:
+        if r.label != WRONG:  # the editor did not say what it was
+            weights[r.locale].append((r.weight, r.label == OOS))
+    out = {}
+    for loc, pairs in weights.items():
+        total = sum(w for w, _ in pairs)
+        out[loc] = (sum(w for w, oos in pairs if oos) / total, total**2 / sum(w * w for w, _ in pairs))
+    return out
+
+
+def _turns(reviews: list[_Review]) -> dict[str, Reviewed]:
     found: dict[str, list[tuple[float, bool, float]]] = defaultdict(list)
-    for locale, label, sample_p, confidence, candidates, intent in rows:
-        if not (locale and sample_p and confidence is not None):
-            continue
-        top = candidates[0].get("intent") if candidates else intent  # what the confidence is about
-        found[locale].append((confidence, label == top and label not in (OOS, WRONG), 1.0 / sample_p))
-    return {loc: Reviewed.of(found_rows) for loc, found_rows in found.items()}
+    for r in reviews:
+        if r.confidence is not None:
+            right = r.label == r.top and r.label not in (OOS, WRONG)  # "wrong": the top intent was not it
+            found[r.locale].append((r.confidence, right, r.weight))
+    return {loc: Reviewed.of(rows) for loc, rows in found.items()}
+
+
+def reviewed_shares(session: Session, *, now: datetime | None = None) -> dict[str, tuple[float, float]]:
+    """Per locale: the out-of-scope share among recently reviewed sampled turns (weighted by the inverse
+    of their sampling probability, so it stands for all question turns) and its effective sample size."""
+    return _shares(_reviews(session, now=now))
+
+
+def reviewed_turns(session: Session, *, now: datetime | None = None) -> dict[str, Reviewed]:
+    """Per locale: recently reviewed sampled turns with their confidence, whether the bot's top intent was
+    what the visitor asked, and their weight ``1 / sample_p``.
+
+    The confidence is the one the turn had when it was made, whichever model made it: scoring the question
+    again with a later model would flatter it, since a labelled question becomes one of its examples."""
+    return _turns(_reviews(session, now=now))
 
 
 def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: datetime | None = None) -> FaqModel:
@@ -135,13 +147,14 @@ def follow_traffic(session: Session, *, model: FaqModel, prior: float, now: date
     how precise answers above each score were, which moves the threshold too (``bot.reviewed``).
     """
     scores = recent_scores(session, model_version=model.version, now=now)
-    reviewed = reviewed_shares(session, now=now)
+    reviews = _reviews(session, now=now)
+    reviewed = _shares(reviews)
     shares = {}
     for loc, fitted in estimate_shares(model, scores, prior=prior).items():
         measured, n_eff = reviewed.get(loc, (fitted, 0.0))
         shares[loc] = with_reviews(fitted, measured, n_eff)
     turns = {loc: len(scores.get(loc, [])) for loc in model.locales}
-    return model.with_traffic(shares, turns, reviewed_turns(session, now=now))
+    return model.with_traffic(shares, turns, _turns(reviews))
 
 
 def describe(session: Session, model: FaqModel | None, *, now: datetime | None = None) -> list[LocaleTraffic]:
