@@ -172,7 +172,21 @@ def _metrics(outcomes: list[Outcome], train_seconds: float) -> dict[str, Any]:
         "n_in_scope": len(in_scope),
         "n_oos": len(oos),
         "oos_auroc": auroc,
+        "best_answer_rate_at_90": best_answer_rate(outcomes, 0.90),
     }
+
+
+def best_answer_rate(outcomes: list[Outcome], precision: float) -> float | None:
+    """The highest share of in-scope rows answered right by answering every row above some confidence, among
+    the thresholds whose answers reach ``precision``: what the confidence ranking allows, whatever the
+    threshold the bot chose."""
+    in_scope = sum(o.truth != OOS for o in outcomes)
+    if not in_scope:
+        return None
+    ranked = sorted(outcomes, key=lambda o: -o.confidence)
+    right = np.cumsum([o.truth != OOS and o.top == o.truth for o in ranked])
+    reaching = np.flatnonzero(right / np.arange(1, len(ranked) + 1) >= precision - 1e-9)
+    return float(right[reaching[-1]] / in_scope) if len(reaching) else 0.0
 
 
 def format_table(result: dict[str, Any]) -> str:

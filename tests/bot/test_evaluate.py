@@ -8,7 +8,7 @@ import pytest
 
 from bot.data import Intent, TrainingData
 from bot.encoder import Encoder
-from bot.evaluate import REPORT_KEYS, Outcome, format_table, report, run, with_stand_in_answers
+from bot.evaluate import REPORT_KEYS, Outcome, best_answer_rate, format_table, report, run, with_stand_in_answers
 from bot.model import FaqModel
 
 
@@ -96,3 +96,20 @@ def test_an_intent_set_without_answers_is_evaluated_with_stand_ins_an_faq_as_it_
     faq = {**model.intents, "x": Intent("x", {"en": ["q"]}, answers={"en": "A"})}
     assert with_stand_in_answers(faq) is faq
     assert with_stand_in_answers(model.intents)[rows[0]["intent"]].answers["en"].startswith("(the answer of")
+
+
+def test_the_best_answer_rate_is_what_the_confidence_ranking_allows_at_a_precision() -> None:
+    ranked = [
+        outcome("a", "a", None, "suggest", confidence=0.9),
+        outcome("b", "b", None, "suggest", confidence=0.8),
+        outcome("oos", "a", None, "suggest", confidence=0.7),  # an out-of-scope question scored high
+        outcome("c", "c", None, "suggest", confidence=0.6),
+        outcome("d", "x", None, "suggest", confidence=0.5),  # the top intent wrong
+        outcome("e", "e", None, "suggest", confidence=0.1),
+    ]
+    # Above 0.6: 3 right of 4 (75%); above 0.8: 2 of 2. Every row: 4 of 6.
+    assert best_answer_rate(ranked, 0.75) == pytest.approx(3 / 5)
+    assert best_answer_rate(ranked, 0.9) == pytest.approx(2 / 5)
+    assert best_answer_rate(ranked, 0.6) == pytest.approx(4 / 5)
+    assert best_answer_rate([outcome("oos", "a", None, "suggest")], 0.9) is None
+    assert report(ranked, train_seconds=0.0)["best_answer_rate_at_90"] == pytest.approx(2 / 5)
