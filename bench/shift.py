@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import evaluate as evaluation
 from bot.calibration import Calibration
 from bot.model import FaqModel
 from bot.reviewed import Reviewed
@@ -90,11 +91,7 @@ def score(model: FaqModel, rows: list[dict[str, str]]) -> dict[str, Scored]:
 
 def best_rate(s: Scored, weights: np.ndarray, precision: float) -> float:
     """The highest in-scope answer rate of any threshold whose weighted precision reaches ``precision``."""
-    order = np.argsort(-s.confidence, kind="stable")
-    right = (s.correct & ~s.oos)[order]
-    cumulative = np.cumsum(weights[order] * right) / np.cumsum(weights[order])
-    ok = np.flatnonzero(cumulative >= precision - 1e-9)
-    return float(right[: ok[-1] + 1].sum() / max((~s.oos).sum(), 1)) if len(ok) else 0.0
+    return evaluation.best_rate(s.confidence, s.correct & ~s.oos, ~s.oos, precision, weights)
 
 
 def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:

@@ -180,13 +180,23 @@ def best_answer_rate(outcomes: list[Outcome], precision: float) -> float | None:
     """The highest share of in-scope rows answered right by answering every row above some confidence, among
     the thresholds whose answers reach ``precision``: what the confidence ranking allows, whatever the
     threshold the bot chose."""
-    in_scope = sum(o.truth != OOS for o in outcomes)
-    if not in_scope:
+    in_scope = np.array([o.truth != OOS for o in outcomes], dtype=bool)
+    if not in_scope.any():
         return None
-    ranked = sorted(outcomes, key=lambda o: -o.confidence)
-    right = np.cumsum([o.truth != OOS and o.top == o.truth for o in ranked])
-    reaching = np.flatnonzero(right / np.arange(1, len(ranked) + 1) >= precision - 1e-9)
-    return float(right[reaching[-1]] / in_scope) if len(reaching) else 0.0
+    right = np.array([o.truth != OOS and o.top == o.truth for o in outcomes], dtype=bool)
+    return best_rate(np.array([o.confidence for o in outcomes]), right, in_scope, precision)
+
+
+def best_rate(
+    confidence: np.ndarray, right: np.ndarray, in_scope: np.ndarray, precision: float, weights: np.ndarray | None = None
+) -> float:
+    """``best_answer_rate`` on arrays: rows' confidence, whether their top intent is right (in-scope rows only)
+    and whether they are in scope, each row counting ``weights`` in the precision (1 without)."""
+    order = np.argsort(-confidence, kind="stable")
+    w = (np.ones(len(confidence)) if weights is None else weights)[order]
+    hits = right[order]
+    reaching = np.flatnonzero(np.cumsum(w * hits) / np.cumsum(w) >= precision - 1e-9)
+    return float(hits[: reaching[-1] + 1].sum() / max(int(in_scope.sum()), 1)) if len(reaching) else 0.0
 
 
 def format_table(result: dict[str, Any]) -> str:
