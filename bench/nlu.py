@@ -172,7 +172,10 @@ def train(data: TrainingData, settings: Settings, previous: FaqModel | None = No
 
 
 def report_on(model: FaqModel, rows: Rows, seconds: float, settings: Settings) -> dict[str, Any]:
-    outcomes = evaluation.run(model, rows, policy=runtime.policy_config(settings))
+    return report_of(model, evaluation.run(model, rows, policy=runtime.policy_config(settings)), seconds)
+
+
+def report_of(model: FaqModel, outcomes: list[evaluation.Outcome], seconds: float) -> dict[str, Any]:
     per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
     return evaluation.report(
         outcomes, train_seconds=seconds, train_seconds_per_locale=per_locale, model_version=model.version
@@ -209,10 +212,7 @@ def report_reviewed(
             )
         following = model.with_traffic(shares, reviewed=labels)
         outcomes += evaluation.run(following, judged, policy=runtime.policy_config(settings), follow_traffic=False)
-    per_locale = {loc: lm.stats["train_seconds"] for loc, lm in model.locales.items()}
-    return evaluation.report(
-        outcomes, train_seconds=seconds, train_seconds_per_locale=per_locale, model_version=model.version
-    )
+    return report_of(model, outcomes, seconds)
 
 
 def mean_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:

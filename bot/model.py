@@ -252,16 +252,17 @@ class FaqModel:
     def _set_share(self, lm: LocaleModel, oos_share: float, reviewed: Reviewed | None = None) -> None:
         cal = lm.calibration
         lm.oos_share = oos_share
+        # The precision expected there is the curve's pooled with what reviewers found (the curve's alone
+        # without reviews).
         if self.answer_threshold is None:
-            lm.threshold = reviewed_threshold(cal.curve, self.target_precision, oos_share, reviewed)[0]
+            lm.threshold, precision = reviewed_threshold(cal.curve, self.target_precision, oos_share, reviewed)
         else:
             lm.threshold = self.answer_threshold
+            precision = float(precision_at(cal.curve, oos_share, reviewed, np.array([lm.threshold]))[0])
         lm.options_threshold = cal.set_curve.threshold(self.target_precision, oos_share)
         confirm_target = max(CONFIRM_FLOOR, self.target_precision - CONFIRM_MARGIN)
         lm.confirm_threshold = min(lm.threshold, cal.curve.threshold(confirm_target, oos_share))
-        expected = cal.curve.rates(lm.threshold, oos_share)
-        # The curve's precision pooled with what reviewers found (the curve's alone without reviews).
-        expected["precision"] = float(precision_at(cal.curve, oos_share, reviewed, np.array([lm.threshold]))[0])
+        expected = cal.curve.rates(lm.threshold, oos_share) | {"precision": precision}
         lm.expected_precision = expected["precision"]
         lm.stats["expected"] = expected
 
