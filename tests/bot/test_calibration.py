@@ -42,15 +42,22 @@ def test_each_side_of_traffic_splits_between_its_kinds() -> None:
     assert w[2] == pytest.approx(0.4 * 0.75) and w[3] == pytest.approx(0.4 * 0.25)  # near weighs most
 
 
-def test_densities_keep_near_and_far_out_of_scope_rows_apart() -> None:
-    c = curve([0.95, 0.9, 0.15, 0.85, 0.05], [True, True, False, False, False], kinds=[IN, IN, NEAR, NEAR, FAR])
-    p_in, p_out, split = c.densities()
-    assert p_in.sum() == pytest.approx(1.0) and p_out.sum(1) == pytest.approx([1.0, 1.0])
-    near, far = p_out
-    assert p_in[-1] > near[-1] and p_in[-1] > far[-1]  # 0.95 is in-scope evidence
+def test_densities_keep_each_kind_of_row_apart() -> None:
+    c = curve(
+        [0.95, 0.6, 0.9, 0.15, 0.85, 0.05],
+        [True, True, True, False, False, False],
+        kinds=[IN, IN_VISITOR, IN, NEAR, NEAR, FAR],
+    )
+    d = c.densities()
+    assert d.inside.sum(1) == pytest.approx([1.0, 1.0]) and d.outside.sum(1) == pytest.approx([1.0, 1.0])
+    written, visitors = d.inside
+    near, far = d.outside
+    assert written[-1] > near[-1] and written[-1] > far[-1]  # 0.95 is in-scope evidence
+    assert visitors[12] > written[12] and written[-1] > visitors[-1]  # the visitor-style row at 0.6 is its own
     assert near[1] < near[3] and near[0] < near[3]  # the far row at 0.05 is not in the near density
     assert far[1] > near[1]  # ... but in its own
-    assert split == pytest.approx([0.75, 0.25])  # out-of-scope traffic is mostly near the domain a priori
+    assert d.in_split == pytest.approx([0.25, 0.75])  # in-scope traffic looks mostly visitor-style a priori
+    assert d.out_split == pytest.approx([0.75, 0.25])  # out-of-scope traffic is mostly near the domain a priori
 
 
 def test_calibration_learns_that_far_questions_are_out_of_scope() -> None:
