@@ -386,6 +386,9 @@ def suite_demo_cv(k: int = 3) -> Suite:
     )
 
 
+LOWER_TARGET = 0.90  # the few-shot bar's precision
+
+
 def suite_demo_fewshot(shots: int = 6) -> Suite:
     data, oos = load_training_data(DEMO), load_test_set(EVAL / "oos.jsonl")
     heldout, visitors = load_test_set(EVAL / "heldout.jsonl"), load_test_set(EVAL / "visitors.jsonl")
@@ -395,6 +398,10 @@ def suite_demo_fewshot(shots: int = 6) -> Suite:
         independent = report_on(model, heldout + oos, seconds, settings)
         styled = report_on(model, visitors, seconds, settings)
         styled_reviewed = report_reviewed(model, visitors, seconds, settings)
+        # What an operator who asks for the bar's own precision (90%) gets on the same messages.
+        model.configure(target_precision=LOWER_TARGET, oos_share=settings.oos_prior)
+        lower = report_on(model, visitors, seconds, settings)
+        lower_reviewed = report_reviewed(model, visitors, seconds, settings)
     per_locale, overall = {"answer_precision": ">=0.90", "answer_rate": ">=0.60"}, {"oos_recall": ">=0.85"}
     figs = [replace(f, label="rest of FAQ · " + f.label) for f in locale_figures(rest, per_locale, overall)]
     figs += [replace(f, label="heldout · " + f.label) for f in locale_figures(independent, per_locale, overall)]
@@ -408,6 +415,12 @@ def suite_demo_fewshot(shots: int = 6) -> Suite:
         figs.append(
             replace(f, label=f"visitors, {shift.REVIEWED} turns per locale reviewed · " + f.label, target=target)
         )
+    for name, report in (("", lower), (f", {shift.REVIEWED} turns per locale reviewed", lower_reviewed)):
+        for f in locale_figures(report, per_locale, {}):
+            if f.label.split(": ")[-1] not in ("answer precision", "answer rate") or f.label.startswith("all"):
+                continue
+            target = ">=0.75" if f.label == "en: answer rate" else f.target
+            figs.append(replace(f, label=f"visitors at target {LOWER_TARGET:.2f}{name} · " + f.label, target=target))
     return Suite(
         f"Demo FAQ few-shot: first {shots} examples per intent and locale",
         figs,
@@ -416,6 +429,8 @@ def suite_demo_fewshot(shots: int = 6) -> Suite:
             "heldout": independent,
             "visitors": styled,
             "visitors_reviewed": styled_reviewed,
+            "visitors_lower_target": lower,
+            "visitors_lower_target_reviewed": lower_reviewed,
             "train_seconds": seconds,
         },
         'Test sets: the remaining examples of the demo FAQ + eval/oos.jsonl ("rest of FAQ"); '
@@ -424,7 +439,9 @@ def suite_demo_fewshot(shots: int = 6) -> Suite:
         'out-of-scope share of 17%) ("visitors"). Each test set plays the bot\'s traffic: the out-of-scope share '
         'is estimated from its confidence scores, as the chat does from recent turns. "Reviewed": the visitors set '
         f"in two halves, each judged at the thresholds that {shift.REVIEWED} labelled turns per locale of the other "
-        "half lead to (their out-of-scope share, and how often answers above each score were right).",
+        "half lead to (their out-of-scope share, and how often answers above each score were right). "
+        f'"At target {LOWER_TARGET:.2f}": the same, with FAQDESK_TARGET_PRECISION={LOWER_TARGET:.2f}, the precision '
+        "the few-shot bar asks for (the other rows use the default, 0.95).",
     )
 
 
