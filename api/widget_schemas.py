@@ -54,7 +54,9 @@ class MessageIn(BaseModel):
     )
 
     text: str | None = Field(None, max_length=2000)
-    option: str | None = Field(None, max_length=100, description="an intent id from the last clarify options")
+    option: str | None = Field(
+        None, max_length=100, description="an intent id from the options of the last bot message"
+    )
 
 
 class Option(BaseModel):

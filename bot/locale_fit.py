@@ -55,6 +55,7 @@ class LocaleModel:
     threshold: float = 0.5
     options_threshold: float = 0.5
     confirm_threshold: float = 1.01
+    related_threshold: float = 1.01
     oos_share: float = DEFAULT_OOS_SHARE  # the out-of-scope share the thresholds are set for
     expected_precision: float = 1.0  # answer precision expected at that share and threshold
     stats: dict[str, Any] = field(default_factory=dict)

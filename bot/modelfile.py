@@ -109,6 +109,7 @@ def _locale_doc(loc: str, lm: LocaleModel, arrays: _Arrays) -> dict[str, Any]:
         "threshold": lm.threshold,
         "options_threshold": lm.options_threshold,
         "confirm_threshold": lm.confirm_threshold,
+        "related_threshold": lm.related_threshold,
         "oos_share": lm.oos_share,
         "expected_precision": lm.expected_precision,
         "stats": lm.stats,
@@ -123,6 +124,7 @@ def _locale(loc: str, doc: dict[str, Any], arrays: _Arrays) -> LocaleModel:
         threshold=doc["threshold"],
         options_threshold=doc["options_threshold"],
         confirm_threshold=doc["confirm_threshold"],
+        related_threshold=doc.get("related_threshold", 1.01),  # files saved before it existed
         oos_share=doc["oos_share"],
         expected_precision=doc["expected_precision"],
         stats=doc["stats"],

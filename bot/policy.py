@@ -5,7 +5,9 @@
   candidates: "Did you mean ...?"; or, with one option, fairly sure of the top intent but short of
   the answer threshold (a confirmation instead of silence: "Did you mean <top>?");
 - ``suggest`` not confident, or the top intent has no answer in the locale yet: offer help-center
-  articles, a rephrase and a person (offered, not forced);
+  articles, a rephrase and a person (offered, not forced); and, where the right intent is fairly likely
+  among the top candidates though not likely enough to ask about them alone, those candidates, which the
+  caller offers beside any articles it finds (``Decision.related``: "Did you mean: ...");
 - ``handoff`` the visitor asked for a person, or the conversation failed ``handoff_after_failures``
   times in a row and this time there is nothing to suggest either (``Decision.escalate``: the caller,
   who searches the articles, makes that last call with ``escalated``).
@@ -59,6 +61,8 @@ class Decision:
     # A suggestion for a question the bot recognised but has no answer to in the locale yet: the visitor
     # is told so, not that they were misunderstood.
     unanswered: bool = False
+    # A suggestion's likeliest intents, offered beside its articles when one of them is fairly surely right.
+    related: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -124,12 +128,16 @@ def decide(
         return Decision(
             "clarify", loc, confidence=prediction.confidence, options=[intent.id], reason="fairly sure: confirm"
         )
+    related = []
+    if prediction.options_confidence >= prediction.related_threshold:
+        related = _answerable(prediction, intents, config)
     suggest = Decision(
         "suggest",
         loc,
         confidence=prediction.confidence,
         options=_faq_candidates(prediction, intents),
-        reason="not confident",
+        reason="not confident" + (", offers the likeliest intents" if related else ""),
+        related=related,
     )
     return _fail(suggest, state, config)
 
@@ -140,14 +148,19 @@ def _faq_candidates(prediction: Prediction, intents: dict[str, Intent]) -> list[
 
 
 def _close_options(prediction: Prediction, intents: dict[str, Intent], config: PolicyConfig) -> list[str]:
-    """Candidates within ``clarify_ratio`` of the best one; small talk is never worth asking about, nor an
-    intent without an answer in the locale (choosing it would lead nowhere)."""
+    """The answerable candidates within ``clarify_ratio`` of the best one."""
     best = prediction.candidates[0].probability
+    close = {c.intent for c in prediction.candidates if c.probability >= config.clarify_ratio * best}
+    return [i for i in _answerable(prediction, intents, config) if i in close]
+
+
+def _answerable(prediction: Prediction, intents: dict[str, Intent], config: PolicyConfig) -> list[str]:
+    """The top candidates worth offering: small talk never is, nor an intent without an answer in the locale
+    (choosing it would lead nowhere)."""
     return [
         c.intent
         for c in prediction.candidates[: config.clarify_max_options]
-        if c.probability >= config.clarify_ratio * best
-        and intents[c.intent].kind != "smalltalk"
+        if intents[c.intent].kind != "smalltalk"
         and (intents[c.intent].kind == "handoff" or intents[c.intent].answers.get(prediction.locale))
     ]
 

@@ -231,13 +231,15 @@ def _checked(text: str | None) -> str:
 def _choose_option(
     session: Session, *, conversation: Conversation, model: FaqModel, option: str
 ) -> tuple[str, Decision]:
-    """A click on a "Did you mean?" option resolves as if the visitor had asked that intent."""
+    """A click on a "Did you mean?" option (of a clarifying question, or beside a suggestion's articles)
+    resolves as if the visitor had asked that intent."""
     last_bot = session.exec(
         select(Message)
         .where(Message.conversation_id == conversation.id, Message.sender == Sender.bot)
         .order_by(col(Message.id).desc())
     ).first()
-    offered = {o["intent"]: o for o in (last_bot.options if last_bot and last_bot.decision == "clarify" else [])}
+    offering = last_bot is not None and last_bot.decision in ("clarify", "suggest")
+    offered = {o["intent"]: o for o in (last_bot.options if last_bot is not None and offering else [])}
     if option not in offered or option not in model.intents:
         raise ConflictError(f"{option!r} was not one of the options offered last")
     intent = model.intents[option]
@@ -290,7 +292,7 @@ def _reply(
         articles = _article_link(session, slug=decision.article, locale=loc)
     elif decision.type == "clarify":
         text = reply(loc, "clarify" if len(decision.options) > 1 else "confirm")
-        options = [{"intent": i, "label": model.intents[i].label(loc), "locale": loc} for i in decision.options]
+        options = _options(model, decision.options, loc)
     elif decision.type == "suggest":
         guesses = [slug for i in decision.options if (slug := model.intents[i].article)]
         found = suggest.suggest(
@@ -308,11 +310,19 @@ def _reply(
         ]
         if not articles and decision.escalate:  # missed again with nothing to offer: a person takes over
             return _reply(session, model=model, decision=escalated(decision), query=query, vector=vector)
+        # The likeliest intents go beside articles only: an article found means the question is on the help
+        # center's subject (support.suggest's relevance floor), which keeps them from weather questions.
+        options = _options(model, decision.related, loc) if articles else []
         key = "unanswered" if decision.unanswered else "suggest"  # recognised, no answer yet: say so
         text = reply(loc, key if articles else f"{key}_empty")
     else:  # handoff: asked for (the intent's own answer) or after repeated failures
         text = decision.answer or reply(loc, "handoff_failures" if decision.intent is None else "handoff")
     return _Reply(decision, text, options, articles)
+
+
+def _options(model: FaqModel, intents: list[str], locale: str) -> list[dict[str, object]]:
+    """Intents offered as buttons: a click answers as if the visitor had asked that (``_choose_option``)."""
+    return [{"intent": i, "label": model.intents[i].label(locale), "locale": locale} for i in intents]
 
 
 def _update_state(conversation: Conversation, *, decision: Decision, now: datetime) -> None:

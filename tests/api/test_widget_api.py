@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.app import create_app
+from bot.model import Prediction
+from bot.policy import Decision
 from core.accounts import User
 from core.settings import Settings
 from helpcenter.models import Article
@@ -111,6 +113,34 @@ def test_misses_with_articles_to_offer_never_force_a_handoff(chat: TestClient, m
     turns = [say(chat, cid, auth, text) for text in ("qwertyuiop asdfghjkl", "blorp flibber", "wuzzle zorp")]
     assert [t["type"] for t in turns] == ["suggest"] * 3
     assert all(t["articles"] and t["articles"][0]["url"] == "/hc/en/articles/return-an-item" for t in turns)
+
+
+def test_a_miss_offers_its_likeliest_intents_beside_articles_and_a_click_answers(
+    chat: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not sure enough to ask, but fairly sure the right intent is among the likeliest: they are offered as
+    options beside the articles, and one click answers. Without articles (the question is off the help
+    center's subject) they are not offered."""
+    article = Article(locale="en", title="Returns", slug="return-an-item", body="", author="ed")
+    found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
+    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: found)
+    related = ["return_item", "refund_status"]
+
+    def unsure(prediction: Prediction, *args: object, **kwargs: object) -> Decision:
+        return Decision("suggest", prediction.locale, confidence=0.3, options=related, related=related)
+
+    monkeypatch.setattr(conversations, "decide", unsure)
+    cid, auth = start(chat)
+    reply = say(chat, cid, auth, "my parcel thing")
+    assert reply["type"] == "suggest" and reply["articles"]
+    assert [o["intent"] for o in reply["options"]] == related  # type: ignore[index,union-attr]
+    assert all(o["label"] for o in reply["options"])  # type: ignore[index,union-attr]
+    chosen = chat.post(f"/api/v1/conversations/{cid}/messages", json={"option": "refund_status"}, headers=auth)
+    assert chosen.status_code == 200, chosen.text
+    assert (chosen.json()["type"], chosen.json()["intent"]) == ("answer", "refund_status")
+    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: [])
+    bare = say(chat, cid, auth, "blorp flibber")
+    assert (bare["type"], bare["options"], bare["articles"]) == ("suggest", [], [])
 
 
 def test_messages_after_and_feedback(chat: TestClient) -> None:

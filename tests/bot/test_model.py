@@ -12,7 +12,7 @@ import pytest
 from bot import store
 from bot.data import Intent, TrainingData
 from bot.encoder import EmbeddingCache, Encoder
-from bot.model import FaqModel, TrainConfig
+from bot.model import RELATED_MARGIN, FaqModel, TrainConfig
 from bot.resources import generic_out_of_scope
 
 
@@ -65,6 +65,7 @@ def test_save_load_round_trip_predicts_the_same(mini_model: FaqModel, encoder: E
         assert [c.intent for c in a.candidates] == [c.intent for c in b.candidates]
         assert a.confidence == pytest.approx(b.confidence)
         assert a.threshold == pytest.approx(b.threshold)
+        assert a.related_threshold == pytest.approx(b.related_threshold)
 
 
 def test_loading_with_another_encoder_is_refused(mini_model: FaqModel, tmp_path: Path) -> None:
@@ -179,6 +180,20 @@ def test_the_threshold_follows_the_out_of_scope_share_on_a_copy(mini_model: FaqM
     prediction = busy.predict("how do I put my subscription on pause", locale="en")  # the encoder came along
     assert prediction.threshold == busy.locales["en"].threshold
     assert busy.locales["en"].expected_precision >= 0.9  # the target the model was configured for
+
+
+def test_a_miss_offers_its_likeliest_intents_from_a_lower_bar_that_follows_the_target(mini_model: FaqModel) -> None:
+    """The options beside a miss's articles need the right intent among them less surely than a clarifying
+    question does (the target less ``RELATED_MARGIN``), never more; both follow the target and the share."""
+    model = mini_model.with_traffic({})
+    lm = model.locales["en"]
+    assert lm.related_threshold <= lm.options_threshold
+    expected = lm.calibration.set_curve.threshold(model.target_precision - RELATED_MARGIN, lm.oos_share)
+    assert lm.related_threshold == pytest.approx(min(lm.options_threshold, expected))
+    busy = model.with_traffic({"en": 0.8})
+    assert busy.locales["en"].related_threshold >= lm.related_threshold
+    prediction = busy.predict("pay with paypal?", locale="en")
+    assert prediction.related_threshold == busy.locales["en"].related_threshold
 
 
 def test_single_intent_locale_still_trains(encoder: Encoder) -> None:

@@ -20,7 +20,11 @@ INTENTS = {
 
 
 def prediction(
-    *candidates: tuple[str, float], confidence: float, options_confidence: float = 0.0, confirm: float = 1.01
+    *candidates: tuple[str, float],
+    confidence: float,
+    options_confidence: float = 0.0,
+    confirm: float = 1.01,
+    related: float = 1.01,
 ) -> Prediction:
     return Prediction(
         text="...",
@@ -31,6 +35,7 @@ def prediction(
         threshold=0.8,
         options_threshold=0.7,
         confirm_threshold=confirm,
+        related_threshold=related,
     )
 
 
@@ -112,6 +117,25 @@ def test_suggest_lists_faq_candidates_for_article_search() -> None:
     p = prediction(("shipping_times", 0.4), ("greeting", 0.1), ("track_order", 0.05), confidence=0.2)
     d = decide(p, INTENTS)
     assert (d.type, d.intent, d.options, d.failed) == ("suggest", None, ["shipping_times", "track_order"], True)
+
+
+def test_a_miss_offers_the_likeliest_intents_beside_its_articles_when_one_is_fairly_surely_right() -> None:
+    """Not sure enough to ask about the candidates alone, but the right one is likely among them: a miss
+    offers them too ("Or did you mean ...?"), even one far below the best; never small talk or an intent
+    without an answer."""
+    far_apart = (("shipping_times", 0.6), ("greeting", 0.3), ("track_order", 0.05))
+    likely = decide(prediction(*far_apart, confidence=0.3, options_confidence=0.6, related=0.5), INTENTS)
+    assert (likely.type, likely.related, likely.failed) == ("suggest", ["shipping_times", "track_order"], True)
+    assert likely.options == ["shipping_times", "track_order"]  # the article search's guesses, as before
+    unlikely = decide(prediction(*far_apart, confidence=0.3, options_confidence=0.4, related=0.5), INTENTS)
+    assert (unlikely.type, unlikely.related) == ("suggest", [])
+    unanswered = (("newsletter", 0.6), ("shipping_costs", 0.3))
+    assert decide(prediction(*unanswered, confidence=0.3, options_confidence=0.6, related=0.5), UNANSWERED).related == [
+        "shipping_costs"
+    ]
+    # Likely enough for a question of its own: a clarifying question, not a miss.
+    close = (("shipping_times", 0.5), ("shipping_costs", 0.4))
+    assert decide(prediction(*close, confidence=0.3, options_confidence=0.75, related=0.5), INTENTS).type == "clarify"
 
 
 def test_repeated_failure_offers_a_person_and_hands_off_only_when_nothing_can_be_suggested() -> None:

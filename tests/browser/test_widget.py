@@ -14,8 +14,11 @@ import pytest
 from playwright.sync_api import Locator, Page, Request, Route, expect
 
 from api.routes import widget_api
+from bot.model import Prediction
+from bot.policy import Decision
 from core.db import make_engine, session_scope
-from support import conversations, intents
+from helpcenter.models import Article
+from support import conversations, intents, suggest
 from support.models import Conversation, Sender
 from tests.admin.conftest import PASSWORD
 from tests.browser.conftest import ChatServer
@@ -152,6 +155,33 @@ def test_clarify_options_are_buttons_and_a_click_answers(page: Page, chat_server
     label = first.inner_text()
     first.click()
     expect(page.locator("#faqdesk-widget .msg.visitor .body").last).to_have_text(label)
+    answer = page.locator("#faqdesk-widget .msg.bot").last
+    expect(answer.get_by_text("Did this help?")).to_be_visible(timeout=15_000)
+
+
+def test_a_miss_shows_its_likeliest_questions_beside_the_articles_and_a_click_answers(
+    page: Page, chat_server: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which message the mini model is unsure about yet fairly sure among its top intents depends on the
+    model, so the policy's verdict and the help center's articles are fixed here (the server runs in this
+    process); the widget, the reply and the click are real."""
+    article = Article(locale="en", title="Delivery times", slug="delivery-times", body="", author="ed")
+    found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
+    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: found)
+    likeliest = ["delivery_time", "payment_methods"]
+
+    def unsure(prediction: Prediction, *args: object, **kwargs: object) -> Decision:
+        return Decision("suggest", prediction.locale, confidence=0.3, options=likeliest, related=likeliest)
+
+    monkeypatch.setattr(conversations, "decide", unsure)
+    open_chat(page, chat_server.url + "/")
+    reply = ask(page, "the box thing")
+    expect(reply.locator(".articles a")).to_contain_text(["Delivery times"])
+    options = reply.get_by_role("group", name="Did you mean:").get_by_role("button")
+    expect(options).to_have_text(["When will my box arrive?", "Which payment methods can I use?"])
+    monkeypatch.undo()  # the click answers from the real model's intents
+    options.first.click()
+    expect(page.locator("#faqdesk-widget .msg.visitor .body").last).to_have_text("When will my box arrive?")
     answer = page.locator("#faqdesk-widget .msg.bot").last
     expect(answer.get_by_text("Did this help?")).to_be_visible(timeout=15_000)
 

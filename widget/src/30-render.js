@@ -118,7 +118,9 @@ function renderBot(reply) {
     if (type === "suggest") bubble.append(el("p", { className: "lead", text: T.articles }));
     bubble.append(articleList(reply.articles));
   }
-  if (type === "clarify" && Array.isArray(reply.options) && reply.options.length) {
+  // A clarifying question's options; after a miss, the likeliest questions beside the articles.
+  if ((type === "clarify" || type === "suggest") && Array.isArray(reply.options) && reply.options.length) {
+    if (type === "suggest") bubble.append(el("p", { className: "lead", text: T.options }));
     const group = el("div", { className: "actions options", role: "group", "aria-label": T.options });
     for (const option of reply.options) {
       const button = el("button", { type: "button", className: "option", text: option.label || option.intent });
