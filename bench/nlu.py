@@ -38,10 +38,11 @@ from sections import put_section
 
 from bot import evaluate as evaluation
 from bot import runtime, store
-from bot.data import TrainingData
+from bot.data import OOS, TrainingData
 from bot.jsonl import load_test_set
 from bot.loaders import load_training_data
 from bot.model import FaqModel
+from bot.policy import decide
 from bot.reviewed import Reviewed
 from bot.traffic import with_reviews
 from core.settings import Settings
@@ -585,12 +586,29 @@ def far_off_topic() -> Rows:
     return out
 
 
-def suite_articles() -> Suite:
-    """Hit@3 of suggested articles with the intents left out, and suggestions for far off-topic questions."""
-    from bot.glossary import glossing
+@contextmanager
+def demo_help_center() -> Iterator[Any]:
+    """An engine on a scratch SQLite database holding the demo help center (training_data/articles)."""
     from core.db import make_engine, session_scope
     from helpcenter import content
     from migrations import upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/articles.db"
+        upgrade(url)
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            content.load_folder(session, folder=ROOT / "training_data" / "articles")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def suite_articles() -> Suite:
+    """Hit@3 of suggested articles with the intents left out, and suggestions for far off-topic questions."""
+    from bot.glossary import glossing
+    from core.db import session_scope
     from support import suggest
 
     data = load_training_data(DEMO)
@@ -602,12 +620,7 @@ def suite_articles() -> Suite:
     far = far_off_topic()
     raw: dict[str, Any] = {}
     figs: list[Figure] = []
-    with fresh_settings() as settings, tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/articles.db"
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(engine) as session:
-            content.load_folder(session, folder=ROOT / "training_data" / "articles")
+    with fresh_settings() as settings, demo_help_center() as engine:
         encoder, glossers = runtime.load_encoder(settings), runtime.load_glossers(settings)
         assert encoder is not None
         # each locale's encoder as its classifier uses it: German and Dutch glossed (bot/glossary.py)
@@ -635,7 +648,6 @@ def suite_articles() -> Suite:
             given = [f"{r['locale']}: {r['text']}" for r, o in zip(far, offered, strict=True) if o]
             raw["far"] = {"n": len(far), "with_suggestions": float(np.mean(offered)), "given": given}
             raw["ms_per_question"] = (time.perf_counter() - started) * 1000 / len(far)
-        engine.dispose()
     figs.append(Figure("far off-topic questions given any article", raw["far"]["with_suggestions"], "%", "<=0.0"))
     figs.append(Figure("suggestion time per question (warm)", raw["ms_per_question"], "ms"))
     return Suite(
@@ -653,6 +665,64 @@ def suite_articles() -> Suite:
         "out-of-scope corpus of bot/resources, not off these. Far questions given an article: "
         + ("; ".join(f"“{q}”" for q in raw["far"]["given"]) or "none")
         + ".",
+    )
+
+
+def suite_related(shots: int = 6) -> Suite:
+    """How often a miss puts the right intent one click away: its likeliest intents offered beside the articles
+    it found (``Decision.related``, shown by support.conversations only with articles), and how often an
+    out-of-scope question is offered intents at all."""
+    from core.db import session_scope
+    from support import suggest
+
+    data = load_training_data(DEMO)
+    visitors, oos = load_test_set(EVAL / "visitors.jsonl"), load_test_set(EVAL / "oos.jsonl")
+    raw: dict[str, Any] = {}
+    figs: list[Figure] = []
+    with fresh_settings() as settings, demo_help_center() as engine:
+        few = subset(data, lambda _i, _l, i: i < shots)
+        for name, trained_on in (("demo FAQ", data), (f"{shots} per intent", few)):
+            model, _ = train(trained_on, settings)
+            config = runtime.policy_config(settings)
+            offered: dict[str, list[tuple[str, list[str]]]] = {}
+            with session_scope(engine) as session:
+                for row in visitors + oos:
+                    p = model.predict(row["text"], fallback_locale=row["locale"])
+                    d = decide(p, model.intents, config=config)
+                    shown: list[str] = []
+                    if d.type == "suggest" and d.related:  # what support.conversations._reply does
+                        guesses = [slug for i in d.options if (slug := model.intents[i].article)]
+                        found = suggest.suggest(
+                            session,
+                            query=row["text"],
+                            locale=p.locale,
+                            encoder=model.encoder_for(p.locale),
+                            guesses=guesses,
+                            query_vector=p.embedding,
+                        )
+                        shown = d.related if found else []
+                    offered.setdefault(row["locale"], []).append((row["intent"], shown))
+            every_oos = [shown for rows in offered.values() for truth, shown in rows if truth == OOS]
+            raw[name] = {"oos_offered": float(np.mean([bool(s) for s in every_oos])), "n_oos": len(every_oos)}
+            for loc in ("en", "de", "nl"):
+                inside = [(t, shown) for t, shown in offered.get(loc, []) if t != OOS and t in model.intents]
+                raw[name][loc] = float(np.mean([t in shown for t, shown in inside])) if inside else None
+                figs.append(
+                    Figure(f"{name} · {loc}: in-scope visitor-style questions offered the right intent", raw[name][loc])
+                )
+            figs.append(Figure(f"{name}: out-of-scope questions offered any intent", raw[name]["oos_offered"]))
+    return Suite(
+        "A miss's likeliest intents beside its articles",
+        figs,
+        raw,
+        "The demo FAQ trained in full and on its first "
+        f"{shots} examples per intent and locale, the demo help center (training_data/articles). Each test message "
+        "goes through the chat's path: the policy's decision at the thresholds of the default target and the "
+        "assumed out-of-scope share, and, for a miss whose likeliest intents reach the bar (the options acceptor "
+        "at the set curve's threshold for the target less 0.10), the help center's suggestions: the intents are "
+        "shown only beside articles. In scope: eval/visitors.jsonl's questions whose right intent is among those "
+        "shown, of all its in-scope questions of the locale (on top of the ones answered or clarified). Out of "
+        "scope: eval/visitors.jsonl's and eval/oos.jsonl's out-of-scope questions (300) shown any intent.",
     )
 
 
@@ -776,6 +846,7 @@ SUITES: dict[str, Callable[[], Suite]] = {
     "shift_hwu64": suite_shift_hwu64,
     "shift_hwu64_10shot": partial(suite_shift_hwu64, 10),
     "articles": suite_articles,
+    "related": suite_related,
     "speed": suite_speed,
 }
 
