@@ -136,7 +136,7 @@ def decide(
         loc,
         confidence=prediction.confidence,
         options=_faq_candidates(prediction, intents),
-        reason="not confident" + (", offers the likeliest intents" if related else ""),
+        reason="not confident",
         related=related,
     )
     return _fail(suggest, state, config)
