@@ -670,7 +670,7 @@ def suite_articles() -> Suite:
 
 def suite_related(shots: int = 6) -> Suite:
     """How often a miss puts the right intent one click away: its likeliest intents offered beside the articles
-    it found (``Decision.related``, shown by support.conversations only with articles), and how often an
+    it found (``Decision.related``, shown by support.bot_reply only with articles), and how often an
     out-of-scope question is offered intents at all."""
     from core.db import session_scope
     from support import suggest
@@ -690,7 +690,7 @@ def suite_related(shots: int = 6) -> Suite:
                     p = model.predict(row["text"], fallback_locale=row["locale"])
                     d = decide(p, model.intents, config=config)
                     shown: list[str] = []
-                    if d.type == "suggest" and d.related:  # what support.conversations._reply does
+                    if d.type == "suggest" and d.related:  # what support.bot_reply.compose does
                         guesses = [slug for i in d.options if (slug := model.intents[i].article)]
                         found = suggest.suggest(
                             session,

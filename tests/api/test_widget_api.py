@@ -108,7 +108,7 @@ def test_misses_with_articles_to_offer_never_force_a_handoff(chat: TestClient, m
     """A person is offered, not forced, while the help center has something to suggest."""
     article = Article(locale="en", title="Returns", slug="return-an-item", body="", author="ed")
     found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
-    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: found)
+    monkeypatch.setattr(suggest, "suggest", lambda *args, **kwargs: found)
     cid, auth = start(chat)
     turns = [say(chat, cid, auth, text) for text in ("qwertyuiop asdfghjkl", "blorp flibber", "wuzzle zorp")]
     assert [t["type"] for t in turns] == ["suggest"] * 3
@@ -123,7 +123,7 @@ def test_a_miss_offers_its_likeliest_intents_beside_articles_and_a_click_answers
     center's subject) they are not offered."""
     article = Article(locale="en", title="Returns", slug="return-an-item", body="", author="ed")
     found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
-    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: found)
+    monkeypatch.setattr(suggest, "suggest", lambda *args, **kwargs: found)
     related = ["return_item", "refund_status"]
 
     def unsure(prediction: Prediction, *args: object, **kwargs: object) -> Decision:
@@ -138,7 +138,7 @@ def test_a_miss_offers_its_likeliest_intents_beside_articles_and_a_click_answers
     chosen = chat.post(f"/api/v1/conversations/{cid}/messages", json={"option": "refund_status"}, headers=auth)
     assert chosen.status_code == 200, chosen.text
     assert (chosen.json()["type"], chosen.json()["intent"]) == ("answer", "refund_status")
-    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: [])
+    monkeypatch.setattr(suggest, "suggest", lambda *args, **kwargs: [])
     bare = say(chat, cid, auth, "blorp flibber")
     assert (bare["type"], bare["options"], bare["articles"]) == ("suggest", [], [])
 

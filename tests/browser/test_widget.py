@@ -167,7 +167,7 @@ def test_a_miss_shows_its_likeliest_questions_beside_the_articles_and_a_click_an
     process); the widget, the reply and the click are real."""
     article = Article(locale="en", title="Delivery times", slug="delivery-times", body="", author="ed")
     found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
-    monkeypatch.setattr(conversations.suggest, "suggest", lambda *args, **kwargs: found)
+    monkeypatch.setattr(suggest, "suggest", lambda *args, **kwargs: found)
     likeliest = ["delivery_time", "payment_methods"]
 
     def unsure(prediction: Prediction, *args: object, **kwargs: object) -> Decision:

@@ -114,13 +114,13 @@ def test_a_recognised_question_without_an_answer_is_told_so_not_misunderstood(se
 
     from bot.data import Intent
     from bot.policy import Decision
-    from support.conversations import _reply
+    from support.bot_reply import compose
     from support.replies import reply
 
     intents = {"book_pickup": Intent("book_pickup", {"en": ["pick up"]})}
     model = SimpleNamespace(intents=intents, encoder=None, encoder_for=lambda locale: None)
     base = Decision("suggest", "en", options=["book_pickup"], reason="no answer in 'en' yet")
-    told = _reply(session, model=model, decision=replace(base, unanswered=True), query="zzz qqq")  # type: ignore[arg-type]
-    missed = _reply(session, model=model, decision=base, query="zzz qqq")  # type: ignore[arg-type]
+    told = compose(session, model=model, decision=replace(base, unanswered=True), query="zzz qqq")  # type: ignore[arg-type]
+    missed = compose(session, model=model, decision=base, query="zzz qqq")  # type: ignore[arg-type]
     assert told.text == reply("en", "unanswered_empty") and missed.text == reply("en", "suggest_empty")
     assert reply("de", "unanswered").startswith("Darauf kann ich hier noch nicht antworten")
