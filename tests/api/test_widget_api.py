@@ -10,8 +10,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.app import create_app
-from bot.model import Prediction
-from bot.policy import Decision
 from core.accounts import User
 from core.settings import Settings
 from helpcenter.models import Article
@@ -19,6 +17,7 @@ from support import conversations, handoffs, suggest
 from support.models import Conversation, Handoff, Message, Sender
 from tests.admin.conftest import make_settings
 from tests.app import configure
+from tests.misses import unsure_with_articles
 
 
 @pytest.fixture()
@@ -121,15 +120,8 @@ def test_a_miss_offers_its_likeliest_intents_beside_articles_and_a_click_answers
     """Not sure enough to ask, but fairly sure the right intent is among the likeliest: they are offered as
     options beside the articles, and one click answers. Without articles (the question is off the help
     center's subject) they are not offered."""
-    article = Article(locale="en", title="Returns", slug="return-an-item", body="", author="ed")
-    found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
-    monkeypatch.setattr(suggest, "suggest", lambda *args, **kwargs: found)
     related = ["return_item", "refund_status"]
-
-    def unsure(prediction: Prediction, *args: object, **kwargs: object) -> Decision:
-        return Decision("suggest", prediction.locale, confidence=0.3, options=related, related=related)
-
-    monkeypatch.setattr(conversations, "decide", unsure)
+    unsure_with_articles(monkeypatch, likeliest=related, title="Returns", slug="return-an-item")
     cid, auth = start(chat)
     reply = say(chat, cid, auth, "my parcel thing")
     assert reply["type"] == "suggest" and reply["articles"]
@@ -317,7 +309,6 @@ def test_a_database_too_busy_to_write_is_a_503_with_retry_after(
     from sqlalchemy.exc import OperationalError
 
     from core.errors import BusyError
-    from support import conversations
 
     def busy(*args: object, **kwargs: object) -> None:
         if locked == "another process":  # SQLite's own busy timeout ran out

@@ -14,14 +14,12 @@ import pytest
 from playwright.sync_api import Locator, Page, Request, Route, expect
 
 from api.routes import widget_api
-from bot.model import Prediction
-from bot.policy import Decision
 from core.db import make_engine, session_scope
-from helpcenter.models import Article
-from support import conversations, intents, suggest
+from support import conversations, intents
 from support.models import Conversation, Sender
 from tests.admin.conftest import PASSWORD
 from tests.browser.conftest import ChatServer
+from tests.misses import unsure_with_articles
 
 MINI_FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "mini_faq.yaml"
 INJECTION = "<img src=x onerror=alert(1)>"
@@ -165,15 +163,8 @@ def test_a_miss_shows_its_likeliest_questions_beside_the_articles_and_a_click_an
     """Which message the mini model is unsure about yet fairly sure among its top intents depends on the
     model, so the policy's verdict and the help center's articles are fixed here (the server runs in this
     process); the widget, the reply and the click are real."""
-    article = Article(locale="en", title="Delivery times", slug="delivery-times", body="", author="ed")
-    found = [suggest.Suggestion(article=article, snippet_html="", words=1.0, similarity=None)]
-    monkeypatch.setattr(suggest, "suggest", lambda *args, **kwargs: found)
     likeliest = ["delivery_time", "payment_methods"]
-
-    def unsure(prediction: Prediction, *args: object, **kwargs: object) -> Decision:
-        return Decision("suggest", prediction.locale, confidence=0.3, options=likeliest, related=likeliest)
-
-    monkeypatch.setattr(conversations, "decide", unsure)
+    unsure_with_articles(monkeypatch, likeliest=likeliest, title="Delivery times", slug="delivery-times")
     open_chat(page, chat_server.url + "/")
     reply = ask(page, "the box thing")
     expect(reply.locator(".articles a")).to_contain_text(["Delivery times"])
