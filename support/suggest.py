@@ -100,6 +100,10 @@ class _Vectors:
     fair: float
     close: float
     plausible: float
+    # The encoder they were made with. Entries are keyed by its id(); holding it keeps that id from being
+    # reused by another encoder (an object's id is free again once it is collected), whose questions would
+    # otherwise be compared with these vectors: a test's stub encoder once lent its vectors to the next one.
+    encoder: object
 
 
 _vectors: dict[tuple[str, str, int], _Vectors] = {}
@@ -251,6 +255,8 @@ def _article_vectors(
         full += tuple(search.published_signature(session, GLOSS_LANGUAGE))
     with _lock:
         cached = _vectors.get(key)
+        if cached is not None and cached.encoder is not encoder:  # cannot happen while held; say so anyway
+            cached = None
         if cached is not None and cached.signature == full:
             return cached
         if key in _building and not wait:
@@ -289,7 +295,7 @@ def _build(
     starts = np.cumsum([0] + [len(v) for v in vectors[:-1]]).astype(np.intp)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), np.float32)
     fair, close, plausible = _floors(matrix, locale=locale, encoder=encoder)
-    return _Vectors(signature, [i for i, *_ in articles], matrix, starts, fair, close, plausible)
+    return _Vectors(signature, [i for i, *_ in articles], matrix, starts, fair, close, plausible, encoder)
 
 
 def _english_passages(session: Session, groups: list[str]) -> list[list[str]]:
