@@ -673,7 +673,7 @@ def suite_related(shots: int = 6) -> Suite:
     it found (``Decision.related``, shown by support.bot_reply only with articles), and how often an
     out-of-scope question is offered intents at all."""
     from core.db import session_scope
-    from support import suggest
+    from support import bot_reply
 
     data = load_training_data(DEMO)
     visitors, oos = load_test_set(EVAL / "visitors.jsonl"), load_test_set(EVAL / "oos.jsonl")
@@ -690,17 +690,10 @@ def suite_related(shots: int = 6) -> Suite:
                     p = model.predict(row["text"], fallback_locale=row["locale"])
                     d = decide(p, model.intents, config=config)
                     shown: list[str] = []
-                    if d.type == "suggest" and d.related:  # what support.bot_reply.compose does
-                        guesses = [slug for i in d.options if (slug := model.intents[i].article)]
-                        found = suggest.suggest(
-                            session,
-                            query=row["text"],
-                            locale=p.locale,
-                            encoder=model.encoder_for(p.locale),
-                            guesses=guesses,
-                            query_vector=p.embedding,
-                        )
-                        shown = d.related if found else []
+                    if d.type == "suggest" and d.related:  # the chat's own reply: articles, then the options
+                        query, vector = row["text"], p.embedding
+                        said = bot_reply.compose(session, model=model, decision=d, query=query, vector=vector)
+                        shown = [str(o["intent"]) for o in said.options]
                     offered.setdefault(row["locale"], []).append((row["intent"], shown))
             every_oos = [shown for rows in offered.values() for truth, shown in rows if truth == OOS]
             raw[name] = {"oos_offered": float(np.mean([bool(s) for s in every_oos])), "n_oos": len(every_oos)}
