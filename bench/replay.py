@@ -68,7 +68,7 @@ def curve_error(files: list[Path]) -> int:
                 continue
             curve = replay.calibrations[loc].curve
             for share in shift.SHARES:
-                weights = np.where(s.oos, share / s.oos.sum(), (1 - share) / (~s.oos).sum())
+                weights = shift.share_weights(s, share)
                 threshold = curve.threshold(replay.target_precision, share)
                 expected.append(curve.rates(threshold, share)["precision"])
                 got.append(shift.answered(s, weights, threshold)[0])

@@ -105,7 +105,7 @@ def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
             continue
         calibration = replay.calibrations[loc]
         inside, outside = np.flatnonzero(~s.oos), np.flatnonzero(s.oos)
-        weights = np.where(s.oos, share / s.oos.sum(), (1 - share) / (~s.oos).sum())
+        weights = share_weights(s, share)
         for _ in range(REPEATS):
             k = rng.binomial(SAMPLE, share)
             sample = np.concatenate([rng.choice(outside, k), rng.choice(inside, SAMPLE - k)])
@@ -131,6 +131,11 @@ def at_share(replay: Replay, share: float, *, seed: int) -> dict[str, float]:
         "reviewed_precision_min": float(table[:, 5].min()),
         "reviewed_answer_rate": float(table[:, 6].mean()),
     }
+
+
+def share_weights(s: Scored, share: float) -> np.ndarray:
+    """Row weights that make the test set's out-of-scope rows ``share`` of its traffic."""
+    return np.where(s.oos, share / s.oos.sum(), (1 - share) / (~s.oos).sum())
 
 
 def delivered(

@@ -11,6 +11,7 @@ score (a beta-binomial shrinkage): a few labels barely move the threshold, a few
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,9 +42,15 @@ class Reviewed:
 
     @property
     def n_eff(self) -> float:
-        """Kish's effective sample size of the weights: what the weighted turns are worth as plain ones."""
-        total = float(self.weights.sum())
-        return total**2 / float((self.weights**2).sum()) if total > 0 else 0.0
+        """What the weighted turns are worth as plain ones (``effective_size``)."""
+        return effective_size(self.weights)
+
+
+def effective_size(weights: Sequence[float] | np.ndarray) -> float:
+    """Kish's effective sample size of weighted observations: (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, float)
+    total = float(w.sum())
+    return total**2 / float((w**2).sum()) if total > 0 else 0.0
 
 
 def precision_at(curve: Curve, share: float, reviewed: Reviewed | None, thresholds: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select  # sqlmodel's select types up to four
 from sqlmodel import Session, col, select
 
 from bot.model import FaqModel
-from bot.reviewed import Reviewed
+from bot.reviewed import Reviewed, effective_size
 from bot.traffic import estimate_shares, with_reviews
 from support.models import Message, Sender, utcnow
 from support.review import OOS, WRONG
@@ -110,7 +110,7 @@ def _shares(reviews: list[_Review]) -> dict[str, tuple[float, float]]:
     out = {}
     for loc, pairs in weights.items():
         total = sum(w for w, _ in pairs)
-        out[loc] = (sum(w for w, oos in pairs if oos) / total, total**2 / sum(w * w for w, _ in pairs))
+        out[loc] = (sum(w for w, oos in pairs if oos) / total, effective_size([w for w, _ in pairs]))
     return out
 
 
