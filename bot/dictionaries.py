@@ -20,6 +20,11 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "nl": (("freedict-nld-eng", "to"), ("freedict-eng-nld", "from")),
 }
 
+# An entry listed under its abbreviation: "Herzindex /…/ (HI /…/) <masc, n, sg>" is found as "hi".
+_ABBREVIATED = re.compile(r"\(([^()/]+?)\s*/")
+# Abbreviations spelling a word English writes this often (Zipf scale) are taken for that word: "hi" is a
+# greeting, not a cardiac index, "acc" an account, not acetylcysteine; "plz" (3.3) stays a postcode.
+ENGLISH_WORD_ZIPF = 3.5
 _NOTES = re.compile(r"\[[^\]]*\]|<[^>]*>|\([^)]*\)|/[^/]*/|\{[^}]*\}")
 _SKIP = ('"', "Synonym", "see:", "Note:", "Example")
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
@@ -52,6 +57,15 @@ def _entries(folder: Path, name: str) -> list[tuple[str, str]]:
     return out
 
 
+def abbreviation(word: str, definition: str) -> bool:
+    """Whether a dictd entry is found under ``word`` as the abbreviation of another headword (its first
+    line names the headword, then the abbreviation in brackets)."""
+    first = definition.split("\n", 1)[0]
+    head = re.split(r" /| \(| <", first, maxsplit=1)[0].strip()
+    found = _ABBREVIATED.search(first)
+    return normal(head) != word and found is not None and normal(found.group(1)).rstrip(".:") == word
+
+
 def _sense_lines(definition: str) -> list[str]:
     """The lines of a definition that give translations (its numbering dropped; examples, synonyms and
     cross-references left out)."""
@@ -67,6 +81,13 @@ def _senses(definition: str) -> list[tuple[bool, str]]:
         if first:
             out.append(("[" in line, first))
     return out
+
+
+def _everyday_senses(definition: str) -> list[str]:
+    """The first translation of each sense not tagged with a field ("[med.] cardiac index"); a region
+    after the translation ("postcode <n>, postal code <n> [Br.]") does not count."""
+    lines = (line for line in _sense_lines(definition) if not line.startswith("["))
+    return [first for line in lines if (first := _NOTES.sub("", line).split(",")[0].split(";")[0].strip())]
 
 
 class Pieces:
@@ -110,8 +131,18 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
             continue  # only the first dictionary is needed; Debian packages the others separately
         if direction == "to":
             choices: dict[str, list[tuple[bool, str]]] = {}
+            short: dict[str, list[str]] = {}  # translations found under an abbreviation, field-specific ones left out
             for word, definition in _entries(folder, name):
-                choices.setdefault(word, []).extend(_senses(definition))
+                if abbreviation(word, definition):
+                    short.setdefault(word, []).extend(_everyday_senses(definition))
+                else:
+                    choices.setdefault(word, []).extend(_senses(definition))
+            for word, translations in short.items():
+                # An abbreviation only where the word is nothing else ("weg" is away, not a law called WEG),
+                # in everyday senses (Palau's PW and nitrogen's N are [geogr.] and [chem.]), never one letter,
+                # and not when it spells a common English word (a German visitor's "hi").
+                if word not in choices and len(word) > 1 and translations and zipf_frequency(word, "en") < ENGLISH_WORD_ZIPF:
+                    choices[word] = [(False, t) for t in translations]
             for word, senses in choices.items():
                 plain = [t for marked, t in senses if not marked] or [t for _, t in senses]
                 if plain and word not in table:

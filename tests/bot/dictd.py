@@ -20,12 +20,14 @@ def _b64(number: int) -> str:
             return out
 
 
-def write_dictd(folder: Path, name: str, entries: dict[str, str]) -> None:
-    """A dictionary in dictd format, as Debian's dict-freedict-* packages install them."""
+def write_dictd(folder: Path, name: str, entries: dict[str, str], listed_as: dict[str, str] | None = None) -> None:
+    """A dictionary in dictd format, as Debian's dict-freedict-* packages install them: each entry's first
+    line is its headword, found in the index as itself or as ``listed_as`` says (an abbreviation's)."""
     body, index = b"", []
     for headword, definition in entries.items():
         data = f"{headword}\n{definition}\n".encode()
-        index.append(f"{headword}\t{_b64(len(body))}\t{_b64(len(data))}\n")
+        listed = (listed_as or {}).get(headword, headword)
+        index.append(f"{listed}\t{_b64(len(body))}\t{_b64(len(data))}\n")
         body += data
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.index").write_text("00-database-info\tA\tB\n" + "".join(index), encoding="utf-8")

@@ -75,6 +75,25 @@ def test_without_dictionaries_a_locale_has_no_glosser(tmp_path: Path) -> None:
     assert glossary.load(tmp_path, "fr", tmp_path / "cache", VOCABULARY) is None
 
 
+def test_abbreviations_gloss_only_in_everyday_senses_and_not_as_english_words(tmp_path: Path) -> None:
+    # FreeDict finds "Herzindex (HI)" under "hi": a German visitor's "Hi" became "cardiac index CI".
+    entries = {
+        "Herzindex /hˈɛɾtsɪndˌɛks/ (HI /hˈaɪ/) <masc, n, sg>": " [med.] cardiac index <n>",
+        "Acetylcystein /ˈatseːtˌylsyʃtˌaɪn/ (ACC /ˈak/) <neut, n, sg>": "acetylcysteine <n>",
+        "Palau /pˈɑlaʊ/ (PW /pˌeːvˈeː/) <neut, n, sg>": " [geogr.] Palau <n>",
+        "Süd /zˈyːt/ (S /ˈɛs/) <n>": "south <n>",
+        "Postleitzahl /pˈɔstlaɪtsˌɑːl/ (PLZ /pˌeːˌɛltsˈɛt/) <fem, n, sg>": "postcode <n>, postal code <n> [Br.]",
+        "ne /nˈeː/ <adv>": " [ugs.] no <adv>",
+        "Neon /neːˈoːn/ (Ne /nˈeː/) <neut, n, sg>": "neon <n>",
+    }
+    listed = {head: head.split("(")[-1].split(" ")[0].lower() for head in entries}  # as the index lists them
+    write_dictd(tmp_path, "freedict-deu-eng", entries, listed)
+    table = dictionaries.build_table(tmp_path, "de", lambda phrase: 1)
+    assert table["plz"] == "postcode"  # an everyday abbreviation, no English word: glossed
+    assert table["ne"] == "no"  # a word of its own: the element neon is not mixed in
+    assert not {"hi", "acc", "pw", "s"} & set(table)  # English words, a field's sense, one letter
+
+
 def test_dutch_fills_gaps_from_the_english_dutch_dictionary(tmp_path: Path) -> None:
     write_dictd(tmp_path, "freedict-nld-eng", {"pakket": "pack"})
     write_dictd(tmp_path, "freedict-eng-nld", {"password": "1. wachtwoord, paswoord", "pack": "1. pakket"})
