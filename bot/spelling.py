@@ -74,6 +74,8 @@ class Speller:
         # Without a word list of the locale's language nothing tells a typo from a word we do not know.
         if not self.vocabulary or not has_word_list(self.locale) or is_word(word, self.locale):
             return word
+        if language(self.locale) == "de" and (spelled := hand_made.umlauts(word)) != word and is_word(spelled, "de"):
+            return spelled  # "aendern" is "ändern" typed without umlauts, not a typo of "anderen"
         limit = 1 if len(word) < _TWO_EDITS_FROM else 2
         found = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if not found:

@@ -33,6 +33,14 @@ def test_real_words_are_never_turned_into_the_faqs() -> None:
     assert Speller.fit(["Wo finde ich den Chat?"], "de").correct("such bar") == "such bar"
 
 
+def test_german_typed_without_umlauts_is_spelled_with_them_not_corrected_to_another_word() -> None:
+    german = Speller.fit(["Ich möchte meine anderen Daten sehen", "Adresse ändern"], "de")
+    assert german.correct("wo aendern") == "wo ändern"  # not "anderen", one letter away
+    assert german.correct("kuendigen") == "kündigen"  # no FAQ word near it: still its real spelling
+    assert german.correct("neue adresse") == "neue adresse"  # a word already, not "neü"
+    assert Speller.fit(["waar is mijn pakket"], "nl").correct("kuendigen") == "kuendigen"  # German only
+
+
 def test_a_language_without_a_word_list_is_not_corrected() -> None:
     # wordfreq has no list of Frisian: an unknown word there may well be a word
     assert Speller.fit(["wêr is myn bestelling"], "fy").correct("wêr is myn bestelingg") == "wêr is myn bestelingg"
