@@ -141,7 +141,8 @@ def build_table(folder: Path, locale: str, pieces: Callable[[str], int]) -> dict
                 # An abbreviation only where the word is nothing else ("weg" is away, not a law called WEG),
                 # in everyday senses (Palau's PW and nitrogen's N are [geogr.] and [chem.]), never one letter,
                 # and not when it spells a common English word (a German visitor's "hi").
-                if word not in choices and len(word) > 1 and translations and zipf_frequency(word, "en") < ENGLISH_WORD_ZIPF:
+                spells_english = zipf_frequency(word, "en") >= ENGLISH_WORD_ZIPF
+                if word not in choices and len(word) > 1 and translations and not spells_english:
                     choices[word] = [(False, t) for t in translations]
             for word, senses in choices.items():
                 plain = [t for marked, t in senses if not marked] or [t for _, t in senses]
