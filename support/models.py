@@ -124,6 +124,10 @@ class Message(SQLModel, table=True):
 class Handoff(SQLModel, table=True):
     """A conversation handed to a person: the agents' ticket."""
 
+    # A ticket's number is in the agent's open page and its reply form: SQLite would hand a deleted
+    # newest ticket's number to the next one, and a reply to the old one would reach another visitor.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", unique=True, ondelete="CASCADE")
     status: HandoffStatus = Field(default=HandoffStatus.open, index=True)

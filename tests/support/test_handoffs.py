@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import Role
 from core.errors import FieldErrors, NotFoundError, ValidationError
-from support import conversations, handoffs, inbox
+from support import conversations, handoffs, inbox, outcomes
 from support.handoffs import request_handoff
 from support.models import CloseReason, HandoffStatus, Message, OutboxKind, Sender
 from tests.support.handoff_fixtures import (
@@ -98,6 +98,22 @@ def test_handoff_from_a_conversation_with_bot_turns(session: Session) -> None:
         ("suggest", None),
     ]
     assert payload["guesses"][1]["candidates"][0] == {"intent": "billing_address", "probability": 0.4}
+
+
+def test_a_deleted_tickets_number_is_never_given_to_the_next_one(session: Session) -> None:
+    # An agent's page of the deleted ticket posts its reply to that number: it must not find another visitor.
+    first = request_handoff(
+        session, conversation=make_conversation(session), email=email(), name=None, message=None, settings=SETTINGS
+    )
+    session.commit()
+    gone = first.id
+    outcomes.delete_conversation(session, conversation_id=first.conversation_id)
+    session.commit()
+    second = request_handoff(
+        session, conversation=make_conversation(session), email=email(), name=None, message=None, settings=SETTINGS
+    )
+    session.commit()
+    assert second.id is not None and gone is not None and second.id > gone
 
 
 def test_no_intent_means_no_default_tag(session: Session) -> None:
