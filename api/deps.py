@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import quote
 
 import anyio
 from fastapi import Depends, HTTPException, Request
@@ -67,7 +68,8 @@ def page_locale(locale: str, request: Request, settings: SettingsDep) -> str:
         return locale
     language = re.split(r"[-_]", locale, maxsplit=1)[0].lower()
     if language != locale and language in settings.locales:
-        path = request.url.path.replace(f"/hc/{locale}/", f"/hc/{language}/", 1)
+        # The decoded path, encoded again: "日本" or a CR LF in it would otherwise reach the header raw.
+        path = quote(request.url.path.replace(f"/hc/{locale}/", f"/hc/{language}/", 1), safe="/!$&'()*+,;=:@-._~")
         query = f"?{request.url.query}" if request.url.query else ""
         raise HTTPException(status_code=301, headers={"Location": path + query})
     raise NotFoundError(f"unknown locale {locale!r}")

@@ -15,7 +15,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Query
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-MAX_ID = 2**31 - 1
+from core.numerals import ID_LIMIT
+
+MAX_ID = ID_LIMIT
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row's id")]
 """An id in the path."""

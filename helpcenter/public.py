@@ -10,6 +10,7 @@ from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from core.errors import ConflictError, NotFoundError, ValidationError
+from core.numerals import whole_number
 from core.security import same, sign
 from helpcenter import articles
 from helpcenter.models import Article, ArticleStatus, ArticleVote, SlugRedirect, utcnow
@@ -72,7 +73,7 @@ def explain_vote(
 ) -> ArticleVote:
     """The answer to "What was missing?" after a No joins that vote: once, within ``FOLLOW_UP_WINDOW``."""
     vote_id, _, mac = ticket.partition(".")
-    entry = session.get(ArticleVote, int(vote_id)) if vote_id.isdigit() and len(vote_id) < 10 else None
+    entry = session.get(ArticleVote, number) if (number := whole_number(vote_id)) is not None else None
     if entry is None or not same(mac, sign(secret, f"article-vote:{vote_id}")) or entry.article_id != article.id:
         raise ValidationError("this feedback form has expired: please vote again")
     created = entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=UTC)

@@ -19,6 +19,7 @@ from api.params import MAX_ID, ListPageDep, OptionalRowIdQuery, RowId
 from api.resources import ArticleDep
 from core.errors import ConflictError, EditConflict, ValidationError
 from core.i18n import N_
+from core.numerals import whole_number
 from core.settings import Settings
 from helpcenter import articles, categories, editorial, public
 from helpcenter.markdown import render
@@ -186,7 +187,7 @@ def create_article(
     """Create a draft (its first revision); a translation joins the source's translation group."""
     form = posted.shown(posted.locale)
     of = posted.translation_of
-    source = editorial.get_article(session, article_id=int(of)) if of.isdigit() else None
+    source = editorial.get_article(session, article_id=number) if (number := whole_number(of)) is not None else None
     try:
         article = articles.create_article(
             session,

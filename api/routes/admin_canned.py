@@ -15,6 +15,7 @@ from api.deps import FormFields, SessionDep, SettingsDep
 from api.errors import FormRefused
 from api.params import RowId
 from core.errors import EditConflict, ValidationError
+from core.numerals import whole_number
 from core.settings import Settings
 from support import canned
 from support.models import CannedReply
@@ -38,7 +39,7 @@ def _typed(form: dict[str, str]) -> dict[str, str]:
 
 def _version(form: dict[str, str]) -> int | None:
     value = form.get("version", "")
-    return int(value) if value.isdigit() and len(value) <= 10 else None
+    return whole_number(value)
 
 
 def _list_context(

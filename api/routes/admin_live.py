@@ -33,6 +33,7 @@ from core import accounts
 from core.accounts import User
 from core.db import session_scope
 from core.errors import FaqdeskError, UnauthorizedError
+from core.numerals import whole_number
 from core.settings import Settings
 from support import handoffs
 
@@ -65,8 +66,8 @@ def _still_signed_in(request: Request, settings: Settings) -> Callable[[Session]
 
 def _resume_after(last_event_id: str | None, default: int) -> int:
     """Where a reconnection starts: the ``Last-Event-ID`` header (not validated by the schema: clamped)."""
-    if last_event_id and last_event_id.isdigit():
-        return max(default, min(int(last_event_id), MAX_ID))
+    if (resumed := whole_number(last_event_id, limit=10**18)) is not None:
+        return max(default, min(resumed, MAX_ID))
     return default
 
 

@@ -18,6 +18,7 @@ from api.resources import CategoryDep
 from core import accounts
 from core.accounts import Role, User
 from core.errors import EditConflict
+from core.numerals import whole_number
 from core.settings import Settings
 from helpcenter import categories, media, slugs
 
@@ -32,7 +33,7 @@ def _per_locale(form: dict[str, str], prefix: str, locales: list[str]) -> dict[s
 def _version(form: dict[str, str]) -> int | None:
     # The version the editor loaded (a hidden field); absent from forms made before versions existed.
     value = form.get("version", "")
-    return int(value) if value.isdigit() and len(value) <= 10 else None
+    return whole_number(value)
 
 
 def _categories_context(
@@ -64,7 +65,7 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
         slug=slug,
         names=names,
         descriptions={k: v.strip() for k, v in _per_locale(form, "description", settings.locales).items() if v.strip()},
-        position=int(form.get("position") or 0) if (form.get("position") or "0").isdigit() else 0,
+        position=whole_number(form.get("position")) or 0,
     )
     return redirect("/admin/categories", "created")
 
@@ -82,7 +83,7 @@ def update_category(
     if form.get("action") == "delete":
         categories.delete_category(session, category=category)
         return redirect("/admin/categories", "deleted")
-    position = int(form["position"]) if form.get("position", "").isdigit() else None
+    position = whole_number(form.get("position"))
     names = _per_locale(form, "name", settings.locales)
     descriptions = _per_locale(form, "description", settings.locales)
     try:

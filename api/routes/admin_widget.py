@@ -17,6 +17,7 @@ from api.errors import FormRefused
 from api.widget_embed import API_CALLS, embed_snippet
 from core.accounts import Role, User
 from core.errors import EditConflict, FieldErrors
+from core.numerals import whole_number
 from core.settings import Settings
 from helpcenter import media
 from support import appearance
@@ -59,7 +60,7 @@ def _as_form(look: appearance.WidgetAppearance, locales: list[str]) -> dict[str,
 
 def _version(form: dict[str, str]) -> int | None:
     value = form.get("version", "")
-    return int(value) if value.isdigit() and len(value) <= 10 else None
+    return whole_number(value)
 
 
 @router.get("/admin/widget", response_class=HTMLResponse)

@@ -35,6 +35,7 @@ from api.widget_schemas import (
 from bot import runtime
 from core.db import open_session, session_scope
 from core.errors import UnauthorizedError, ValidationError
+from core.numerals import whole_number
 from support import conversations, handoffs, message_view, reply_delivery
 from support.models import Conversation
 
@@ -154,8 +155,8 @@ async def events(
             conversations.authenticate(session, conversation_id=conversation_id, token=_bearer(authorization))
 
     await run_in_threadpool(check)
-    if last_event_id and last_event_id.isdigit():  # a header, not validated by the schema: clamp it
-        after = max(after, min(int(last_event_id), MAX_ID))
+    if (resumed := whole_number(last_event_id, limit=10**18)) is not None:  # a header the schema does not check
+        after = max(after, min(resumed, MAX_ID))
 
     def fetch(since: int) -> list[MessageOut]:
         with session_scope(engine) as session:  # committed: reading marks the visitor present

@@ -377,6 +377,8 @@ def test_a_no_asks_what_was_missing_and_the_answer_joins_that_vote(client: TestC
     assert len(_votes(db, "gift-cards", "de")) == len(before) + 1
     elsewhere = client.post("/hc/de/articles/refund-status/feedback/missing", data={"ticket": ticket, "comment": "x"})
     assert elsewhere.status_code == 422  # a ticket belongs to its article's vote
+    superscript = client.post(form.attrs["action"], data={"ticket": "².abc", "comment": "x"})  # "²".isdigit()
+    assert superscript.status_code == 422
 
 
 def test_feedback_comment_line_breaks_count_once(client: TestClient, db: Session) -> None:
@@ -533,5 +535,10 @@ def test_regional_locales_of_other_help_centers_move_to_the_configured_language(
     search = client.get("/hc/de_AT/search", params={"q": "Rücksendung"}, follow_redirects=False)
     assert search.status_code == 301 and search.headers["location"] == "/hc/de/search?q=R%C3%BCcksendung"
     assert client.get("/hc/nl-be/").status_code == 200  # followed
+    # The path is encoded again: non-Latin letters were a 500, a CR LF reached the header raw.
+    moved = client.get("/hc/en-x/articles/%E6%97%A5%E6%9C%AC%0D%0ASet-Cookie:%20x=1", follow_redirects=False)
+    location = moved.headers["location"]
+    assert moved.status_code == 301 and location.startswith("/hc/en/articles/%E6%97%A5%E6%9C%AC")
+    assert "\r" not in location and "\n" not in location and "x=1" not in moved.headers.get("set-cookie", "")
     assert client.get("/hc/fr-fr/", follow_redirects=False).status_code == 404  # fr is not configured
     assert client.get("/hc/xx/", follow_redirects=False).status_code == 404
