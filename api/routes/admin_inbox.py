@@ -17,7 +17,8 @@ from api.errors import FormRefused
 from api.params import MAX_ID, ListPageDep
 from api.resources import HandoffDep
 from core.accounts import User
-from core.errors import ValidationError
+from core.errors import ConflictError, ValidationError
+from core.numerals import whole_number
 from core.settings import Settings
 from support import canned, handoffs
 from support import inbox as inbox_service
@@ -135,7 +136,7 @@ def _refused(
     session: Session,
     settings: Settings,
     handoff_id: int,
-    error: ValidationError,
+    error: ValidationError | ConflictError,
     **typed: str,
 ) -> FormRefused:
     """The handoff page again after bad input, keeping what the agent typed (nothing was saved)."""
@@ -147,7 +148,7 @@ def _refused(
             request, session=session, settings=settings, handoff=handoff, user=user, form=form, error=error.detail
         )
 
-    return FormRefused(session, "admin/handoff.html", context, user=user)
+    return FormRefused(session, "admin/handoff.html", context, user=user, status_code=error.status_code)
 
 
 @router.get("/inbox/{handoff_id}", response_class=HTMLResponse)
@@ -234,16 +235,26 @@ def save_tags(
     return _back(handoff, "tagged")
 
 
-@router.post("/inbox/{handoff_id}/assign", dependencies=[Csrf])
+@router.post("/inbox/{handoff_id}/assign", response_class=HTMLResponse, dependencies=[Csrf])
 def assign(
+    request: Request,
     user: UserDep,
     handoff: HandoffDep,
     session: SessionDep,
+    settings: SettingsDep,
     assignee: Annotated[str, Form(max_length=20)] = "",
+    shown: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
-    """Assign to me ("me"), to a user (their id), or back to the queue ("")."""
-    agent = handoffs.chosen_assignee(session, choice=assignee, me=user)
-    handoffs.assign(session, handoff=handoff, agent=agent)
+    """Assign to me ("me"), to a user (their id), or back to the queue (""). ``shown`` is the assignee the
+    page showed ("0": nobody): a ticket assigned by someone else since is not silently taken from them."""
+    try:
+        agent = handoffs.chosen_assignee(session, choice=assignee, me=user)
+        seen = handoffs.UNSEEN if shown is None else whole_number(shown) or None
+        handoffs.assign(session, handoff=handoff, agent=agent, seen=seen)
+    except (ValidationError, ConflictError) as exc:
+        raise _refused(
+            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc
+        ) from exc
     return _back(handoff, "assigned")
 
 

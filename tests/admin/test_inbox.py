@@ -255,6 +255,23 @@ def test_assign_resolve_reopen(as_role: Any, db_bind: Bind, admin_settings: Sett
     assert (stored.status, stored.reopened, stored.resolved_at) == (HandoffStatus.assigned, 1, None)
 
 
+def test_a_claim_from_a_stale_page_does_not_take_the_ticket_from_who_took_it_meanwhile(
+    as_role: Any, db_bind: Bind, admin_settings: Settings
+) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
+    agent, admin = as_role(Role.agent), as_role(Role.admin)
+    assert 'name="shown" value="0"' in agent.get(f"/admin/inbox/{handoff.id}").text  # both pages show nobody
+    assert post(admin, handoff, "assign", assignee="me", shown="0").status_code == 303
+    stale = post(agent, handoff, "assign", assignee="me", shown="0")
+    assert stale.status_code == 409 and "assigned to" in stale.text
+    assert fresh(db_bind, handoff.id).assignee_id == user_id(db_bind, Role.admin)
+    # Seen as the admin's, handing it on is deliberate; the same change twice (a double click) is no conflict.
+    admin_id = str(user_id(db_bind, Role.admin))
+    assert post(agent, handoff, "assign", assignee="me", shown=admin_id).status_code == 303
+    assert post(agent, handoff, "assign", assignee="me", shown=admin_id).status_code == 303
+    assert fresh(db_bind, handoff.id).assignee_id == user_id(db_bind, Role.agent)
+
+
 # --- the queue ------------------------------------------------------------------------------------
 
 
