@@ -26,7 +26,16 @@ from core.numerals import whole_number
 from core.settings import Settings
 from support import handoff_messages, hours, outbox
 from support.conversations import add_message
-from support.models import CloseReason, Conversation, Handoff, HandoffStatus, Message, Sender, utcnow
+from support.models import (
+    CloseReason,
+    Conversation,
+    Handoff,
+    HandoffStatus,
+    Message,
+    Outcome,
+    Sender,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +120,13 @@ def request_handoff(
     conversation.visitor_email = email
     conversation.visitor_name = name or conversation.visitor_name
     conversation.last_activity_at = now
-    if conversation.closed_at is None:
-        conversation.closed_at = now
-        conversation.close_reason = CloseReason.handoff
+    if conversation.close_reason is not CloseReason.handoff:
+        # Also when the visitor had ended the chat or it went quiet: it is with people now, and their next
+        # message must reach the ticket (an ended chat refuses messages). An outcome already counted is
+        # corrected, so the dashboard counts the handoff.
+        conversation.closed_at, conversation.close_reason = now, CloseReason.handoff
+        if conversation.outcome is not None:
+            conversation.outcome, conversation.outcome_reason = Outcome.handed_off, "handed off to a person"
     session.add(conversation)
 
     handoff = _existing(session, conversation=conversation)

@@ -14,7 +14,7 @@ from core.accounts import User
 from core.settings import Settings
 from helpcenter.models import Article
 from support import conversations, handoffs, suggest
-from support.models import Conversation, Handoff, Message, Sender
+from support.models import CloseReason, Conversation, Handoff, Message, Sender
 from tests.admin.conftest import make_settings
 from tests.app import configure
 from tests.misses import unsure_with_articles
@@ -272,6 +272,21 @@ def test_server_sent_events_take_the_token_from_the_header_never_the_url(chat: T
     assert '"sender": "bot"' in bot
     (again,) = events(chat, f"/api/v1/conversations/{cid}/events", 1, {**auth, "Last-Event-ID": str(first)})
     assert again == bot
+
+
+def test_asking_for_a_person_after_ending_the_chat_opens_the_way_to_them(chat: TestClient, site_db: Session) -> None:
+    cid, auth = start(chat)
+    say(chat, cid, auth, "Where is my order?")
+    assert chat.post(f"/api/v1/conversations/{cid}/end", headers=auth).status_code in (200, 204)
+    ended = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "one more thing"}, headers=auth)
+    assert ended.status_code == 409  # an ended chat takes no more questions for the bot
+    ticket = chat.post(f"/api/v1/conversations/{cid}/handoff", json={"email": "v@example.com"}, headers=auth)
+    assert ticket.status_code == 201
+    # Told a person will reply here, the visitor can write to them: the message joins the ticket.
+    after = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "it is order 123"}, headers=auth)
+    assert after.status_code == 200, after.text
+    site_db.expire_all()
+    assert site_db.get(Conversation, cid).close_reason is CloseReason.handoff  # type: ignore[union-attr]
 
 
 def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient, site_db: Session) -> None:

@@ -12,7 +12,7 @@ from core.accounts import Role
 from core.errors import FieldErrors, NotFoundError, ValidationError
 from support import conversations, handoffs, inbox, outcomes
 from support.handoffs import request_handoff
-from support.models import CloseReason, HandoffStatus, Message, OutboxKind, Sender
+from support.models import CloseReason, HandoffStatus, Message, OutboxKind, Outcome, Sender
 from tests.support.handoff_fixtures import (
     HOOKS,
     MONDAY_NOON,
@@ -114,6 +114,17 @@ def test_a_deleted_tickets_number_is_never_given_to_the_next_one(session: Sessio
     )
     session.commit()
     assert second.id is not None and gone is not None and second.id > gone
+
+
+def test_a_handoff_after_the_chat_closed_reopens_it_to_people_and_counts_as_one(session: Session) -> None:
+    conversation = make_conversation(session)
+    conversations.end_conversation(session, conversation=conversation, now=MONDAY_NOON)
+    outcomes.close_due(session, now=MONDAY_NOON + timedelta(minutes=1), window=timedelta(minutes=30))
+    session.refresh(conversation)
+    assert conversation.outcome is not None and conversation.outcome is not Outcome.handed_off
+    request_handoff(session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS)
+    assert conversation.close_reason is CloseReason.handoff
+    assert conversation.outcome is Outcome.handed_off  # the dashboard counts the handoff
 
 
 def test_no_intent_means_no_default_tag(session: Session) -> None:
