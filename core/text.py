@@ -43,6 +43,12 @@ def fold(text: str, locale: str = "en") -> str:
     return text
 
 
+def visible(text: str) -> bool:
+    """Whether the text shows anything: a character that is neither white space nor an invisible format
+    character (zero-width space, joiners, byte-order mark, direction marks)."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+
+
 def language(locale: str) -> str:
     """The language part of a locale ("de" of "de-AT")."""
     return locale.split("-")[0].lower()

@@ -19,6 +19,7 @@ from bot.policy import ConversationState, Decision, PolicyConfig, decide
 from core import telemetry
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
+from core.text import visible
 from helpcenter.markdown import render
 from support import bot_reply, review
 from support.models import CloseReason, Conversation, Message, Rating, Sender, utcnow
@@ -216,7 +217,7 @@ def _to_the_team(session: Session, *, conversation: Conversation, text: str | No
 
 def _checked(text: str | None) -> str:
     text = (text or "").strip()
-    if not text:
+    if not visible(text):  # "\u200b" alone was answered, and counted as a question the bot missed
         raise ValidationError("the message is empty")
     if len(text) > MAX_TEXT:
         raise ValidationError(f"the message is longer than {MAX_TEXT} characters")

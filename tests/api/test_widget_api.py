@@ -274,6 +274,15 @@ def test_server_sent_events_take_the_token_from_the_header_never_the_url(chat: T
     assert again == bot
 
 
+@pytest.mark.parametrize("text", ["\u200b", "\ufeff", "\u2060\u200f", " \u200d\n"])
+def test_a_message_of_invisible_characters_is_empty(chat: TestClient, text: str) -> None:
+    cid, auth = start(chat)
+    refused = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": text}, headers=auth)
+    assert refused.status_code == 422 and "empty" in refused.text  # not a question the bot missed
+    assert chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json() == []
+    assert say(chat, cid, auth, "\U0001f44b")["type"]  # an emoji alone shows something: a turn
+
+
 def test_asking_for_a_person_after_ending_the_chat_opens_the_way_to_them(chat: TestClient, site_db: Session) -> None:
     cid, auth = start(chat)
     say(chat, cid, auth, "Where is my order?")
