@@ -110,7 +110,7 @@ class Settings(BaseSettings):
 
     # --- Chat and handoff ---
     # The address visitors reach this server at (e.g. https://help.example.com), used in the embed snippet
-    # the back office shows; empty: the address the admin's browser used.
+    # the back office shows and in the sitemap; empty: the address the request used (its Host header).
     public_url: str = ""
     # Web origins allowed to embed the widget (CORS), e.g. https://shop.example.com. Never "*".
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -25,7 +25,9 @@ def _url(loc: str, lastmod: datetime | None, alternates: list[tuple[str, str]]) 
 @router.get("/sitemap.xml")
 def sitemap(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The sitemap of the public help center."""
-    base = str(request.base_url).rstrip("/")
+    # The configured address: the Host header is the client's to choose, and a cache in front would keep a
+    # sitemap pointing search engines at whatever host the first request named.
+    base = (settings.public_url or str(request.base_url)).rstrip("/")
     entries = []
     for locale in settings.locales:
         for article in public.published_articles(session, locale=locale):

@@ -170,6 +170,19 @@ def test_sitemap_lists_articles_with_hreflang_alternates(client: TestClient) -> 
     assert not any("secret-draft" in (loc or "") for loc in by_loc)
 
 
+def test_the_sitemap_names_the_configured_address_not_the_hosts_a_request_names(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client.app.state.settings, "public_url", "https://help.example.com")  # type: ignore[attr-defined]
+    forged = client.get("/sitemap.xml", headers={"Host": "evil.example"})
+    locs = [
+        u.findtext("s:loc", namespaces=SITEMAP_NS) or ""
+        for u in ET.fromstring(forged.content).findall("s:url", SITEMAP_NS)
+    ]
+    assert locs and all(loc.startswith("https://help.example.com/hc/") for loc in locs)
+    assert b"evil.example" not in forged.content
+
+
 def test_sitemap_lists_category_pages_where_they_have_articles(client: TestClient) -> None:
     urls = ET.fromstring(client.get("/sitemap.xml").content).findall("s:url", SITEMAP_NS)
     by_loc = {u.findtext("s:loc", namespaces=SITEMAP_NS): u for u in urls}
