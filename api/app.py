@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from api import errors, observability
 from api.body_limit import BodyLimit
+from api.head_requests import HeadAsGet
 from api.headers import PublicCORS, SecurityHeaders
 from api.openapi import refine as refine_openapi
 from api.ratelimit import RateLimiter
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=max(settings.upload_max_bytes, admin_intents.MAX_IMPORT_BYTES),
     )
+    app.add_middleware(HeadAsGet)  # outside the body limit, inside CORS and the security headers
     if settings.cors_origins:  # only the configured sites, and only on the public API (api/headers.py)
         app.add_middleware(PublicCORS, origins=settings.cors_origins)
     # Added last, so it wraps CORS too: preflight answers get the security headers as well.

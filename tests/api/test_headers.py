@@ -60,6 +60,20 @@ def test_api_and_files_send_a_csp_that_allows_nothing(client: TestClient, path: 
     assert response.headers["content-security-policy"] == RESOURCE_CSP
 
 
+@pytest.mark.parametrize("path", [p for p in PAGES + RESOURCES if p != "/hc/en/nowhere"])
+def test_head_answers_like_get_without_the_body(client: TestClient, path: str) -> None:
+    # Uptime monitors and link checkers ask with HEAD; FastAPI's GET routes answered it with 405.
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200, path
+    assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"], path
+    assert_common_headers(head.headers, path)
+
+
+def test_head_is_no_way_around_a_routes_methods(client: TestClient) -> None:
+    assert client.head("/api/v1/conversations").status_code == 405  # POST only
+    assert client.head("/hc/en/nowhere").status_code == 404
+
+
 def test_errors_and_the_back_office_get_headers_too(client: TestClient) -> None:
     missing = client.get("/api/v1/articles/999999")
     assert missing.status_code == 404
