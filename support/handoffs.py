@@ -53,7 +53,7 @@ AGENT_REPLY = "agent.reply"
 # --- creating -------------------------------------------------------------------------------------
 
 
-def _visitor_fields(
+def visitor_fields(
     email: str | None, name: str | None, message: str | None, *, locale: str
 ) -> tuple[str, str | None, str | None]:
     """The handoff form's fields checked together, each refusal in the visitor's language beside its field:
@@ -115,7 +115,7 @@ def request_handoff(
     now: datetime | None = None,
 ) -> Handoff:
     """Hand the conversation to people (one handoff per conversation: asking again updates or reopens it)."""
-    email, name, message = _visitor_fields(email, name, message, locale=conversation.locale)
+    email, name, message = visitor_fields(email, name, message, locale=conversation.locale)
     now = now or utcnow()
     conversation.visitor_email = email
     conversation.visitor_name = name or conversation.visitor_name

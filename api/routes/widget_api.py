@@ -204,11 +204,20 @@ def feedback(body: FeedbackIn, conversation: ConversationDep, session: SessionDe
     return {"message_id": message.id, "helpful": message.helpful}
 
 
-@router.post(
-    "/{conversation_id}/handoff", response_model=HandoffOut, status_code=201, dependencies=[Depends(limit_handoffs)]
-)
-def handoff(body: HandoffIn, conversation: ConversationDep, session: SessionDep, settings: SettingsDep) -> HandoffOut:
+@router.post("/{conversation_id}/handoff", response_model=HandoffOut, status_code=201)
+def handoff(
+    body: HandoffIn,
+    conversation: ConversationDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    limiter: LimiterDep,
+) -> HandoffOut:
     """Hand the conversation to a person: the ticket carries the transcript and the bot's guesses."""
+    # A form the visitor must correct (an address like "anna@example") is refused before the limit counts
+    # it: only requests that can open a ticket use up the caller's handoffs.
+    handoffs.visitor_fields(body.email, body.name, body.message, locale=conversation.locale)
+    limit_handoffs(request, settings, limiter)
     ticket = handoffs.request_handoff(
         session, conversation=conversation, email=body.email, name=body.name, message=body.message, settings=settings
     )

@@ -58,6 +58,9 @@ def test_handoff_requests_are_limited_per_address(client: TestClient) -> None:
         client.post(
             f"/api/v1/conversations/{started['id']}/messages", json={"text": "Where is my order?"}, headers=auth
         )
+        # A form to correct first does not use up the address's requests: it opens no ticket.
+        typo = client.post(f"/api/v1/conversations/{started['id']}/handoff", json={"email": "ann@"}, headers=auth)
+        assert typo.status_code == 422
         response = client.post(
             f"/api/v1/conversations/{started['id']}/handoff", json={"email": "ann@example.com"}, headers=auth
         )
