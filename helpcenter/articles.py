@@ -43,6 +43,14 @@ def create_article(
     slug = check_slug(slug or slugify(title))
     if by_slug(session, locale=locale, slug=slug) is not None:
         raise ConflictError(f"an article {slug!r} exists in {locale!r}")
+    if translation_group is not None:
+        # One version per language: the editor and the language switcher find a translation by its locale,
+        # so a second one would hide one of the two.
+        twin = session.exec(
+            select(Article).where(Article.translation_group == translation_group, Article.locale == locale)
+        ).first()
+        if twin is not None:
+            raise ConflictError(f"this article already has a {locale!r} version: {twin.slug!r} (edit that one)")
     now = utcnow()
     article = Article(
         slug=slug,

@@ -99,6 +99,11 @@ def test_translations_share_a_group(session: Session) -> None:
     make(session, slug="retour", locale="nl", translation_group=en.translation_group)  # draft
     assert [a.locale for a in public.translations(session, article=en)] == ["de"]
     assert len(public.translations(session, article=de, published_only=False)) == 2
+    # One version per language: a second German one would hide one of the two from the language switcher.
+    with pytest.raises(ConflictError, match="'ruecksendung'"):
+        make(session, slug="rueckgabe", locale="de", translation_group=en.translation_group)
+    with pytest.raises(ConflictError):
+        make(session, slug="returns-2", translation_group=en.translation_group)  # English, like its source
 
 
 def test_votes_and_views(session: Session) -> None:
