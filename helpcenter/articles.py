@@ -168,6 +168,9 @@ def set_status(
 ) -> Article:
     """Publish, unpublish (draft) or archive an article; ``publish_at`` schedules publication."""
     if publish_at is not None:
+        if article.status == ArticleStatus.published:
+            # Scheduling makes a draft that goes live later: a live article would go offline until then.
+            raise ValidationError(N_("this article is published already: unpublish it first to schedule it"))
         article.status, article.publish_at = ArticleStatus.draft, publish_at
     else:
         article.status, article.publish_at = status, None

@@ -290,7 +290,7 @@ def change_status(
     session: SessionDep,
     action: Annotated[str, Form(pattern="^(publish|unpublish|archive|schedule)$")],
     publish_at: Annotated[str, Form(max_length=40)] = "",
-    tz_offset: Annotated[int, Form(ge=-1000, le=1000)] = 0,
+    tz_offset: Annotated[int, Form(ge=-840, le=720)] = 0,  # getTimezoneOffset(): UTC+14 is -840, UTC-12 is 720
 ) -> Response:
     """Publish, unpublish, archive, or schedule publication (the time is in the editor's time zone)."""
     article_id = article.id

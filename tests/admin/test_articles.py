@@ -128,6 +128,13 @@ def test_scheduled_publication(as_role: Callable[[Role], TestClient], app_client
         assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=30)) == 0
         assert articles.publish_due(session, now=datetime.now(UTC) + timedelta(minutes=61)) >= 1
     assert app_client.get("/hc/en/articles/winter-sale").status_code == 200
+    # Live now: scheduling it again would take it offline until then. Refused, and not offered.
+    later = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    assert _post(editor, f"/admin/articles/{article_id}/status", action="schedule", publish_at=later) == 422
+    assert app_client.get("/hc/en/articles/winter-sale").status_code == 200
+    assert 'value="schedule"' not in editor.get(f"/admin/articles/{article_id}").text
+    far_east = _post(editor, f"/admin/articles/{article_id}/status", action="unpublish", tz_offset="999")
+    assert far_east == 422  # no time zone is 16.6 hours from UTC
 
 
 def test_preview_renders_markdown_and_strips_script(as_role: Callable[[Role], TestClient]) -> None:
