@@ -15,12 +15,27 @@ from helpcenter.models import Article, Category
 from helpcenter.slugs import check_slug
 
 
-def clean_names(names: dict[str, str]) -> dict[str, str]:
-    """A category's names per locale, trimmed and without the blank ones: at least one is needed."""
+def clean_names(names: dict[str, str], locales: Sequence[str] | None = None) -> dict[str, str]:
+    """A category's names per locale, trimmed and without the blank ones: at least one is needed.
+    With ``locales`` (the configured ones), a name in another locale is refused: it would replace the
+    names the help center shows with one it never shows."""
     cleaned = {k: v.strip() for k, v in names.items() if v.strip()}
+    _known_locales(cleaned, locales)
     if not cleaned:
         raise ValidationError(N_("a category needs a name in at least one locale"))
     return cleaned
+
+
+def clean_descriptions(descriptions: dict[str, str], locales: Sequence[str] | None = None) -> dict[str, str]:
+    """A category's descriptions per locale, trimmed and without the blank ones."""
+    cleaned = {k: v.strip() for k, v in descriptions.items() if v.strip()}
+    _known_locales(cleaned, locales)
+    return cleaned
+
+
+def _known_locales(texts: dict[str, str], locales: Sequence[str] | None) -> None:
+    if locales is not None and (unknown := sorted(set(texts) - set(locales))):
+        raise ValidationError(f"unknown locale {unknown[0]!r}; configured: {', '.join(locales)}")
 
 
 def create_category(
@@ -30,11 +45,13 @@ def create_category(
     names: dict[str, str],
     descriptions: dict[str, str] | None = None,
     position: int = 0,
+    locales: Sequence[str] | None = None,
 ) -> Category:
-    """Create a category."""
+    """Create a category; ``locales``, when given, are the configured ones its texts must be in."""
+    names, descriptions = clean_names(names, locales), clean_descriptions(descriptions or {}, locales)
     if session.exec(select(Category).where(Category.slug == slug)).first():
         raise ConflictError(f"a category with slug {slug!r} exists")
-    category = Category(slug=check_slug(slug), names=names, descriptions=descriptions or {}, position=position)
+    category = Category(slug=check_slug(slug), names=names, descriptions=descriptions, position=position)
     session.add(category)
     session.flush()
     return category
@@ -66,17 +83,18 @@ def update_category(
     descriptions: dict[str, str] | None = None,
     position: int | None = None,
     expected_version: int | None = None,
+    locales: Sequence[str] | None = None,
 ) -> Category:
     """Rename, describe or move a category (its slug stays: public URLs depend on it).
 
     ``expected_version`` is the version the editor started from: another one saved meanwhile is an
-    ``EditConflict`` and nothing is written.
+    ``EditConflict`` and nothing is written. ``locales`` as for ``create_category``.
     """
     check_version(category, expected_version, what="This category")
     if names is not None:
-        category.names = clean_names(names)
+        category.names = clean_names(names, locales)
     if descriptions is not None:
-        category.descriptions = {k: v.strip() for k, v in descriptions.items() if v.strip()}
+        category.descriptions = clean_descriptions(descriptions, locales)
     if position is not None:
         category.position = position
     session.add(category)

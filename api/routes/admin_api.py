@@ -160,10 +160,15 @@ def list_categories(user: ApiEditorDep, session: SessionDep) -> list[AdminCatego
 
 
 @router.post("/categories", response_model=AdminCategory, status_code=201)
-def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep) -> AdminCategory:
-    """Create a category."""
+def create_category(body: CategoryIn, user: ApiEditorDep, session: SessionDep, settings: SettingsDep) -> AdminCategory:
+    """Create a category (names and descriptions in the configured locales)."""
     category = categories.create_category(
-        session, slug=body.slug, names=body.names, descriptions=body.descriptions, position=body.position
+        session,
+        slug=body.slug,
+        names=body.names,
+        descriptions=body.descriptions,
+        position=body.position,
+        locales=settings.locales,
     )
     return AdminCategory.of(category)
 
@@ -178,6 +183,7 @@ def update_category(
     category: CategoryDep,
     body: CategoryUpdate,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> AdminCategory:
@@ -190,6 +196,7 @@ def update_category(
         descriptions=body.descriptions,
         position=body.position,
         expected_version=expected_version(if_match, body.version),
+        locales=settings.locales,
     )
     etag(response, category.version)
     return AdminCategory.of(category)

@@ -64,8 +64,9 @@ def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep,
         session,
         slug=slug,
         names=names,
-        descriptions={k: v.strip() for k, v in _per_locale(form, "description", settings.locales).items() if v.strip()},
+        descriptions=_per_locale(form, "description", settings.locales),
         position=whole_number(form.get("position")) or 0,
+        locales=settings.locales,
     )
     return redirect("/admin/categories", "created")
 

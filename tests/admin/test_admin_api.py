@@ -106,11 +106,17 @@ def test_api_errors_are_clear_4xx(as_role: Callable[[Role], TestClient], app_cli
         ),
         ("post", "/api/v1/admin/articles/1/status", {"status": "gone"}, 422, "status"),
         ("delete", "/api/v1/admin/categories/1", None, 409, "articles first"),  # it conflicts with its articles
+        # Names the help center never shows would replace the ones it shows.
+        ("post", "/api/v1/admin/categories", {"slug": "foo", "names": {"xx": "Foo"}}, 422, "unknown locale 'xx'"),
+        ("patch", "/api/v1/admin/categories/1", {"names": {"xx": "Foo"}}, 422, "unknown locale 'xx'"),
+        ("patch", "/api/v1/admin/categories/1", {"descriptions": {"fr": "Bof"}}, 422, "unknown locale 'fr'"),
     ]
     for method, path, body, status, words in cases:
         response = app_client.request(method, path, json=body, headers=headers)
         assert response.status_code == status, (path, body, response.text)
         assert words in response.json()["detail"], (path, response.json())
+    first = app_client.get("/api/v1/admin/categories", headers=headers).json()
+    assert {"en", "de", "nl"} <= set(next(c for c in first if c["id"] == 1)["names"])  # untouched
 
 
 def test_revoked_tokens_stop_working(as_role: Callable[[Role], TestClient], app_client: TestClient) -> None:
