@@ -10,11 +10,13 @@ all of it without writing, for the back office's preview and ``faqdesk import --
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.data import Intent, TrainingData
 from bot.imported import ImportedData
@@ -128,10 +130,17 @@ def _keep_kept_examples(imported: ImportedData, kept: dict[str, Intent], result:
 @dataclass
 class UploadPreview:
     """What the editor's upload would do, and the intents it read as faqdesk YAML (the confirm step
-    imports exactly these)."""
+    imports exactly these); ``state`` names the intents the plan was made against (``intents_state``)."""
 
     plan: IntentImportPlan
     yaml: str
+    state: str = ""
+
+
+def intents_state(session: Session) -> str:
+    """A name for the intents as saved now (ids and versions): any edit, addition or deletion changes it."""
+    rows = session.exec(select(FaqIntent.id, FaqIntent.version).order_by(col(FaqIntent.id))).all()
+    return hashlib.sha256(json.dumps([[i, v] for i, v in rows]).encode()).hexdigest()[:16]
 
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
@@ -163,13 +172,25 @@ def preview_upload(
     except IntentDataError as exc:
         raise IntentDataError([_without_folder(p) for p in exc.problems]) from None
     result.notes = [_without_folder(note) for note in result.notes]
-    return UploadPreview(plan=result, yaml=intents_yaml(imported.data.intents.values(), heading="uploaded"))
+    yaml = intents_yaml(imported.data.intents.values(), heading="uploaded")
+    return UploadPreview(plan=result, yaml=yaml, state=intents_state(session))
 
 
 def confirm_upload(
-    session: Session, *, yaml_text: str, locales: Sequence[str], user: str, replace: bool
+    session: Session, *, yaml_text: str, locales: Sequence[str], user: str, replace: bool, state: str | None = None
 ) -> IntentImportPlan:
-    """Import the intents a preview showed (its faqdesk YAML), checked again against the database now."""
+    """Import the intents a preview showed (its faqdesk YAML), checked again against the database now.
+
+    ``state`` is the preview's: when the intents changed since (another editor saved, added or deleted
+    one), nothing is imported. Replacing would delete an intent the preview never listed.
+    """
+    if state is not None and state != intents_state(session):
+        raise IntentDataError(
+            [
+                "the intents changed since this preview (another editor saved some): upload the file again to see "
+                "what importing it does now"
+            ]
+        )
     try:
         data = load_training_text(yaml_text, source="preview", locales=locales)
     except TrainingDataError as exc:

@@ -88,11 +88,17 @@ def confirm_import(
     settings: SettingsDep,
     intents_yaml: Annotated[str, Form(max_length=MAX_UPLOAD_BYTES * 2)],
     mode: Mode = "merge",
+    state: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
-    """Import what the preview showed; queues a retrain."""
+    """Import what the preview showed, if the intents are still as they were then; queues a retrain."""
     try:
         result = intent_import.confirm_upload(
-            session, yaml_text=intents_yaml, locales=settings.locales, user=user.email, replace=mode == "replace"
+            session,
+            yaml_text=intents_yaml,
+            locales=settings.locales,
+            user=user.email,
+            replace=mode == "replace",
+            state=state,
         )
     except IntentDataError as exc:
         problems = exc.problems

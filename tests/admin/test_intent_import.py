@@ -13,7 +13,7 @@ from core.settings import Settings
 from support import intents
 from support.models import JobStatus
 from tests.admin.conftest import csrf_token
-from tests.admin.test_intents import Elements, jobs, stored
+from tests.admin.test_intents import Elements, create, jobs, stored
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEMO_FAQ = Path(__file__).resolve().parents[2] / "training_data" / "faq"
@@ -65,6 +65,24 @@ def test_a_rasa_project_is_previewed_then_imported(
     assert "intents have no answer in a language they have questions in" in listing.text
     only = client.get("/admin/intents?unanswered=true").text
     assert "/admin/intents/book_pickup" in only and "/admin/intents/faq_return_parcel" not in only
+
+
+def test_a_preview_confirmed_after_another_editor_changed_the_intents_imports_nothing(
+    as_role: Callable[[Role], TestClient], db_bind: Bind
+) -> None:
+    client, other = as_role(Role.editor), as_role(Role.admin)
+    rows = "question,intent,answer,locale\nWhere is my parcel?,where_parcel,Track it here.,en\n"
+    preview = upload(client, [("faq.csv", rows.encode())], mode="replace")
+    assert preview.status_code == 200
+    state = next(a["value"] for tag, a in Elements(preview.text).tags if tag == "input" and a.get("name") == "state")
+    create(other, "created_meanwhile")  # the preview's "replace" never listed it
+    confirmed = client.post(
+        "/admin/intents/import-confirm",
+        data={"csrf_token": csrf_token(client, PAGE), "mode": "replace", "state": state or ""},
+        files={"intents_yaml": (None, Elements(preview.text).textareas["intents_yaml"])},
+    )
+    assert confirmed.status_code == 422 and "changed since this preview" in confirmed.text
+    assert stored(db_bind, "created_meanwhile") is not None and stored(db_bind, "where_parcel") is None
 
 
 def test_a_spreadsheet_with_problems_is_refused_with_each_one(as_role: Callable[[Role], TestClient]) -> None:
