@@ -10,6 +10,8 @@ from typing import Literal
 IntentKind = Literal["faq", "smalltalk", "handoff"]
 INTENT_KINDS: tuple[str, ...] = ("faq", "smalltalk", "handoff")
 OOS = "oos"
+# The longest intent id: the back office's column size (support.models.FaqIntent.id).
+MAX_ID_CHARS = 100
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.data import INTENT_KINDS, Intent, Location, TrainingData
+from bot.data import INTENT_KINDS, MAX_ID_CHARS, Intent, Location, TrainingData
 from bot.imported import ImportedData, intent_id, resolve_conflicts
 from bot.problems import Problem, TrainingDataError
 
 COLUMNS = ("intent", "kind", "locale", "question", "answer", "title", "article")  # the order an export writes
 MAX_ROWS = 50_000  # an FAQ has hundreds; a sheet of millions is a mistake (or a zip bomb) to stop early
-MAX_ID_CHARS = 60
+# An id made from a question is cut here; one written in the intent column is kept whole up to the id's limit.
+MADE_ID_CHARS = 60
 _ALIASES = {"questions": "question", "example": "question", "examples": "question", "answers": "answer"}
 
 
@@ -106,7 +107,9 @@ def _intents(rows: list[_Row], imported: ImportedData, *, name: str, named: bool
     intents = imported.data.intents
     for row in rows:
         if row.group not in ids:
-            base = intent_id(row.name)[:MAX_ID_CHARS].strip("_") or "intent"
+            # An exported id comes back as it was (a cut one would import as a new intent beside it).
+            limit = MAX_ID_CHARS if row.group.startswith("intent:") else MADE_ID_CHARS
+            base = intent_id(row.name)[:limit].strip("_") or "intent"
             candidate, number = base, 2
             while candidate in intents:
                 candidate, number = f"{base}_{number}", number + 1

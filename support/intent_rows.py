@@ -14,12 +14,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 from sqlmodel import Session, col, select
 
-from bot.data import Intent
+from bot.data import MAX_ID_CHARS, Intent
 from core.errors import ValidationError
 from support.models import FaqIntent, utcnow
 
 # Column sizes of faq_intent: PostgreSQL enforces them, so they are checked before writing.
-MAX_ID = 100
+MAX_ID = MAX_ID_CHARS
 MAX_ARTICLE = 200
 MAX_USER = 254
 

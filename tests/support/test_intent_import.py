@@ -118,3 +118,20 @@ def test_the_csv_export_imports_again_as_the_same_intents(session: Session) -> N
     assert again.decisions == [] and [i.to_dict() for i in again.data.intents.values()] == before
     replaced = intent_import.import_intents(session, imported=again, locales=LOCALES, user="u", replace=True)
     assert replaced.counts["created"] == replaced.counts["updated"] == replaced.counts["deleted"] == 0
+
+
+def test_a_long_intent_id_survives_the_csv_round_trip(session: Session) -> None:
+    # The back office takes ids up to 100 characters; the spreadsheet reader cut every id at 60, so the
+    # export of such an intent imported as a new, shorter one beside it.
+    long_id = "a" * 100
+    intents.import_yaml(
+        session,
+        text=f"intents:\n  - id: {long_id}\n    examples:\n      en: [Is there a very long question?]\n"
+        "    answer:\n      en: Yes.\n",
+        locales=LOCALES,
+        user="u",
+    )
+    again = read_spreadsheet(intent_import.export_csv(session).encode(), name="export.csv")
+    assert list(again.data.intents) == [long_id]
+    made = read_spreadsheet(f"question,answer\n{'Why ' * 40}?,Because.\n".encode(), name="q.csv")
+    assert all(len(i) <= 60 for i in made.data.intents)  # an id made from a question stays short
