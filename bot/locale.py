@@ -6,6 +6,7 @@ conversation's locale ("ok", "Danke!" and "hallo" say little about a language).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lingua import IsoCode639_1, LanguageDetectorBuilder
@@ -21,9 +22,22 @@ SWITCH_WORDS = 4
 SWITCH_CONFIDENCE = 0.9
 
 
+# What is not prose in any language: markup, addresses, code. "<b>bold</b><script>alert(1)</script>" in an
+# English conversation was "clearly" Dutch by its tag names.
+_NOT_PROSE = re.compile(
+    r"<(script|style)\b[^>]{0,200}>.{0,2000}?</\1\s*>|<[^<>]{0,200}>|\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|`[^`]*`",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def prose(text: str) -> str:
+    """The text without markup, web and email addresses and code: what its language is told from."""
+    return _NOT_PROSE.sub(" ", text)
+
+
 def could_switch(text: str) -> bool:
     """Whether a message is long enough to move a conversation to another locale (``clearly_not``)."""
-    return len(tokens(text)) >= SWITCH_WORDS
+    return len(tokens(prose(text))) >= SWITCH_WORDS
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,7 @@ class LocaleDetector:
         """Ranked locales for a text."""
         if self._detector is None:
             return LocaleGuess([(self.locales[0], 1.0)], confident=True)
+        text = prose(text)
         values = self._detector.compute_language_confidence_values(text)
         ranked = [
             (self._by_language[v.language.iso_code_639_1.name.lower()], float(v.value))

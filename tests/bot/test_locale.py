@@ -34,6 +34,19 @@ def test_a_clear_sentence_in_another_locale_switches(
     assert detector.detect(text, fallback=current) == switched_to
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>bold</b><script>alert(1)</script><i>italic</i>",
+        "https://www.bol.com/nl/nl/p/tent-voor-vier-personen-groen/9300000012345/ ?",
+        "see `git checkout main && make install` please",
+    ],
+)
+def test_markup_addresses_and_code_are_no_language(detector: LocaleDetector, text: str) -> None:
+    assert detector.detect(text, fallback="en") == "en"
+    assert detector.detect(text, fallback="de") == "de"
+
+
 def test_an_english_word_in_a_dutch_sentence_keeps_dutch(detector: LocaleDetector) -> None:
     assert detector.detect("mijn account is gelockt, help", fallback="nl") == "nl"
 
