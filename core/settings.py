@@ -137,7 +137,8 @@ class Settings(BaseSettings):
     # Outgoing webhooks (handoff.created, handoff.resolved, conversation.closed), signed with HMAC-SHA256.
     webhook_urls: Annotated[list[str], NoDecode] = []
     webhook_secret: str = ""
-    # Conversations older than this are deleted by the worker; 0 keeps them.
+    # Conversations older than this are deleted by the worker, and so are the help center's searches that
+    # found nothing and its feedback comments (helpcenter/retention.py); 0 keeps them.
     retention_days: int = Field(0, ge=0)
     # The background worker's round (closing, outbox, publishing, retraining): `faqdesk serve` runs it
     # in-process unless started with --no-worker; `faqdesk worker` runs it on its own.

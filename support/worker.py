@@ -23,7 +23,7 @@ from bot.data import TrainingData
 from core import logs
 from core.db import make_engine, session_scope
 from core.settings import Settings
-from helpcenter import articles
+from helpcenter import articles, retention
 from support import intents, outbox, outcomes, reply_delivery, review, training
 from support.models import utcnow
 
@@ -38,7 +38,10 @@ def _close(session: Session, settings: Settings, now: datetime) -> int:
 
 
 def _purge(session: Session, settings: Settings, now: datetime) -> int:
-    return outcomes.purge_expired(session, now=now, retention_days=settings.retention_days)
+    purged = outcomes.purge_expired(session, now=now, retention_days=settings.retention_days)
+    if settings.retention_days > 0:  # the help center's searches and feedback comments are kept as long
+        purged += retention.forget_older_than(session, cutoff=now - timedelta(days=settings.retention_days))
+    return purged
 
 
 def _publish(session: Session, settings: Settings, now: datetime) -> int:

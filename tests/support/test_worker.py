@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.db import make_engine, session_scope
 from core.settings import Settings
+from helpcenter import articles
+from helpcenter.models import ArticleVote, SearchMiss
 from migrations import upgrade
 from support import worker
 from support.models import Conversation, Outcome
@@ -60,6 +62,26 @@ def test_run_once_closes_purges_and_is_idempotent(setup: tuple[Engine, Settings]
     with Session(engine) as session:
         rows = {c.id: c.outcome for c in session.exec(select(Conversation)).all()}
     assert rows == {"quiet": Outcome.no_question, "fresh": None}
+
+
+def test_retention_also_forgets_the_help_centers_searches_and_feedback_comments(setup: tuple[Engine, Settings]) -> None:
+    engine, settings = setup
+    now = T0 + timedelta(days=40)
+    with session_scope(engine) as session:
+        article = articles.create_article(session, locale="en", title="Returns", body="Send it back.", author="e")
+        session.add_all(
+            [
+                SearchMiss(locale="en", query="refund for order 4711, Jane Doe", created_at=T0),
+                SearchMiss(locale="en", query="gift wrap", created_at=now - timedelta(days=1)),
+                ArticleVote(article_id=article.id or 0, helpful=False, comment="call me: 0170 1234567", created_at=T0),
+                ArticleVote(article_id=article.id or 0, helpful=False, comment="too short", created_at=now),
+            ]
+        )
+    assert worker.run_once(engine, settings, now=now)["purged"] == 2
+    with Session(engine) as session:
+        assert [m.query for m in session.exec(select(SearchMiss)).all()] == ["gift wrap"]
+        votes = session.exec(select(ArticleVote).order_by(col(ArticleVote.id))).all()
+        assert [(v.helpful, v.comment) for v in votes] == [(False, None), (False, "too short")]  # counts stay
 
 
 def test_a_failing_task_does_not_stop_the_others(
