@@ -28,12 +28,17 @@ IDLE_MINUTES = 30
 _ROBOT = re.compile(r"bot|crawl|spider|slurp|preview|fetch|monitor|headless", re.IGNORECASE)
 
 
+def is_robot(request: Request) -> bool:
+    """Whether the caller says it is a crawler, link preview or monitor."""
+    return bool(_ROBOT.search(request.headers.get("user-agent", "")))
+
+
 def count_visit(request: Request, session: SessionDep, settings: SettingsDep) -> None:
     """Record a help-center session when this browser has none running; renew the cookie either way."""
     locale = request.path_params.get("locale", "")
     if locale not in settings.locales or request.method != "GET":
         return
-    if _ROBOT.search(request.headers.get("user-agent", "")):
+    if is_robot(request):
         return
     visit_id = request.cookies.get(COOKIE)
     if not visit_id or len(visit_id) > 100:

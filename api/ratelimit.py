@@ -19,6 +19,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+# A page view counts at most this often per address and article: "most read" and the popular list rank by
+# views, and a loop of requests from one address made any article the most read in seconds.
+VIEWS_PER_ADDRESS = "3/hour"
+
+
+def counts_as_view(limiter: RateLimiter, request: Request, article_id: int) -> bool:
+    """Whether this read of an article counts as a view (a person's, not a loop's)."""
+    return limiter.allow(VIEWS_PER_ADDRESS, f"view:{client_address(request)}:{article_id}")
+
+
 def count_vote(limiter: RateLimiter, request: Request, limit: str) -> None:
     """One help-center vote from the caller's address: the article page's form and the API share the count."""
     limiter.check(limit, f"vote:{client_address(request)}", what="votes")
@@ -55,6 +65,10 @@ class RateLimiter:
                 reset = self._strategy.get_window_stats(item, key).reset_time
                 retry = max(1, int(reset - time.time()) + 1)
                 raise RateLimited(f"Too many {what}. Try again in {retry} seconds.", retry)
+
+    def allow(self, limit: str | RateLimitItem, key: str) -> bool:
+        """Count one hit against the key; whether it was within the limit (for what is skipped, not refused)."""
+        return bool(self._strategy.hit(parse(limit) if isinstance(limit, str) else limit, key))
 
     def close(self) -> None:
         """Release the storage's connections (Redis keeps a pool)."""

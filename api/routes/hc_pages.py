@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import LimiterDep, LocaleDep, PageLocaleDep, SecretKeyDep, SessionDep, SettingsDep
-from api.hc_visits import CountVisit, VisitCookieRoute
-from api.ratelimit import RateLimited, count_vote
+from api.hc_visits import CountVisit, VisitCookieRoute, is_robot
+from api.ratelimit import RateLimited, count_vote, counts_as_view
 from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -135,6 +135,7 @@ def article_page(
     slug: str,
     session: SessionDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     feedback: Annotated[str | None, Query(max_length=20)] = None,
     ticket: Annotated[str, Query(max_length=80)] = "",
 ) -> Response:
@@ -147,7 +148,8 @@ def article_page(
         return RedirectResponse(f"/hc/{locale}/articles/{article.slug}", status_code=301)
     thanks = feedback == "thanks"
     missing = feedback == "missing" and bool(ticket)
-    if not (thanks or missing):  # coming back from the feedback form is not another read
+    # Coming back from the feedback form is not another read; robots and repeated reads are not people's.
+    if not (thanks or missing) and not is_robot(request) and counts_as_view(limiter, request, article.id or 0):
         public.count_view(session, article=article)
     state = {"feedback_thanks": thanks, "feedback_ticket": ticket if missing else None}
     return _article_response(request, session, settings, article, feedback=state)

@@ -337,6 +337,22 @@ def test_feedback_thank_you_page_is_not_counted_as_a_view(client: TestClient, db
     assert article.views == views + 1
 
 
+def test_a_loop_of_reads_from_one_address_or_a_crawler_does_not_make_an_article_the_most_read(
+    client: TestClient, db: Session
+) -> None:
+    article, _ = public.find_published(db, locale="nl", slug="newsletter")
+    assert article is not None
+    views = article.views
+    for _ in range(10):
+        assert client.get("/hc/nl/articles/newsletter", headers={"User-Agent": "Googlebot/2.1"}).status_code == 200
+    db.refresh(article)
+    assert article.views == views  # crawlers read, nobody helped themselves
+    for _ in range(10):
+        client.get("/hc/nl/articles/newsletter")
+    db.refresh(article)
+    assert 1 <= article.views - views <= 3  # a few per address and hour, not every request
+
+
 def test_feedback_comment_with_markup_is_stored_verbatim_and_never_echoed(client: TestClient, db: Session) -> None:
     payload = "</textarea><script>alert(1)</script><img src=x onerror=alert(1)>"
     thanks = client.post("/hc/en/articles/invoices/feedback", data={"helpful": "no", "comment": payload})
