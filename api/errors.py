@@ -90,6 +90,11 @@ def install(app: FastAPI) -> None:
             return _admin_error_page(request, exc.status_code, exc.detail)
         if exc.status_code == 404 and _wants_html(request):
             return _not_found_page(request)
+        if _is_help_center_page(request) and _wants_html(request):
+            response = _help_center_error_page(request, exc.status_code)
+            if isinstance(exc, RateLimited):
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         body: dict[str, object] = {"error": exc.error, "detail": exc.detail}
         if isinstance(exc, EditConflict):  # the version to start again from (ConflictOut in the schema)
             body["current_version"] = exc.current_version
@@ -126,6 +131,8 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         if _is_admin_page(request):
             return _admin_error_page(request, 422, detail)
+        if _is_help_center_page(request) and _wants_html(request):  # a visitor's page, not JSON
+            return _help_center_error_page(request, 422)
         return JSONResponse({"error": "invalid", "detail": detail}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -171,6 +178,18 @@ def _not_found_page(request: Request) -> Response:
     slug = request.path_params.get("slug", "")
     query = slug.replace("-", " ")
     return templates.TemplateResponse(request, "hc/not_found.html", {"locale": locale, "query": query}, status_code=404)
+
+
+def _is_help_center_page(request: Request) -> bool:
+    return request.url.path.startswith("/hc/")
+
+
+def _help_center_error_page(request: Request, status_code: int) -> Response:
+    """A refused help-center request as a page in its language (the detail is for developers: not shown)."""
+    settings: Settings = request.app.state.settings
+    locale = settings.configured_locale(request.path_params.get("locale", "")) or settings.default_locale
+    context = {"locale": locale, "status_code": status_code}
+    return templates.TemplateResponse(request, "hc/error.html", context, status_code=status_code)
 
 
 def _is_admin_page(request: Request) -> bool:

@@ -337,6 +337,15 @@ def test_feedback_thank_you_page_is_not_counted_as_a_view(client: TestClient, db
     assert article.views == views + 1
 
 
+def test_a_refused_help_center_request_is_a_page_in_its_language_not_json(client: TestClient) -> None:
+    for url in ("/hc/de/search?q=" + "x" * 201, "/hc/de/articles/gift-cards?feedback=" + "y" * 21):
+        refused = client.get(url)
+        assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html"), url
+        assert "<h1>" in refused.text and '"detail"' not in refused.text and 'lang="de"' in refused.text
+    api = client.get("/api/v1/search", params={"q": "x" * 201, "locale": "de"})
+    assert api.status_code == 422 and api.json()["error"] == "invalid"  # the API stays JSON
+
+
 def test_a_loop_of_reads_from_one_address_or_a_crawler_does_not_make_an_article_the_most_read(
     client: TestClient, db: Session
 ) -> None:
