@@ -1,8 +1,9 @@
 """Two refinements of the generated OpenAPI document, so that it says exactly what the API accepts:
 
 - it names this installation's locales: every ``locale`` parameter and article locale lists them as an
-  enum, so clients (and schema-driven tests) know which values are served instead of finding out from a
-  404 or 422. They are settings, so this is done per app, not in the models;
+  enum, and a category's names and descriptions take them as keys, so clients (and schema-driven tests)
+  know which values are served instead of finding out from a 404 or 422. They are settings, so this is
+  done per app, not in the models;
 - an optional header is absent or a string, never JSON ``null`` (FastAPI documents ``str | None`` as
   either), so its documented pattern is the whole rule.
 """
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 # Parameters and request bodies whose locale must be a configured one (a conversation's falls back).
 LOCALE_PARAMETERS = ("locale", "missing_translation")
 LOCALE_BODIES = ("ArticleCreate",)
+# Request bodies whose texts per locale (a JSON object keyed by locale) take configured locales only.
+LOCALE_KEYED = {"CategoryIn": ("names", "descriptions"), "CategoryUpdate": ("names", "descriptions")}
 
 
 def refine(app: FastAPI, locales: list[str]) -> None:
@@ -39,6 +42,11 @@ def refine(app: FastAPI, locales: list[str]) -> None:
             locale = components.get(name, {}).get("properties", {}).get("locale")
             if locale is not None:
                 _enumerate(locale, locales, optional=False)
+        for name, fields in LOCALE_KEYED.items():
+            properties = components.get(name, {}).get("properties", {})
+            for field in fields:
+                if field in properties:
+                    _keyed_by_locale(properties[field], locales)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -47,6 +55,12 @@ def refine(app: FastAPI, locales: list[str]) -> None:
 def _enumerate(schema: dict[str, Any], locales: list[str], *, optional: bool) -> None:
     # An optional filter left empty means "every locale", so "" stays a valid value there.
     schema["enum"] = [*locales, ""] if optional else list(locales)
+
+
+def _keyed_by_locale(schema: dict[str, Any], locales: list[str]) -> None:
+    for branch in schema.get("anyOf", [schema]):  # an optional field: its object branch, not the null
+        if branch.get("type") == "object":
+            branch["propertyNames"] = {"enum": list(locales)}
 
 
 def _not_null(parameter: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.params import RowIdField
+from core.text import INVISIBLE
 from support.message_view import MessageView
 from support.models import Sender
 
@@ -47,8 +48,16 @@ class MessageIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "oneOf": [
-                {"required": ["text"], "properties": {"text": {"type": "string"}}},
-                {"required": ["option"], "properties": {"option": {"type": "string"}}},
+                # A text shows something ("" or zero-width characters alone are refused as empty); the other
+                # of the two is absent or null, as the server reads it.
+                {
+                    "required": ["text"],
+                    "properties": {
+                        "text": {"type": "string", "pattern": f"[^\\s{INVISIBLE}]"},
+                        "option": {"type": "null"},
+                    },
+                },
+                {"required": ["option"], "properties": {"option": {"type": "string"}, "text": {"type": "null"}}},
             ]
         },
     )

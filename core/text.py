@@ -43,10 +43,16 @@ def fold(text: str, locale: str = "en") -> str:
     return text
 
 
+# Characters that show nothing: soft hyphen, zero-width spaces and joiners, direction marks and embeddings,
+# word joiner and invisible operators, byte-order mark. A regular-expression class, shared with the chat
+# API's schema (api/widget_schemas.py), so what the schema calls a message is what the chat accepts.
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_VISIBLE = re.compile(f"[^\\s{INVISIBLE}]")
+
+
 def visible(text: str) -> bool:
-    """Whether the text shows anything: a character that is neither white space nor an invisible format
-    character (zero-width space, joiners, byte-order mark, direction marks)."""
-    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+    """Whether the text shows anything: a character that is neither white space nor ``INVISIBLE``."""
+    return _VISIBLE.search(text) is not None
 
 
 def language(locale: str) -> str:

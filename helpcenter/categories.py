@@ -19,8 +19,8 @@ def clean_names(names: dict[str, str], locales: Sequence[str] | None = None) -> 
     """A category's names per locale, trimmed and without the blank ones: at least one is needed.
     With ``locales`` (the configured ones), a name in another locale is refused: it would replace the
     names the help center shows with one it never shows."""
+    _known_locales(names, locales)
     cleaned = {k: v.strip() for k, v in names.items() if v.strip()}
-    _known_locales(cleaned, locales)
     if not cleaned:
         raise ValidationError(N_("a category needs a name in at least one locale"))
     return cleaned
@@ -28,9 +28,8 @@ def clean_names(names: dict[str, str], locales: Sequence[str] | None = None) -> 
 
 def clean_descriptions(descriptions: dict[str, str], locales: Sequence[str] | None = None) -> dict[str, str]:
     """A category's descriptions per locale, trimmed and without the blank ones."""
-    cleaned = {k: v.strip() for k, v in descriptions.items() if v.strip()}
-    _known_locales(cleaned, locales)
-    return cleaned
+    _known_locales(descriptions, locales)
+    return {k: v.strip() for k, v in descriptions.items() if v.strip()}
 
 
 def _known_locales(texts: dict[str, str], locales: Sequence[str] | None) -> None:

@@ -143,6 +143,8 @@ def visitor_turn(
     if conversation.close_reason is not None and conversation.close_reason is not CloseReason.handoff:
         raise ConversationEnded("this conversation has ended; start a new one")
     if conversation.close_reason is CloseReason.handoff:
+        if option is not None and not text:  # a button of the bot's, clicked after the handoff
+            raise ConflictError("a person has this conversation now: write to them instead of choosing an option")
         return _to_the_team(session, conversation=conversation, text=text, now=now)
     # Everything slow (the model, search) happens before the first write: on SQLite a write transaction
     # locks out every other writer, and 20 concurrent chats then failed with "database is locked".

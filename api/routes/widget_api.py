@@ -75,8 +75,10 @@ router.dependencies.append(Depends(limit_per_ip))
 
 
 @router.post("", response_model=ConversationOut, status_code=201)
-def start(body: ConversationIn, session: SessionDep, settings: SettingsDep) -> ConversationOut:
-    """Start a conversation; it counts only once the visitor writes."""
+def start(session: SessionDep, settings: SettingsDep, body: ConversationIn | None = None) -> ConversationOut:
+    """Start a conversation (every field is optional: no body at all is fine); it counts only once the
+    visitor writes."""
+    body = body or ConversationIn()
     conversation, token = conversations.start_conversation(
         session,
         locale=body.locale,

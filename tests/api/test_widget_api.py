@@ -283,6 +283,17 @@ def test_a_message_of_invisible_characters_is_empty(chat: TestClient, text: str)
     assert say(chat, cid, auth, "\U0001f44b")["type"]  # an emoji alone shows something: a turn
 
 
+def test_a_conversation_starts_without_a_body_and_options_close_at_the_handoff(chat: TestClient) -> None:
+    bare = chat.post("/api/v1/conversations")  # every field is optional
+    assert bare.status_code == 201 and bare.json()["locale"] in ("en", "de", "nl")
+    cid, auth = start(chat)
+    say(chat, cid, auth, "Where is my order?")
+    ticket = chat.post(f"/api/v1/conversations/{cid}/handoff", json={"email": "v@example.com"}, headers=auth)
+    assert ticket.status_code == 201
+    late = chat.post(f"/api/v1/conversations/{cid}/messages", json={"option": "track_order"}, headers=auth)
+    assert late.status_code == 409 and "a person has this conversation" in late.json()["detail"]
+
+
 def test_asking_for_a_person_after_ending_the_chat_opens_the_way_to_them(chat: TestClient, site_db: Session) -> None:
     cid, auth = start(chat)
     say(chat, cid, auth, "Where is my order?")
