@@ -14,15 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.accounts import User, normalize_email
-from core.errors import ConflictError, FieldErrors, NotFoundError, ValidationError
-from core.numerals import whole_number
+from core.errors import FieldErrors, NotFoundError, ValidationError
 from core.settings import Settings
 from support import handoff_messages, hours, outbox
 from support.conversations import add_message
@@ -222,54 +219,6 @@ def _conversation(session: Session, handoff: Handoff) -> Conversation:
 def conversation_of(session: Session, *, handoff: Handoff) -> Conversation | None:
     """The handoff's conversation (None only while it is being deleted)."""
     return session.get(Conversation, handoff.conversation_id)
-
-
-def chosen_assignee(session: Session, *, choice: str, me: User) -> User | None:
-    """Whom the assign form names: ``"me"``, nobody (``""``), or an active user by id; else ValidationError."""
-    if choice == "me":
-        return me
-    if not choice:
-        return None
-    agent = session.get(User, number) if (number := whole_number(choice)) is not None else None
-    if agent is None or not agent.active:
-        raise ValidationError(f"assignee: no active user {choice!r}")
-    return agent
-
-
-class Unseen:
-    """No assignee was shown (an API call, a form from before the check): assign whatever it is now."""
-
-
-UNSEEN = Unseen()
-
-
-def assign(session: Session, *, handoff: Handoff, agent: User | None, seen: int | None | Unseen = UNSEEN) -> Handoff:
-    """Give the handoff to an agent, or back to the queue with None (a resolved one stays resolved).
-
-    ``seen`` is the assignee the agent's page showed (None: nobody): when someone else has assigned the
-    ticket since, ConflictError, instead of silently taking it from them. The check and the change are one
-    conditional UPDATE, so of two agents claiming at once exactly one wins.
-    """
-    new = agent.id if agent else None
-    status = (
-        handoff.status
-        if handoff.status is HandoffStatus.resolved
-        else HandoffStatus.assigned
-        if agent
-        else HandoffStatus.open
-    )
-    change = update(Handoff).where(col(Handoff.id) == handoff.id).values(assignee_id=new, status=status)
-    if not isinstance(seen, Unseen):
-        change = change.where(col(Handoff.assignee_id).is_(None) if seen is None else col(Handoff.assignee_id) == seen)
-    session.flush()
-    if cast(CursorResult[Any], session.execute(change)).rowcount == 0:
-        session.refresh(handoff)
-        if handoff.assignee_id != new:  # two agents asking for the same change is no conflict
-            holder = session.get(User, handoff.assignee_id) if handoff.assignee_id else None
-            now_with = holder.display_name if holder else "nobody"
-            raise ConflictError(f"someone changed the assignment meanwhile: the ticket is now assigned to {now_with}")
-    session.refresh(handoff)
-    return handoff
 
 
 def _checked_text(text_: str, *, what: str) -> str:

@@ -20,7 +20,7 @@ from core.accounts import User
 from core.errors import ConflictError, ValidationError
 from core.numerals import whole_number
 from core.settings import Settings
-from support import canned, handoffs
+from support import assignment, canned, handoffs
 from support import inbox as inbox_service
 from support.models import Handoff, Sender, utcnow
 
@@ -248,9 +248,9 @@ def assign(
     """Assign to me ("me"), to a user (their id), or back to the queue (""). ``shown`` is the assignee the
     page showed ("0": nobody): a ticket assigned by someone else since is not silently taken from them."""
     try:
-        agent = handoffs.chosen_assignee(session, choice=assignee, me=user)
-        seen = handoffs.UNSEEN if shown is None else whole_number(shown) or None
-        handoffs.assign(session, handoff=handoff, agent=agent, seen=seen)
+        agent = assignment.chosen_assignee(session, choice=assignee, me=user)
+        seen = assignment.UNSEEN if shown is None else whole_number(shown) or None
+        assignment.assign(session, handoff=handoff, agent=agent, seen=seen)
     except (ValidationError, ConflictError) as exc:
         raise _refused(
             request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc

@@ -14,7 +14,7 @@ from sqlmodel import select
 from core.accounts import Role, User
 from core.db import Bind, session_scope
 from core.settings import Settings
-from support import handoffs
+from support import assignment, handoffs
 from tests.admin.test_inbox_live import data, new_handoff, visitor_writes
 
 
@@ -110,7 +110,7 @@ def test_the_mine_view_streams_visitors_writing_on_my_tickets(
     handoff = new_handoff(db_bind, admin_settings)
     with session_scope(db_bind) as s:
         me = s.exec(select(User).where(User.email == "agent@example.com")).one()
-        handoffs.assign(s, handoff=handoffs.get_handoff(s, handoff_id=handoff.id or 0), agent=me)
+        assignment.assign(s, handoff=handoffs.get_handoff(s, handoff_id=handoff.id or 0), agent=me)
     page = agent.get("/admin/inbox?view=mine").text
     since, active_after = data(page, "data-since"), data(page, "data-active-after")
     url = f"/admin/inbox/events?view=mine&since={since}&active_after={active_after}"

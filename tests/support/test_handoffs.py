@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import Role
 from core.errors import FieldErrors, NotFoundError, ValidationError
-from support import conversations, handoffs, inbox, outcomes
+from support import assignment, conversations, handoffs, inbox, outcomes
 from support.handoffs import request_handoff
 from support.models import CloseReason, HandoffStatus, Message, OutboxKind, Outcome, Sender
 from tests.support.handoff_fixtures import (
@@ -306,7 +306,7 @@ def test_reopen_after_resolve(session: Session) -> None:
     handoff = request_handoff(
         session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
     )
-    handoffs.assign(session, handoff=handoff, agent=agent)
+    assignment.assign(session, handoff=handoff, agent=agent)
     handoffs.resolve(session, handoff=handoff, agent=agent, settings=SETTINGS, now=MONDAY_NOON + timedelta(hours=1))
     assert handoff.status is HandoffStatus.resolved
     assert handoff.resolved_by == agent.id
@@ -330,7 +330,7 @@ def test_reopen_after_resolve(session: Session) -> None:
 
     # The visitor asking again after a resolution reopens it too, and is told what happens next.
     handoffs.resolve(session, handoff=handoff, agent=agent, settings=SETTINGS)
-    handoffs.assign(session, handoff=handoff, agent=None)
+    assignment.assign(session, handoff=handoff, agent=None)
     again = request_handoff(
         session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
     )
@@ -346,9 +346,9 @@ def test_assign_and_unassign(session: Session) -> None:
     handoff = request_handoff(
         session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
     )
-    handoffs.assign(session, handoff=handoff, agent=agent)
+    assignment.assign(session, handoff=handoff, agent=agent)
     assert (handoff.status, handoff.assignee_id) == (HandoffStatus.assigned, agent.id)
-    handoffs.assign(session, handoff=handoff, agent=None)
+    assignment.assign(session, handoff=handoff, agent=None)
     assert (handoff.status, handoff.assignee_id) == (HandoffStatus.open, None)
 
 
@@ -489,8 +489,8 @@ def test_queue_filters_newest_first(session: Session) -> None:
         handoffs.set_tags(session, handoff=handoff, tags=tags)
         made.append(handoff)
     a, b, c, d = made
-    handoffs.assign(session, handoff=b, agent=me)
-    handoffs.assign(session, handoff=c, agent=other)
+    assignment.assign(session, handoff=b, agent=me)
+    assignment.assign(session, handoff=c, agent=other)
     handoffs.resolve(session, handoff=d, agent=me, settings=SETTINGS)
     ours = {h.id for h in made}
 
