@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.params import LocaleNames, Position, RowIdField
+from api.params import LocaleDescriptions, LocaleNames, Position, RowIdField
 from api.schemas import ErrorOut
 from helpcenter.models import Article, ArticleRevision, ArticleStatus, Category
 from helpcenter.slugs import SLUG_PATTERN
@@ -111,7 +111,7 @@ class CategoryIn(BaseModel):
 
     slug: str = Field(max_length=120, pattern=SLUG_PATTERN)
     names: LocaleNames
-    descriptions: dict[str, str] = Field(default_factory=dict)
+    descriptions: LocaleDescriptions = Field(default_factory=dict)
     position: Position = 0
 
 
@@ -119,7 +119,7 @@ class CategoryUpdate(BaseModel):
     """Category fields to change (the slug stays: public URLs depend on it)."""
 
     names: LocaleNames | None = None
-    descriptions: dict[str, str] | None = None
+    descriptions: LocaleDescriptions | None = None
     position: Position | None = None
     version: RowIdField | None = Field(None, description=VERSION_IN)
 

@@ -71,6 +71,9 @@ MAX_ANSWER_CHARS = 20_000
 LocaleNames = Annotated[dict[str, Annotated[str, Field(max_length=200, pattern=r"\S")]], Field(min_length=1)]
 """A name per locale: at least one, none blank."""
 
+LocaleDescriptions = dict[str, Annotated[str, Field(max_length=500)]]
+"""A description per locale (blank ones are dropped)."""
+
 PageNumber = Annotated[int, Query(alias="page", ge=1, le=10_000, description="Which page of a list (from 1)")]
 """A page of a paginated back-office list."""
 

@@ -14,6 +14,9 @@ from core.versions import FieldChange, check_version, field_changes, flush_edit
 from helpcenter.models import Article, Category
 from helpcenter.slugs import check_slug
 
+MAX_NAME = 200  # the API's limit too (api.params.LocaleNames)
+MAX_DESCRIPTION = 500  # the form's and the API's limit
+
 
 def clean_names(names: dict[str, str], locales: Sequence[str] | None = None) -> dict[str, str]:
     """A category's names per locale, trimmed and without the blank ones: at least one is needed.
@@ -23,13 +26,18 @@ def clean_names(names: dict[str, str], locales: Sequence[str] | None = None) -> 
     cleaned = {k: v.strip() for k, v in names.items() if v.strip()}
     if not cleaned:
         raise ValidationError(N_("a category needs a name in at least one locale"))
+    if any(len(name) > MAX_NAME for name in cleaned.values()):  # cut silently before
+        raise ValidationError(N_("a category name is at most 200 characters"))
     return cleaned
 
 
 def clean_descriptions(descriptions: dict[str, str], locales: Sequence[str] | None = None) -> dict[str, str]:
     """A category's descriptions per locale, trimmed and without the blank ones."""
     _known_locales(descriptions, locales)
-    return {k: v.strip() for k, v in descriptions.items() if v.strip()}
+    cleaned = {k: v.strip() for k, v in descriptions.items() if v.strip()}
+    if any(len(text) > MAX_DESCRIPTION for text in cleaned.values()):
+        raise ValidationError(N_("a category description is at most 500 characters"))
+    return cleaned
 
 
 def _known_locales(texts: dict[str, str], locales: Sequence[str] | None) -> None:
@@ -134,8 +142,10 @@ def category_article_counts(session: Session) -> dict[int, int]:
     return {cid: n for cid, n in rows.all() if cid is not None}
 
 
-def delete_category(session: Session, *, category: Category) -> None:
-    """Delete an empty category; one that still holds articles is refused."""
+def delete_category(session: Session, *, category: Category, expected_version: int | None = None) -> None:
+    """Delete an empty category; one that still holds articles is refused, and so is a delete from a page
+    of an older version (``expected_version``): it would drop what another editor saved meanwhile unseen."""
+    check_version(category, expected_version, what="This category")
     if category_article_counts(session).get(category.id or -1):
         raise ConflictError(N_("move or delete the category's articles first"))
     session.delete(category)

@@ -27,7 +27,7 @@ Csrf = Depends(csrf.verify)
 
 
 def _per_locale(form: dict[str, str], prefix: str, locales: list[str]) -> dict[str, str]:
-    return {loc: form.get(f"{prefix}_{loc}", "")[:500] for loc in locales}
+    return {loc: form.get(f"{prefix}_{loc}", "") for loc in locales}  # the service checks the lengths
 
 
 def _version(form: dict[str, str]) -> int | None:
@@ -59,7 +59,7 @@ def category_list(request: Request, user: EditorDep, session: SessionDep, settin
 def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields) -> Response:
     """Create a category from its slug and names."""
     names = categories.clean_names(_per_locale(form, "name", settings.locales))
-    slug = form.get("slug", "").strip() or slugs.slugify(next(iter(names.values())))
+    slug = form.get("slug", "").strip() or slugs.slugify(next(iter(names.values())), fallback="category")
     categories.create_category(
         session,
         slug=slug,
@@ -82,7 +82,7 @@ def update_category(
     """
     category_id = category.id or 0
     if form.get("action") == "delete":
-        categories.delete_category(session, category=category)
+        categories.delete_category(session, category=category, expected_version=_version(form))
         return redirect("/admin/categories", "deleted")
     position = whole_number(form.get("position"))
     names = _per_locale(form, "name", settings.locales)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from core.db import is_postgres, make_engine
 from core.errors import ConflictError, NotFoundError, ValidationError
-from helpcenter import articles, public
+from helpcenter import articles, categories, public
 from helpcenter.models import Article, ArticleStatus, ArticleVote, utcnow
 
 
@@ -28,6 +28,21 @@ def test_create_slugifies_and_keeps_revision_one(session: Session) -> None:
     assert article.status == ArticleStatus.draft
     [rev] = articles.revisions(session, article=article)
     assert (rev.number, rev.title, rev.author) == (1, "Rücksendung & Umtausch!", "ed")
+
+
+def test_titles_without_latin_letters_get_slugs_of_their_own(session: Session) -> None:
+    # Each got "article" before, and the second such title was refused as a duplicate slug.
+    first, second = make(session, title="日本語のガイド"), make(session, title="配送について")
+    assert first.slug != second.slug and first.slug.startswith("article-") and second.slug.startswith("article-")
+    assert make(session, title="!!!", locale="de").slug.startswith("article-")
+
+
+def test_category_texts_are_checked_not_cut(session: Session) -> None:
+    with pytest.raises(ValidationError, match="at most 200"):
+        categories.create_category(session, slug="long", names={"en": "x" * 201}, locales=["en"])
+    with pytest.raises(ValidationError, match="at most 500"):
+        categories.create_category(session, slug="long", names={"en": "Long"}, descriptions={"en": "y" * 501})
+    assert categories.create_category(session, slug="ok", names={"en": " Returns "}).names == {"en": "Returns"}
 
 
 def test_bad_slugs_and_duplicates_are_refused(session: Session) -> None:
