@@ -182,7 +182,9 @@ def reply_changes(saved: CannedReply, *, title: str, shortcut: str, locale: str,
     )
 
 
-def delete_reply(session: Session, *, reply: CannedReply) -> None:
-    """Remove a canned reply (sent replies keep their text)."""
+def delete_reply(session: Session, *, reply: CannedReply, expected_version: int | None = None) -> None:
+    """Remove a canned reply (sent replies keep their text); a delete from a page of an older version is
+    an ``EditConflict``, like a save."""
+    check_version(reply, expected_version, what=f"the canned reply {reply.title!r}")
     session.delete(reply)
     session.flush()

@@ -190,9 +190,12 @@ def intent_changes(
     return field_changes(fields(to_intent(intent)), fields(yours))
 
 
-def delete_intent(session: Session, *, intent_id: str, user: str) -> None:
-    """Delete an intent; queues a retrain."""
-    session.delete(get_intent(session, intent_id=intent_id))
+def delete_intent(session: Session, *, intent_id: str, user: str, expected_version: int | None = None) -> None:
+    """Delete an intent; queues a retrain. A delete from a page of an older version is an ``EditConflict``:
+    it would drop another editor's questions and answers unseen."""
+    intent = get_intent(session, intent_id=intent_id)
+    check_version(intent, expected_version, what=f"The intent {intent_id!r}")
+    session.delete(intent)
     session.flush()
     training.queue_training(session, requested_by=user, reason=f"intent {intent_id} deleted")
 

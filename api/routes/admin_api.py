@@ -203,7 +203,9 @@ def update_category(
 
 
 @router.delete("/categories/{category_id}", status_code=204)
-def delete_category(user: ApiEditorDep, category: CategoryDep, session: SessionDep) -> Response:
-    """Delete an empty category."""
-    categories.delete_category(session, category=category)
+def delete_category(
+    user: ApiEditorDep, category: CategoryDep, session: SessionDep, if_match: IfMatch = None
+) -> Response:
+    """Delete an empty category; with ``If-Match``, only the version named there (else a 409)."""
+    categories.delete_category(session, category=category, expected_version=expected_version(if_match, None))
     return Response(status_code=204)

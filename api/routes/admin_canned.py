@@ -114,7 +114,7 @@ def save(user: EditorDep, reply: CannedDep, session: SessionDep, settings: Setti
     """Save (the version the editor started from is checked: a 409 shows what changed) or delete."""
     reply_id = reply.id or 0
     if form.get("action") == "delete":
-        canned.delete_reply(session, reply=reply)
+        canned.delete_reply(session, reply=reply, expected_version=_version(form))
         return redirect("/admin/canned", "deleted")
     typed = _typed(form)
     try:

@@ -336,9 +336,11 @@ def save_intent(
 
 
 @router.post("/intents/{intent_id}/delete", dependencies=[Csrf])
-def delete_intent(intent_id: str, user: EditorDep, session: SessionDep) -> Response:
-    """Delete an intent; queues a retrain."""
-    intents.delete_intent(session, intent_id=intent_id, user=user.email)
+def delete_intent(
+    intent_id: str, user: EditorDep, session: SessionDep, version: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None
+) -> Response:
+    """Delete an intent (if still the version the page showed); queues a retrain."""
+    intents.delete_intent(session, intent_id=intent_id, user=user.email, expected_version=version)
     return redirect("/admin/intents", "deleted")
 
 

@@ -83,5 +83,6 @@ def test_a_save_from_an_older_version_is_a_409_with_the_editors_text(as_role: An
     assert "Not saved: someone else changed this reply" in stale.text and "mine</textarea>" in stale.text
     unknown = editor.post(url, data={**fields, "version": "2", "body": "{nope}"})
     assert unknown.status_code == 422 and "unknown placeholder {nope}" in unknown.text
-    assert editor.post(url, data={**fields, "action": "delete"}).status_code == 303
+    assert editor.post(url, data={**fields, "action": "delete"}).status_code == 409  # from version 1: stale
+    assert editor.post(url, data={**fields, "version": "2", "action": "delete"}).status_code == 303
     assert editor.get(url).status_code == 404

@@ -193,6 +193,39 @@ def test_the_second_of_two_intent_saves_is_a_conflict_that_keeps_its_text(app: A
         assert intent is not None and intent.answers == {"en": "Yes, for free."} and intent.version == 2
 
 
+def test_a_delete_from_a_stale_page_does_not_drop_what_another_editor_saved(app: Any, settings: Settings) -> None:
+    with _db(settings) as session:
+        intents.save_intent(
+            session,
+            intent_id="gift_box",
+            kind="faq",
+            article=None,
+            examples={"en": ["Do you sell gift boxes?"]},
+            answers={"en": "Yes."},
+            user="seed",
+            locales=settings.locales,
+        )
+        category = categories.create_category(session, slug="boxes", names={"en": "Boxes"})
+        session.commit()
+        category_path = f"/admin/categories/{category.id}"
+    intent_path = "/admin/intents/gift_box"
+    ann = Opened(_editor(app, "editor@example.com"), intent_path)
+    bob = Opened(_editor(app, "admin@example.com"), intent_path, f"{intent_path}/delete")
+    fields = {"kind": "faq", "article": "", "examples_en": "Do you sell gift boxes?"}
+    assert ann.post(intent_path, **fields, answer_en="Yes, in three sizes.").status_code == 303
+    assert bob.post(f"{intent_path}/delete").status_code == 409  # he never saw the new answer
+    ann_c = Opened(_editor(app, "editor@example.com"), "/admin/categories", category_path)
+    bob_c = Opened(_editor(app, "admin@example.com"), "/admin/categories", category_path)
+    assert ann_c.post(category_path, action="save", name_en="Gift boxes", position="0").status_code == 303
+    assert bob_c.post(category_path, action="delete").status_code == 409
+    with _db(settings) as session:
+        intent = session.get(FaqIntent, "gift_box")
+        assert intent is not None and intent.answers == {"en": "Yes, in three sizes."}
+        assert session.get(Category, category.id) is not None
+    bob = Opened(_editor(app, "admin@example.com"), intent_path, f"{intent_path}/delete")
+    assert bob.post(f"{intent_path}/delete").status_code == 303  # seen now, deleting is deliberate
+
+
 # --- the admin JSON API -------------------------------------------------------------------------------
 
 
