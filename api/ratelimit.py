@@ -19,14 +19,10 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-# A page view counts at most this often per address and article: "most read" and the popular list rank by
-# views, and a loop of requests from one address made any article the most read in seconds.
-VIEWS_PER_ADDRESS = "3/hour"
-
-
-def counts_as_view(limiter: RateLimiter, request: Request, article_id: int) -> bool:
-    """Whether this read of an article counts as a view (a person's, not a loop's)."""
-    return limiter.allow(VIEWS_PER_ADDRESS, f"view:{client_address(request)}:{article_id}")
+def counts_as_view(limiter: RateLimiter, request: Request, article_id: int, limit: str) -> bool:
+    """Whether this read of an article counts as a view (a person's, not a loop's): ``limit`` per address
+    and article (``FAQDESK_VIEW_COUNT_LIMIT``)."""
+    return limiter.allow(limit, f"view:{client_address(request)}:{article_id}")
 
 
 def count_vote(limiter: RateLimiter, request: Request, limit: str) -> None:

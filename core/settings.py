@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     widget_rate_limit_handoff: str = "10/hour"
     # Help-center "Was this helpful?" votes per address, from the article page and the API alike.
     vote_rate_limit: str = "10/minute"
+    # An article's page views counted per address and article: "most read" ranks by them, and a request
+    # loop from one address made any article the most read (reads past it are served, not counted).
+    view_count_limit: str = "3/hour"
     # Business hours for live handoff, e.g. "mon-fri 09:00-17:00; sat 10:00-14:00", in this zone.
     business_hours: str = "mon-fri 09:00-17:00"
     timezone: str = "Europe/Amsterdam"

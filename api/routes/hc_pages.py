@@ -149,7 +149,11 @@ def article_page(
     thanks = feedback == "thanks"
     missing = feedback == "missing" and bool(ticket)
     # Coming back from the feedback form is not another read; robots and repeated reads are not people's.
-    if not (thanks or missing) and not is_robot(request) and counts_as_view(limiter, request, article.id or 0):
+    if (
+        not (thanks or missing)
+        and not is_robot(request)
+        and counts_as_view(limiter, request, article.id or 0, settings.view_count_limit)
+    ):
         public.count_view(session, article=article)
     state = {"feedback_thanks": thanks, "feedback_ticket": ticket if missing else None}
     return _article_response(request, session, settings, article, feedback=state)

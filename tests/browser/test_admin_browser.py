@@ -60,6 +60,11 @@ def test_agent_cannot_open_the_editor(page: Page, live_server: str) -> None:
 
 def test_schedule_sends_the_browser_time_zone(page: Page, live_server: str) -> None:
     sign_in(page, live_server)
-    page.goto(f"{live_server}/admin/articles/1")
+    page.goto(f"{live_server}/admin/articles/1")  # published: no schedule form (it would take it offline)
+    expect(page.locator("input[data-tz-offset]")).to_have_count(0)
+    page.goto(f"{live_server}/admin/articles/new")
+    page.fill("#title", "Winter opening hours")
+    page.fill("#body", "Soon.")
+    page.get_by_role("button", name="Create draft").click()
     offset = page.evaluate("new Date().getTimezoneOffset()")
     expect(page.locator("input[data-tz-offset]")).to_have_value(str(offset))
