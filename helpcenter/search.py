@@ -210,12 +210,17 @@ def term_index(session: Session, locale: str, *, signature: tuple[int, str] | No
     return index
 
 
+# Stems this long or longer also match as prefixes ("retour" finds "retourneren"); a shorter one only as
+# itself: "s" or "b" as a prefix matched nearly every article ("<b>…</script>" found 20, all scoring 0).
+PREFIX_FROM = 3
+
+
 def _match(
     session: Session, query_stems: list[str], locale: str, limit: int, *, require_all: bool
 ) -> list[tuple[int, float]]:
     if session.get_bind().dialect.name == "sqlite":
         joiner = " AND " if require_all else " OR "
-        match = joiner.join(f'"{s}"*' for s in query_stems)
+        match = joiner.join(f'"{s}"*' if len(s) >= PREFIX_FROM else f'"{s}"' for s in query_stems)
         # CROSS JOIN keeps the full-text match as the outer loop. With "rowid IN (published ids)" SQLite runs
         # the MATCH once per published id of the locale: 50 ms to 2.7 s per query with 5,000 articles.
         sql = (
@@ -226,7 +231,7 @@ def _match(
         rows = session.execute(text(sql), {"match": match, "locale": locale, "limit": limit})
     else:
         joiner = " & " if require_all else " | "
-        tsquery = joiner.join(f"'{s}':*" for s in query_stems)
+        tsquery = joiner.join(f"'{s}':*" if len(s) >= PREFIX_FROM else f"'{s}'" for s in query_stems)
         # tsv is a stored generated column with a GIN index (migration 0004): ranking reads it instead of
         # rebuilding to_tsvector for every matching row (667 ms -> 8 ms for a common prefix, 5,000 articles).
         sql = (

@@ -95,3 +95,10 @@ def test_query_syntax_is_not_interpreted(session: Session) -> None:
     publish(session, "en", "x", "Orders", "Orders ship fast.")
     for query in ('"', "orders OR", "NEAR(orders)", "orders*", "' OR 1=1 --", "title:orders", "(orders"):
         assert slugs(session, query, "en") in ([], ["x"])
+
+
+def test_one_or_two_letters_are_no_prefix_of_every_word(demo: Session) -> None:
+    # "<b>x</b><script>" stems to "b", "x", "script": as prefixes, "b" matched nearly every article.
+    assert slugs(demo, "<b>x</b><script>", "en") == []
+    assert slugs(demo, "b", "en") == []
+    assert "resetting-your-password" in slugs(demo, "passw", "en")[:3]  # three letters or more still do
