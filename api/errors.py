@@ -172,12 +172,16 @@ def _wants_html(request: Request) -> bool:
 
 
 def _not_found_page(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    locale = request.path_params.get("locale", "")
-    locale = settings.configured_locale(locale) or settings.default_locale
+    locale = _page_locale(request)
     slug = request.path_params.get("slug", "")
     query = slug.replace("-", " ")
     return templates.TemplateResponse(request, "hc/not_found.html", {"locale": locale, "query": query}, status_code=404)
+
+
+def _page_locale(request: Request) -> str:
+    """The help-center page's locale from its path, or the default one where the path names none we serve."""
+    settings: Settings = request.app.state.settings
+    return settings.configured_locale(request.path_params.get("locale", "")) or settings.default_locale
 
 
 def _is_help_center_page(request: Request) -> bool:
@@ -186,9 +190,7 @@ def _is_help_center_page(request: Request) -> bool:
 
 def _help_center_error_page(request: Request, status_code: int) -> Response:
     """A refused help-center request as a page in its language (the detail is for developers: not shown)."""
-    settings: Settings = request.app.state.settings
-    locale = settings.configured_locale(request.path_params.get("locale", "")) or settings.default_locale
-    context = {"locale": locale, "status_code": status_code}
+    context = {"locale": _page_locale(request), "status_code": status_code}
     return templates.TemplateResponse(request, "hc/error.html", context, status_code=status_code)
 
 

@@ -8,6 +8,7 @@ past what Python's datetime can shift by a time zone would otherwise reach the d
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -15,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from core.numerals import ID_LIMIT
+from core.numerals import ID_LIMIT, whole_number
 
 MAX_ID = ID_LIMIT
 
@@ -76,6 +77,20 @@ LocaleDescriptions = dict[str, Annotated[str, Field(max_length=500)]]
 
 PageNumber = Annotated[int, Query(alias="page", ge=1, le=10_000, description="Which page of a list (from 1)")]
 """A page of a paginated back-office list."""
+
+
+def form_version(form: Mapping[str, str]) -> int | None:
+    """The version an editor's form was loaded at (its hidden ``version`` field); None when the form has
+    none (made before versions existed): the save is then not checked."""
+    return whole_number(form.get("version"))
+
+
+def resume_after(last_event_id: str | None, default: int) -> int:
+    """Where an event stream's reconnection starts: the ``Last-Event-ID`` header (not validated by the
+    schema: clamped to an id), or ``default`` without a usable one."""
+    if (resumed := whole_number(last_event_id, limit=10**18)) is not None:
+        return max(default, min(resumed, MAX_ID))
+    return default
 
 
 def page_count(total: int, page_size: int) -> int:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from core.accounts import User, normalize_email
 from core.errors import FieldErrors, NotFoundError, ValidationError
 from core.settings import Settings
-from support import handoff_messages, hours, outbox
+from support import handoff_messages, hours, outbox, outcomes
 from support.conversations import add_message
 from support.models import (
     CloseReason,
@@ -29,7 +29,6 @@ from support.models import (
     Handoff,
     HandoffStatus,
     Message,
-    Outcome,
     Sender,
     utcnow,
 )
@@ -123,7 +122,9 @@ def request_handoff(
         # corrected, so the dashboard counts the handoff.
         conversation.closed_at, conversation.close_reason = now, CloseReason.handoff
         if conversation.outcome is not None:
-            conversation.outcome, conversation.outcome_reason = Outcome.handed_off, "handed off to a person"
+            conversation.outcome, conversation.outcome_reason = outcomes.decide_outcome(
+                handed_off=True, has_question=conversation.has_question, turns=[]
+            )
     session.add(conversation)
 
     handoff = _existing(session, conversation=conversation)

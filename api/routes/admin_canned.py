@@ -13,9 +13,8 @@ from api.admin_ui import page, redirect
 from api.auth import EditorDep
 from api.deps import FormFields, SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import RowId
+from api.params import RowId, form_version
 from core.errors import EditConflict, ValidationError
-from core.numerals import whole_number
 from core.settings import Settings
 from support import canned
 from support.models import CannedReply
@@ -35,11 +34,6 @@ CannedDep = Annotated[CannedReply, Depends(reply_in_path)]
 
 def _typed(form: dict[str, str]) -> dict[str, str]:
     return {name: form.get(name, "") for name in FIELDS}
-
-
-def _version(form: dict[str, str]) -> int | None:
-    value = form.get("version", "")
-    return whole_number(value)
 
 
 def _list_context(
@@ -114,11 +108,13 @@ def save(user: EditorDep, reply: CannedDep, session: SessionDep, settings: Setti
     """Save (the version the editor started from is checked: a 409 shows what changed) or delete."""
     reply_id = reply.id or 0
     if form.get("action") == "delete":
-        canned.delete_reply(session, reply=reply, expected_version=_version(form))
+        canned.delete_reply(session, reply=reply, expected_version=form_version(form))
         return redirect("/admin/canned", "deleted")
     typed = _typed(form)
     try:
-        canned.update_reply(session, reply=reply, **typed, by=user, settings=settings, expected_version=_version(form))
+        canned.update_reply(
+            session, reply=reply, **typed, by=user, settings=settings, expected_version=form_version(form)
+        )
     except EditConflict as exc:
         conflict_detail = exc.detail
 

@@ -27,13 +27,12 @@ from api import inbox_views as views
 from api.admin_ui import ui_locale
 from api.auth import SESSION_COOKIE, UserDep
 from api.deps import EngineDep, SettingsDep
-from api.params import MAX_ID
+from api.params import MAX_ID, resume_after
 from api.resources import HandoffDep
 from core import accounts
 from core.accounts import User
 from core.db import session_scope
 from core.errors import FaqdeskError, UnauthorizedError
-from core.numerals import whole_number
 from core.settings import Settings
 from support import handoffs
 
@@ -62,13 +61,6 @@ def _still_signed_in(request: Request, settings: Settings) -> Callable[[Session]
         return user  # loaded in this read's session: the request's own user is detached by now
 
     return check
-
-
-def _resume_after(last_event_id: str | None, default: int) -> int:
-    """Where a reconnection starts: the ``Last-Event-ID`` header (not validated by the schema: clamped)."""
-    if (resumed := whole_number(last_event_id, limit=10**18)) is not None:
-        return max(default, min(resumed, MAX_ID))
-    return default
 
 
 async def _stream(read: Callable[[], tuple[str | None, dict[str, Any] | None]]) -> EventSourceResponse:
@@ -122,7 +114,7 @@ async def inbox_events(
     views.inbox_filters(settings, user=user, view=view, locale=locale, tag=tag)  # an unknown view is a 422 now
     if last_event_id and last_event_id.count("-") == 1:
         handoff_part, message_part = last_event_id.split("-")
-        since, active_after = _resume_after(handoff_part, since), _resume_after(message_part, active_after)
+        since, active_after = resume_after(handoff_part, since), resume_after(message_part, active_after)
     check = _still_signed_in(request, settings)
     position = {"since": since, "active_after": active_after}
     language = ui_locale(request, user)
@@ -153,7 +145,7 @@ async def ticket_events(
     when it changes. An event's id is the last message id shown, where a reconnection resumes."""
     handoff_id = handoff.id or 0
     check = _still_signed_in(request, settings)
-    state: dict[str, Any] = {"after": _resume_after(last_event_id, after), "replies": {}}
+    state: dict[str, Any] = {"after": resume_after(last_event_id, after), "replies": {}}
     language = ui_locale(request, user)
 
     def read() -> tuple[str | None, dict[str, Any] | None]:

@@ -13,7 +13,7 @@ from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep, UserDep
 from api.deps import FormFields, SessionDep, SettingsDep
 from api.errors import FormRefused
-from api.params import RowId
+from api.params import RowId, form_version
 from api.resources import CategoryDep
 from core import accounts
 from core.accounts import Role, User
@@ -28,12 +28,6 @@ Csrf = Depends(csrf.verify)
 
 def _per_locale(form: dict[str, str], prefix: str, locales: list[str]) -> dict[str, str]:
     return {loc: form.get(f"{prefix}_{loc}", "") for loc in locales}  # the service checks the lengths
-
-
-def _version(form: dict[str, str]) -> int | None:
-    # The version the editor loaded (a hidden field); absent from forms made before versions existed.
-    value = form.get("version", "")
-    return whole_number(value)
 
 
 def _categories_context(
@@ -82,7 +76,7 @@ def update_category(
     """
     category_id = category.id or 0
     if form.get("action") == "delete":
-        categories.delete_category(session, category=category, expected_version=_version(form))
+        categories.delete_category(session, category=category, expected_version=form_version(form))
         return redirect("/admin/categories", "deleted")
     position = whole_number(form.get("position"))
     names = _per_locale(form, "name", settings.locales)
@@ -94,7 +88,7 @@ def update_category(
             names=names,
             descriptions=descriptions,
             position=position,
-            expected_version=_version(form),
+            expected_version=form_version(form),
         )
     except EditConflict as exc:
 

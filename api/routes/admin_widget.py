@@ -14,10 +14,10 @@ from api.admin_ui import page, redirect
 from api.auth import AdminDep, EditorDep
 from api.deps import FormFields, SessionDep, SettingsDep
 from api.errors import FormRefused
+from api.params import form_version
 from api.widget_embed import API_CALLS, embed_snippet
 from core.accounts import Role, User
 from core.errors import EditConflict, FieldErrors
-from core.numerals import whole_number
 from core.settings import Settings
 from helpcenter import media
 from support import appearance
@@ -58,11 +58,6 @@ def _as_form(look: appearance.WidgetAppearance, locales: list[str]) -> dict[str,
     return form | ({"on_help_center": "1"} if look.on_help_center else {})
 
 
-def _version(form: dict[str, str]) -> int | None:
-    value = form.get("version", "")
-    return whole_number(value)
-
-
 @router.get("/admin/widget", response_class=HTMLResponse)
 def widget_page(request: Request, user: EditorDep, session: SessionDep, settings: SettingsDep) -> Response:
     """The snippet to paste into a site, the JavaScript API, and the appearance form."""
@@ -85,7 +80,7 @@ def save_widget(
     )
     typed = dict(form)
     try:
-        appearance.save_appearance(session, data=data, expected_version=_version(form), updated_by=user.email)
+        appearance.save_appearance(session, data=data, expected_version=form_version(form), updated_by=user.email)
     except FieldErrors as exc:
         fields = exc.fields
         raise FormRefused(

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import ChatLimiterDep, EngineDep, LimiterDep, OptionalModelDep, SessionDep, SettingsDep, require_model
-from api.params import MAX_ID, Offset
+from api.params import Offset, resume_after
 from api.ratelimit import client_address
 from api.widget_schemas import (
     BotReply,
@@ -35,7 +35,6 @@ from api.widget_schemas import (
 from bot import runtime
 from core.db import open_session, session_scope
 from core.errors import UnauthorizedError, ValidationError
-from core.numerals import whole_number
 from support import conversations, handoffs, message_view, reply_delivery
 from support.models import Conversation
 
@@ -157,8 +156,7 @@ async def events(
             conversations.authenticate(session, conversation_id=conversation_id, token=_bearer(authorization))
 
     await run_in_threadpool(check)
-    if (resumed := whole_number(last_event_id, limit=10**18)) is not None:  # a header the schema does not check
-        after = max(after, min(resumed, MAX_ID))
+    after = resume_after(last_event_id, after)
 
     def fetch(since: int) -> list[MessageOut]:
         with session_scope(engine) as session:  # committed: reading marks the visitor present
