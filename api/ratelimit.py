@@ -30,6 +30,11 @@ def count_vote(limiter: RateLimiter, request: Request, limit: str) -> None:
     limiter.check(limit, f"vote:{client_address(request)}", what="votes")
 
 
+def count_search(limiter: RateLimiter, request: Request, limit: str) -> None:
+    """One help-center search from the caller's address: the search page and the API share the count."""
+    limiter.check(limit, f"search:{client_address(request)}", what="searches")
+
+
 class RateLimited(FaqdeskError):
     """Too many requests in the window."""
 

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # An article's page views counted per address and article: "most read" ranks by them, and a request
     # loop from one address made any article the most read (reads past it are served, not counted).
     view_count_limit: str = "3/hour"
+    # Help-center searches per address, the search page and the API together: each one is a full-text
+    # query over every article, and nothing else bounded a loop of them from one address.
+    search_rate_limit: str = "60/minute"
     # Business hours for live handoff, e.g. "mon-fri 09:00-17:00; sat 10:00-14:00", in this zone.
     business_hours: str = "mon-fri 09:00-17:00"
     timezone: str = "Europe/Amsterdam"

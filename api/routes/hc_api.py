@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import LimiterDep, LocaleDep, SessionDep, SettingsDep, known_locale
 from api.params import Offset, RowId
-from api.ratelimit import count_vote
+from api.ratelimit import count_search, count_vote
 from api.schemas import ArticleDetail, ArticleHit, ArticleSummary, CategoryOut, VoteIn, VoteOut
 from helpcenter import categories, public, search
 from helpcenter.markdown import render
@@ -20,12 +20,16 @@ router = APIRouter(prefix="/api/v1", tags=["help center"])
 
 @router.get("/search", response_model=list[ArticleHit])
 def search_articles(
+    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
     locale: LocaleDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[ArticleHit]:
     """Published help-center articles matching ``q`` in a locale, best first."""
+    count_search(limiter, request, settings.search_rate_limit)
     hits = search.search(session, query=q, locale=locale, limit=limit)
     return [
         ArticleHit(

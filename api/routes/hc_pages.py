@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api.deps import LimiterDep, LocaleDep, PageLocaleDep, SecretKeyDep, SessionDep, SettingsDep
 from api.hc_visits import CountVisit, VisitCookieRoute, is_robot
-from api.ratelimit import RateLimited, count_vote, counts_as_view
+from api.ratelimit import RateLimited, count_search, count_vote, counts_as_view
 from api.schemas import COMMENT_MAX
 from api.templating import templates
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -244,9 +244,12 @@ def search_page(
     locale: PageLocaleDep,
     session: SessionDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Ranked results with highlighted snippets."""
+    if q.strip():
+        count_search(limiter, request, settings.search_rate_limit)
     hits = search.search(session, query=q, locale=locale) if q.strip() else []
     suffix = f"?{urlencode({'q': q})}" if q else ""
     links = _language_links(settings, locale, _everywhere(settings, "/hc/{locale}/search" + suffix))

@@ -1,4 +1,5 @@
-"""Every public write is rate limited: help-center votes (page form and API share one count) and handoffs.
+"""Every public write is rate limited: help-center votes (page form and API share one count) and handoffs;
+so are help-center searches (a full-text query each), the page and the API together.
 
 A day's window, not a minute's, so no test can straddle a window's end (see test_widget_api.py).
 """
@@ -19,7 +20,9 @@ from tests.admin.conftest import make_settings
 
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, vote_rate_limit="3/day", widget_rate_limit_handoff="2/day")
+    settings = make_settings(
+        tmp_path, vote_rate_limit="3/day", widget_rate_limit_handoff="2/day", search_rate_limit="3/day"
+    )
     with TestClient(create_app(settings), follow_redirects=False) as c:
         yield c
 
@@ -67,3 +70,15 @@ def test_handoff_requests_are_limited_per_address(client: TestClient) -> None:
         statuses.append(response.status_code)
     assert statuses == [201, 201, 429]
     assert int(response.headers["Retry-After"]) >= 1 and "requests for a person" in response.json()["detail"]
+
+
+def test_searches_are_limited_per_address_on_the_page_and_the_api_together(client: TestClient) -> None:
+    assert client.get("/hc/en/search", params={"q": ""}).status_code == 200  # the empty form costs nothing
+    assert client.get("/hc/en/search", params={"q": "refund"}).status_code == 200
+    api = [client.get("/api/v1/search", params={"q": "refund", "locale": "en"}) for _ in range(2)]
+    assert [r.status_code for r in api] == [200, 200] and api[0].json()
+    blocked = client.get("/api/v1/search", params={"q": "refund", "locale": "en"})
+    assert blocked.status_code == 429 and blocked.json()["error"] == "rate_limited"
+    page = client.get("/hc/de/search", params={"q": "Rückgabe"}, headers={"Accept": "text/html"})
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
+    assert "Zu viele Anfragen" in page.text  # the help center's page, in German

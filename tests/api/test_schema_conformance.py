@@ -82,6 +82,7 @@ def test_the_api_conforms_to_its_schema(
         widget_rate_limit_conversation="1000000/minute",
         vote_rate_limit="1000000/minute",
         widget_rate_limit_handoff="1000000/minute",
+        search_rate_limit="1000000/minute",
     )
     admin_token = api_token(settings, Role.admin, "schemathesis")
     app = create_app(settings)
