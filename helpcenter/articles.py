@@ -204,6 +204,18 @@ def by_slug(session: Session, *, locale: str, slug: str) -> Article | None:
     return session.exec(select(Article).where(Article.locale == locale, Article.slug == slug)).first()
 
 
+def slug_known(session: Session, *, slug: str) -> bool:
+    """Whether any article, in any locale and state, has (or was renamed from) this slug."""
+    if session.exec(select(Article.id).where(Article.slug == slug)).first() is not None:
+        return True
+    return session.exec(select(SlugRedirect.id).where(SlugRedirect.old_slug == slug)).first() is not None
+
+
+def all_slugs(session: Session) -> list[str]:
+    """Every article's slug, once, sorted: what an intent may link to (the editor offers them)."""
+    return list(session.exec(select(Article.slug).distinct().order_by(col(Article.slug))).all())
+
+
 def _add_revision(session: Session, *, article: Article, author: str) -> ArticleRevision:
     assert article.id is not None
     last = session.exec(

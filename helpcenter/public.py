@@ -3,7 +3,7 @@ redirects), by id, by category, in pages and by popularity; translations; votes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, update
@@ -44,6 +44,24 @@ def published_link(session: Session, *, locale: str, slug: str) -> tuple[str, st
     if row is None or row[2] != ArticleStatus.published:
         return None
     return row[0], row[1]
+
+
+def published_locales(session: Session, *, slugs: Collection[str]) -> dict[str, list[str]]:
+    """For each of these slugs that a published article has (its own or an old one it was renamed from),
+    the locales it is published in: where an intent's article link leads (the chat links the visitor's)."""
+    if not slugs:
+        return {}
+    published = Article.status == ArticleStatus.published
+    own = select(Article.slug, Article.locale).where(published, col(Article.slug).in_(slugs))
+    renamed = (
+        select(SlugRedirect.old_slug, Article.locale)
+        .join(Article, col(SlugRedirect.article_id) == col(Article.id))
+        .where(published, col(SlugRedirect.old_slug).in_(slugs), SlugRedirect.locale == Article.locale)
+    )
+    found: dict[str, list[str]] = {}
+    for slug, locale in [*session.exec(own).all(), *session.exec(renamed).all()]:
+        found.setdefault(slug, []).append(locale)
+    return found
 
 
 def translations(session: Session, *, article: Article, published_only: bool = True) -> Sequence[Article]:

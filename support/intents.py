@@ -18,6 +18,7 @@ from bot.loaders import load_training_data, load_training_text, validate_trainin
 from bot.problems import Problem, TrainingDataError
 from core.errors import ConflictError, NotFoundError
 from core.versions import FieldChange, check_version, field_changes, flush_edit
+from helpcenter import articles, public
 from support import training
 from support.intent_rows import (
     IntentDataError,
@@ -39,6 +40,9 @@ class IntentRow:
     intent: FaqIntent
     examples: dict[str, int]  # number of examples per configured locale
     answered: dict[str, bool]  # an answer exists per configured locale
+    # Where the intent's article is published, configured locales first: none when its slug matches no
+    # published article (deleted, unpublished, mistyped), so the list flags it instead of linking a 404.
+    article_locales: list[str]
 
     @property
     def missing_answer(self) -> bool:
@@ -64,14 +68,16 @@ def intent_rows(session: Session, *, query: str, locales: Sequence[str], unanswe
     ``unanswered``: only those without an answer in a locale they have questions in (imported from
     Rasa or a spreadsheet, or not translated yet), which the bot recognises but never answers."""
     needle = " ".join(query.casefold().split())
+    shown = [intent for intent in list_intents(session) if not needle or needle in _haystack(intent)]
+    published = public.published_locales(session, slugs={i.article for i in shown if i.article})
+    order = {loc: n for n, loc in enumerate(locales)}
     rows = []
-    for intent in list_intents(session):
-        if needle and needle not in _haystack(intent):
-            continue
+    for intent in shown:
         row = IntentRow(
             intent=intent,
             examples={loc: len(intent.examples.get(loc, [])) for loc in locales},
             answered={loc: bool(intent.answers.get(loc)) for loc in locales},
+            article_locales=sorted(published.get(intent.article or "", []), key=lambda loc: order.get(loc, len(order))),
         )
         if unanswered and not row.missing_answer:
             continue
@@ -108,6 +114,8 @@ def save_intent(
         intent_id=intent_id, kind=kind, article=article, examples=examples, answers=answers, titles=titles
     )
     _check(session, candidate, locales=locales)
+    if candidate.article and candidate.article != (intent.article if intent else None):
+        _check_article(session, candidate.article)
     if intent is None:
         intent = FaqIntent(id=intent_id, position=next_position(session))
         session.add(intent)
@@ -296,6 +304,13 @@ def _check(session: Session, candidate: Intent, *, locales: Sequence[str]) -> No
         mine = [p for p in exc.problems if p.intent == candidate.id]
         if mine:
             raise IntentDataError([p.message for p in mine]) from None
+
+
+def _check_article(session: Session, slug: str) -> None:
+    """A newly linked article must exist (as a draft at least): a mistyped slug linked nothing, unseen.
+    A link saved before its article was deleted stays (the list flags it) so other edits are not blocked."""
+    if not articles.slug_known(session, slug=slug):
+        raise IntentDataError([f"article: no help-center article has the slug {slug!r}"])
 
 
 def _summary(counts: dict[str, int]) -> str:

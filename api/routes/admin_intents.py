@@ -24,6 +24,7 @@ from bot.model import FaqModel
 from core.errors import ConflictError, EditConflict, ValidationError
 from core.settings import Settings
 from core.versions import FieldChange
+from helpcenter import articles
 from helpcenter.markdown import render
 from support import intents, training
 from support.intents import IntentDataError
@@ -175,6 +176,7 @@ def _editor_context(
         "locales": [*settings.locales, *extra],
         "kinds": KINDS,
         "previews": {loc: render(text) for loc, text in form["answers"].items()},
+        "article_slugs": articles.all_slugs(session),
         **_context(session, model),
     }
 

@@ -162,6 +162,7 @@ def test_invalid_intents_are_explained_and_not_saved(
         ({"intent_id": "empty", "examples_en": "  \n "}, "intent has no examples"),
         ({"intent_id": "stolen", "examples_en": "how does REFUND_STATUS work?"}, "is also an example of intent"),
         ({"intent_id": "odd_kind", "kind": "chitchat"}, "kind must be one of"),
+        ({"intent_id": "mistyped", "article": "tracking-yuor-order"}, "no help-center article has the slug"),
     ]
     for fields, message in cases:
         data = form(client, "/admin/intents/new-intent") | {"examples_en": "A new question?", "answer_en": "A."}
@@ -170,6 +171,9 @@ def test_invalid_intents_are_explained_and_not_saved(
         assert message in response.text, (fields, response.text[:2000])
         assert 'value="' + fields["intent_id"] + '"' in response.text  # the editor keeps what was typed
     assert stored(db_bind, "no_answer") is None and stored(db_bind, "stolen") is None
+    assert stored(db_bind, "mistyped") is None
+    editor = client.get("/admin/intents/refund_status")  # the article field offers the slugs that exist
+    assert '<option value="tracking-your-order">' in editor.text
     too_long = form(client, "/admin/intents/refund_status") | {"examples_en": "x" * 100_001, "answer_en": "A."}
     assert client.post("/admin/intents/refund_status", data=too_long).status_code == 422
 

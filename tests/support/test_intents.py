@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 from bot.loaders import load_training_data, load_training_text
 from bot.problems import TrainingDataError
 from core.errors import ConflictError, NotFoundError, ValidationError
+from helpcenter import articles
+from helpcenter.models import Article, ArticleStatus
 from support import intents
 from support.intents import IntentDataError
 from support.models import FaqIntent, JobStatus, TrainingJob
@@ -31,6 +33,11 @@ def save(session: Session, intent_id: str, **overrides: object) -> FaqIntent:
     return intents.save_intent(session, intent_id=intent_id, **fields)  # type: ignore[arg-type]
 
 
+def article(session: Session, slug: str, *, locale: str = "en", published: bool = False) -> None:
+    status = ArticleStatus.published if published else ArticleStatus.draft
+    articles.create_article(session, locale=locale, title=slug, body="Body.", author="e", slug=slug, status=status)
+
+
 def jobs(session: Session) -> list[TrainingJob]:
     return list(session.exec(select(TrainingJob)).all())
 
@@ -42,6 +49,7 @@ def test_create_read_update_delete_in_order(session: Session) -> None:
     alpha = intents.get_intent(session, intent_id="alpha")
     assert alpha.examples == {"en": ["How do I X?", "Other"]}  # trimmed, blank and repeated lines dropped
     assert alpha.updated_by == "editor@example.com"
+    article(session, "some-article")
     save(session, "alpha", kind="smalltalk", article="some-article", answers={"en": "New", "de": "Neu"})
     alpha = intents.get_intent(session, intent_id="alpha")
     assert (alpha.kind, alpha.article, alpha.answers) == ("smalltalk", "some-article", {"en": "New", "de": "Neu"})
@@ -163,6 +171,7 @@ def test_import_then_export_round_trips(session: Session) -> None:
 def test_awkward_texts_survive_export_and_import(session: Session) -> None:
     awkward = ["null", "~", "yes", "no", "123", "- dash", "key: value", "#hash", "'quoted'", 'say "hi"', "über ß"]
     answer = "Line one with **bold**\n\n- a list item\n- `code: x`\n\n> quote #1"
+    article(session, "a-b")
     save(session, "awkward", kind="handoff", article="a-b", examples={"en": awkward}, answers={"en": answer})
     exported = intents.export_yaml(session)
     data = load_training_text(exported, source="export.yaml", locales=LOCALES)
@@ -263,3 +272,23 @@ def test_intent_rows_filter_by_any_text(session: Session) -> None:
     assert rows[0].examples == {"en": 9, "de": 9, "nl": 0}
     assert rows[0].answered == {"en": True, "de": True, "nl": False}
     assert len(intents.intent_rows(session, query="", locales=LOCALES)) == 6
+
+
+def test_a_linked_article_must_exist_and_the_list_says_where_it_is_published(session: Session) -> None:
+    with pytest.raises(IntentDataError, match="no help-center article has the slug 'tracking-ordr'"):
+        save(session, "track", article="tracking-ordr")
+    assert intents.list_intents(session) == []  # nothing written
+    article(session, "tracking-order")  # a draft is enough to link: it may be published after the intent
+    save(session, "track", article="tracking-order")
+    article(session, "volgen", locale="nl", published=True)
+    article(session, "tracking", locale="de", published=True)
+    article(session, "tracking", locale="nl", published=True)
+    save(session, "follow", article="volgen")
+    save(session, "both", article="tracking")
+    rows = {r.intent.id: r.article_locales for r in intents.intent_rows(session, query="", locales=LOCALES)}
+    assert rows == {"track": [], "follow": ["nl"], "both": ["de", "nl"]}  # the draft is flagged, not linked
+    session.delete(session.exec(select(Article).where(Article.slug == "volgen")).one())
+    session.flush()
+    # A link whose article was deleted since does not block the intent's other edits.
+    save(session, "follow", article="volgen", answers={"en": "Changed."})
+    assert intents.get_intent(session, intent_id="follow").answers == {"en": "Changed."}
