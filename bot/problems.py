@@ -29,3 +29,8 @@ class TrainingDataError(Exception):
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"{len(problems)} problem(s) in the training data:\n{lines}")
+
+    def __reduce__(self) -> tuple[type[TrainingDataError], tuple[list[Problem]]]:
+        # Training runs in a child process (core.isolated): the error comes back pickled, and the default
+        # (the class called with ``args``, the message) made ``problems`` a string, listed letter by letter.
+        return type(self), (self.problems,)

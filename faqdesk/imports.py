@@ -131,7 +131,7 @@ def _lines(path_text: str) -> list[str]:
 
     try:
         data = sys.stdin.buffer.read() if path_text == "-" else Path(path_text).read_bytes()
-        return transfer.lines_of(data.decode("utf-8"))
+        return transfer.lines_of(data.decode("utf-8-sig"))  # a BOM from an editor that saved the file
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportRefused(f"cannot read {path_text}: {exc}") from None
 
@@ -152,10 +152,11 @@ def _database() -> Iterator[Engine]:
 
 
 def _import_export(path_text: str, lines: list[str], *, merge: bool, echo: Callable[[str], None]) -> None:
+    from core.settings import Settings
     from support import transfer
 
     with _database() as engine:
-        report = transfer.import_lines(engine, lines, merge=merge)
+        report = transfer.import_lines(engine, lines, merge=merge, locales=Settings().locales)
     for skipped in report.skipped:
         echo(f"skipped {skipped}")
     if report.created_users:

@@ -91,6 +91,12 @@ def add_message(
     return message
 
 
+def message_html(sender: Sender, text: str) -> str:
+    """What a message shows as HTML: the bot's and agents' Markdown rendered (and sanitised); a visitor's
+    words are shown as text, never as markup."""
+    return render(text) if sender is not Sender.visitor else ""
+
+
 def _message(
     conversation: Conversation,
     sender: Sender,
@@ -104,7 +110,7 @@ def _message(
         conversation_id=conversation.id,
         sender=sender,
         text=text,
-        html=render(text) if sender is not Sender.visitor else "",
+        html=message_html(sender, text),
         created_at=now,
         author_id=author_id,
         internal=internal,
@@ -180,7 +186,7 @@ def visitor_turn(
         conversation_id=conversation.id,
         sender=Sender.bot,
         text=reply_text,
-        html=render(reply_text),
+        html=message_html(Sender.bot, reply_text),
         created_at=now,
         reply_to=visitor.id,
         decision=decision.type,

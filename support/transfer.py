@@ -10,7 +10,9 @@ Exported (``support.transfer_records`` has the exact records):
 - FAQ intents with examples and answers per locale, their order and edit version;
 - conversations with every message (bot turns with their decision, confidence, candidates and the
   visitor's feedback; agent replies and internal notes; what the review queues recorded), the handoff
-  ticket, the rating and the outcome; the visitor's token digest, so they can still open or delete it;
+  ticket under its own number (agents, emails and webhooks know it by that), the rating and the outcome;
+  the visitor's token digest, so they can still open or delete it; messages' HTML is rendered again from
+  their text on import, never taken from the file;
 - the back-office users those messages and tickets name, by email, name and role only.
 
 Not exported: passwords, login sessions and API tokens (credentials stay with their server; users are
@@ -18,13 +20,14 @@ matched by email, and one the target lacks is created deactivated and without a 
 (deliveries in flight: let the worker drain it before moving); training jobs, the active model and the
 model files (the target retrains from the imported intents: an import that brings intents queues a
 retrain); search-index rows (rebuilt on import); help-center visit counts and search misses (traffic
-statistics, not content, rebuilt by new traffic).
+statistics, not content, rebuilt by new traffic); canned replies and the widget's appearance (set them
+again in the back office). Articles and intents in a locale the target is not configured for are refused.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -74,8 +77,11 @@ def export(engine: Engine, write: Callable[[str], Any]) -> dict[str, int]:
     return {kind: counts.get(kind, 0) for kind in KINDS}
 
 
-def import_lines(engine: Engine, lines: Iterable[str], *, merge: bool = False) -> ImportReport:
-    """Read a whole export, then write it in one transaction (``TransferError``: nothing written)."""
+def import_lines(
+    engine: Engine, lines: Iterable[str], *, merge: bool = False, locales: Collection[str] | None = None
+) -> ImportReport:
+    """Read a whole export, then write it in one transaction (``TransferError``: nothing written);
+    ``locales``: the server's configured ones (articles and intents in others are refused)."""
     parsed = parse(lines)  # every line checked before anything is written
     with session_scope(engine) as session:
-        return import_parsed(session, parsed, merge=merge)
+        return import_parsed(session, parsed, merge=merge, locales=locales)

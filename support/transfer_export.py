@@ -148,7 +148,7 @@ def _messages(messages: list[Message], emails: dict[int | None, str]) -> list[Me
 
 def _handoff(handoff: Handoff, emails: dict[int | None, str]) -> HandoffRecord:
     return HandoffRecord(
-        **_columns(handoff, skip={"id", "conversation_id", "assignee_id", "resolved_by"}),
+        **_columns(handoff, skip={"conversation_id", "assignee_id", "resolved_by"}),
         assignee=emails.get(handoff.assignee_id),
         resolved_by=emails.get(handoff.resolved_by),
     )

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, func, update
+from sqlalchemy import Integer, func, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -25,6 +25,7 @@ from helpcenter import related, search
 from helpcenter.models import Article, ArticleRevision, ArticleVote, Category, MediaFile, SlugRedirect
 from support import intents as intent_service
 from support import training
+from support.conversations import message_html
 from support.models import Conversation, FaqIntent, Handoff, Message, Rating
 from support.transfer_records import (
     ArticleRecord,
@@ -63,8 +64,11 @@ def content_counts(session: Session) -> dict[str, int]:
     return {kind: session.exec(select(func.count()).select_from(table)).one() for kind, table in tables.items()}
 
 
-def import_parsed(session: Session, parsed: Parsed, *, merge: bool = False) -> ImportReport:
-    """Write the records; the caller commits (and rolls back on any error, so nothing is half-written)."""
+def import_parsed(
+    session: Session, parsed: Parsed, *, merge: bool = False, locales: Collection[str] | None = None
+) -> ImportReport:
+    """Write the records; the caller commits (and rolls back on any error, so nothing is half-written).
+    ``locales``: the configured ones; articles and intents in others are refused (never shown, never trained)."""
     present = {kind: n for kind, n in content_counts(session).items() if n}
     if present and not merge:
         what = ", ".join(f"{n} {kind}" for kind, n in present.items())
@@ -73,7 +77,7 @@ def import_parsed(session: Session, parsed: Parsed, *, merge: bool = False) -> I
             "(before the first `faqdesk serve`, which loads the demo content), or pass --merge "
             "to add only the records whose key is new"
         )
-    writer = _Writer(session, merge=merge)
+    writer = _Writer(session, merge=merge, locales=locales)
     for number, record in parsed.records:
         writer.write(number, record)
     session.flush()
@@ -82,12 +86,13 @@ def import_parsed(session: Session, parsed: Parsed, *, merge: bool = False) -> I
 
 
 class _Writer:
-    def __init__(self, session: Session, *, merge: bool) -> None:
-        self.session, self.merge = session, merge
+    def __init__(self, session: Session, *, merge: bool, locales: Collection[str] | None) -> None:
+        self.session, self.merge, self.locales = session, merge, locales
         self.report = ImportReport(imported={})
         self.users: dict[str, int] = {}
         self.categories: dict[str, int] = {c.slug: c.id for c in session.exec(select(Category)) if c.id is not None}
         self.intents_written = False
+        self.ticket_numbers_kept = False
 
     def write(self, number: int, record: Any) -> None:
         kind = record.kind
@@ -149,6 +154,11 @@ class _Writer:
 
     def _article(self, number: int, record: ArticleRecord) -> bool:
         key = f"{record.locale}/{record.slug}"
+        if self.locales is not None and record.locale not in self.locales:
+            raise TransferError(
+                f"line {number}: article {key} is in a locale this server is not configured for: add "
+                f"{record.locale!r} to FAQDESK_LOCALES (now {','.join(self.locales)}) or leave it out of the file"
+            )
         if self.merge and self._exists(Article, Article.locale == record.locale, Article.slug == record.slug):
             return self._skip(f"article {key} (exists)")
         if record.category is not None and record.category not in self.categories:
@@ -191,7 +201,10 @@ class _Writer:
             row = Message(
                 conversation_id=record.id,
                 author_id=self._user_id(message.author, number),
-                **_fields(message, skip={"author", "reply_to"}),
+                # Rendered again, not taken from the file: it is served as HTML (widget, inbox), and a
+                # file's markup is only as trustworthy as whoever edited it.
+                html=message_html(message.sender, message.text),
+                **_fields(message, skip={"author", "reply_to", "html"}),
             )
             self._add(number, row)
             messages.append(row)
@@ -205,7 +218,14 @@ class _Writer:
                 row.reply_to = messages[message.reply_to].id
         if record.handoff is not None:
             handoff = record.handoff
-            values = _fields(handoff, skip={"assignee", "resolved_by"})
+            values = _fields(handoff, skip={"id", "assignee", "resolved_by"})
+            if handoff.id is not None and self.session.get(Handoff, handoff.id) is None:
+                values["id"] = handoff.id
+                self.ticket_numbers_kept = True
+            elif handoff.id is not None:  # merge: the number is another ticket's here
+                self.report.skipped.append(
+                    f"ticket number #{handoff.id} of conversation {record.id} (taken: renumbered)"
+                )
             self._add(
                 number,
                 Handoff(
@@ -230,17 +250,28 @@ class _Writer:
             self.session.expire(row, ["version"])
 
     def finish(self) -> None:
-        """After the last record: the merged intents must still train, and a retrain is queued."""
+        """After the last record: the (merged) intents must train here, and a retrain is queued."""
         related.content_changed()
+        if self.ticket_numbers_kept:
+            move_sequence_past(self.session, Handoff)
         if not self.intents_written:
             return
-        if self.merge:
-            try:
-                intent_service.training_data(self.session)
-            except TrainingDataError as exc:
-                problems = "; ".join(str(p) for p in exc.problems[:5])
-                raise TransferError(f"the merged intents would not train: {problems}") from None
+        try:  # an intent in a locale this server lacks imported fine and then failed every retrain
+            intent_service.training_data(self.session, locales=self.locales)
+        except TrainingDataError as exc:
+            problems = "; ".join(str(p) for p in exc.problems[:5])
+            raise TransferError(f"the imported intents would not train here: {problems}") from None
         training.queue_training(self.session, requested_by=IMPORTED_BY, reason="intents imported")
+
+
+def move_sequence_past(session: Session, table: type[SQLModel]) -> None:
+    """After rows were written with their own ids: PostgreSQL's sequence would hand those ids out again
+    (SQLite's AUTOINCREMENT counter follows the largest id by itself)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    name = table.__tablename__
+    session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
 
 
 def _fields(record: Any, *, skip: Collection[str] = ()) -> dict[str, Any]:

@@ -180,6 +180,8 @@ class MessageRecord(_Record):
 
 
 class HandoffRecord(_Record):
+    # The ticket number agents, emails ("ticket #12") and webhooks know it by: kept on import where free.
+    id: int | None = None  # absent from exports made before tickets kept their numbers
     status: HandoffStatus
     email: str
     name: str | None

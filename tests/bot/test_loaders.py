@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
 
 from bot.jsonl import load_test_set
 from bot.loaders import load_training_data
-from bot.problems import TrainingDataError
+from bot.problems import Problem, TrainingDataError
 from bot.yamlnodes import MAX_DEPTH, YamlSyntaxError, compose_text
 
 LOCALES = ["en", "de", "nl"]
@@ -302,3 +303,10 @@ def test_demo_faq_meets_the_content_bar(demo_data) -> None:  # type: ignore[no-u
     kinds = {i.id: i.kind for i in demo_data.intents.values()}
     assert {kinds[k] for k in ("greeting", "thanks", "goodbye")} == {"smalltalk"}
     assert kinds["talk_to_human"] == "handoff"
+
+
+def test_the_error_keeps_its_problems_when_it_crosses_a_process() -> None:
+    # Training runs in a child process (core.isolated) and its error comes back pickled.
+    error = TrainingDataError([Problem(None, "unknown locale 'fr'", intent="opening_hours")])
+    again = pickle.loads(pickle.dumps(error))
+    assert again.problems == error.problems and str(again) == str(error)

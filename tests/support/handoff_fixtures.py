@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import Role, User
 from core.settings import Settings
+from support.conversations import message_html
 from support.models import Conversation, Message, OutboxItem, Sender
 
 # Monday 3 June 2024, 12:00 in Amsterdam: inside the default business hours (mon-fri 09:00-17:00).
@@ -58,7 +59,6 @@ def make_conversation(
         {
             "sender": Sender.bot,
             "text": "Go to **Account > Subscription** and choose *Pause*.",
-            "html": "<p>Go to <strong>Account &gt; Subscription</strong> and choose <em>Pause</em>.</p>",
             "decision": "answer",
             "intent": "pause_subscription",
             "confidence": 0.91,
@@ -73,7 +73,6 @@ def make_conversation(
         {
             "sender": Sender.bot,
             "text": "I'm not sure I understood.",
-            "html": "<p>I'm not sure I understood.</p>",
             "decision": "suggest",
             "intent": None,
             "confidence": 0.31,
@@ -85,7 +84,10 @@ def make_conversation(
         },
     ]
     for i, turn in enumerate(turns):
-        session.add(Message(conversation_id=conversation.id, created_at=start + timedelta(minutes=i), **turn))
+        html = message_html(turn["sender"], turn["text"])  # as the chat stores it
+        session.add(
+            Message(conversation_id=conversation.id, created_at=start + timedelta(minutes=i), html=html, **turn)
+        )
     session.flush()
     return conversation
 

@@ -22,10 +22,11 @@ from core.accounts import Role, User
 from core.db import make_engine, session_scope
 from faqdesk.cli import app
 from helpcenter import articles, categories, media, public
+from helpcenter.markdown import render
 from helpcenter.models import ArticleStatus
 from migrations import upgrade
 from support import conversations, handoffs, intents, outcomes, transfer
-from support.models import Message, Outcome, Sender
+from support.models import Handoff, Message, Outcome, Sender
 from support.transfer_records import TransferError
 from tests.db import POSTGRES_URL, fresh_postgres_database, postgres_engine
 from tests.support.handoff_fixtures import MONDAY_NOON, make_conversation, support_settings
@@ -338,6 +339,71 @@ def test_a_reference_to_nothing_rolls_back_the_records_before_it(source: Engine,
         engine.dispose()
 
 
+def records(export: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in export.split("\n") if line]
+
+
+def as_lines(rows: list[dict[str, object]]) -> list[str]:
+    return [json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows]
+
+
+def test_ticket_numbers_are_kept_and_new_tickets_continue_after_them(
+    source: Engine, sqlite_url: str, postgres_url: str | None
+) -> None:
+    rows = records(export_text(source))
+    chat = next(r for r in rows if r.get("handoff"))
+    chat["handoff"]["id"] = 41  # type: ignore[index]  # as if forty tickets had come before it
+    for url in targets(sqlite_url, postgres_url):
+        engine = make_engine(url)
+        try:
+            transfer.import_lines(engine, as_lines(rows))
+            with session_scope(engine) as session:
+                assert session.get(Handoff, 41) is not None  # "ticket #41" in emails and webhooks still is
+                later = make_conversation(session, locale="en")
+                handoff = handoffs.request_handoff(
+                    session, conversation=later, email="n@example.org", name=None, message=None,
+                    settings=support_settings(), now=MONDAY_NOON,
+                )  # fmt: skip
+                assert handoff.id == 42  # PostgreSQL's sequence was moved past the kept numbers
+        finally:
+            engine.dispose()
+
+
+def test_message_html_is_rendered_again_not_taken_from_the_file(source: Engine, sqlite_url: str) -> None:
+    rows = records(export_text(source))
+    chat = next(r for r in rows if r.get("handoff"))
+    for message in chat["messages"]:  # type: ignore[attr-defined]
+        message["html"] = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    engine = make_engine(sqlite_url)
+    try:
+        transfer.import_lines(engine, as_lines(rows))
+        with Session(engine) as session:
+            stored = session.exec(select(Message).where(Message.conversation_id == chat["id"])).all()
+    finally:
+        engine.dispose()
+    assert stored and all("onerror" not in m.html and "<script" not in m.html for m in stored)
+    agent = next(m for m in stored if m.sender is Sender.agent and not m.internal)
+    assert agent.html == render("Hallo Vera, **gern**.") and "<strong>gern</strong>" in agent.html
+    assert all(m.html == "" for m in stored if m.sender is Sender.visitor)  # a visitor's words stay text
+
+
+def test_content_in_a_locale_the_server_lacks_is_refused_before_anything_is_written(
+    source: Engine, sqlite_url: str
+) -> None:
+    rows = records(export_text(source))
+    engine = make_engine(sqlite_url)
+    try:
+        with pytest.raises(TransferError, match=r"article nl/betalen-op-factuur is in a locale .* add 'nl'"):
+            transfer.import_lines(engine, as_lines(rows), locales=["en", "de"])
+        intent = next(r for r in rows if r["kind"] == "intent" and r["id"] == "opening_hours")
+        intent["examples"]["fr"] = ["Quand êtes-vous ouverts ?"]  # type: ignore[index]
+        with pytest.raises(TransferError, match=r"would not train here: .*'fr'"):
+            transfer.import_lines(engine, as_lines(rows), locales=LOCALES)  # it trained nowhere, unnoticed
+        assert is_empty(engine)
+    finally:
+        engine.dispose()
+
+
 # --- the command line ----------------------------------------------------------------------------------
 
 
@@ -368,6 +434,10 @@ def test_the_commands_export_to_a_file_or_stdout_and_import_once(
     refused = runner.invoke(app, ["import", "--merge", str(bad)])
     assert refused.exit_code == 2 and "unknown record kind 'intnet'" in refused.stderr
     assert f"error: {bad}: line " in refused.stderr and "Traceback" not in refused.output
+    with_bom = tmp_path / "saved-by-an-editor.jsonl"  # a BOM before the header, as Notepad writes
+    with_bom.write_text("\ufeff" + file.read_text(encoding="utf-8"), encoding="utf-8")
+    merged = runner.invoke(app, ["import", "--merge", str(with_bom)])
+    assert merged.exit_code == 0 and "imported nothing" in merged.stderr, merged.output
     notes = tmp_path / "notes.txt"
     notes.write_text("what we said in the meeting\n")
     other = runner.invoke(app, ["import", str(notes)])
