@@ -2,8 +2,10 @@
 
 Without it a 10 MB JSON document was parsed in full before validation answered 422. Uploads (images,
 YAML imports) get their own, larger allowance; every other body fits in ``max_body_bytes``. A body that
-declares a larger ``Content-Length`` is refused at once; one sent in chunks is cut off once it passes
-the limit. Either way the answer is a 413 in the API's error shape.
+declares a larger ``Content-Length`` is refused when the app first reads it, before a byte of it is
+taken; one sent in chunks is cut off once it passes the limit. Either way the read raises a 413 that the
+app's error handlers answer: JSON for the API, the error page for a back-office form (an editor's
+too-large upload showed raw JSON when the middleware answered by itself).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class BodyTooLarge(HTTPException):
     reading the body (FastAPI's JSON or form parsing) lets it through to the error handler."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than {limit:,} bytes")
+        super().__init__(413, f"The request is too large: at most {limit / 1024 / 1024:.1f} MB can be sent at once.")
 
 
 class BodyLimit:
@@ -40,14 +42,14 @@ class BodyLimit:
         upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
         limit = self.max_upload_bytes if upload else self.max_bytes
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
-            return
+        refused = declared.isdigit() and int(declared) > limit
         seen = 0
         started = False
 
         async def counting_receive() -> Message:
             nonlocal seen
+            if refused:
+                raise BodyTooLarge(limit)
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
@@ -68,7 +70,7 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"error": "too_large", "detail": f"the request body is larger than {limit:,} bytes"}).encode()
+    body = json.dumps({"error": "too_large", "detail": BodyTooLarge(limit).detail}).encode()
     await send(
         {
             "type": "http.response.start",

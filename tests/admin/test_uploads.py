@@ -165,3 +165,17 @@ def test_the_pixel_limit_is_read_from_the_header_and_is_a_setting(tmp_path: Path
         )
     assert Settings(_env_file=None).upload_max_pixels == 25_000_000
     assert Image.MAX_IMAGE_PIXELS == media.PIXEL_CEILING  # Pillow's own guard, for every image opened here
+
+
+def test_a_body_over_the_server_limit_gets_the_back_office_error_page(as_role: Callable[[Role], TestClient]) -> None:
+    editor = as_role(Role.editor)
+    token = csrf_token(editor, "/admin/media")
+    big = b"\0" * (12 * 1024 * 1024)  # past every allowance (uploads and imports), so the middleware refuses it
+    response = editor.post(
+        "/admin/media", data={"csrf_token": token}, files={"file": ("photo.png", big, "image/png")},
+        headers={"Accept": "text/html"},
+    )  # fmt: skip
+    assert response.status_code == 413 and response.headers["content-type"].startswith("text/html")
+    assert "The request is too large: at most" in response.text and "Back to the back office" in response.text
+    api = editor.post("/api/v1/conversations", content=big, headers={"Content-Type": "application/json"})
+    assert api.status_code == 413 and api.json()["error"] == "too_large"  # the API keeps its JSON shape
