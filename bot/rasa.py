@@ -9,7 +9,8 @@ regexes serve entity extraction, which faqdesk does not do: skipped, with a note
 
 An intent without a text response is imported without an answer (the bot offers articles or a person
 for it until an editor writes one). An example under two intents is resolved (``bot.imported``).
-Tests, models and action code are never read as training data.
+Which files are read: ``bot.rasa_files`` (what ``rasa train`` reads; never tests, models, action code
+or a virtualenv). A file there that fails to parse is a problem when it names Rasa data, else a note.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ from typing import Any
 from bot.data import OOS, Location, TrainingData
 from bot.imported import ImportedData, add_intent, intent_id, resolve_conflicts
 from bot.problems import Problem, TrainingDataError
+from bot.rasa_files import config_language, kind_of, names_rasa_data, project_files, project_root, unread_nlu
 from bot.rasa_responses import Responses
 from bot.yamlnodes import MarkedValue, YamlSyntaxError, compose_file
 
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _MD_SECTION = re.compile(r"^##\s*(intent|synonym|regex|lookup)\s*:\s*(.+?)\s*$")
-_LOCALE = re.compile(r"^[a-z]{2,3}$")
-# Folders of a Rasa project that hold no training data (test stories, trained models, action code).
-SKIPPED_FOLDERS = {"tests", "test", "models", "results", "actions", ".rasa", ".git", "node_modules", "__pycache__"}
-_SUFFIXES = {".yml", ".yaml", ".md", ".json"}
+# Rasa's Markdown reader drops comments before anything else and takes any of its list bullets.
+_MD_COMMENT = re.compile(r"<!--[\s\S]*?--!?>")
+_MD_ITEM = re.compile(r"^\s*[-*+]\s+(.+)")
 # Intent names Rasa projects commonly give to small talk and to asking for a person.
 _SMALLTALK = {"greet", "goodbye", "bye", "thank", "thanks", "thankyou", "thank_you", "chitchat"}
 _NAMES = {
@@ -45,8 +46,7 @@ _HANDOFF = {"human_handoff", "handoff", "request_human", "talk_to_human", "speak
 
 def looks_like_rasa(path: Path) -> bool:
     """Whether a file or folder holds Rasa NLU data (and, for a folder, no faqdesk ``intents:`` file)."""
-    files = _files(path) if path.is_dir() else [path]
-    kinds = {_kind_of(file) for file in files}
+    kinds = {kind_of(file) for file in project_files(path)}
     return "rasa" in kinds and "faqdesk" not in kinds
 
 
@@ -59,17 +59,23 @@ def read_rasa(path: str | Path, *, locale: str | None = None, strict: bool = Fal
     path = Path(path)
     if not path.exists():
         raise TrainingDataError([Problem(Location(str(path)), "no such file or folder")])
-    root = path if path.is_dir() else _project_root(path)
-    reader = _Reader(locale or _config_language(root) or "en")
-    for file in _files(root) if root else [path]:
+    root = path if path.is_dir() else project_root(path)
+    reader = _Reader(locale or config_language(root / "config.yml" if root else None) or "en")
+    for file in project_files(root) if root else [path]:
         if file.suffix in {".yml", ".yaml"}:
             reader.responses_of(file)
-    for file in _files(path) if path.is_dir() else [path]:
+    files = project_files(path)
+    for file in files:
         reader.nlu_of(file)
+    unread = [str(file.relative_to(path)) for file in unread_nlu(path, files)]
+    if unread:
+        shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+        reader.imported.notes.append(f"not read, as 'rasa train' reads only domain, config and data/: {shown}")
     if reader.problems:
         raise TrainingDataError(reader.problems)
     if not reader.imported.data.intents:
-        raise TrainingDataError([Problem(Location(str(path)), "no Rasa intents found ('nlu:' with '- intent:')")])
+        missing = Problem(Location(str(path)), "no Rasa intents found ('nlu:' with '- intent:')")
+        raise TrainingDataError([*reader.unreadable, missing])
     return reader.finish(strict=strict)
 
 
@@ -107,6 +113,7 @@ class _Reader:
         self.skipped: Counter[str] = Counter()
         self.marked = 0
         self.composed: dict[Path, MarkedValue | None] = {}
+        self.unreadable: list[Problem] = []  # files skipped as not Rasa's: the reason when nothing is found
 
     def responses_of(self, file: Path) -> None:
         root = self._compose(file)
@@ -133,10 +140,19 @@ class _Reader:
         try:
             return compose_file(file)
         except YamlSyntaxError as exc:
-            self.problems.append(Problem(Location(str(file), exc.line), f"malformed YAML: {exc.reason}"))
+            self._unreadable(Location(str(file), exc.line), f"malformed YAML: {exc.reason}")
         except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(Location(str(file)), f"cannot read file: {exc}"))
+            self._unreadable(Location(str(file)), f"cannot read file: {exc}")
         return None
+
+    def _unreadable(self, where: Location, message: str) -> None:
+        """A file meant as Rasa data that cannot be read stops the import; any other file beside it (a
+        Helm template, a JSON config with comments) cannot hold training data and is only mentioned."""
+        if names_rasa_data(Path(where.file)):
+            self.problems.append(Problem(where, message))
+        else:
+            self.imported.notes.append(f"{where}: skipped, holds no Rasa data and {message}")
+            self.unreadable.append(Problem(where, message))
 
     def _yaml(self, file: Path, node: MarkedValue) -> None:
         if not isinstance(node.value, list):
@@ -151,19 +167,26 @@ class _Reader:
                 self.skipped[kind] += 1
                 continue
             examples = fields.get("examples")
-            texts = _examples(_plain(examples) if examples is not None else None)
+            plain = _plain(examples) if examples is not None else None
+            texts = _examples(plain)
+            where = Location(str(file), item.line)
+            if not texts and not (plain.strip() if isinstance(plain, str) else plain):
+                # Rasa trains without it too (an intent being written): the rest of the project imports.
+                self.imported.notes.append(f"{where}: intent '{_plain(fields['intent'])}' has no examples: skipped")
+                continue
             if not texts:
-                where = Location(str(file), item.line)
                 self.problems.append(Problem(where, "'examples' must be a '- ' list in a block string"))
                 continue
-            self._add(str(fields["intent"].value), texts, Location(str(file), item.line), raw=_raw(examples))
+            self._add(str(fields["intent"].value), texts, where, raw=_raw(examples))
 
     def _markdown(self, file: Path) -> None:
         try:
-            lines = file.read_text(encoding="utf-8").splitlines()
+            text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(Location(str(file)), f"cannot read file: {exc}"))
+            self._unreadable(Location(str(file)), f"cannot read file: {exc}")
             return
+        # A comment becomes as many line breaks as it spans, so the lines after it keep their numbers.
+        lines = _MD_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text).splitlines()
         section: tuple[str, str, int] | None = None  # kind, name, line of the current "## kind:name"
         texts: list[str] = []
         for number, line in enumerate([*lines, "##"], start=1):
@@ -174,14 +197,14 @@ class _Reader:
                     self.skipped[section[0]] += 1
                 match = _MD_SECTION.match(line)
                 section, texts = (match.group(1), match.group(2), number) if match else None, []
-            elif section and line.strip().startswith("- "):
-                texts.append(line.strip()[2:])
+            elif section and (item := _MD_ITEM.match(line)):
+                texts.append(item.group(1).strip())
 
     def _json(self, file: Path) -> None:
         try:
             doc = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self.problems.append(Problem(Location(str(file)), f"cannot read file: {exc}"))
+            self._unreadable(Location(str(file)), f"cannot read file: {exc}")
             return
         except RecursionError:  # an uploaded file of 5,000 nested '[': a problem to show, not a 500
             self.problems.append(Problem(Location(str(file)), "cannot read file: JSON nested too deeply"))
@@ -265,59 +288,24 @@ def _plain(node: MarkedValue | None) -> Any:
     return node.value
 
 
-def _kind_of(file: Path) -> str | None:
-    """'rasa', 'faqdesk' or None, from a cheap look at the file's top-level keys."""
-    try:
-        head = file.read_text(encoding="utf-8", errors="replace")[:200_000]
-    except OSError:
-        return None
-    if file.suffix == ".md":
-        return "rasa" if re.search(r"^##\s*intent\s*:", head, re.M) else None
-    if file.suffix == ".json":
-        return "rasa" if '"rasa_nlu_data"' in head else None
-    if re.search(r"^nlu\s*:", head, re.M):
-        return "rasa"
-    return "faqdesk" if re.search(r"^intents\s*:\s*$", head, re.M) and "- id:" in head else None
-
-
-def _files(folder: Path) -> list[Path]:
-    if folder.is_file():
-        return [folder]
-    return [
-        p
-        for p in sorted(folder.rglob("*"))
-        if p.suffix in _SUFFIXES and p.is_file() and not SKIPPED_FOLDERS & set(p.relative_to(folder).parts[:-1])
-    ]
-
-
-def _project_root(file: Path) -> Path | None:
-    """The folder of a Rasa project an NLU file belongs to: the nearest with a domain or config, ≤3 up."""
-    for folder in list(file.resolve().parents)[:3]:
-        if any((folder / name).exists() for name in ("domain.yml", "domain.yaml", "domain", "config.yml")):
-            return folder
-    return None
-
-
-def _config_language(root: Path | None) -> str | None:
-    config = root / "config.yml" if root else None
-    if config is None or not config.is_file():
-        return None
-    try:
-        found = compose_file(config)
-    except (YamlSyntaxError, OSError, UnicodeDecodeError):
-        return None
-    language = found.value.get("language") if isinstance(found.value, dict) else None
-    code = language.value if isinstance(language, MarkedValue) else None
-    return code if isinstance(code, str) and _LOCALE.match(code) else None
-
-
 def read_rasa_files(files: list[tuple[str, bytes]], *, locale: str | None = None) -> ImportedData:
     """Read uploaded Rasa files (NLU, responses, domain, rules: any of a project's YAML, Markdown or JSON)
-    as if they were one project folder; names are reduced to their last part."""
+    as if they were one project folder; names are reduced to their last part.
+
+    A ``config.yml`` among them names the language, as it does for ``faqdesk import rasa``: ``locale``
+    (the upload form's choice, always sent) is for data that names none.
+    """
     with tempfile.TemporaryDirectory(prefix="faqdesk-rasa-") as folder:
         root = Path(folder)
+        language = None
         for number, (name, data) in enumerate(files):
             base = Path(name.replace("\\", "/")).name or "upload.yml"
+            # Numbered, so two files of one name (data/nlu.yml, tests/nlu.yml) are both kept.
             target = root / f"{number:03d}-{base}"
             target.write_bytes(data)
-        return read_rasa(root, locale=locale)
+            if base.lower() in {"config.yml", "config.yaml"}:
+                language = language or config_language(target)
+        imported = read_rasa(root, locale=language or locale)
+    if language and locale and language != locale:
+        imported.notes.insert(0, f"config.yml names the language '{language}': the files are read as '{language}'")
+    return imported

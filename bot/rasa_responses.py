@@ -9,6 +9,7 @@ for a retrieval intent) is its answer; otherwise a rule or story whose intent st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,18 +50,43 @@ class Responses:
     def _add_response(self, name: str, variants: object, source: str) -> None:
         if name in self.texts or not isinstance(variants, list):
             return
-        texts = [v["text"].strip() for v in variants if isinstance(v, dict) and isinstance(v.get("text"), str)]
-        texts = [t for t in texts if t]
-        extras = sorted({k for v in variants if isinstance(v, dict) for k in v if k in _LEFT_OUT})
-        if not texts:
+        given = [v for v in variants if isinstance(v, dict)]
+        texted = [v for v in given if isinstance(v.get("text"), str) and v["text"].strip()]
+        extras = sorted({k for v in given for k in v if k in _LEFT_OUT})
+        if not texted:
             if extras:
                 self.notes.append(f"response {name} ({source}) has no text ({', '.join(extras)} only): not an answer")
             return
-        self.texts[name] = texts[0]
-        if len(texts) > 1:
-            self.notes.append(f"response {name}: {len(texts)} variants, the first is the answer")
+        # Rasa sends a channel's or a condition's variant only there or then: the answer for everyone is
+        # a variant without either, and of those one that needs no slot filled, as faqdesk fills none.
+        general = [v for v in texted if not _only_sometimes(v)] or texted
+        chosen = next((v for v in general if not _SLOT.search(v["text"])), general[0])
+        answer = chosen["text"].strip()
+        if _SLOT.search(answer):
+            answer = _without_slots(answer)
+            slots = ", ".join("{" + slot + "}" for slot in dict.fromkeys(_SLOT.findall(chosen["text"])))
+            if not answer:
+                self.notes.append(f"response {name}: only {slots}, which faqdesk cannot fill: not an answer")
+                return
+            self.notes.append(f"response {name}: {slots} left out of the answer (faqdesk fills no slots): {answer!r}")
+        self.texts[name] = answer
+        self._note_choice(name, texted, chosen)
         if extras:
             self.notes.append(f"response {name}: {', '.join(extras)} left out (faqdesk answers with text)")
+
+    def _note_choice(self, name: str, texted: list[dict[str, Any]], chosen: dict[str, Any]) -> None:
+        """Say which variant answers and what the ones left out were for."""
+        if len(texted) == 1:
+            return
+        others = [f"the one {_variant_for(v)}" for v in texted if v is not chosen and _only_sometimes(v)]
+        left = f"; left out: {', '.join(others)}" if others else ""
+        if _only_sometimes(chosen):
+            which = f"each is for a channel or condition: the first, {_variant_for(chosen)}, is the answer"
+        elif texted.index(chosen) == 0:
+            which = "the first is the answer"
+        else:
+            which = f"the answer is variant {texted.index(chosen) + 1}, the first with no channel, condition or slot"
+        self.notes.append(f"response {name}: {len(texted)} variants, {which}{left}")
 
     def _add_steps(self, steps: list[Any]) -> None:
         for step, following in zip(steps, steps[1:], strict=False):
@@ -72,4 +98,31 @@ class Responses:
 
 
 # Parts of a Rasa response that a text answer cannot carry.
-_LEFT_OUT = {"buttons", "custom", "image", "attachment", "elements", "quick_replies", "channel", "condition"}
+_LEFT_OUT = {"buttons", "custom", "image", "attachment", "elements", "quick_replies"}
+# A slot Rasa fills in when it sends the response ("Hi {name}!").
+_SLOT = re.compile(r"\{([A-Za-z_][\w.-]*)\}")
+
+
+def _only_sometimes(variant: dict[str, Any]) -> bool:
+    return bool(variant.get("channel") or variant.get("condition"))
+
+
+def _variant_for(variant: dict[str, Any]) -> str:
+    """What a variant is for, in a few words: "for channel 'slack'", "for slot vip = True"."""
+    parts = [f"channel '{variant['channel']}'"] if variant.get("channel") else []
+    conditions = variant.get("condition")
+    for condition in conditions if isinstance(conditions, list) else []:
+        if isinstance(condition, dict) and condition.get("name"):
+            parts.append(f"slot {condition['name']} = {condition.get('value')}")
+    return "for " + (" and ".join(parts) or "a condition")
+
+
+def _without_slots(text: str) -> str:
+    """The text with its slot placeholders and the space before them taken out, punctuation mended:
+    "Hi {name}!" → "Hi!", "As a VIP, {first_name}, you get …" → "As a VIP, you get …"."""
+    text = _SLOT.sub("", text)
+    text = re.sub(r"[ \t]+([,.;:!?])", r"\1", text)
+    text = re.sub(r"([,;:])(?:[ \t]*[,;:])+", r"\1", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"^[\s,;:]+", "", text).rstrip()
+    return text[:1].upper() + text[1:]

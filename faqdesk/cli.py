@@ -331,10 +331,12 @@ def import_command(
     FAQ spreadsheet), yaml (faqdesk intents), markdown (articles with front matter), zendesk (a Help Center
     export)."""
     from core.errors import FaqdeskError
+    from core.settings import Settings
     from faqdesk import imports
 
     format_given, path = (first, second) if second is not None else (format_, first)
-    options = imports.IntentOptions(merge=merge, replace=replace, strict=strict, locale=locale)
+    configured = tuple(Settings().locales)  # a spreadsheet's "DE" or "en-US" is read as one of them
+    options = imports.IntentOptions(merge=merge, replace=replace, strict=strict, locale=locale, locales=configured)
     try:
         imports.run(
             format_given, path, options=options, out=out, dry_run=dry_run, echo=lambda line: typer.echo(line, err=True)

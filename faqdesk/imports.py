@@ -46,6 +46,7 @@ class IntentOptions:
     replace: bool = False
     strict: bool = False
     locale: str | None = None
+    locales: tuple[str, ...] | None = None  # the configured ones
 
 
 def detect(path: Path, first_line: str | None) -> str | None:
@@ -84,7 +85,9 @@ def read_intents(format_: str, path: Path, *, options: IntentOptions) -> Importe
         data = path.read_bytes()
     except OSError as exc:
         raise ImportRefused(f"cannot read {path}: {exc}") from None
-    return read_spreadsheet(data, name=str(path), locale=options.locale or "en", strict=options.strict)
+    return read_spreadsheet(
+        data, name=str(path), locale=options.locale or "en", strict=options.strict, locales=options.locales
+    )
 
 
 def run(

@@ -158,7 +158,7 @@ def preview_upload(
     try:
         if len(files) == 1 and names[0].endswith(SPREADSHEET_SUFFIXES):
             name, data = files[0]
-            imported = read_spreadsheet(data, name=name, locale=locale)
+            imported = read_spreadsheet(data, name=name, locale=locale, locales=locales)
         elif files and all(name.endswith(RASA_SUFFIXES) for name in names):
             imported = read_rasa_files(files, locale=locale)
         else:

@@ -14,6 +14,7 @@ from support import intents
 from support.models import JobStatus
 from tests.admin.conftest import csrf_token
 from tests.admin.test_intents import Elements, create, jobs, stored
+from tests.bot.test_spreadsheet import damaged_workbook
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEMO_FAQ = Path(__file__).resolve().parents[2] / "training_data" / "faq"
@@ -136,3 +137,17 @@ def test_hostile_rasa_files_are_refused_with_the_reason(as_role: Callable[[Role]
     token = csrf_token(client, PAGE)
     confirmed = client.post("/admin/intents/import-confirm", data={"csrf_token": token, "intents_yaml": deep})
     assert confirmed.status_code == 422 and "nested more than 50 levels" in confirmed.text
+
+
+def test_a_damaged_workbook_and_a_rasa_config_language_in_the_upload(as_role: Callable[[Role], TestClient]) -> None:
+    client = as_role(Role.editor)
+    # Its sheet's XML cut short: openpyxl's ParseError came out of the rows, a 500.
+    damaged = upload(client, [("faq.xlsx", damaged_workbook("xl/worksheets/sheet1.xml", 300))])
+    assert damaged.status_code == 422 and "faq.xlsx: not a readable XLSX workbook" in damaged.text
+    # The uploaded config.yml names German: its intents are German whatever the form's default says.
+    config = ("config.yml", b"recipe: default.v1\nlanguage: de\npipeline: []\n")
+    preview = upload(client, [config, *[(path.name, path.read_bytes()) for path in RASA_FILES]], locale="en")
+    assert preview.status_code == 200, preview.text[:2000]
+    assert "config.yml names the language &#39;de&#39;" in preview.text
+    carried = Elements(preview.text).textareas["intents_yaml"]
+    assert "\n      de:" in carried and "\n      en:" not in carried

@@ -10,7 +10,7 @@ import pytest
 
 from bot.loaders import load_training_data
 from bot.problems import TrainingDataError
-from bot.rasa import load_rasa_test, looks_like_rasa, read_rasa
+from bot.rasa import load_rasa_test, looks_like_rasa, read_rasa, read_rasa_files
 
 PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "rasa_project"
 LOCALES = ["en", "de", "nl"]
@@ -154,3 +154,135 @@ def test_rasa_test_stories_and_nlu_test_files_are_test_sets() -> None:
     ]
     nlu_rows = load_rasa_test(PROJECT / "data" / "nlu" / "chitchat.yml")
     assert nlu_rows[0] == {"text": "what is your name", "intent": "chitchat_ask_name"} and len(nlu_rows) == 24
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+NLU = "nlu:\n- intent: ask_hours\n  examples: |\n    - when are you open\n    - opening hours\n"
+RASA_INIT_NLU = "nlu:\n- intent: mood_great\n  examples: |\n    - perfect\n"
+
+
+def test_only_what_rasa_train_reads_is_read_never_a_virtualenv_or_hidden_folder(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path / "bot",
+        {
+            "domain.yml": "responses:\n  utter_ask_hours:\n  - text: Monday to Friday, 9 to 5.\n",
+            "config.yml": "language: en\n",
+            "data/nlu.yml": NLU,
+            # `rasa init`'s example project ships inside Rasa's package: it was imported as the bot's own.
+            "venv/pyvenv.cfg": "home = /usr/bin\n",
+            "venv/lib/python3.10/site-packages/rasa/cli/initial_project/data/nlu.yml": RASA_INIT_NLU,
+            ".venv/lib/site-packages/rasa/data/nlu.yml": RASA_INIT_NLU,
+            "charts/templates/deployment.yaml": "{{- if .Values.enabled }}\nkind: Deployment\n{{- end }}\n",
+            "old/nlu.yml": RASA_INIT_NLU,
+        },
+    )
+    imported = read_rasa(project)
+    assert list(imported.data.intents) == ["ask_hours"]
+    assert imported.data.intents["ask_hours"].answers == {"en": "Monday to Friday, 9 to 5."}
+    assert "not read, as 'rasa train' reads only domain, config and data/: old/nlu.yml" in imported.notes
+    assert looks_like_rasa(project) and not looks_like_rasa(project / "venv")
+
+
+def test_a_file_that_is_not_rasa_data_and_fails_to_parse_is_a_note_not_a_refusal(tmp_path: Path) -> None:
+    folder = _project(
+        tmp_path,
+        {
+            "nlu.yml": NLU,
+            "deploy/templates/service.yaml": "{{- if .Values.service }}\nkind: Service\n{{- end }}\n",
+            "tsconfig.json": '{\n  // comments are fine for TypeScript\n  "strict": true\n}\n',
+        },
+    )
+    imported = read_rasa(folder)
+    assert list(imported.data.intents) == ["ask_hours"]
+    helm = next(n for n in imported.notes if "service.yaml" in n)
+    assert helm.startswith(f"{folder / 'deploy/templates/service.yaml'}:1: skipped, holds no Rasa data and malformed")
+    assert any(n.startswith(f"{folder / 'tsconfig.json'}: skipped, holds no Rasa data") for n in imported.notes)
+    # Without any intents, the files skipped are the likely reason: they are listed with the refusal.
+    (folder / "nlu.yml").unlink()
+    with pytest.raises(TrainingDataError) as caught:
+        read_rasa(folder)
+    assert [p.where.file for p in caught.value.problems if p.where] == [
+        str(folder / "deploy/templates/service.yaml"),
+        str(folder / "tsconfig.json"),
+        str(folder),
+    ]
+
+
+def test_markdown_takes_every_bullet_rasa_takes_and_drops_comments(tmp_path: Path) -> None:
+    md = tmp_path / "nlu.md"
+    md.write_text(
+        "<!-- Rasa 1 markdown NLU -->\n## intent:greet\n* hi\n* hello there\n+ good morning\n\n"
+        "## intent:ask_weather\n- How is the weather\n- weather for [today](date) <!-- a date entity -->\n"
+        "<!--\n- old example we disabled\n-->\n- Is it raining\n"
+    )
+    imported = read_rasa(md)
+    assert imported.data.intents["greet"].examples == {"en": ["hi", "hello there", "good morning"]}
+    assert imported.data.intents["ask_weather"].examples == {
+        "en": ["How is the weather", "weather for today", "Is it raining"]
+    }
+    source = imported.data.intents["ask_weather"].source
+    assert source is not None and source.line == 7  # lines after a comment keep their numbers
+
+
+def test_the_answer_is_the_variant_for_everyone_and_slots_are_left_out(tmp_path: Path) -> None:
+    nlu = "nlu:\n" + "".join(
+        f"- intent: {name}\n  examples: |\n    - {name} please\n" for name in ("refund", "vip", "greet", "only_name")
+    )
+    domain = """responses:
+  utter_refund:
+  - text: "Reply with *refund* in <#C123|support>"
+    channel: slack
+  - text: Refunds take 5 days.
+  utter_vip:
+  - condition:
+    - type: slot
+      name: vip
+      value: true
+    text: As a VIP, {first_name}, you get instant refunds.
+  - text: Hello {first_name}, refunds take 5 days.
+  - text: Refunds take 5 days.
+  utter_greet:
+  - text: Hi {name}!
+  utter_only_name:
+  - text: "{name}"
+"""
+    imported = read_rasa(_project(tmp_path, {"data/nlu.yml": nlu, "domain.yml": domain}))
+    answers = {i.id: i.answers.get("en") for i in imported.data.intents.values()}
+    assert answers == {
+        "refund": "Refunds take 5 days.",
+        "vip": "Refunds take 5 days.",
+        "greet": "Hi!",
+        "only_name": None,
+    }
+    assert imported.notes[:4] == [
+        "response utter_refund: 2 variants, the answer is variant 2, the first with no channel, condition or slot; "
+        "left out: the one for channel 'slack'",
+        "response utter_vip: 3 variants, the answer is variant 3, the first with no channel, condition or slot; "
+        "left out: the one for slot vip = true",
+        "response utter_greet: {name} left out of the answer (faqdesk fills no slots): 'Hi!'",
+        "response utter_only_name: only {name}, which faqdesk cannot fill: not an answer",
+    ]
+
+
+def test_an_intent_without_examples_is_skipped_with_a_note(tmp_path: Path) -> None:
+    nlu = tmp_path / "nlu.yml"
+    nlu.write_text("nlu:\n- intent: being_written\n  examples: |\n- intent: greet\n  examples: |\n    - hi\n")
+    imported = read_rasa(nlu)
+    assert list(imported.data.intents) == ["greet"]
+    assert f"{nlu}:2: intent 'being_written' has no examples: skipped" in imported.notes
+
+
+def test_uploaded_files_take_the_language_their_config_names() -> None:
+    files = [(p.name, p.read_bytes()) for p in (PROJECT / "config.yml", PROJECT / "data" / "nlu" / "faq.yml")]
+    files[0] = ("config.yml", b"recipe: default.v1\nlanguage: de\npipeline: []\n")
+    imported = read_rasa_files(files, locale="en")  # the upload form always sends its default
+    assert {loc for i in imported.data.intents.values() for loc in i.examples} == {"de"}
+    assert imported.notes[0] == "config.yml names the language 'de': the files are read as 'de'"
+    without = read_rasa_files(files[1:], locale="nl")
+    assert {loc for i in without.data.intents.values() for loc in i.examples} == {"nl"}
