@@ -22,10 +22,12 @@ SWITCH_WORDS = 4
 SWITCH_CONFIDENCE = 0.9
 
 
-# What is not prose in any language: markup, addresses, code. "<b>bold</b><script>alert(1)</script>" in an
-# English conversation was "clearly" Dutch by its tag names.
+# What is not prose in any language: markup, addresses (a Markdown link's target, any scheme's), code.
+# "<b>bold</b><script>alert(1)</script>" and "see [link](javascript:alert(1))" in an English conversation
+# were "clearly" Dutch by their tag names and script words.
 _NOT_PROSE = re.compile(
-    r"<(script|style)\b[^>]{0,200}>.{0,2000}?</\1\s*>|<[^<>]{0,200}>|\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|`[^`]*`",
+    r"<(script|style)\b[^>]{0,200}>.{0,2000}?</\1\s*>|<[^<>]{0,200}>|\]\([^()\s]{0,500}(?:\([^()\s]{0,100}\))?\)"
+    r"|\b(?:https?://|www\.)\S+|\b[a-z][a-z0-9+.-]{1,20}:(?://)?[^\s:]\S*|\S+@\S+\.\w+|`[^`]*`",
     re.IGNORECASE | re.DOTALL,
 )
 

@@ -40,6 +40,8 @@ def test_a_clear_sentence_in_another_locale_switches(
         "<b>bold</b><script>alert(1)</script><i>italic</i>",
         "https://www.bol.com/nl/nl/p/tent-voor-vier-personen-groen/9300000012345/ ?",
         "see `git checkout main && make install` please",
+        "see [link](javascript:alert(1))",
+        "**bold** [link](javascript:alert(1))",
     ],
 )
 def test_markup_addresses_and_code_are_no_language(detector: LocaleDetector, text: str) -> None:
