@@ -4,10 +4,14 @@ or one file.
 
 faqdesk groups articles one level deep, so Zendesk's sections become its categories (named per locale
 from the sections and their translations; Zendesk's own categories are noted, not kept). An article
-and its translations are one translation group. The body is HTML in Zendesk and Markdown in faqdesk:
-converted with markdownify (scripts, styles and frames dropped). Zendesk addresses articles as
-``/hc/<locale>/articles/<id>-<title>``; both ``<id>-<title>`` and ``<id>`` become redirects to the
-article's new slug in its faqdesk locale (``en-us`` becomes ``en``).
+and its translations are one translation group. An article Zendesk showed only to signed-in users or
+agents (a user segment) becomes a draft: a published faqdesk article is public. The body is HTML in
+Zendesk and Markdown in faqdesk: converted with markdownify, text that would read as Markdown escaped,
+scripts and styles dropped, frames and videos kept as links; links to articles of the export lead to
+their faqdesk addresses, Zendesk's paths (images too) are completed with its address, and the notes
+name the articles that still depend on Zendesk. Zendesk addresses articles as
+``/hc/<locale>/articles/<id>-<title>``; both ``<id>-<title>`` (its letters decoded) and ``<id>`` become
+redirects to the article's new slug in its faqdesk locale (``en-us`` becomes ``en``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from core.errors import ValidationError
 from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent, file_head
@@ -25,6 +30,8 @@ from helpcenter.slugs import slugify
 KINDS = ("categories", "sections", "articles", "translations")
 MAX_BYTES = 200 * 1024 * 1024
 _URL_SLUG = re.compile(r"/articles/(\d+)(-[^/?#]*)?")
+# Zendesk's article path, with or without a locale; the title after the id is optional and ignored.
+_ARTICLE_PATH = re.compile(r"/hc/(?:(?P<locale>[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)/)?articles/(?P<id>\d+)(?:-[^/]*)?/?$")
 
 
 def looks_like_zendesk(path: Path) -> bool:
@@ -48,11 +55,12 @@ def read_zendesk(path: Path) -> ImportedContent:
     sections = {s["id"]: s for s in lists["sections"] if isinstance(s.get("id"), int)}
     articles = {a["id"]: a for a in lists["articles"] if isinstance(a.get("id"), int)}
     section_slugs = _categories(content, sections, texts)
+    # Every slug first: a body's links to other articles of the export become their faqdesk addresses.
+    slugs: dict[tuple[int, str], str] = {}
     used: set[tuple[str, str]] = set()
     for (kind, article_id, locale), text in sorted(texts.items(), key=lambda kv: (kv[0][1], kv[0][2])):
         if kind != "articles" or article_id not in articles:
             continue
-        article = articles[article_id]
         title = str(text.get("title") or "").strip()
         if not title:
             content.notes.append(f"article {article_id} ({locale}) has no title: skipped")
@@ -61,27 +69,38 @@ def read_zendesk(path: Path) -> ImportedContent:
         if (locale, slug) in used:
             slug = f"{slug}-{article_id}"[:200]
         used.add((locale, slug))
+        slugs[(article_id, locale)] = slug
+    hosts = {urlsplit(str(a.get("html_url") or "")).hostname or "" for a in articles.values()} - {""}
+    met: dict[str, list[str]] = {}  # what a body met -> the articles it was met in, for the notes
+    for (article_id, locale), slug in slugs.items():
+        article, text = articles[article_id], texts[("articles", article_id, locale)]
+        source = f"zendesk article {article_id} ({locale})"
+        body = _Body(slugs, hosts, locale=locale, base=str(text.get("html_url") or article.get("html_url") or ""))
+        markdown = body.convert(str(text.get("body") or ""))
+        # A user segment showed the article only to signed-in users or agents; a faqdesk article is public.
+        restricted = article.get("user_segment_id") is not None or bool(article.get("user_segment_ids"))
+        for seen in body.met | ({"restricted"} if restricted else set()):
+            met.setdefault(seen, []).append(source)
         content.articles.append(
             ImportedArticle(
                 locale=locale,
                 slug=slug,
-                title=title,
-                body=html_to_markdown(str(text.get("body") or "")),
+                title=str(text.get("title")).strip(),
+                body=markdown,
                 translation_key=f"zendesk-article-{article_id}",
                 category=section_slugs.get(int(article.get("section_id") or 0)),
                 tags=[str(label) for label in article.get("label_names") or []],
-                status=ArticleStatus.draft if text.get("draft") else ArticleStatus.published,
+                status=ArticleStatus.draft if text.get("draft") or restricted else ArticleStatus.published,
                 position=int(article.get("position") or 0),
                 old_slugs=_old_slugs(article_id, text.get("html_url")),
-                source=f"zendesk article {article_id} ({locale})",
+                source=source,
             )
         )
-    hosted = [a.source for a in content.articles if re.search(r"!\[[^\]]*\]\(https?://[^)]*zendesk\.com/", a.body)]
-    if hosted:
-        content.notes.append(
-            f"{len(hosted)} articles show images from the Zendesk address, which ends with the account: "
-            f"upload them in the back office and relink ({', '.join(hosted[:5])})"
-        )
+    for seen, note in _NOTES.items():
+        if sources := met.get(seen):
+            shown = sources if seen == "restricted" else sources[:5]  # each restricted one needs a look
+            more = ", …" if len(shown) < len(sources) else ""
+            content.notes.append(f"{len(sources)} articles {note} ({', '.join(shown)}{more})")
     if lists["categories"]:
         content.notes.append(
             f"{len(lists['categories'])} Zendesk categories: faqdesk groups articles one level deep, "
@@ -94,16 +113,114 @@ def read_zendesk(path: Path) -> ImportedContent:
     return content
 
 
+_NOTES = {
+    "restricted": "were shown only to signed-in users or agents in Zendesk (a user segment): imported as drafts, "
+    "as a published faqdesk article is public: publish those everyone may read",
+    "images": "show images from the Zendesk address, which ends with the account: "
+    "upload them in the back office and relink",
+    "lost images": "had images by a relative address without the Zendesk one to complete it: they are missing",
+    "links": "link to the Zendesk help center (an article not in this import, or another page), "
+    "which ends with the account: relink them",
+    "embeds": "embedded videos or frames, which faqdesk shows as links to them",
+    "lost embeds": "embedded videos or frames without an address: they are gone",
+}
+
+
 def html_to_markdown(html: str) -> str:
     """Zendesk's HTML body as Markdown (faqdesk renders Markdown and never raw HTML)."""
-    from bs4 import BeautifulSoup
-    from markdownify import markdownify
+    return _Body({}, set(), locale="", base="").convert(html)
 
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "iframe", "object", "embed"]):
-        tag.decompose()
-    text = markdownify(str(soup), heading_style="ATX", bullets="-")
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+class _Body:
+    """One body's conversion: Zendesk's links and images made to work in faqdesk where they can, frames
+    and videos kept as links, and in ``met`` what the import's notes should name."""
+
+    def __init__(self, slugs: dict[tuple[int, str], str], hosts: set[str], *, locale: str, base: str) -> None:
+        self.slugs, self.hosts, self.locale, self.base = slugs, hosts, locale, base
+        self.met: set[str] = set()
+
+    def convert(self, html: str) -> str:
+        from bs4 import BeautifulSoup
+        from markdownify import MarkdownConverter
+
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style"]):
+            tag.decompose()
+        for tag in soup(["iframe", "video", "audio", "embed", "object"]):
+            self._embed(soup, tag)
+        for tag in soup("img"):
+            if src := self._zendesk(str(tag.get("src") or ""), "images"):
+                tag["src"] = src
+        for tag in soup("a"):
+            href = str(tag.get("href") or "")
+            if new := self._article(href) or self._zendesk(href, "links"):
+                tag["href"] = new
+        for cell in soup(["td", "th"]):
+            _keep_pipes(cell)
+        # escape_misc: text that reads as Markdown ("1986. A year", "+ plus", "# 1", "DE | AT") stays text.
+        converter = MarkdownConverter(heading_style="ATX", bullets="-", escape_misc=True)
+        text = converter.convert_soup(soup)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    def _embed(self, soup: Any, tag: Any) -> None:
+        """A frame or video as a link to what it showed: faqdesk's Markdown embeds nothing."""
+        if tag.parent is None:  # inside one already replaced (an <embed> in an <object>)
+            return
+        found = tag.get("src") or tag.get("data") or next((s.get("src") for s in tag("source") if s.get("src")), "")
+        src = str(found or "").strip()
+        if src.startswith("//"):  # as Zendesk's editor writes YouTube's frames
+            src = f"https:{src}"
+        elif src.startswith("/") and self.base:
+            src = urljoin(self.base, src)
+        if urlsplit(src).scheme not in ("http", "https"):
+            self.met.add("lost embeds")
+            tag.decompose()
+            return
+        self.met.add("embeds")
+        link = soup.new_tag("a", href=src)
+        link.string = str(tag.get("title") or "").strip() or ("Audio" if tag.name == "audio" else "Video")
+        tag.replace_with(link)
+
+    def _article(self, href: str) -> str | None:
+        """A link to an article of this import, Zendesk's address or its path: that article's faqdesk one."""
+        parts = urlsplit(href)
+        if parts.netloc and not self._is_zendesk(parts.hostname or ""):
+            return None
+        match = _ARTICLE_PATH.match(parts.path)
+        article_id = int(match["id"]) if match else 0
+        locales = {loc for (i, loc) in self.slugs if i == article_id}
+        wanted = _locale(match["locale"] or self.locale) if match else ""
+        locale = next((loc for loc in (wanted, self.locale, *sorted(locales)) if loc in locales), None)
+        return f"/hc/{locale}/articles/{self.slugs[(article_id, locale)]}" if locale else None
+
+    def _zendesk(self, url: str, kind: str) -> str | None:
+        """A Zendesk address made whole (a path alone leads nowhere in faqdesk) and noted under ``kind``."""
+        parts = urlsplit(url)
+        if not parts.netloc and parts.path.startswith("/") and not parts.scheme:
+            if not urlsplit(self.base).netloc:
+                self.met.add(f"lost {kind}" if kind == "images" else kind)
+                return None
+            url = urljoin(self.base, url)
+            parts = urlsplit(url)
+        if parts.netloc and self._is_zendesk(parts.hostname or ""):
+            self.met.add(kind)
+            return url
+        return None
+
+    def _is_zendesk(self, host: str) -> bool:
+        return host in self.hosts or host == "zendesk.com" or host.endswith(".zendesk.com")
+
+
+def _keep_pipes(cell: Any) -> None:
+    """Pipes in a table cell that markdownify leaves as they are (its escaping skips code and addresses):
+    a bare one would end the cell."""
+    for code in cell(["code", "pre"]):
+        for string in code.find_all(string=True):
+            string.replace_with(string.replace("|", "\\|"))  # markdown-it's tables take the backslash off
+    for tag in cell(["a", "img"]):
+        for attribute in ("href", "src"):
+            if tag.get(attribute):
+                tag[attribute] = str(tag[attribute]).replace("|", "%7C")
 
 
 def _categories(
@@ -161,7 +278,8 @@ def _old_slugs(article_id: int, url: object) -> list[str]:
     old = [str(article_id)]
     match = _URL_SLUG.search(str(url or ""))
     if match and match.group(2):
-        old.insert(0, slugify(f"{article_id}{match.group(2)}"))
+        # Zendesk percent-encodes the title's letters (``R%C3%BCckgabe``): the slug is made of them.
+        old.insert(0, slugify(unquote(f"{article_id}{match.group(2)}")))
     return old
 
 

@@ -1,12 +1,15 @@
 """What the public help center reads and records: published articles by slug (through renamed slugs'
-redirects), by id, by category, in pages and by popularity; translations; votes and views."""
+redirects, and other help centers' addresses), by id, by category, in pages and by popularity;
+translations; votes and views."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import case, func, update
+from sqlalchemy import Select, and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -14,23 +17,27 @@ from core.numerals import whole_number
 from core.security import same, sign
 from helpcenter import articles
 from helpcenter.models import Article, ArticleStatus, ArticleVote, SlugRedirect, utcnow
+from helpcenter.slugs import slugify
 
 # How long after a No the visitor may still say what was missing.
 FOLLOW_UP_WINDOW = timedelta(hours=1)
 
 
 def find_published(session: Session, *, locale: str, slug: str) -> tuple[Article | None, bool]:
-    """A published article by slug and whether it was found through a renamed slug's redirect."""
+    """A published article by slug and whether it was found through a renamed slug's redirect (or, for
+    an address that matches neither, ``_loosely``)."""
     article = articles.by_slug(session, locale=locale, slug=slug)
     if article is not None:
         return (article if article.status == ArticleStatus.published else None), False
     redirect = session.exec(
         select(SlugRedirect).where(SlugRedirect.locale == locale, SlugRedirect.old_slug == slug)
     ).first()
-    if redirect is None:
-        return None, False
-    target = session.get(Article, redirect.article_id)
-    return (target if target and target.status == ArticleStatus.published else None), True
+    if redirect is not None:
+        target = session.get(Article, redirect.article_id)
+        return (target if target and target.status == ArticleStatus.published else None), True
+    loose = _loosely(select(Article), locale=locale, slug=slug)
+    found = session.exec(loose).first() if loose is not None else None
+    return (found if found and found.status == ArticleStatus.published else None), found is not None
 
 
 def published_link(session: Session, *, locale: str, slug: str) -> tuple[str, str] | None:
@@ -41,9 +48,41 @@ def published_link(session: Session, *, locale: str, slug: str) -> tuple[str, st
     if row is None:
         renamed = columns.join(SlugRedirect, col(SlugRedirect.article_id) == col(Article.id))
         row = session.exec(renamed.where(SlugRedirect.locale == locale, SlugRedirect.old_slug == slug)).first()
+    if row is None and (loose := _loosely(columns, locale=locale, slug=slug)) is not None:
+        row = session.exec(loose).first()
     if row is None or row[2] != ArticleStatus.published:
         return None
     return row[0], row[1]
+
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+def _loosely(query: _Query, *, locale: str, slug: str) -> _Query | None:
+    """``query`` for the article an address no slug or redirect matched exactly stands for, else None
+    when there is nothing else to try: one more query, and only after a miss.
+
+    Addresses kept from another help center keep what a slug folds away: Zendesk's capitals
+    (``360000000001-Returns-Refunds``) and letters (``R%C3%BCckgabe``, decoded before it gets here).
+    Their slug's form is tried as a slug, then as a redirect; last the leading number as a redirect,
+    since Zendesk finds an article by its id whatever its title is now. An article is found, never an
+    address: the caller redirects to that article's own slug."""
+    folded = slugify(slug)
+    number = re.match(r"(\d{6,})-", folded)  # long, as Zendesk's ids are: not a slug's year
+    tried = [old for old in (folded, number[1] if number else "") if old and old != slug]
+    if not tried:
+        return None
+    via = and_(
+        col(SlugRedirect.article_id) == col(Article.id),
+        col(SlugRedirect.locale) == locale,
+        col(SlugRedirect.old_slug).in_(tried),
+    )
+    rank = case((col(Article.slug) == folded, 0), (col(SlugRedirect.old_slug) == folded, 1), else_=2)
+    return (
+        query.outerjoin(SlugRedirect, via)
+        .where(col(Article.locale) == locale, or_(col(Article.slug) == folded, col(SlugRedirect.id).is_not(None)))
+        .order_by(rank)
+    )
 
 
 def published_locales(session: Session, *, slugs: Collection[str]) -> dict[str, list[str]]:
