@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core import accounts
-from core.accounts import ApiToken, LoginSession, Role, User
+from core.accounts import ApiToken, LoginSession, Role, User, normalize_email
 from core.errors import ForbiddenError, NotFoundError, ValidationError
 from core.security import token_digest
 
@@ -125,3 +125,10 @@ def test_a_token_never_acts_with_more_than_its_owner_has(session: Session) -> No
     accounts.update_user(session, user=boss, role=Role.admin, active=False)
     assert accounts.api_token_access(session, token=token) is None
     assert session.exec(select(ApiToken).where(ApiToken.user_id == boss.id)).one().revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "address", ["jörg.müller@müller.de", "o'brien+tag@mail.example.ie", "admin@corp.local", "x@xn--e1afmkfd.xn--p1ai"]
+)
+def test_addresses_people_have_are_accepted(address: str) -> None:
+    assert normalize_email(f" {address.upper()} ") == address.lower()

@@ -241,6 +241,10 @@ def test_a_broken_hours_setting_does_not_lose_the_request(session: Session, capl
         ({"email": "   "}, {"email": "Enter your email address, so that a person can reply."}),
         ({"email": "not-an-email"}, {"email": "Enter an email address like name@example.com."}),
         ({"email": "anna.schmidt@example"}, {"email": "Enter an email address like name@example.com."}),
+        # Control characters, quotes, angle brackets and a direction override garbled the inbox.
+        ({"email": 'a\u0007<x>"@ex\u202eample.com'}, {"email": "Enter an email address like name@example.com."}),
+        ({"email": "a@ex\u202eample.com"}, {"email": "Enter an email address like name@example.com."}),
+        ({"email": "**bold**@example.com"}, {"email": "Enter an email address like name@example.com."}),
         ({"name": "x" * 201}, {"name": "Use at most 200 characters."}),
         (
             {"email": "a@b", "message": "x" * 4001},
