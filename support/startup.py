@@ -8,7 +8,6 @@ so the second finds the content seeded and the model trained, and only fetches t
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,7 +21,6 @@ from support import intents, model_files, training
 from support.worker import training_input
 
 PREPARE_LOCK = 7_317_002  # the advisory lock key of ``prepare`` (migrations use 7_317_001)
-DEMO_CONTENT = Path("training_data/articles")
 
 Note = Callable[[str], None]
 
@@ -31,8 +29,11 @@ def prepare(engine: Engine, settings: Settings, *, note: Note) -> str:
     """Seed an empty database, make sure a model is active and on this machine; returns its version."""
     with exclusive(engine, PREPARE_LOCK):
         with session_scope(engine) as session:
-            if content.is_empty(session):
-                loaded = content.load_folder(session, folder=DEMO_CONTENT)
+            demo = settings.training_data / "articles"  # beside the intents: FAQDESK_TRAINING_DATA moves both
+            if content.is_empty(session) and not demo.is_dir():
+                note(f"no demo content: {demo} is not a folder (the help center starts empty)")
+            elif content.is_empty(session):
+                loaded = content.load_folder(session, folder=demo)
                 note(f"loaded demo content: {loaded.categories} categories, {loaded.articles} articles")
             # Editors maintain the intents in the back office; the first start copies them from the files.
             seeded = intents.seed_from_files(session, path=settings.training_data, locales=settings.locales)
