@@ -122,7 +122,7 @@ def run(
     if format_ == "faqdesk":
         if lines is None:
             raise ImportRefused(f"{path_text}: a faqdesk export is one file of JSON lines")
-        _import_export(path_text, lines, merge=options.merge, echo=echo)
+        _import_export(path_text, lines, merge=options.merge, dry_run=dry_run, echo=echo)
     elif format_ in INTENT_FORMATS:
         _import_intents(format_, path, options=options, out=out, dry_run=dry_run, echo=echo)
     else:
@@ -154,17 +154,21 @@ def _database() -> Iterator[Engine]:
         engine.dispose()
 
 
-def _import_export(path_text: str, lines: list[str], *, merge: bool, echo: Callable[[str], None]) -> None:
+def _import_export(
+    path_text: str, lines: list[str], *, merge: bool, dry_run: bool, echo: Callable[[str], None]
+) -> None:
     from core.settings import Settings
     from support import transfer
 
     with _database() as engine:
-        report = transfer.import_lines(engine, lines, merge=merge, locales=Settings().locales)
+        report = transfer.import_lines(engine, lines, merge=merge, locales=Settings().locales, dry_run=dry_run)
     for skipped in report.skipped:
         echo(f"skipped {skipped}")
     if report.created_users:
-        echo("created deactivated accounts without a password for: " + ", ".join(report.created_users))
-    echo("imported " + (", ".join(f"{n} {kind}" for kind, n in report.imported.items()) or "nothing"))
+        created = "would create" if dry_run else "created"
+        echo(f"{created} deactivated accounts without a password for: " + ", ".join(report.created_users))
+    done = "would import " if dry_run else "imported "
+    echo(done + (", ".join(f"{n} {kind}" for kind, n in report.imported.items()) or "nothing"))
 
 
 def _import_intents(
@@ -214,6 +218,8 @@ def _import_helpcenter(
         content = imports.read_zendesk(path)
     else:
         content = imports.read_markdown(path, default_locale=options.locale or Settings().default_locale)
+    if options.replace:  # articles are never deleted by an import: --replace is about intents
+        echo("note: --replace keeps the help center's other articles: an article whose slug exists is left alone")
     with _database() as engine, session_scope(engine) as session:
         report = imports.import_content(
             session, content=content, merge=options.merge or options.replace, locales=Settings().locales

@@ -78,10 +78,19 @@ def export(engine: Engine, write: Callable[[str], Any]) -> dict[str, int]:
 
 
 def import_lines(
-    engine: Engine, lines: Iterable[str], *, merge: bool = False, locales: Collection[str] | None = None
+    engine: Engine,
+    lines: Iterable[str],
+    *,
+    merge: bool = False,
+    locales: Collection[str] | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Read a whole export, then write it in one transaction (``TransferError``: nothing written);
-    ``locales``: the server's configured ones (articles and intents in others are refused)."""
+    ``locales``: the server's configured ones (articles and intents in others are refused); ``dry_run``:
+    every check and write made, then rolled back, so the report says what an import would do."""
     parsed = parse(lines)  # every line checked before anything is written
     with session_scope(engine) as session:
-        return import_parsed(session, parsed, merge=merge, locales=locales)
+        report = import_parsed(session, parsed, merge=merge, locales=locales)
+        if dry_run:
+            session.rollback()
+        return report

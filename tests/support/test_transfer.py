@@ -420,6 +420,13 @@ def test_the_commands_export_to_a_file_or_stdout_and_import_once(
     assert without_time(to_stdout.stdout) == without_time(file.read_text(encoding="utf-8"))
 
     monkeypatch.setenv("FAQDESK_DATABASE_URL", sqlite_url)
+    tried = runner.invoke(app, ["import", "--dry-run", str(file)])
+    assert tried.exit_code == 0 and "would import 1 user, 1 media, 2 category" in tried.stderr, tried.output
+    engine = make_engine(sqlite_url)
+    try:
+        assert is_empty(engine)  # a dry run writes nothing
+    finally:
+        engine.dispose()
     imported = runner.invoke(app, ["import", str(file)])
     assert imported.exit_code == 0, imported.output
     assert "imported 1 user, 1 media, 2 category, 5 article, 7 intent, 3 conversation" in imported.stderr
