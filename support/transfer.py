@@ -7,7 +7,8 @@ Exported (``support.transfer_records`` has the exact records):
 - categories; articles in every locale (translations share ``translation_group``) with status, schedule,
   view count, every revision, the old slugs that redirect to them and their helpful/not-helpful votes;
 - uploaded images' rows (``media``): the files are not in the export, copy ``<data dir>/media/``;
-- FAQ intents with examples and answers per locale, their order and edit version;
+- FAQ intents with examples and answers per locale, their order and edit version; canned replies; the
+  widget's appearance (kept as the target has it on a merge);
 - conversations with every message (bot turns with their decision, confidence, candidates and the
   visitor's feedback; agent replies and internal notes; what the review queues recorded), the handoff
   ticket under its own number (agents, emails and webhooks know it by that), the rating and the outcome;
@@ -20,8 +21,8 @@ matched by email, and one the target lacks is created deactivated and without a 
 (deliveries in flight: let the worker drain it before moving); training jobs, the active model and the
 model files (the target retrains from the imported intents: an import that brings intents queues a
 retrain); search-index rows (rebuilt on import); help-center visit counts and search misses (traffic
-statistics, not content, rebuilt by new traffic); canned replies and the widget's appearance (set them
-again in the back office). Articles and intents in a locale the target is not configured for are refused.
+statistics, not content, rebuilt by new traffic). Articles and intents in a locale the target is not
+configured for are refused.
 """
 
 from __future__ import annotations

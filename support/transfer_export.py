@@ -16,10 +16,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from core.accounts import User
 from helpcenter.models import Article, ArticleRevision, ArticleVote, Category, MediaFile, SlugRedirect
-from support.models import Conversation, FaqIntent, Handoff, Message, Rating, utcnow
+from support.appearance import WidgetAppearance
+from support.models import CannedReply, Conversation, FaqIntent, Handoff, Message, Rating, utcnow
 from support.transfer_records import (
     FORMAT,
+    AppearanceRecord,
     ArticleRecord,
+    CannedRecord,
     CategoryRecord,
     ConversationRecord,
     HandoffRecord,
@@ -48,6 +51,8 @@ def export_lines(session: Session, *, now: datetime | None = None) -> Iterator[s
         "category": _count(session, Category),
         "article": _count(session, Article),
         "intent": _count(session, FaqIntent),
+        "canned": _count(session, CannedReply),
+        "appearance": _count(session, WidgetAppearance),
         "conversation": _count(session, Conversation),
     }
     yield dump(Header(kind="faqdesk-export", format=FORMAT, exported_at=utc(now or utcnow()), counts=counts))
@@ -65,6 +70,10 @@ def export_lines(session: Session, *, now: datetime | None = None) -> Iterator[s
     for intent in session.exec(select(FaqIntent).order_by(col(FaqIntent.position), col(FaqIntent.id))):
         values = _columns(intent, skip={"kind"})
         yield dump(IntentRecord(intent_kind=intent.kind, **values))
+    for canned in session.exec(select(CannedReply).order_by(col(CannedReply.id))):
+        yield dump(CannedRecord(**_columns(canned, skip={"id"})))
+    for look in session.exec(select(WidgetAppearance)):
+        yield dump(AppearanceRecord(**_columns(look, skip={"id"})))
     ids = session.exec(select(Conversation.id).order_by(col(Conversation.created_at), col(Conversation.id))).all()
     for start in range(0, len(ids), BATCH):
         yield from (dump(record) for record in _conversations(session, ids[start : start + BATCH], emails))

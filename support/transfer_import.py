@@ -25,10 +25,13 @@ from helpcenter import related, search
 from helpcenter.models import Article, ArticleRevision, ArticleVote, Category, MediaFile, SlugRedirect
 from support import intents as intent_service
 from support import training
+from support.appearance import WidgetAppearance
 from support.conversations import message_html
-from support.models import Conversation, FaqIntent, Handoff, Message, Rating
+from support.models import CannedReply, Conversation, FaqIntent, Handoff, Message, Rating
 from support.transfer_records import (
+    AppearanceRecord,
     ArticleRecord,
+    CannedRecord,
     CategoryRecord,
     ConversationRecord,
     IntentRecord,
@@ -59,6 +62,7 @@ def content_counts(session: Session) -> dict[str, int]:
         "category": Category,
         "article": Article,
         "intent": FaqIntent,
+        "canned": CannedReply,
         "conversation": Conversation,
     }
     return {kind: session.exec(select(func.count()).select_from(table)).one() for kind, table in tables.items()}
@@ -189,6 +193,30 @@ class _Writer:
         self.session.flush()
         self._set_version(FaqIntent, intent, record.version)
         self.intents_written = True
+        return True
+
+    def _canned(self, number: int, record: CannedRecord) -> bool:
+        taken = CannedReply.locale == record.locale, CannedReply.title == record.title
+        if self.merge and self._exists(CannedReply, *taken):
+            return self._skip(f"canned reply {record.locale}/{record.title} (exists)")
+        reply = CannedReply(**_fields(record, skip={"version"}))
+        self._add(number, reply)
+        self.session.flush()
+        self._set_version(CannedReply, reply, record.version)
+        return True
+
+    def _appearance(self, number: int, record: AppearanceRecord) -> bool:
+        """The one row: the target's own (the defaults, or one set before a merge) is kept on a merge."""
+        current = self.session.get(WidgetAppearance, 1)
+        if current is not None and self.merge:
+            return self._skip("the widget's appearance (set here already)")
+        if current is not None:  # an empty database may still hold the defaults' row
+            self.session.delete(current)
+            self.session.flush()
+        look = WidgetAppearance(id=1, **_fields(record, skip={"version"}))
+        self._add(number, look)
+        self.session.flush()
+        self._set_version(WidgetAppearance, look, record.version)
         return True
 
     def _conversation(self, number: int, record: ConversationRecord) -> bool:

@@ -1,10 +1,11 @@
 """The records of a faqdesk export (JSON lines, format 1) as pydantic models, and reading them back.
 
 One JSON object per line: first the header, then ``user``, ``media``, ``category``, ``article``,
-``intent`` and ``conversation`` records, each with its ``kind``. Records refer to each other by natural
-keys (a category's slug, an agent's email, a message's place in its conversation), never by database id.
-Times are ISO 8601 in UTC with microseconds; enums are their values. Reading is strict: a wrong type,
-an unknown field or a missing one is an error that names the line.
+``intent``, ``canned``, ``appearance`` and ``conversation`` records, each with its ``kind``. Records
+refer to each other by natural keys (a category's slug, an agent's email, a message's place in its
+conversation), never by database id. Times are ISO 8601 in UTC with microseconds; enums are their
+values. Reading is strict: a wrong type, an unknown field or a missing one is an error that names the
+line.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from support.models import CloseReason, HandoffStatus, Outcome, Sender
 
 FORMAT = 1
 HEADER_KIND = "faqdesk-export"
-KINDS = ("user", "media", "category", "article", "intent", "conversation")
+KINDS = ("user", "media", "category", "article", "intent", "canned", "appearance", "conversation")
 
 
 class TransferError(ValidationError):
@@ -148,6 +149,33 @@ class IntentRecord(_Record):
     version: int
 
 
+class CannedRecord(_Record):
+    """A canned reply agents insert into tickets (absent from exports made before they were exported)."""
+
+    kind: Literal["canned"] = "canned"
+    title: str
+    shortcut: str
+    locale: str
+    body: str
+    updated_at: Timestamp
+    updated_by: str
+    version: int
+
+
+class AppearanceRecord(_Record):
+    """How the widget looks (one at most): colour, corner, titles, avatar (a media record's stored name)."""
+
+    kind: Literal["appearance"] = "appearance"
+    accent: str
+    position: str
+    titles: dict[str, str]
+    avatar: str | None
+    on_help_center: bool
+    updated_at: Timestamp
+    updated_by: str
+    version: int
+
+
 class MessageRecord(_Record):
     sender: Sender
     text: str
@@ -232,13 +260,24 @@ class ConversationRecord(_Record):
 
 
 _M = TypeVar("_M", bound=_Record)
-Record = UserRecord | MediaRecord | CategoryRecord | ArticleRecord | IntentRecord | ConversationRecord
+Record = (
+    UserRecord
+    | MediaRecord
+    | CategoryRecord
+    | ArticleRecord
+    | IntentRecord
+    | CannedRecord
+    | AppearanceRecord
+    | ConversationRecord
+)
 _MODELS: dict[str, type[_Record]] = {
     "user": UserRecord,
     "media": MediaRecord,
     "category": CategoryRecord,
     "article": ArticleRecord,
     "intent": IntentRecord,
+    "canned": CannedRecord,
+    "appearance": AppearanceRecord,
     "conversation": ConversationRecord,
 }
 

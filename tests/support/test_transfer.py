@@ -25,7 +25,7 @@ from helpcenter import articles, categories, media, public
 from helpcenter.markdown import render
 from helpcenter.models import ArticleStatus
 from migrations import upgrade
-from support import conversations, handoffs, intents, outcomes, transfer
+from support import appearance, canned, conversations, handoffs, intents, outcomes, transfer
 from support.models import Handoff, Message, Outcome, Sender
 from support.transfer_records import TransferError
 from tests.db import POSTGRES_URL, fresh_postgres_database, postgres_engine
@@ -78,7 +78,7 @@ def build_rich_database(session: Session, *, media_dir: Path) -> None:
     accounts.update_user(session, user=agent, name="Agnes Agent")
     png = io.BytesIO()
     Image.new("RGB", (3, 2), "red").save(png, format="PNG")
-    media.save_upload(
+    image = media.save_upload(
         session,
         data=png.getvalue(),
         filename="röd.png",
@@ -143,6 +143,14 @@ def build_rich_database(session: Session, *, media_dir: Path) -> None:
     )
 
     settings = support_settings()
+    canned.create_reply(
+        session, title="Erstattung unterwegs", shortcut="erstattung", locale="de",
+        body="Hallo {visitor_name}, das Geld ist unterwegs.", by=agent, settings=settings,
+    )  # fmt: skip
+    look = appearance.AppearanceInput(
+        accent="#1F4E79", position="left", titles={"de": "Hilfe 🧭"}, avatar=image.stored_name, on_help_center=False
+    )
+    appearance.save_appearance(session, data=look, expected_version=None, updated_by=editor.email)
     chat = make_conversation(session, locale="en")  # two visitor messages and two bot turns
     answer = session.exec(select(Message).where(Message.conversation_id == chat.id, Message.decision == "answer")).one()
     question = session.exec(select(Message).where(Message.conversation_id == chat.id).order_by(col(Message.id))).first()
@@ -201,7 +209,8 @@ def test_an_export_comes_back_whole_in_an_empty_database_of_either_kind(
     header = json.loads(before.split("\n")[0])
     assert header["kind"] == "faqdesk-export" and header["format"] == 1
     assert header["counts"] == {
-        "user": 1, "media": 1, "category": 2, "article": 5, "intent": 7, "conversation": 3
+        "user": 1, "media": 1, "category": 2, "article": 5, "intent": 7, "canned": 1, "appearance": 1,
+        "conversation": 3,
     }  # fmt: skip
     assert "Über 30 Tage — 💶" in before  # text as written, not \u-escaped
     for url in targets(sqlite_url, postgres_url):
@@ -232,6 +241,13 @@ def behaves_like_the_source(engine: Engine, source: Engine) -> None:
         assert articles.by_slug(new, locale="de", slug="neue-preise").publish_at is not None  # type: ignore[union-attr]
         assert intents.training_data(new) == intents.training_data(old)
         assert intents.export_yaml(new) == intents.export_yaml(old)
+        assert [(r.title, r.shortcut, r.locale, r.body) for r in canned.list_replies(new)] == [
+            ("Erstattung unterwegs", "erstattung", "de", "Hallo {visitor_name}, das Geld ist unterwegs.")
+        ]
+        look, was = appearance.get_appearance(new), appearance.get_appearance(old)
+        assert (look.accent, look.position, look.titles, look.avatar, look.on_help_center) == (
+            "#1f4e79", "left", {"de": "Hilfe 🧭"}, was.avatar, False
+        )  # fmt: skip
         for chat in old.exec(select(Message.conversation_id).distinct()).all():
             assert transcript(new, chat) == transcript(old, chat)
         agent = new.exec(select(User).where(User.email == "agent@example.com")).one()
@@ -281,7 +297,7 @@ def test_a_database_with_content_is_refused_and_merge_skips_what_exists(source: 
         report = transfer.import_lines(engine, export, merge=True)
         assert report.imported == {} and report.created_users == []
         assert "article en/invoices (exists)" in report.skipped and "category billing (exists)" in report.skipped
-        assert len(report.skipped) == 1 + 2 + 5 + 7 + 3
+        assert len(report.skipped) == 1 + 2 + 5 + 7 + 1 + 1 + 3
         assert without_time(export_text(engine)) == without_time("\n".join(export))  # nothing doubled
     finally:
         engine.dispose()
@@ -415,7 +431,10 @@ def test_the_commands_export_to_a_file_or_stdout_and_import_once(
     file = tmp_path / "backup.jsonl"
     exported = runner.invoke(app, ["export", str(file)])
     assert exported.exit_code == 0, exported.output
-    assert "exported 1 user, 1 media, 2 category, 5 article, 7 intent, 3 conversation" in exported.stderr
+    assert (
+        "exported 1 user, 1 media, 2 category, 5 article, 7 intent, 1 canned, 1 appearance, 3 conversation"
+        in exported.stderr
+    )
     to_stdout = runner.invoke(app, ["export", "-"])
     assert without_time(to_stdout.stdout) == without_time(file.read_text(encoding="utf-8"))
 
@@ -429,7 +448,10 @@ def test_the_commands_export_to_a_file_or_stdout_and_import_once(
         engine.dispose()
     imported = runner.invoke(app, ["import", str(file)])
     assert imported.exit_code == 0, imported.output
-    assert "imported 1 user, 1 media, 2 category, 5 article, 7 intent, 3 conversation" in imported.stderr
+    assert (
+        "imported 1 user, 1 media, 2 category, 5 article, 7 intent, 1 canned, 1 appearance, 3 conversation"
+        in imported.stderr
+    )
     assert "created deactivated accounts without a password for: agent@example.com" in imported.stderr
     again = runner.invoke(app, ["import", str(file)])
     assert again.exit_code == 2 and "already has content" in again.stderr and "nothing was imported" in again.stderr
