@@ -304,9 +304,11 @@ def rate(session: Session, *, conversation: Conversation, score: int, comment: s
 
 
 def end_conversation(session: Session, *, conversation: Conversation, now: datetime | None = None) -> Conversation:
-    """The visitor ended the chat; the closing job gives it its outcome."""
+    """The visitor ended the chat; the closing job gives it its outcome. Ended after a handoff, it stays a
+    handoff, but the visitor is gone: an agent's reply is emailed at once, and the ticket says so."""
     if conversation.closed_at is None:
         conversation.closed_at = now or utcnow()
         conversation.close_reason = CloseReason.ended
-        session.add(conversation)
+    conversation.visitor_seen_at = None  # their widget forgets the chat: it will show no reply
+    session.add(conversation)
     return conversation

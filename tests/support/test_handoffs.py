@@ -447,6 +447,21 @@ def test_email_is_queued_only_when_the_visitor_has_left(session: Session) -> Non
     assert "http" not in body  # link-free: no way back into the chat, no page URL
 
 
+def test_a_visitor_who_ended_the_chat_after_the_handoff_is_emailed_at_once(session: Session) -> None:
+    settings = support_settings(email_reply_after_minutes=2)
+    chat = make_conversation(session, seen_ago=timedelta(seconds=5))
+    handoff = request_handoff(
+        session, conversation=chat, email=email(), name=None, message=None, settings=settings, now=MONDAY_NOON
+    )
+    conversations.end_conversation(session, conversation=chat, now=MONDAY_NOON + timedelta(seconds=10))
+    assert chat.close_reason is CloseReason.handoff  # still the agents' ticket
+    assert handoffs.visitor_has_left(chat, settings=settings, now=MONDAY_NOON + timedelta(seconds=20))
+    later = MONDAY_NOON + timedelta(seconds=20)
+    handoffs.reply(session, handoff=handoff, agent=make_user(session), text="Found it.", settings=settings, now=later)
+    (mail,) = outbox_items(session, conversation=chat, event="agent.reply")  # not two minutes later
+    assert "Found it." in mail.payload["body"]
+
+
 def test_email_never_seen_and_in_the_visitors_locale(session: Session) -> None:
     conversation = make_conversation(session, locale="de", seen_ago=None)
     agent = make_user(session)
