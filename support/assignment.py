@@ -60,3 +60,12 @@ def assign(session: Session, *, handoff: Handoff, agent: User | None, seen: int 
             raise ConflictError(f"someone changed the assignment meanwhile: the ticket is now assigned to {now_with}")
     session.refresh(handoff)
     return handoff
+
+
+def reopen(handoff: Handoff) -> None:
+    """A resolved ticket is open again (the visitor asked again, or wrote after it was resolved): back to
+    its agent, else to everyone; its resolution time counts from the next resolution."""
+    handoff.reopened += 1
+    handoff.status = HandoffStatus.assigned if handoff.assignee_id else HandoffStatus.open
+    handoff.resolved_at = None
+    handoff.resolved_by = None

@@ -21,8 +21,8 @@ from core.errors import ConflictError, NotFoundError, UnauthorizedError, Validat
 from core.security import new_token, same, token_digest
 from core.text import visible
 from helpcenter.markdown import render
-from support import bot_reply, review
-from support.models import CloseReason, Conversation, Message, Rating, Sender, utcnow
+from support import assignment, bot_reply, outcomes, review
+from support.models import CloseReason, Conversation, Handoff, HandoffStatus, Message, Rating, Sender, utcnow
 from support.replies import reply
 
 MAX_TEXT = 2000
@@ -220,6 +220,10 @@ def _to_the_team(session: Session, *, conversation: Conversation, text: str | No
     )
     conversation.last_visitor_at = conversation.visitor_seen_at = now
     session.add(conversation)
+    ticket = session.exec(select(Handoff).where(Handoff.conversation_id == conversation.id)).first()
+    if ticket is not None and ticket.status is HandoffStatus.resolved:  # not done after all: back in the inbox
+        assignment.reopen(ticket)
+        session.add(ticket)
     return Turn(visitor=visitor, bot=ack)
 
 
@@ -284,6 +288,7 @@ def give_feedback(
     conversation.visitor_seen_at = message.feedback_at
     session.add(message)
     session.add(conversation)
+    outcomes.reconsider(session, conversation)  # a vote after the chat closed still counts
     return message
 
 

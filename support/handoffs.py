@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from core.accounts import User, normalize_email
 from core.errors import FieldErrors, NotFoundError, ValidationError
 from core.settings import Settings
-from support import handoff_messages, hours, outbox, outcomes
+from support import assignment, handoff_messages, hours, outbox, outcomes
 from support.conversations import add_message
 from support.models import (
     CloseReason,
@@ -116,6 +116,9 @@ def request_handoff(
     conversation.visitor_email = email
     conversation.visitor_name = name or conversation.visitor_name
     conversation.last_activity_at = now
+    # Asking for a person straight away (the form, or the API, before any message) starts it: unstarted
+    # conversations are never counted and are purged as empty, ticket and all.
+    conversation.started_at = conversation.started_at or now
     if conversation.close_reason is not CloseReason.handoff:
         # Also when the visitor had ended the chat or it went quiet: it is with people now, and their next
         # message must reach the ticket (an ended chat refuses messages). An outcome already counted is
@@ -155,7 +158,7 @@ def request_handoff(
         handoff.name = name or handoff.name
         handoff.message = message or handoff.message
         if handoff.status is HandoffStatus.resolved:
-            _reopen(handoff)
+            assignment.reopen(handoff)
             reopened = True
     open_now, opening = _is_open(settings, now)
     if created or reopened:
@@ -322,13 +325,6 @@ def set_tags(session: Session, *, handoff: Handoff, tags: Sequence[str]) -> Hand
     return handoff
 
 
-def _reopen(handoff: Handoff) -> None:
-    handoff.reopened += 1
-    handoff.status = HandoffStatus.assigned if handoff.assignee_id else HandoffStatus.open
-    handoff.resolved_at = None
-    handoff.resolved_by = None
-
-
 def resolve(
     session: Session, *, handoff: Handoff, agent: User, settings: Settings, now: datetime | None = None
 ) -> Handoff:
@@ -360,7 +356,7 @@ def reopen(session: Session, *, handoff: Handoff, agent: User, settings: Setting
     """Reopen a resolved handoff (back to its assignee, else the queue) and send ``handoff.reopened``."""
     if handoff.status is not HandoffStatus.resolved:
         return handoff
-    _reopen(handoff)
+    assignment.reopen(handoff)
     session.add(handoff)
     session.flush()
     outbox.queue_webhook(

@@ -95,6 +95,17 @@ def _outcome_of(session: Session, conversation: Conversation) -> tuple[Outcome, 
     )
 
 
+def reconsider(session: Session, conversation: Conversation) -> None:
+    """Give a counted conversation its outcome again from its rows: a vote the visitor gave after it
+    closed (the widget keeps the thumbs) said "resolved, assumed" was wrong, or right."""
+    if conversation.outcome is None:
+        return  # the closing job has not counted it yet: it will read the vote then
+    session.flush()
+    conversation.outcome, conversation.outcome_reason = _outcome_of(session, conversation)
+    session.add(conversation)
+    session.flush()
+
+
 def _due(now: datetime, window: timedelta) -> ColumnElement[bool]:
     """The SQL condition for conversations ready to close."""
     last_visitor = func.coalesce(col(Conversation.last_visitor_at), col(Conversation.started_at))
@@ -188,7 +199,10 @@ def _delete_ids(session: Session, ids: Sequence[str]) -> int:
 def purge_expired(session: Session, *, now: datetime, retention_days: int, batch_size: int = BATCH_SIZE) -> int:
     """Delete conversations idle longer than the retention (0 keeps them) and long-idle empty ones; returns how many."""
     last_contact = func.coalesce(col(Conversation.visitor_seen_at), col(Conversation.last_activity_at))
-    expired = and_(col(Conversation.started_at).is_(None), last_contact < now - EMPTY_CONVERSATION_TTL)
+    ticket = select(Handoff.id).where(Handoff.conversation_id == Conversation.id).exists()
+    # Empty: nothing asked and no ticket (one opened before any message was once left unstarted).
+    empty = and_(col(Conversation.started_at).is_(None), ~ticket)
+    expired = and_(empty, last_contact < now - EMPTY_CONVERSATION_TTL)
     if retention_days > 0:
         expired = or_(expired, col(Conversation.last_activity_at) < now - timedelta(days=retention_days))
     # An agent's unfinished ticket is work in progress: it is kept until it is resolved.

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.policy import PolicyConfig
 from core.accounts import Role
 from core.errors import FieldErrors, NotFoundError, ValidationError
 from support import assignment, conversations, handoffs, inbox, outcomes
@@ -125,6 +126,35 @@ def test_a_handoff_after_the_chat_closed_reopens_it_to_people_and_counts_as_one(
     request_handoff(session, conversation=conversation, email=email(), name=None, message=None, settings=SETTINGS)
     assert conversation.close_reason is CloseReason.handoff
     assert conversation.outcome is Outcome.handed_off  # the dashboard counts the handoff
+
+
+def test_asking_for_a_person_before_any_message_starts_the_conversation_and_counts(session: Session) -> None:
+    chat, _token = conversations.start_conversation(
+        session, locale="en", page_url="https://shop.example/", locales=["en"], default_locale="en"
+    )
+    assert chat.started_at is None
+    request_handoff(
+        session, conversation=chat, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
+    )
+    assert chat.started_at == MONDAY_NOON  # counted on the dashboard, never purged as an empty chat
+    outcomes.close_due(session, now=MONDAY_NOON + timedelta(minutes=1), window=timedelta(minutes=30))
+    session.refresh(chat)
+    assert chat.outcome is Outcome.handed_off
+
+
+def test_a_visitor_writing_after_the_ticket_was_resolved_reopens_it(session: Session) -> None:
+    chat = make_conversation(session)
+    agent = make_user(session)
+    handoff = request_handoff(
+        session, conversation=chat, email=email(), name=None, message=None, settings=SETTINGS, now=MONDAY_NOON
+    )
+    handoffs.resolve(session, handoff=handoff, agent=agent, settings=SETTINGS, now=MONDAY_NOON + timedelta(hours=1))
+    turn = conversations.visitor_turn(
+        session, conversation=chat, model=None, config=PolicyConfig(), text="the refund did not arrive",  # type: ignore[arg-type]
+        now=MONDAY_NOON + timedelta(hours=2),
+    )  # fmt: skip
+    assert turn.bot.sender is Sender.system  # the team has it; the bot stays quiet
+    assert handoff.status is HandoffStatus.open and handoff.reopened == 1 and handoff.resolved_at is None
 
 
 def test_no_intent_means_no_default_tag(session: Session) -> None:

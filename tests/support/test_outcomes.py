@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from core.errors import NotFoundError
 from core.settings import Settings
-from support import outcomes
+from support import conversations, outcomes
 from support.models import (
     CloseReason,
     Conversation,
@@ -245,7 +245,13 @@ def test_purge_expired_keeps_recent_and_open_tickets(session: Session) -> None:
     conversation(session, "recent", at=now - timedelta(days=10))
     conversation(session, "empty-old", started=False, at=now - timedelta(days=8))
     conversation(session, "empty-new", started=False, at=now - timedelta(days=1))
+    # A ticket opened before any message (stored unstarted by older versions) is not "empty".
+    conversation(session, "ticket-only", started=False, at=now - timedelta(days=8), handoff=HandoffStatus.resolved)
     assert purge_expired(session, now=now, retention_days=0) == 1  # retention off: only the old empty one
+    assert session.get(Conversation, "ticket-only") is not None
+    session.delete(session.exec(select(Handoff).where(Handoff.conversation_id == "ticket-only")).one())
+    session.delete(session.get(Conversation, "ticket-only"))
+    session.flush()
     assert purge_expired(session, now=now, retention_days=90) == 2
     left = set(session.exec(select(Conversation.id)).all())
     assert left == {"old-ticket", "recent", "empty-new"}
@@ -278,3 +284,15 @@ def test_closing_announces_conversation_closed_once(session: Session) -> None:
     items = session.exec(select(OutboxItem).where(OutboxItem.event == "conversation.closed")).all()
     assert sorted(i.target for i in items) == ["https://a.example/hook", "https://b.example/hook"]
     assert {i.payload["outcome"] for i in items} == {"resolved_assumed"}
+
+
+@pytest.mark.parametrize(("vote", "after"), [(False, Outcome.unresolved), (True, Outcome.resolved_confirmed)])
+def test_a_vote_after_the_conversation_closed_changes_its_outcome(session: Session, vote: bool, after: Outcome) -> None:
+    conv = conversation(session, "late-vote")
+    assert close_due(session, now=T0 + 2 * WINDOW, window=WINDOW) == 1
+    assert outcome(session, "late-vote") is Outcome.resolved_assumed
+    answer = session.exec(
+        select(Message).where(Message.conversation_id == "late-vote", Message.sender == Sender.bot)
+    ).one()
+    conversations.give_feedback(session, conversation=conv, message_id=answer.id or 0, helpful=vote)
+    assert outcome(session, "late-vote") is after  # the dashboard no longer counts the old outcome
