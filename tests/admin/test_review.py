@@ -95,3 +95,17 @@ def test_bad_labels_and_forms_are_clear_4xx(as_role: Callable[[Role], TestClient
     assert label_of(engine, turn) is None
     assert editor.get(PAGE, params={"locale": "xx"}).status_code == 422
     assert editor.get(PAGE, params={"after": "2"}).status_code == 422
+
+
+def test_the_dashboard_shows_the_measured_precision_in_every_language(
+    as_role: Callable[[Role], TestClient], engine: Bind
+) -> None:
+    turn = sampled(engine, "how do I put my box on hold", key=0.00001)
+    editor = as_role(Role.editor)
+    editor.post(f"{PAGE}/{turn}", data={"csrf_token": csrf_token(editor, PAGE), "label": "right"})
+    admin = as_role(Role.admin)
+    expected = {"en": "from 1 reviewed answer,", "de": "aus 1 geprüften Antwort,", "nl": "uit 1 beoordeeld antwoord,"}
+    for language, words in expected.items():  # German and Dutch were a 500: the plural read "95%" as the count
+        # The range holds the sampled turn's day (the helper's T0).
+        page = admin.get("/admin/dashboard?start=2026-03-01&end=2026-03-03", headers={"Accept-Language": language})
+        assert page.status_code == 200 and words in page.text, language
