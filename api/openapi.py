@@ -14,9 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-# Parameters and request bodies whose locale must be a configured one (a conversation's falls back).
+# Parameters and request bodies whose locale must be a configured one (a new conversation's falls back; a
+# message's, optional, does not).
 LOCALE_PARAMETERS = ("locale", "missing_translation")
-LOCALE_BODIES = ("ArticleCreate",)
+LOCALE_BODIES = ("ArticleCreate", "MessageIn")
 # Request bodies whose texts per locale (a JSON object keyed by locale) take configured locales only.
 LOCALE_KEYED = {"CategoryIn": ("names", "descriptions"), "CategoryUpdate": ("names", "descriptions")}
 

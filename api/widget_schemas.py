@@ -8,7 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.params import RowIdField
+from core.accounts import EMAIL
 from core.text import INVISIBLE
+from support.conversations import MAX_TEXT
 from support.message_view import MessageView
 from support.models import Sender
 
@@ -38,6 +40,14 @@ class ConversationOut(BaseModel):
     id: str
     token: str
     locale: str = Field(description="the locale the conversation speaks (see `locale` of the request)")
+    locales: list[str] = Field(
+        description="the locales this installation speaks: the ones a message's `locale` may name", examples=[["en"]]
+    )
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """A field that may be left out but is never null: its schema is the value's, without ``"default": null``."""
+    schema.pop("default", None)
 
 
 class MessageIn(BaseModel):
@@ -62,9 +72,17 @@ class MessageIn(BaseModel):
         },
     )
 
-    text: str | None = Field(None, max_length=2000)
+    text: str | None = Field(None, max_length=MAX_TEXT)
     option: str | None = Field(
         None, max_length=100, description="an intent id from the options of the last bot message"
+    )
+    # Absent or a configured locale, never null: the schema lists the configured ones (api/openapi.py).
+    locale: str = Field(
+        None,  # type: ignore[assignment]
+        max_length=16,
+        json_schema_extra=_no_default,
+        description="the language the widget speaks now (a configured locale), sent when the page or the "
+        "visitor switched it: the conversation and the bot's replies follow it from this message on",
     )
 
 
@@ -84,10 +102,20 @@ class ArticleLink(BaseModel):
 
 
 class BotReply(BaseModel):
-    """The bot's reply to one visitor message."""
+    """The bot's reply to one visitor message; once the conversation is handed off, the system's
+    acknowledgement that the team has the message (``handed_off``) instead."""
 
     id: int
     type: Literal["answer", "clarify", "suggest", "handoff"]
+    sender: Literal["bot", "system"] = Field(
+        "bot", description='"system" for the acknowledgement of a message sent to the team after a handoff'
+    )
+    handed_off: bool = Field(
+        False,
+        description="the conversation is with the team (handed off, perhaps from another tab): the message went "
+        "to them, this reply acknowledges it, and their replies come as messages (poll or event stream); no "
+        "handoff form to show",
+    )
     text: str
     html: str = Field(description="sanitised HTML of text (Markdown rendered, then cleaned by nh3)")
     intent: str | None = None
@@ -100,10 +128,14 @@ class BotReply(BaseModel):
 
     @classmethod
     def of(cls, shown: MessageView, visitor_message_id: int) -> BotReply:
-        """From the stored bot turn (a system acknowledgement after a handoff counts as a handoff reply)."""
+        """From the stored bot turn, or the system's acknowledgement after a handoff (a "handoff" reply, as
+        widgets before ``handed_off`` expect)."""
         message = shown.message
+        to_team = message.sender is Sender.system
         return cls(
             id=message.id or 0,
+            sender="system" if to_team else "bot",
+            handed_off=to_team,
             ask_feedback=shown.ask_feedback,
             offer_handoff=shown.offer_handoff,
             type=message.decision or "handoff",  # type: ignore[arg-type,unused-ignore]
@@ -183,7 +215,7 @@ class HandoffIn(BaseModel):
 
     # The shape is checked by the service, which says what is wrong in the visitor's language next to the
     # field (``fields`` of the 422); the schema documents the same pattern for clients and fuzzers.
-    email: str = Field(max_length=254, json_schema_extra={"pattern": r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"})
+    email: str = Field(max_length=254, json_schema_extra={"pattern": r"^\s*(?:" + EMAIL.pattern[1:-1] + r")\s*$"})
     name: str | None = Field(None, max_length=200)
     message: str | None = Field(None, max_length=4000)
 

@@ -20,7 +20,10 @@ from core.security import dummy_hash, hash_password, new_token, token_digest, ve
 # allows): anything looser let control characters, quotes, angle brackets and direction overrides
 # through ('a\u0007<x>"@ex\u202eample.com'), garbling the inbox and failing every reply email. Markdown's
 # active characters (* ` [ ] < > ~ | { }) are left out too: the address is quoted in the chat's notices.
-EMAIL = re.compile(r"^[\w.!#$%&'+/=?^-]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$")
+EMAIL = re.compile(
+    r"^[\w.!#$%&'+/=?^-]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
+    r"(?:[^\W\d_]{2,63}|[xX][nN]--[a-zA-Z0-9-]{1,59})$"
+)
 # NIST SP 800-63B (revision 4) asks 15 where a password is the only factor and 8 beside a second one;
 # 12 is the usual middle ground while the back office has no second factor.
 MIN_PASSWORD = 12

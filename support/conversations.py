@@ -137,17 +137,24 @@ def visitor_turn(
     config: PolicyConfig,
     text: str | None = None,
     option: str | None = None,
+    locale: str | None = None,
     now: datetime | None = None,
     review_rate: float = 0.0,
 ) -> Turn:
     """Record the visitor's message (or clicked option) and the bot's reply.
 
-    With ``review_rate`` above 0 the turn may join the answer-review sample (``support.review``).
+    ``locale`` (a configured one, checked by the caller) is the language the widget speaks now: when the
+    visitor or the page switched it, the conversation follows before the bot reads the message, so the
+    reply, its options and articles (or the team's acknowledgement) come in it. With ``review_rate`` above
+    0 the turn may join the answer-review sample (``support.review``).
     """
     started = time.perf_counter()
     now = now or utcnow()
     if conversation.close_reason is not None and conversation.close_reason is not CloseReason.handoff:
         raise ConversationEnded("this conversation has ended; start a new one")
+    if locale is not None and locale != conversation.locale:
+        conversation.locale = locale
+        session.add(conversation)
     if conversation.close_reason is CloseReason.handoff:
         if option is not None and not text:  # a button of the bot's, clicked after the handoff
             raise ConflictError("a person has this conversation now: write to them instead of choosing an option")

@@ -85,7 +85,7 @@ def start(session: SessionDep, settings: SettingsDep, body: ConversationIn | Non
         locales=settings.locales,
         default_locale=settings.default_locale,
     )
-    return ConversationOut(id=conversation.id, token=token, locale=conversation.locale)
+    return ConversationOut(id=conversation.id, token=token, locale=conversation.locale, locales=settings.locales)
 
 
 @router.post("/{conversation_id}/messages", response_model=BotReply)
@@ -99,9 +99,13 @@ async def post_message(
     serving: OptionalModelDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> BotReply:
-    """The visitor's message (or option click) and the bot's reply: answer, clarify, suggest or handoff."""
+    """The visitor's message (or option click) and the bot's reply: answer, clarify, suggest or handoff.
+
+    With ``locale`` (the widget's language now), the conversation speaks it from this message on."""
     if (body.text is None) == (body.option is None):
         raise ValidationError("send either text or option")
+    if body.locale is not None and body.locale not in settings.locales:
+        raise ValidationError(f"unknown locale {body.locale!r}; configured: {', '.join(settings.locales)}")
     model = await require_model(serving)  # after the body's check, which a client can act on at once
 
     def turn() -> BotReply:
@@ -117,6 +121,7 @@ async def post_message(
                 config=runtime.policy_config(settings),
                 text=body.text,
                 option=body.option,
+                locale=body.locale,
                 review_rate=settings.review_sample_rate,
             )
             shown = message_view.view(done.bot, conversation=conversation)
@@ -130,7 +135,8 @@ async def post_message(
 
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])
 def get_messages(conversation: ConversationDep, session: SessionDep, after: Offset = 0) -> list[MessageOut]:
-    """Messages newer than ``after``: agent replies and notices arrive this way (poll every few seconds)."""
+    """Messages newer than ``after``, oldest first and at most 200 a call (a full page: ask again after its
+    last id): agent replies and notices arrive this way (poll every few seconds)."""
     found = conversations.messages_after(session, conversation=conversation, after=after)
     return [MessageOut.of(v) for v in message_view.views(session, conversation=conversation, messages=found)]
 

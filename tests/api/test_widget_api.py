@@ -15,6 +15,7 @@ from core.settings import Settings
 from helpcenter.models import Article
 from support import conversations, handoffs, suggest
 from support.models import CloseReason, Conversation, Handoff, Message, Sender
+from support.replies import reply
 from tests.admin.conftest import make_settings
 from tests.app import configure
 from tests.misses import unsure_with_articles
@@ -320,6 +321,8 @@ def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient, site_db:
     assert ticket.status_code == 201 and ticket.json()["status"] == "open"
     after_handoff = say(chat, cid, auth, "Are you there?")  # goes to the team, the bot stays quiet
     assert after_handoff["type"] == "handoff" and after_handoff["intent"] is None
+    # Said apart from the bot offering a person: a tab that missed the handoff learns of it here.
+    assert (after_handoff["sender"], after_handoff["handed_off"]) == ("system", True)
     seen = max(m["id"] for m in chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json())
 
     settings: Settings = chat.app.state.settings  # type: ignore[attr-defined]
@@ -356,3 +359,68 @@ def test_a_database_too_busy_to_write_is_a_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.json() == {"error": "busy", "detail": "the database is busy; nothing was saved, please try again"}
+
+
+def test_only_the_acknowledgement_after_a_handoff_says_the_conversation_is_handed_off(chat: TestClient) -> None:
+    cid, auth = start(chat)
+    offered = say(chat, cid, auth, "I want to talk to a person")
+    assert offered["type"] == "handoff" and (offered["sender"], offered["handed_off"]) == ("bot", False)
+    # Another tab with the same conversation hands it off; this one writes again.
+    assert (
+        chat.post(f"/api/v1/conversations/{cid}/handoff", json={"email": "v@example.com"}, headers=auth).status_code
+        == 201
+    )
+    acknowledged = say(chat, cid, auth, "Hello?")
+    assert (acknowledged["sender"], acknowledged["handed_off"]) == ("system", True)
+    assert acknowledged["text"] == reply("en", "to_team")
+    shown = chat.get(f"/api/v1/conversations/{cid}/messages?after={acknowledged['visitor_message_id']}", headers=auth)
+    assert [(m["id"], m["sender"]) for m in shown.json()] == [(acknowledged["id"], "system")]
+
+
+def test_a_message_in_the_widgets_new_language_moves_the_conversation_there(chat: TestClient, site_db: Session) -> None:
+    """faqdesk("setLocale") mid-conversation: the bot answers in the widget's language from then on."""
+    started = chat.post("/api/v1/conversations", json={"locale": "de"}).json()
+    assert started["locales"] == ["en", "de", "nl"]  # the ones a message may name
+    cid, auth = started["id"], {"Authorization": f"Bearer {started['token']}"}
+    assert str(say(chat, cid, auth, "hallo")["text"]).startswith("Hallo und willkommen")
+    same = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hallo", "locale": "de"}, headers=auth)
+    assert same.status_code == 200 and same.json()["text"].startswith("Hallo und willkommen")
+    switched = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hallo", "locale": "nl"}, headers=auth)
+    assert switched.status_code == 200 and switched.json()["text"].startswith("Hoi en welkom"), switched.text
+    site_db.expire_all()
+    conversation = site_db.get(Conversation, cid)
+    assert conversation is not None and conversation.locale == "nl"
+    assert str(say(chat, cid, auth, "hallo")["text"]).startswith("Hoi en welkom")  # stays until switched again
+
+    # After a handoff the team's acknowledgement follows the language too.
+    assert (
+        chat.post(f"/api/v1/conversations/{cid}/handoff", json={"email": "v@example.com"}, headers=auth).status_code
+        == 201
+    )
+    told = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "Hallo?", "locale": "de"}, headers=auth)
+    assert told.status_code == 200 and told.json()["text"] == reply("de", "to_team")
+
+
+@pytest.mark.parametrize("locale", ["fr", "", "DE", None])
+def test_a_message_in_a_locale_not_configured_is_refused(chat: TestClient, locale: str | None) -> None:
+    cid, auth = start(chat)
+    body = {"text": "hallo", "locale": locale}
+    refused = chat.post(f"/api/v1/conversations/{cid}/messages", json=body, headers=auth)
+    assert refused.status_code == 422 and "locale" in refused.json()["detail"], refused.text
+    if locale == "fr":
+        assert refused.json()["detail"] == "unknown locale 'fr'; configured: en, de, nl"
+    assert chat.get(f"/api/v1/conversations/{cid}/messages", headers=auth).json() == []  # nothing was said
+
+
+def test_the_transcript_comes_in_pages_of_200(chat: TestClient, site_db: Session) -> None:
+    """What the widget's restore() relies on: a full page means more may follow after its last id."""
+    cid, auth = start(chat)
+    conversation = site_db.get(Conversation, cid)
+    assert conversation is not None
+    for n in range(230):
+        conversations.add_message(site_db, conversation=conversation, sender=Sender.visitor, text=f"message {n}")
+    site_db.commit()
+    first = chat.get(f"/api/v1/conversations/{cid}/messages?after=0", headers=auth).json()
+    assert len(first) == 200 and first[0]["text"] == "message 0"
+    rest = chat.get(f"/api/v1/conversations/{cid}/messages?after={first[-1]['id']}", headers=auth).json()
+    assert [m["text"] for m in rest] == [f"message {n}" for n in range(200, 230)]

@@ -88,7 +88,10 @@ function saveState() {
   }
 }
 
-// {id, token, cursor, handedOff, answered, email}
+// {id, token, cursor, handedOff, answered, email, read, locale, locales}: cursor, the last message this
+// page has had; read, the highest agent reply the visitor has seen (open panel, visible page), so a reload
+// still counts later ones on the launcher; locale, the language the server was last told (at the start or
+// with a message), and locales, those it speaks (a message's locale must be one).
 let conv = loadState();
 // faqdesk("identify", {email, name}): prefills the handoff form; kept for the tab like the conversation.
 let visitor = {};

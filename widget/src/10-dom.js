@@ -5,8 +5,7 @@ function el(tag, attrs, children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else node.setAttribute(key, value === true ? "" : String(value));
+    else node.setAttribute(key, value === true ? "" : String(value)); // "class" too
   }
   for (const child of children || []) if (child) node.append(child);
   return node;

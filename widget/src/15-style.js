@@ -5,6 +5,7 @@ const STYLE = `
   .root.left { right: auto; left: 16px; align-items: flex-start; }
   header .avatar { width: 28px; height: 28px; border-radius: 50%; object-fit: cover; background: #fff; }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   .root { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; display: flex; flex-direction: column-reverse;
     align-items: flex-end; gap: 12px; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
     color: #1c2430; }
@@ -15,17 +16,14 @@ const STYLE = `
   button:disabled { cursor: default; opacity: .6; }
   :focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
   .launcher { background: var(--accent); color: var(--on-accent); border: 0; border-radius: 999px; padding: 12px 20px;
-    font-weight: 600; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
-  .launcher:hover { background: var(--hover); }
+    font-weight: 600; box-shadow: 0 4px 14px rgba(0,0,0,.25); display: flex; align-items: center; gap: 8px; position: relative; }
   .panel { width: min(380px, calc(100vw - 32px)); height: min(600px, calc(100vh - 96px)); background: #fff;
     border: 1px solid #c9d3de; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.2); display: flex;
     flex-direction: column; overflow: hidden; }
-  .panel[hidden] { display: none; }
   header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--accent); color: var(--on-accent); }
   header h2 { flex: 1; margin: 0; font-size: 16px; }
   header button { border-color: var(--on-accent); background: transparent; color: var(--on-accent); padding: 4px 10px;
     display: inline-flex; align-items: center; min-height: 32px; }
-  header button:hover { background: var(--hover); }
   .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }
   .msg { max-width: 88%; padding: 8px 12px; border-radius: 12px; overflow-wrap: anywhere; }
   .msg p { margin: 0 0 .5em; } .msg p:last-child { margin-bottom: 0; }
@@ -48,8 +46,7 @@ const STYLE = `
   @keyframes blink { 50% { opacity: .3; } }
   @media (prefers-reduced-motion: reduce) { .typing .dots::after { animation: none; } }
   .card { border-top: 1px solid #dde3ea; padding: 10px 12px; display: flex; flex-direction: column; gap: 6px; }
-  .card[hidden] { display: none; }
-  .card h3 { margin: 0; font-size: 15px; }
+  .card h3 { margin: 0; font-size: 15px; display: flex; align-items: center; gap: 6px; }
   .card p { margin: 0; font-size: 14px; }
   .card label { font-size: 13px; font-weight: 600; }
   .card input, .card textarea { width: 100%; padding: 6px 8px; border: 1px solid #8a99a8; border-radius: 6px; }
@@ -61,28 +58,23 @@ const STYLE = `
   .scores { display: flex; gap: 10px; }
   .scores label { font-weight: 400; display: flex; gap: 3px; align-items: center; }
   .scores input { width: auto; }
-  .primary { background: var(--accent); color: var(--on-accent); }
-  .primary:hover { background: var(--hover); }
+  .primary, .feedback button[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); }
+  .primary:hover, .launcher:hover, header button:hover { background: var(--hover); }
   form.composer { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #dde3ea; }
   form.composer input { flex: 1; min-width: 0; padding: 8px 10px; border: 1px solid #8a99a8; border-radius: 8px; }
   input, textarea { font-size: 16px; }
   .icon { width: 18px; height: 18px; vertical-align: middle; fill: none; stroke: currentColor; stroke-width: 2;
     stroke-linecap: round; stroke-linejoin: round; }
   .feedback .icon, .send .icon { fill: currentColor; stroke-width: 0; }
-  .launcher { display: flex; align-items: center; gap: 8px; position: relative; }
   .badge { position: absolute; top: -6px; right: -6px; min-width: 22px; height: 22px; padding: 0 6px;
     border-radius: 11px; background: #c62828; color: #fff; font-size: 13px; line-height: 22px; text-align: center; }
-  .badge[hidden] { display: none; }
-  .feedback button[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); }
   .hint { margin: 6px 0 0; font-size: 14px; color: #4a5a6a; }
   .card.handoff { max-height: 38%; overflow-y: auto; }
   .card.handoff .actions { position: sticky; bottom: -10px; margin: 0 -12px -10px; padding: 6px 12px; background: #fff; }
-  .card h3 { display: flex; align-items: center; gap: 6px; }
   .card .back { padding: 2px 8px; }
   .card.sent { flex-direction: row; align-items: center; padding: 6px 12px; font-size: 13px; color: #2e7d32; }
   .card.sent span { overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
   .helpview { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; }
-  .helpview[hidden] { display: none; }
   .panel.helping > :not(header):not(.helpview) { display: none; }
   .helpview form { display: flex; gap: 6px; }
   .helpview input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #8a99a8; border-radius: 6px; }

@@ -25,46 +25,46 @@ function applyStrings() {
   showUnread();
 }
 
-const launcherLabel = bind(el("span", { className: "label" }), "launcher");
-const badge = el("span", { className: "badge", hidden: true, "aria-hidden": "true" });
-const launcher = el("button", { type: "button", className: "launcher", "aria-expanded": "false", "aria-controls": "faqdesk-panel" }, [
+const launcherLabel = bind(el("span", { class: "label" }), "launcher");
+const badge = el("span", { class: "badge", hidden: true, "aria-hidden": "true" });
+const launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "faqdesk-panel" }, [
   icon("chat"),
   launcherLabel,
   badge,
 ]);
-const closeButton = bind(el("button", { type: "button", className: "close" }, [icon("close")]), "close", "aria-label");
-const helpButton = bind(el("button", { type: "button", className: "helpbtn", "aria-pressed": "false" }, [icon("help")]), "helpView", "aria-label");
-const endButton = bind(el("button", { type: "button", className: "end" }), "end");
-const log = bind(el("div", { className: "log", role: "log", "aria-live": "polite", tabindex: "0" }), "log", "aria-label");
-const helpView = el("div", { className: "helpview", hidden: true });
-const typing = el("div", { className: "typing", role: "status" });
-const handoffCard = el("div", { className: "card handoff", hidden: true });
-const ratingCard = el("div", { className: "card rating", hidden: true });
+const closeButton = bind(el("button", { type: "button", class: "close" }, [icon("close")]), "close", "aria-label");
+const helpButton = bind(el("button", { type: "button", class: "helpbtn", "aria-pressed": "false" }, [icon("help")]), "helpView", "aria-label");
+const endButton = bind(el("button", { type: "button", class: "end" }), "end");
+const log = bind(el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" }), "log", "aria-label");
+const helpView = el("div", { class: "helpview", hidden: true });
+const typing = el("div", { class: "typing", role: "status" });
+const handoffCard = el("div", { class: "card handoff", hidden: true });
+const ratingCard = el("div", { class: "card rating", hidden: true });
 const input = el("input", {
   id: "faqdesk-input",
   type: "text",
   name: "text",
   autocomplete: "off",
-  maxlength: "1000",
+  maxlength: "2000", // MessageIn's limit: a longer paste is cut where the visitor sees it, not by the server
+  dir: "auto", // Arabic or Hebrew runs right to left
 });
 bind(input, "placeholder", "placeholder");
-const sendButton = el("button", { type: "submit", className: "primary send" }, [icon("send"), bind(el("span", { className: "vh" }), "send")]);
-const composer = el("form", { className: "composer" }, [
-  bind(el("label", { for: "faqdesk-input", className: "vh" }), "inputLabel"),
+const sendButton = el("button", { type: "submit", class: "primary send" }, [icon("send"), bind(el("span", { class: "vh" }), "send")]);
+const composer = el("form", { class: "composer" }, [
+  bind(el("label", { for: "faqdesk-input", class: "vh" }), "inputLabel"),
   input,
   sendButton,
 ]);
 // Decorative beside the title, hence alt="" (a screen reader announces the title alone).
-const avatar = /^\/media\/[\w.-]+$/.test(LOOK.avatar || "") ? el("img", { className: "avatar", src: BASE + LOOK.avatar, alt: "" }) : null;
+const avatar = /^\/media\/[\w.-]+$/.test(LOOK.avatar || "") ? el("img", { class: "avatar", src: BASE + LOOK.avatar, alt: "" }) : null;
 const titleNode = el("h2", { id: "faqdesk-title", text: TITLE });
 if (TITLE_IS_DEFAULT) bind(titleNode, "title");
 const panel = el(
   "section",
   {
     id: "faqdesk-panel",
-    className: "panel",
+    class: "panel",
     role: "dialog",
-    "aria-modal": "false",
     "aria-labelledby": "faqdesk-title",
     lang: LOCALE,
     hidden: true,
@@ -81,9 +81,16 @@ const panel = el(
 );
 // The panel comes after the launcher in the DOM, so Tab moves from the launcher into the open panel;
 // column-reverse still draws the panel above the launcher.
-const root = el("div", { className: LOOK.position === "left" ? "root left" : "root", lang: LOCALE }, [launcher, panel]);
+const root = el("div", { class: LOOK.position === "left" ? "root left" : "root", lang: LOCALE }, [launcher, panel]);
 shadow.append(root);
 applyStrings();
+
+// On a small screen the open panel covers the page (15-style.js): it is then modal, and Tab and Shift+Tab
+// go round inside it rather than to the hidden page's links. Beside a desktop page it is not modal.
+const fullScreen = matchMedia("(max-width: 480px)");
+const setModal = () => panel.setAttribute("aria-modal", String(fullScreen.matches));
+setModal();
+fullScreen.addEventListener("change", setModal);
 
 // ---- opening and closing ----
 
@@ -130,7 +137,20 @@ closeButton.addEventListener("click", close);
 // Listening on the shadow root catches Esc from any control inside the widget, and only there. Esc in
 // the handoff step leaves the step; anywhere else it closes the panel.
 shadow.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape" || !isOpen()) return;
+  if (!isOpen()) return;
+  if (event.key === "Tab" && fullScreen.matches) {
+    // What Tab can reach now: the help view, the cards and the send button come and go.
+    const stops = [...panel.querySelectorAll("a[href],button,input,textarea,[tabindex]")].filter(
+      (n) => !n.disabled && n.getClientRects().length
+    );
+    let [to, edge] = [stops[0], stops[stops.length - 1]];
+    if (event.shiftKey) [to, edge] = [edge, to];
+    if (shadow.activeElement === edge) {
+      event.preventDefault();
+      to.focus();
+    }
+  }
+  if (event.key !== "Escape") return;
   event.stopPropagation();
   if (handoffCard.querySelector("form") && handoffCard.contains(shadow.activeElement)) leaveHandoff();
   else if (!helpView.hidden) showHelp(false);

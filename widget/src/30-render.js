@@ -35,10 +35,10 @@ function fixLinks(container) {
 }
 
 function messageBubble(sender, msg) {
-  const bubble = el("div", { className: "msg " + sender });
+  const bubble = el("div", { class: "msg " + sender });
   if (msg && msg.id !== undefined && msg.id !== null) bubble.dataset.id = String(msg.id);
-  bubble.append(el("span", { className: "who vh", text: whoLabel(sender) + ":" }));
-  const body = el("div", { className: "body" });
+  bubble.append(el("span", { class: "who vh", text: whoLabel(sender) + ":" }));
+  const body = el("div", { class: "body", dir: "auto" }); // right to left for Arabic or Hebrew
   // Only bot and agent messages carry server-sanitised HTML (nh3); the rest is plain text.
   if ((sender === "bot" || sender === "agent") && msg && typeof msg.html === "string" && msg.html) {
     body.innerHTML = msg.html;
@@ -72,7 +72,7 @@ function snippetText(snippet) {
 }
 
 function articleList(articles) {
-  const list = el("ul", { className: "articles" });
+  const list = el("ul", { class: "articles" });
   for (const article of articles) {
     if (!article || !article.url) continue;
     let url;
@@ -84,17 +84,17 @@ function articleList(articles) {
     if (url.protocol !== "http:" && url.protocol !== "https:") continue;
     const link = el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" }, [
       document.createTextNode(article.title || url.href),
-      el("span", { className: "vh", text: " " + T.newTab }),
+      el("span", { class: "vh", text: " " + T.newTab }),
     ]);
     const item = el("li", {}, [link]);
-    if (article.snippet) item.append(el("span", { className: "snippet", text: snippetText(String(article.snippet)) }));
+    if (article.snippet) item.append(el("span", { class: "snippet", text: snippetText(String(article.snippet)) }));
     list.append(item);
   }
   return list;
 }
 
 function talkButton() {
-  const button = el("button", { type: "button", className: "talk", text: T.talk });
+  const button = el("button", { type: "button", class: "talk", text: T.talk });
   button.addEventListener("click", () => showHandoff());
   return button;
 }
@@ -109,21 +109,29 @@ function renderBot(reply) {
   if (reply.id !== undefined && seen.has(reply.id)) return null;
   if (reply.id !== undefined) seen.add(reply.id);
   if (reply.visitor_message_id !== undefined) seen.add(reply.visitor_message_id);
-  // Once handed off, the server acknowledges visitor messages with a system notice (as a "handoff"
-  // reply): the team has them, so no second handoff form.
-  if (reply.type === "handoff" && conv && conv.handedOff) return append(messageBubble("system", reply));
+  // Once handed off (in this tab or another with the same conversation), the server acknowledges visitor
+  // messages with a system notice: the team has them, so no handoff form; their replies come live.
+  // (A restored "handoff" turn of the bot's, once handed off, is such a notice too.)
+  if (reply.handed_off || (reply.type === "handoff" && conv && conv.handedOff)) {
+    if (conv && !conv.handedOff) {
+      remember({ handedOff: true });
+      showSent();
+      startLive();
+    }
+    return append(messageBubble("system", reply));
+  }
   const bubble = messageBubble("bot", reply);
   const type = reply.type;
   if (Array.isArray(reply.articles) && reply.articles.length) {
-    if (type === "suggest") bubble.append(el("p", { className: "lead", text: T.articles }));
+    if (type === "suggest") bubble.append(el("p", { class: "lead", text: T.articles }));
     bubble.append(articleList(reply.articles));
   }
   // A clarifying question's options; after a miss, the likeliest questions beside the articles.
   if ((type === "clarify" || type === "suggest") && Array.isArray(reply.options) && reply.options.length) {
-    if (type === "suggest") bubble.append(el("p", { className: "lead", text: T.options }));
-    const group = el("div", { className: "actions options", role: "group", "aria-label": T.options });
+    if (type === "suggest") bubble.append(el("p", { class: "lead", text: T.options }));
+    const group = el("div", { class: "actions options", role: "group", "aria-label": T.options });
     for (const option of reply.options) {
-      const button = el("button", { type: "button", className: "option", text: option.label || option.intent });
+      const button = el("button", { type: "button", class: "option", text: option.label || option.intent });
       button.addEventListener("click", () => {
         if (busy) return;
         for (const other of group.querySelectorAll("button")) other.disabled = true;
@@ -138,10 +146,10 @@ function renderBot(reply) {
     bubble.append(group);
   }
   // After a miss: a hint to ask again in other words, and a person offered, not forced.
-  if (type === "suggest") bubble.append(el("p", { className: "hint", text: T.rephrase }));
+  if (type === "suggest") bubble.append(el("p", { class: "hint", text: T.rephrase }));
   // An answer's "No" offers the person in its feedback row (live or restored), so not twice.
   const feedback = reply.ask_feedback && reply.id !== undefined;
-  if (offersPerson(reply) && !feedback) bubble.append(el("div", { className: "actions" }, [talkButton()]));
+  if (offersPerson(reply) && !feedback) bubble.append(el("div", { class: "actions" }, [talkButton()]));
   if (feedback) bubble.append(feedbackRow(reply.id, reply.helpful));
   append(bubble);
   if (type === "answer") remember({ answered: true });
@@ -151,10 +159,10 @@ function renderBot(reply) {
 
 // Thumbs stay pressed (aria-pressed) and may be changed: the latest vote counts, and a reload shows it.
 function feedbackRow(messageId, given) {
-  const row = el("div", { className: "actions feedback", role: "group", "aria-label": T.didHelp }, [
+  const row = el("div", { class: "actions feedback", role: "group", "aria-label": T.didHelp }, [
     el("span", { text: T.didHelp }),
   ]);
-  const status = el("span", { className: "thanks", role: "status" });
+  const status = el("span", { class: "thanks", role: "status" });
   const talk = el("span");
   const show = (helpful) => {
     for (const b of row.querySelectorAll("button.yes, button.no")) {
@@ -164,7 +172,7 @@ function feedbackRow(messageId, given) {
     talk.replaceChildren(...(!helpful && !(conv && conv.handedOff) ? [talkButton()] : []));
   };
   const make = (helpful) => {
-    const button = el("button", { type: "button", className: helpful ? "yes" : "no", "aria-label": helpful ? T.yes : T.no, "aria-pressed": "false" }, [
+    const button = el("button", { type: "button", class: helpful ? "yes" : "no", "aria-label": helpful ? T.yes : T.no, "aria-pressed": "false" }, [
       icon(helpful ? "up" : "down"),
     ]);
     button.addEventListener("click", async () => {
@@ -212,7 +220,9 @@ function shownReply(id) {
 }
 
 function acknowledgeReplies() {
-  if (!conv || replyShown <= replyAcknowledged || !isOpen() || document.visibilityState !== "visible") return;
+  if (!conv || !isOpen() || document.visibilityState !== "visible") return;
+  if (replyShown > (conv.read || 0)) remember({ read: replyShown }); // seen: a reload no longer counts it
+  if (replyShown <= replyAcknowledged) return;
   const upTo = replyShown;
   replyAcknowledged = upTo;
   request("POST", `/conversations/${conv.id}/seen`, { message_id: upTo }).catch(() => {

@@ -45,7 +45,8 @@ async function ensureConversation() {
   // The path only: query strings can carry tokens or personal data the help desk must not store.
   const page_url = location.origin + location.pathname;
   const created = await request("POST", "/conversations", { locale: LOCALE, page_url });
-  conv = { id: created.id, token: created.token, cursor: 0, handedOff: false, answered: false };
+  const { id, token, locale, locales } = created;
+  conv = { id, token, cursor: 0, read: 0, handedOff: false, answered: false, locale, locales };
   restored = true; // a new conversation has nothing to restore
   saveState();
   return conv;
@@ -63,15 +64,15 @@ function showError(error, retry) {
   } else {
     text = T.offline; // fetch rejects only when the network (or CORS) fails
   }
-  const notice = el("div", { className: "msg notice error", role: "alert" }, [el("p", { text })]);
+  const notice = el("div", { class: "msg notice error", role: "alert" }, [el("p", { text })]);
   if (retry) {
-    const button = el("button", { type: "button", className: "retry", text: T.retry, disabled: wait > 0 });
+    const button = el("button", { type: "button", class: "retry", text: T.retry, disabled: wait > 0 });
     if (wait) setTimeout(() => (button.disabled = false), wait * 1000);
     button.addEventListener("click", () => {
       notice.remove();
       retry();
     });
-    notice.append(el("div", { className: "actions" }, [button]));
+    notice.append(el("div", { class: "actions" }, [button]));
   }
   append(notice);
 }
@@ -107,7 +108,7 @@ function setBusy(value) {
   sendButton.disabled = value;
   log.setAttribute("aria-busy", value ? "true" : "false");
   typing.replaceChildren();
-  if (value) typing.append(el("span", { className: "dots", "aria-hidden": "true" }), el("span", { className: "vh", text: T.typing }));
+  if (value) typing.append(el("span", { class: "dots", "aria-hidden": "true" }), el("span", { class: "vh", text: T.typing }));
 }
 
 async function sendBody(body, onFail) {
@@ -116,7 +117,13 @@ async function sendBody(body, onFail) {
   const attempt = async () => {
     try {
       await ensureConversation();
+      // The widget's language when faqdesk("setLocale") changed it since the server last heard it (and the
+      // server speaks it): the conversation and the bot's replies follow it from this message on. Not with
+      // every message: a conversation whose visitor writes in another language follows them, and the
+      // page's language repeated each time would pull it back.
+      body.locale = LOCALE !== conv.locale && (conv.locales || []).includes(LOCALE) ? LOCALE : undefined;
       const reply = await request("POST", `/conversations/${conv.id}/messages`, body);
+      if (body.locale) remember({ locale: body.locale });
       setBusy(false);
       renderBot(reply || {});
     } catch (error) {
@@ -147,12 +154,18 @@ composer.addEventListener("submit", (event) => {
   input.focus();
 });
 
-// On reload the stored conversation's transcript is fetched once, when the panel first opens.
+// On reload the stored conversation's transcript is fetched once, when the panel first opens (or with the
+// page after a handoff). The server sends at most 200 messages a call: a longer one comes in pages.
 async function restore() {
   restored = true;
-  let data;
+  const data = [];
   try {
-    data = await request("GET", `/conversations/${conv.id}/messages?after=0`);
+    let page;
+    do {
+      const last = data.length ? data[data.length - 1].id : 0;
+      page = listOf(await request("GET", `/conversations/${conv.id}/messages?after=${last}`));
+      data.push(...page);
+    } while (page.length >= 200 && data.length < 1e4);
   } catch (error) {
     if (isLostConversation(error)) {
       forgetConversation();
@@ -162,10 +175,11 @@ async function restore() {
     }
     return;
   }
-  // Agent replies past the stored cursor arrived after this page last showed anything (while it was
-  // reloading, say): with the panel closed they are new to the visitor, so the launcher counts them.
-  const known = (conv && conv.cursor) || 0;
-  for (const msg of listOf(data)) {
+  // Agent replies past the last one the visitor saw (in the open panel) are new to them: with the panel
+  // closed the launcher counts them, whether they came before the reload or while it was under way. (A
+  // conversation stored before "read" was kept has only its cursor, the last message the page had.)
+  const known = (conv && (conv.read ?? conv.cursor)) || 0;
+  for (const msg of data) {
     if (!msg || seen.has(msg.id)) continue;
     const fresh = msg.sender === "agent" && typeof msg.id === "number" && msg.id > known && !isOpen();
     advanceCursor(msg.id);

@@ -32,16 +32,16 @@ function showHandoff() {
     control.name = key;
     control.setAttribute("aria-describedby", id + "-error");
     controls[key] = control;
-    errors[key] = el("div", { id: id + "-error", className: "field-error", role: "alert" });
+    errors[key] = el("div", { id: id + "-error", class: "field-error", role: "alert" });
     return [el("label", { for: id, text: T[key] }), control, errors[key]];
   };
   const email = el("input", { type: "email", required: true, autocomplete: "email", maxlength: "254" });
   const name = el("input", { type: "text", autocomplete: "name", maxlength: "200" });
-  const message = el("textarea", { rows: "2", maxlength: "4000" });
+  const message = el("textarea", { rows: "2", maxlength: "4000", dir: "auto" });
   email.value = visitor.email || "";
   name.value = visitor.name || "";
-  const submit = el("button", { type: "submit", className: "primary", text: T.submitHandoff });
-  const back = el("button", { type: "button", className: "back", "aria-label": T.back }, [icon("back")]);
+  const submit = el("button", { type: "submit", class: "primary", text: T.submitHandoff });
+  const back = el("button", { type: "button", class: "back", "aria-label": T.back }, [icon("back")]);
   // novalidate: the widget shows its own, translated message next to the field.
   const form = el("form", { novalidate: true, "aria-labelledby": "faqdesk-handoff-title" }, [
     el("h3", {}, [back, el("span", { id: "faqdesk-handoff-title", text: T.handoffTitle })]),
@@ -49,7 +49,7 @@ function showHandoff() {
     ...fieldFor("email", email),
     ...fieldFor("name", name),
     ...fieldFor("message", message),
-    el("div", { className: "actions" }, [submit]),
+    el("div", { class: "actions" }, [submit]),
   ]);
   back.addEventListener("click", leaveHandoff);
   const showProblems = (problems) => {

@@ -3,7 +3,7 @@
 function showRating() {
   if (!conv || !ratingCard.hidden) return;
   const ratedConv = conv;
-  const scores = el("div", { className: "scores" });
+  const scores = el("div", { class: "scores" });
   for (let n = 1; n <= 5; n += 1) {
     const id = "faqdesk-score-" + n;
     scores.append(
@@ -13,15 +13,15 @@ function showRating() {
       ])
     );
   }
-  const problem = el("div", { className: "field-error", role: "alert" });
-  const comment = el("textarea", { id: "faqdesk-comment", name: "comment", rows: "2", maxlength: "2000" });
-  const submit = el("button", { type: "submit", className: "primary", text: T.ratingSubmit });
-  const skip = el("button", { type: "button", className: "skip", text: T.ratingSkip });
+  const problem = el("div", { class: "field-error", role: "alert" });
+  const comment = el("textarea", { id: "faqdesk-comment", name: "comment", rows: "2", maxlength: "2000", dir: "auto" });
+  const submit = el("button", { type: "submit", class: "primary", text: T.ratingSubmit });
+  const skip = el("button", { type: "button", class: "skip", text: T.ratingSkip });
   const form = el("form", { novalidate: true }, [
     el("fieldset", {}, [el("legend", { text: T.ratingTitle }), scores]),
     problem,
     ...field("faqdesk-comment", T.ratingComment, comment),
-    el("div", { className: "actions" }, [submit, skip]),
+    el("div", { class: "actions" }, [submit, skip]),
   ]);
   const finish = (text) => {
     ratingCard.hidden = true;

@@ -16,11 +16,11 @@ function buildHelp() {
   const query = el("input", { id: "faqdesk-help-q", type: "search", maxlength: "200", autocomplete: "off" });
   const results = el("div", { role: "status" });
   const popular = el("div");
-  const back = el("button", { type: "button", className: "tochat", text: T.back });
+  const back = el("button", { type: "button", class: "tochat", text: T.back });
   const form = el("form", { role: "search" }, [
-    el("label", { for: "faqdesk-help-q", className: "vh", text: T.searchLabel }),
+    el("label", { for: "faqdesk-help-q", class: "vh", text: T.searchLabel }),
     query,
-    el("button", { type: "submit", className: "primary", text: T.search }),
+    el("button", { type: "submit", class: "primary", text: T.search }),
   ]);
   back.addEventListener("click", () => showHelp(false));
   form.addEventListener("submit", async (event) => {
@@ -32,7 +32,7 @@ function buildHelp() {
     const found = (Array.isArray(hits) ? hits : []).map((h) => ({ title: h.title, url: h.url, snippet: h.snippet_html }));
     results.replaceChildren(el("h3", { text: T.results }), found.length ? articleList(found) : el("p", { text: T.noResults }));
   });
-  helpView.replaceChildren(form, results, popular, el("div", { className: "actions" }, [back]));
+  helpView.replaceChildren(form, results, popular, el("div", { class: "actions" }, [back]));
   request("GET", `/articles?locale=${encodeURIComponent(LOCALE)}&sort=popular&limit=5`)
     .then((list) => {
       if (Array.isArray(list) && list.length) popular.replaceChildren(el("h3", { text: T.popular }), articleList(list));
