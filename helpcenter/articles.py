@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from sqlmodel import Session, col, select
 
@@ -76,6 +77,15 @@ def create_article(
     return article
 
 
+class Keep(Enum):
+    """A field ``update_article`` leaves as it is, where None is a value of its own."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
 def update_article(
     session: Session,
     *,
@@ -86,11 +96,12 @@ def update_article(
     slug: str | None = None,
     tags: list[str] | None = None,
     intents: list[str] | None = None,
-    category_id: int | None = None,
+    category_id: int | None | Keep = KEEP,
     position: int | None = None,
     expected_version: int | None = None,
 ) -> Article:
     """Save changes as a new revision and version; a new slug leaves a redirect from the old one.
+    ``None`` leaves a field alone, except ``category_id``: None takes the article out of its category.
 
     ``expected_version`` is the version the editor started from: another one saved meanwhile is an
     ``EditConflict`` and nothing is written.
@@ -110,11 +121,12 @@ def update_article(
         ("body", body),
         ("tags", tags),
         ("intents", intents),
-        ("category_id", category_id),
         ("position", position),
     ):
         if value is not None:
             setattr(article, name, value)
+    if not isinstance(category_id, Keep):  # "no category" was None, read as "unchanged": it never cleared
+        article.category_id = category_id
     article.updated_at = utcnow()
     article.version += 1
     session.add(article)

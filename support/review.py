@@ -137,6 +137,9 @@ def label_turn(
         .execution_options(synchronize_session="fetch")
     )
     if done.rowcount != 1:
+        session.refresh(turn)
+        if turn.label == label and turn.labelled_by == user[:254]:
+            return Labelled(turn, None)  # the same label again (a double key press): done, nothing learnt twice
         raise ConflictError(N_("another editor labelled this turn just now"))
     session.refresh(turn)
     return _learn(session, turn=turn, label=label, user=user, locales=locales)

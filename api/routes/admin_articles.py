@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,9 +22,10 @@ from core.errors import ConflictError, EditConflict, ValidationError
 from core.i18n import N_
 from core.numerals import whole_number
 from core.settings import Settings
+from core.versions import FieldChange, field_changes
 from helpcenter import articles, categories, editorial, public
 from helpcenter.markdown import render
-from helpcenter.models import Article, ArticleStatus
+from helpcenter.models import Article, ArticleStatus, Category
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
@@ -126,6 +128,24 @@ class NewArticleForm(ArticleForm):
 
     locale: str = Field("", max_length=16)
     translation_of: str = Field("", max_length=20)
+
+
+def _other_fields(saved: Article, posted: ArticleForm, shelves: Sequence[Category]) -> list[FieldChange]:
+    """The fields besides title and body where the saved article differs from the editor's form."""
+    names = {str(c.id): c.slug for c in shelves}
+
+    def fields(form: ArticleForm) -> dict[str, str]:
+        return {
+            "slug": form.slug.strip(),
+            "category": names.get(form.category_id.strip(), ""),
+            "tags": ", ".join(_split(form.tags)),
+            "intents": ", ".join(_split(form.intents)),
+            "position": str(form.position),
+        }
+
+    mine = fields(posted)
+    mine["slug"] = mine["slug"] or saved.slug  # an empty slug keeps the article's
+    return field_changes(fields(ArticleForm.of(saved)), mine)
 
 
 def _editor_context(
@@ -267,9 +287,11 @@ def save_article(
             saved = editorial.get_article(session, article_id=article_id)
             changes = articles.changes_since(session, article=saved, version=posted.version or saved.version)
             saving_again = form | {"version": str(saved.version)}  # saving again now is a deliberate choice
-            return _editor_context(
+            context = _editor_context(
                 session=session, settings=settings, article=saved, form=saving_again, conflict=changes
             )
+            # Saving again replaces these too: a slug or tags another editor set were reverted unseen.
+            return context | {"other_changes": _other_fields(saved, posted, context["categories"])}
 
         raise FormRefused(session, "admin/editor.html", conflict, user=user, status_code=409) from exc
     except (ValidationError, ConflictError) as exc:

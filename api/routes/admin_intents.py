@@ -21,7 +21,7 @@ from api.errors import FormRefused
 from api.params import MAX_ANSWER_CHARS, MAX_ID
 from api.resources import IntentDep
 from bot.model import FaqModel
-from core.errors import ConflictError, EditConflict, ValidationError
+from core.errors import ConflictError, EditConflict, NotFoundError, ValidationError
 from core.settings import Settings
 from core.versions import FieldChange
 from helpcenter import articles
@@ -277,7 +277,7 @@ def edit_intent(
 @router.post("/intents/{intent_id}", response_class=HTMLResponse, dependencies=[Csrf])
 def save_intent(
     user: EditorDep,
-    intent: IntentDep,
+    intent_id: str,
     session: SessionDep,
     settings: SettingsDep,
     model: OptionalModelDep,
@@ -291,8 +291,16 @@ def save_intent(
     A save made from an older version than the one saved now is a 409 that shows the editor's text
     again, not saved, beside what is saved now, to merge and save on purpose.
     """
-    intent_id = intent.id
     form = _posted(intent_id, kind, article, fields) | {"version": version}
+    try:
+        intents.get_intent(session, intent_id=intent_id)
+    except NotFoundError as exc:  # deleted by someone else meanwhile: the typed text must not be lost
+
+        def gone() -> dict[str, Any]:
+            context = _editor_context(session=session, settings=settings, model=model, intent=None, form=form)
+            return context | {"deleted_meanwhile": True}
+
+        raise FormRefused(session, "admin/intent.html", gone, user=user, status_code=409) from exc
     try:
         intents.save_intent(
             session,

@@ -2,6 +2,9 @@
 "use strict";
 
 // Live preview: the server renders and sanitises with the same code as the public pages.
+// When the session has ended the server answers with a redirect to the sign-in page: that is not
+// followed (the login form would land inside the editor's form and its fields be sent with it); the
+// preview says so instead, in the page's language (data-signed-out and data-sign-in on the preview).
 function setupPreview(textarea) {
   const target = document.getElementById(textarea.dataset.preview);
   const form = textarea.form;
@@ -16,14 +19,34 @@ function setupPreview(textarea) {
       body.append("body", textarea.value);
       const ticket = ++sent;
       try {
-        const response = await fetch("/admin/preview", { method: "POST", body, credentials: "same-origin" });
-        if (!response.ok || ticket !== sent) return;  // a newer preview is on its way
-        target.innerHTML = await response.text();  // sanitised by the server (nh3)
+        const response = await fetch("/admin/preview", { method: "POST", body, credentials: "same-origin", redirect: "manual" });
+        if (ticket !== sent) return; // a newer preview is on its way
+        if (response.type === "opaqueredirect" || response.status === 401) {
+          signedOut(target);
+          return;
+        }
+        if (!response.ok || response.redirected) return;
+        target.innerHTML = await response.text(); // sanitised by the server (nh3)
       } catch (error) {
         /* offline: keep the last preview */
       }
     }, 250);
   });
+}
+
+// The text stays in the form: signing in again in another tab lets the next preview (and the save) work.
+function signedOut(target) {
+  const note = document.createElement("p");
+  note.className = "error";
+  note.setAttribute("role", "alert"); // the preview itself is not a live region: say this once
+  note.append((target.dataset.signedOut || "You are signed out.") + " ");
+  const link = document.createElement("a");
+  link.href = "/admin/login";
+  link.target = "_blank"; // leaving this page would lose the text
+  link.rel = "noopener";
+  link.textContent = target.dataset.signIn || "Sign in";
+  note.append(link);
+  target.replaceChildren(note);
 }
 
 // Times: the server writes each moment as <time datetime="ISO-UTC">… UTC</time>; this shows it in the
@@ -60,6 +83,40 @@ function localTimes(root) {
   }
 }
 
+// Scheduled times are typed in the editor's local time; the server needs the offset to store UTC. The
+// offset is that of the chosen moment, not of today: across a daylight-saving change they differ by an hour.
+function setupTimeZoneOffset(input) {
+  input.value = String(new Date().getTimezoneOffset());
+  const form = input.form;
+  const local = form.querySelector("input[type=datetime-local]");
+  form.addEventListener("submit", () => {
+    const moment = new Date(local ? local.value : ""); // "YYYY-MM-DDTHH:MM" without a zone is local time
+    input.value = String((Number.isNaN(moment.getTime()) ? new Date() : moment).getTimezoneOffset());
+  });
+}
+
+// Unsaved changes: leaving a page whose editor form (data-dirty-warning) was changed and not submitted
+// asks first. data-dirty-warning="unsaved" marks a form shown again with text not saved yet (an edit
+// conflict, a refused save). Only such pages get the listener: it keeps a page out of the back/forward cache.
+const dirtyForms = new Set();
+let warnsOnLeaving = false;
+
+function setupDirtyWarning(form) {
+  if (form.dataset.dirtyWarning === "unsaved") dirtyForms.add(form);
+  const changed = () => dirtyForms.add(form);
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", () => dirtyForms.delete(form));
+  if (!warnsOnLeaving) {
+    warnsOnLeaving = true;
+    window.addEventListener("beforeunload", (event) => {
+      if (dirtyForms.size === 0) return;
+      event.preventDefault();
+      event.returnValue = ""; // older browsers show the dialog only when this is set
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
   new MutationObserver((changes) => {
@@ -70,8 +127,6 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }).observe(document.body, { childList: true, subtree: true });
   document.querySelectorAll("textarea[data-preview]").forEach(setupPreview);
-  // Scheduled times are typed in the editor's local time; the server needs the offset to store UTC.
-  document.querySelectorAll("input[data-tz-offset]").forEach((input) => {
-    input.value = String(new Date().getTimezoneOffset());
-  });
+  document.querySelectorAll("input[data-tz-offset]").forEach(setupTimeZoneOffset);
+  document.querySelectorAll("form[data-dirty-warning]").forEach(setupDirtyWarning);
 });

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from core.accounts import Role
 from core.db import Bind, session_scope
 from helpcenter import articles
+from helpcenter.models import Article, Category
 from tests.admin.conftest import csrf_token
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -205,3 +207,21 @@ def test_bad_input_gets_a_page_not_a_500(as_role: Callable[[Role], TestClient]) 
         "/admin/articles/1/status", data={"action": "explode", "csrf_token": csrf_token(editor, "/admin/")}
     )
     assert response.status_code == 422 and "<html" in response.text
+
+
+def test_an_article_can_be_taken_out_of_its_category(as_role: Callable[[Role], TestClient], db_bind: Bind) -> None:
+    with session_scope(db_bind) as session:
+        category = session.exec(select(Category)).first()
+        assert category is not None and category.id is not None
+        category_id = category.id
+    editor = as_role(Role.editor)
+    article_id = _create(editor, title="Gift boxes", category_id=str(category_id))
+    form = {"title": "Gift boxes", "body": "", "category_id": ""}  # "none" in the form
+    assert _post(editor, f"/admin/articles/{article_id}", **form) == 303
+    with session_scope(db_bind) as session:
+        saved = session.get(Article, article_id)
+        assert saved is not None and saved.category_id is None  # it said "Saved." and kept the category
+        articles.update_article(session, article=saved, author="e", title="Gift boxes and bags")
+        assert saved.category_id is None and saved.title == "Gift boxes and bags"  # left out: left alone
+        articles.update_article(session, article=saved, author="e", category_id=category_id)
+        assert saved.category_id == category_id

@@ -122,6 +122,22 @@ def test_the_second_of_two_article_saves_is_a_conflict_that_keeps_its_text(app: 
         assert revisions == 3  # every save kept: the original, Ann's and Bob's
 
 
+def test_a_conflict_names_the_other_fields_the_save_would_change_back(app: Any, settings: Settings) -> None:
+    article_id = _new_article(settings, "Refund rules")
+    path = f"/admin/articles/{article_id}"
+    ann = Opened(_editor(app, "editor@example.com"), path)
+    bob = Opened(_editor(app, "admin@example.com"), path)
+    ann_saves = _article_form(title="Refund rules", slug="refund-policy", tags="returns, policy", body="Original text.")
+    assert ann.post(path, **ann_saves).status_code == 303
+    bob_saves = _article_form(title="Refund rules", slug="refund-rules", tags="returns", body="Bob's text.")
+    refused = bob.post(path, **bob_saves)  # the slug as he loaded it
+    assert refused.status_code == 409
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", refused.text)
+    # Title and body aside, saving again would take back Ann's slug and one of her tags: both are shown.
+    assert ("Slug", "refund-policy", "refund-rules") in rows and ("Tags", "returns, policy", "returns") in rows
+    assert all(name != "Position in its category" for name, _, _ in rows)  # what is the same is not listed
+
+
 def test_editors_saving_at_the_same_moment_lose_nothing(app: Any, settings: Settings) -> None:
     article_id = _new_article(settings, "Raced")
     path = f"/admin/articles/{article_id}"
@@ -191,6 +207,27 @@ def test_the_second_of_two_intent_saves_is_a_conflict_that_keeps_its_text(app: A
     with _db(settings) as session:
         intent = session.get(FaqIntent, "gift_wrap")
         assert intent is not None and intent.answers == {"en": "Yes, for free."} and intent.version == 2
+
+
+def test_saving_an_intent_someone_deleted_meanwhile_keeps_the_text(app: Any, settings: Settings) -> None:
+    with _db(settings) as session:
+        intents.save_intent(
+            session, intent_id="gift_tags", kind="faq", article=None, examples={"en": ["Do you add gift tags?"]},
+            answers={"en": "Yes."}, user="seed", locales=settings.locales,
+        )  # fmt: skip
+        session.commit()
+    path = "/admin/intents/gift_tags"
+    ann = Opened(_editor(app, "editor@example.com"), path)
+    bob = Opened(_editor(app, "admin@example.com"), path)
+    assert bob.post(f"{path}/delete").status_code == 303
+    fields = {"kind": "faq", "article": "", "examples_en": "Do you add gift tags?"}
+    refused = ann.post(path, **fields, answer_en="Yes, handwritten <ones>.")
+    assert refused.status_code == 409  # was a bare 404 page: her answer was gone
+    page = html.unescape(refused.text)
+    assert ">Yes, handwritten <ones>.</textarea>" in page and "someone deleted this intent" in page
+    assert 'action="/admin/intents"' in refused.text  # saving again creates it, deliberately
+    with _db(settings) as session:
+        assert session.get(FaqIntent, "gift_tags") is None
 
 
 def test_a_delete_from_a_stale_page_does_not_drop_what_another_editor_saved(app: Any, settings: Settings) -> None:
