@@ -11,8 +11,10 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +65,19 @@ def shot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def watched_tab(browser: Browser, **options: Any) -> Iterator[Page]:
+    """A page in a browser context of its own (``options``: viewport, locale …); a JavaScript error on it
+    fails the test."""
+    context = browser.new_context(**options)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
 
 
 @pytest.fixture()

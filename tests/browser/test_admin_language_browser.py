@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.admin.conftest import PASSWORD
-from tests.browser.conftest import PHONE, shot
+from tests.browser.conftest import PHONE, shot, watched_tab
 
 GERMAN_AGE = re.compile(r"^(gerade eben|\d+ (Min\.|Std\.))$")  # babel's short units, whatever the machine's pace
 
@@ -18,13 +18,8 @@ GERMAN_AGE = re.compile(r"^(gerade eben|\d+ (Min\.|Std\.))$")  # babel's short u
 @pytest.fixture()
 def german_browser_page(browser: Browser) -> Iterator[Page]:
     """A browser that asks for German first (its Accept-Language and navigator.language)."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with watched_tab(browser, locale="de-DE", viewport={"width": 1280, "height": 900}) as tab:
+        yield tab
 
 
 def _handoff(page: Page, base: str, email: str = "anna.schmidt@example.com", name: str = "Anna Schmidt") -> int:

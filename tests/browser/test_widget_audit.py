@@ -14,7 +14,7 @@ from api.widget_schemas import MessageIn
 from core.db import make_engine, session_scope
 from support import conversations
 from support.models import Conversation, Sender
-from tests.browser.conftest import ChatServer, shot
+from tests.browser.conftest import ChatServer, shot, watched_tab
 from tests.browser.test_widget import agent_replies, ask, conversation_id, launcher, open_chat, panel
 
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
@@ -43,13 +43,8 @@ def focused_in_widget(page: Page) -> str:
 
 @pytest.fixture()
 def small_phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=SMALL_PHONE, is_mobile=True, has_touch=True)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with watched_tab(browser, viewport=SMALL_PHONE, is_mobile=True, has_touch=True) as tab:
+        yield tab
 
 
 def test_an_unread_reply_keeps_its_badge_across_reloads_until_the_panel_is_opened(
