@@ -56,8 +56,11 @@ def list_articles(
     if category_id is not None:
         stmt = stmt.where(Article.category_id == category_id)
     if query.strip():
-        like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Article.title).like(like), func.lower(Article.slug).like(like)))
+        # "%" and "_" typed are characters, not wildcards (a search for "%" listed every article).
+        typed = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{typed}%"
+        title, slug = func.lower(Article.title), func.lower(Article.slug)
+        stmt = stmt.where(or_(title.like(like, escape="\\"), slug.like(like, escape="\\")))
     if missing_locale:
         has_it = select(Article.translation_group).where(Article.locale == missing_locale)
         stmt = stmt.where(Article.locale != missing_locale, col(Article.translation_group).not_in(has_it))

@@ -225,3 +225,13 @@ def test_an_article_can_be_taken_out_of_its_category(as_role: Callable[[Role], T
         assert saved.category_id is None and saved.title == "Gift boxes and bags"  # left out: left alone
         articles.update_article(session, article=saved, author="e", category_id=category_id)
         assert saved.category_id == category_id
+
+
+def test_the_articles_list_search_takes_percent_and_underscore_literally(as_role: Callable[[Role], TestClient]) -> None:
+    editor = as_role(Role.editor)
+    _create(editor, title="50% off_season sale")
+    listing = editor.get("/admin/articles", params={"q": "%"})
+    assert listing.status_code == 200 and "50% off_season sale" in listing.text
+    assert "Tracking your order" not in listing.text  # "%" was a wildcard: every article matched
+    assert "50% off_season sale" in editor.get("/admin/articles", params={"q": "off_s"}).text
+    assert "Tracking your order" not in editor.get("/admin/articles", params={"q": "_"}).text
