@@ -56,11 +56,10 @@ def list_articles(
     if category_id is not None:
         stmt = stmt.where(Article.category_id == category_id)
     if query.strip():
-        # "%" and "_" typed are characters, not wildcards (a search for "%" listed every article).
-        typed = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{typed}%"
+        # autoescape: "%" and "_" typed are characters, not wildcards (a search for "%" listed every article).
+        typed = query.strip().lower()
         title, slug = func.lower(Article.title), func.lower(Article.slug)
-        stmt = stmt.where(or_(title.like(like, escape="\\"), slug.like(like, escape="\\")))
+        stmt = stmt.where(or_(title.contains(typed, autoescape=True), slug.contains(typed, autoescape=True)))
     if missing_locale:
         has_it = select(Article.translation_group).where(Article.locale == missing_locale)
         stmt = stmt.where(Article.locale != missing_locale, col(Article.translation_group).not_in(has_it))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from core.accounts import User
 from core.errors import ConflictError, ValidationError
@@ -60,6 +60,11 @@ def assign(session: Session, *, handoff: Handoff, agent: User | None, seen: int 
             raise ConflictError(f"someone changed the assignment meanwhile: the ticket is now assigned to {now_with}")
     session.refresh(handoff)
     return handoff
+
+
+def ticket_of(session: Session, *, conversation_id: str) -> Handoff | None:
+    """The conversation's handoff ticket (one at most), if it has one."""
+    return session.exec(select(Handoff).where(Handoff.conversation_id == conversation_id)).first()
 
 
 def reopen(handoff: Handoff) -> None:

@@ -22,7 +22,7 @@ from core.security import new_token, same, token_digest
 from core.text import visible
 from helpcenter.markdown import render
 from support import assignment, bot_reply, outcomes, review
-from support.models import CloseReason, Conversation, Handoff, HandoffStatus, Message, Rating, Sender, utcnow
+from support.models import CloseReason, Conversation, HandoffStatus, Message, Rating, Sender, utcnow
 from support.replies import reply
 
 MAX_TEXT = 2000
@@ -227,7 +227,7 @@ def _to_the_team(session: Session, *, conversation: Conversation, text: str | No
     )
     conversation.last_visitor_at = conversation.visitor_seen_at = now
     session.add(conversation)
-    ticket = session.exec(select(Handoff).where(Handoff.conversation_id == conversation.id)).first()
+    ticket = assignment.ticket_of(session, conversation_id=conversation.id)
     if ticket is not None and ticket.status is HandoffStatus.resolved:  # not done after all: back in the inbox
         assignment.reopen(ticket)
         session.add(ticket)

@@ -178,7 +178,7 @@ def request_handoff(
 
 
 def _existing(session: Session, *, conversation: Conversation) -> Handoff | None:
-    return session.exec(select(Handoff).where(Handoff.conversation_id == conversation.id)).first()
+    return assignment.ticket_of(session, conversation_id=conversation.id)
 
 
 def _tell_visitor(
