@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import csrf
 from api.admin_ui import page, redirect, ui_locale, ui_locales
@@ -81,6 +81,20 @@ def logout(request: Request, session: SessionDep) -> Response:
         accounts.end_session(session, token=token)
     response = redirect("/admin/login", "signed_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/session")
+def session_check(request: Request, user: UserDep) -> Response:
+    """Still signed in? With a form token valid for a save sent now.
+
+    The editors' pages ask before sending a form (admin.js): a session that ended while someone wrote would
+    otherwise turn the save into a redirect to the sign-in page and lose the text, and a form token older than
+    the cookie's would be refused. Signed out, the answer is the 401 of any JSON request.
+    """
+    token, signed = csrf.form_token(request)
+    response = JSONResponse({"csrf_token": token}, headers={"Cache-Control": "no-store"})
+    csrf.set_cookie(response, signed, secure=request.app.state.settings.cookie_secure)
     return response
 
 

@@ -36,17 +36,21 @@ function setupPreview(textarea) {
 
 // The text stays in the form: signing in again in another tab lets the next preview (and the save) work.
 function signedOut(target) {
+  target.replaceChildren(signedOutNote(target.dataset.signedOut || "You are signed out."));
+}
+
+function signedOutNote(text) {
   const note = document.createElement("p");
   note.className = "error";
-  note.setAttribute("role", "alert"); // the preview itself is not a live region: say this once
-  note.append((target.dataset.signedOut || "You are signed out.") + " ");
+  note.setAttribute("role", "alert"); // said once; neither the preview nor the form is a live region
+  note.append(text + " ");
   const link = document.createElement("a");
   link.href = "/admin/login";
   link.target = "_blank"; // leaving this page would lose the text
   link.rel = "noopener";
-  link.textContent = target.dataset.signIn || "Sign in";
+  link.textContent = document.body.dataset.signIn || "Sign in";
   note.append(link);
-  target.replaceChildren(note);
+  return note;
 }
 
 // Times: the server writes each moment as <time datetime="ISO-UTC">… UTC</time>; this shows it in the
@@ -98,6 +102,11 @@ function setupTimeZoneOffset(input) {
 // Unsaved changes: leaving a page whose editor form (data-dirty-warning) was changed and not submitted
 // asks first. data-dirty-warning="unsaved" marks a form shown again with text not saved yet (an edit
 // conflict, a refused save). Only such pages get the listener: it keeps a page out of the back/forward cache.
+//
+// Saving asks the server first (/admin/session): a save sent after the session ended would come back as
+// the sign-in page and the text would be gone, and a form token older than the cookie's would be refused.
+// Signed in, the form takes the current token and is sent; signed out, it stays as it is with a note and a
+// link that signs in in a new tab. Offline or on a server error it is sent as it would be without this script.
 const dirtyForms = new Set();
 let warnsOnLeaving = false;
 
@@ -106,7 +115,20 @@ function setupDirtyWarning(form) {
   const changed = () => dirtyForms.add(form);
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  form.addEventListener("submit", () => dirtyForms.delete(form));
+  let checked = false;
+  form.addEventListener("submit", async (event) => {
+    if (checked) {
+      checked = false;
+      dirtyForms.delete(form);
+      return;
+    }
+    event.preventDefault();
+    const submitter = event.submitter;
+    if (await stillSignedIn(form)) {
+      checked = true;
+      form.requestSubmit(submitter && submitter.form === form ? submitter : null);
+    }
+  });
   if (!warnsOnLeaving) {
     warnsOnLeaving = true;
     window.addEventListener("beforeunload", (event) => {
@@ -115,6 +137,30 @@ function setupDirtyWarning(form) {
       event.returnValue = ""; // older browsers show the dialog only when this is set
     });
   }
+}
+
+async function stillSignedIn(form) {
+  const old = form.querySelector(":scope > p.signed-out");
+  if (old) old.remove();
+  let response;
+  try {
+    response = await fetch("/admin/session", { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
+  } catch (error) {
+    return true;
+  }
+  if (response.status === 401) {
+    const note = signedOutNote(document.body.dataset.signedOutSave || "You were signed out, so nothing was saved.");
+    note.classList.add("signed-out");
+    form.prepend(note);
+    note.scrollIntoView({ block: "nearest" });
+    return false;
+  }
+  const field = form.querySelector("input[name=csrf_token]");
+  if (response.ok && field) {
+    const data = await response.json().catch(() => ({}));
+    if (data.csrf_token) field.value = data.csrf_token;
+  }
+  return true;
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -125,3 +125,17 @@ def test_weak_passwords_are_refused(tmp_path: Path, password: str) -> None:
     with session_scope(engine) as session, pytest.raises(accounts.ValidationError, match="at least 12"):
         accounts.create_user(session, email="new@example.com", password=password, role=accounts.Role.editor)
     engine.dispose()
+
+
+def test_the_session_check_gives_a_form_token_while_signed_in_and_a_401_after(app_client: TestClient) -> None:
+    """What the editors ask before a save (admin.js): signed out, a JSON 401, never the sign-in page."""
+    client = login(TestClient(app_client.app, follow_redirects=False), "editor@example.com")
+    check = client.get("/admin/session", headers={"Accept": "application/json"})
+    assert check.status_code == 200 and check.headers["cache-control"] == "no-store"
+    token = check.json()["csrf_token"]
+    form = {"title": "Saved with the checked token", "locale": "en", "body": "x", "csrf_token": token}
+    assert client.post("/admin/articles", data=form).status_code == 303
+
+    client.cookies.delete("faqdesk_session")
+    signed_out = client.get("/admin/session", headers={"Accept": "application/json"})
+    assert signed_out.status_code == 401 and signed_out.json()["error"] == "login_required"

@@ -66,5 +66,6 @@ def test_schedule_sends_the_browser_time_zone(page: Page, live_server: str) -> N
     page.fill("#title", "Winter opening hours")
     page.fill("#body", "Soon.")
     page.get_by_role("button", name="Create draft").click()
+    expect(page.get_by_role("status")).to_have_text("Created.")  # the save asks the server first: wait for it
     offset = page.evaluate("new Date().getTimezoneOffset()")
     expect(page.locator("input[data-tz-offset]")).to_have_value(str(offset))

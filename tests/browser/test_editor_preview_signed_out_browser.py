@@ -1,6 +1,8 @@
-"""The editor's live preview once the session has ended: a short note, not the sign-in page inside the form."""
+"""Editing once the session has ended: the preview and the save say so and keep the text, not the sign-in page."""
 
 from __future__ import annotations
+
+import uuid
 
 from playwright.sync_api import Page, expect
 
@@ -47,3 +49,38 @@ def test_the_intent_editors_previews_are_not_live_regions(page: Page, live_serve
     expect(previews.first).to_be_attached()
     for i in range(previews.count()):
         assert previews.nth(i).get_attribute("aria-live") in (None, "off")
+
+
+def test_a_save_after_the_session_ended_keeps_the_text_and_saves_once_signed_in_again(
+    page: Page, live_server: str
+) -> None:
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/admin/articles/new")
+    title = f"Written while signed out {uuid.uuid4().hex[:8]}"
+    page.get_by_label("Title", exact=True).fill(title)
+    body = page.get_by_label("Body (Markdown)")
+    body.fill("An hour of writing.")
+
+    page.context.clear_cookies(name="faqdesk_session")
+    page.get_by_role("button", name="Create draft").click()
+    form = page.locator("form.editor")
+    note = form.get_by_role("alert")
+    expect(note).to_contain_text("You were signed out, so nothing was saved.")
+    assert page.url.endswith("/admin/articles/new")  # no trip to the sign-in page, which lost the text
+    expect(body).to_have_value("An hour of writing.")
+
+    # Signing in again in another tab; the form token cookie is new as well (it had expired).
+    page.context.clear_cookies(name="faqdesk_csrf")
+    with page.context.expect_page() as opened:
+        note.get_by_role("link", name="Sign in").click()
+    tab = opened.value
+    tab.get_by_label("Email").fill("editor@example.com")
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text("Overview")
+    tab.close()
+
+    page.get_by_role("button", name="Create draft").click()
+    expect(page.get_by_role("status")).to_have_text("Created.")
+    expect(page.get_by_label("Title", exact=True)).to_have_value(title)
+    expect(page.get_by_label("Body (Markdown)")).to_have_value("An hour of writing.")
