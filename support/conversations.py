@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +22,7 @@ from core.security import new_token, same, token_digest
 from core.text import visible
 from helpcenter.markdown import render
 from support import assignment, bot_reply, outcomes, review
-from support.models import CloseReason, Conversation, HandoffStatus, Message, Rating, Sender, utcnow
+from support.models import CloseReason, Conversation, HandoffStatus, Message, Rating, Sender, as_utc, utcnow
 from support.replies import reply
 
 MAX_TEXT = 2000
@@ -140,6 +140,7 @@ def visitor_turn(
     locale: str | None = None,
     now: datetime | None = None,
     review_rate: float = 0.0,
+    window: timedelta | None = None,
 ) -> Turn:
     """Record the visitor's message (or clicked option) and the bot's reply.
 
@@ -147,11 +148,18 @@ def visitor_turn(
     visitor or the page switched it, the conversation follows before the bot reads the message, so the
     reply, its options and articles (or the team's acknowledgement) come in it. With ``review_rate`` above
     0 the turn may join the answer-review sample (``support.review``).
+
+    ``window`` is the resolution window: a conversation quiet that long is over (the closing job gives it
+    its outcome as of then), whether or not the job has run yet; a message after it starts a new one, so
+    what the dashboard counts does not depend on when the worker last ran.
     """
     started = time.perf_counter()
     now = now or utcnow()
     if conversation.close_reason is not None and conversation.close_reason is not CloseReason.handoff:
         raise ConversationEnded("this conversation has ended; start a new one")
+    quiet_since = conversation.last_visitor_at or conversation.started_at
+    if conversation.close_reason is None and window is not None and quiet_since and as_utc(quiet_since) + window <= now:
+        raise ConversationEnded("this conversation went quiet and is over; start a new one")
     if locale is not None and locale != conversation.locale:
         conversation.locale = locale
         session.add(conversation)
@@ -261,7 +269,7 @@ def messages_after(
     now = now or utcnow()
     seen = conversation.visitor_seen_at
     # Widgets poll every few seconds: writing presence at most every 30 s keeps polls read-only.
-    if seen is None or now - (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) > PRESENCE_EVERY:
+    if seen is None or now - as_utc(seen) > PRESENCE_EVERY:
         conversation.visitor_seen_at = now
         session.add(conversation)
     return session.exec(

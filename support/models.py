@@ -18,6 +18,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time, timezone-aware: SQLite hands back naive datetimes, stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Sender(StrEnum):
     """Who wrote a message."""
 

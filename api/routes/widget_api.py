@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 import anyio
@@ -123,6 +124,7 @@ async def post_message(
                 option=body.option,
                 locale=body.locale,
                 review_rate=settings.review_sample_rate,
+                window=timedelta(minutes=settings.resolution_window_minutes),
             )
             shown = message_view.view(done.bot, conversation=conversation)
             return BotReply.of(shown, visitor_message_id=done.visitor.id or 0)  # committed on the way out

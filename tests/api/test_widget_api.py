@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -308,6 +309,35 @@ def test_asking_for_a_person_after_ending_the_chat_opens_the_way_to_them(chat: T
     assert after.status_code == 200, after.text
     site_db.expire_all()
     assert site_db.get(Conversation, cid).close_reason is CloseReason.handoff  # type: ignore[union-attr]
+
+
+def test_a_message_after_the_resolution_window_starts_afresh_whether_or_not_the_worker_ran(
+    chat: TestClient, site_db: Session
+) -> None:
+    """Otherwise one worker run early or late decided whether the late question joined the old conversation
+    (and its outcome) or a new one."""
+    cid, auth = start(chat)
+    say(chat, cid, auth, "Where is my order?")
+    settings: Settings = chat.app.state.settings  # type: ignore[attr-defined]
+    with site_db as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None and conversation.last_visitor_at is not None
+        quiet = timedelta(minutes=settings.resolution_window_minutes)
+        conversation.last_visitor_at = conversation.last_visitor_at - quiet + timedelta(seconds=30)
+        session.add(conversation)
+        session.commit()
+    assert chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hi"}, headers=auth).status_code == 200
+    with site_db as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None and conversation.last_visitor_at is not None
+        conversation.last_visitor_at = conversation.last_visitor_at - quiet
+        session.add(conversation)
+        session.commit()
+    late = chat.post(f"/api/v1/conversations/{cid}/messages", json={"text": "and my refund?"}, headers=auth)
+    assert late.status_code == 409 and late.json()["error"] == "conversation_ended"
+    site_db.expire_all()
+    kept = site_db.exec(select(Message).where(Message.conversation_id == cid, Message.sender == Sender.visitor)).all()
+    assert [m.text for m in kept] == ["Where is my order?", "hi"]  # the late question joined nothing
 
 
 def test_handoff_then_agent_replies_reach_the_visitor(chat: TestClient, site_db: Session) -> None:
