@@ -317,8 +317,11 @@ TABLES: tuple[TableDefinition, ...] = (
     TableDefinition(
         key="top_intents",
         label=N_("Top intents"),
-        definition=N_("Bot turns per recognised intent (greetings and thanks left out), the 20 most frequent."),
-        columns=(N_("intent"), N_("bot turns")),
+        definition=N_(
+            "Bot turns per recognised intent (greetings and thanks left out), the 20 most frequent, and the"
+            " conversations they were in (the intent's link lists those)."
+        ),
+        columns=(N_("intent"), N_("bot turns"), N_("conversations")),
     ),
     TableDefinition(
         key="unhelpful_answers",

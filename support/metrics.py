@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func
+from sqlalchemy import case, distinct, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -339,9 +339,10 @@ def _ranked(rows: Iterable[tuple[str | None, int]], *, empty: str = "(none)") ->
 
 
 def _top_intents(session: Session, in_range: list[ColumnElement[bool]]) -> list[tuple[Cell, ...]]:
-    count = func.count(col(Message.id))
+    # Conversations beside turns: the intent's link lists conversations, so its row says how many there are.
+    turns, conversations = func.count(col(Message.id)), func.count(distinct(col(Message.conversation_id)))
     rows = session.exec(
-        select(Message.intent, count)
+        select(Message.intent, turns, conversations)
         .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
         .where(
             *in_range,
@@ -351,7 +352,8 @@ def _top_intents(session: Session, in_range: list[ColumnElement[bool]]) -> list[
         )
         .group_by(col(Message.intent))
     ).all()
-    return _ranked(rows)
+    ranked = sorted(((str(intent), int(n), int(c)) for intent, n, c in rows), key=lambda row: (-row[1], row[0]))
+    return [tuple(row) for row in ranked[:TOP]]
 
 
 def _unhelpful_answers(session: Session, in_range: list[ColumnElement[bool]]) -> list[tuple[Cell, ...]]:

@@ -70,3 +70,30 @@ def test_help_center_sessions_count_per_locale(session: Session) -> None:
     both = metrics.compute(session, start=day.date(), end=day.date(), locale=None, tz="UTC")
     german = metrics.compute(session, start=day.date(), end=day.date(), locale="de", tz="UTC")
     assert (both.value("helpcenter_sessions"), german.value("helpcenter_sessions")) == (3, 1)
+
+
+def test_top_intents_count_turns_and_the_conversations_the_drill_down_lists(session: Session) -> None:
+    from support.models import Conversation, Message, Sender
+
+    started = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    twice = Conversation(id="c" * 32, locale="en", started_at=started, token_hash="a" * 64)
+    once = Conversation(id="d" * 32, locale="en", started_at=started, token_hash="b" * 64)
+    session.add_all([twice, once])
+    session.flush()
+    for conversation, turns in ((twice, 2), (once, 1)):
+        for _ in range(turns):  # asked again in other words, answered again
+            session.add(
+                Message(
+                    conversation_id=conversation.id,
+                    sender=Sender.bot,
+                    text="Here is how.",
+                    created_at=started,
+                    decision="answer",
+                    intent="track_order",
+                    counts_as_question=True,
+                )
+            )
+    session.flush()
+    m = metrics.compute(session, start=date(2026, 3, 2), end=date(2026, 3, 2), locale=None, tz="UTC")
+    assert m.tables["top_intents"].rows == [("track_order", 3, 2)]
+    assert m.tables["top_intents"].columns[-1] == "conversations"

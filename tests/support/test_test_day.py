@@ -106,14 +106,16 @@ def test_every_figure_of_the_test_day(day: Session) -> None:
 
     tables = {key: t.rows for key, t in m.tables.items()}
     assert tables["resolved_per_agent"] == [("ann@example.com", 7), ("bob@example.com", 5)]
+    shipping = n("assumed", "negative_then_answer", "ended", "still_open", "person_offered") + BOUNDARY_ASSUMED_DAY1
+    billing = n("confirmed", "confirmed_then_negative")
+    refund = n("negative", "confirmed_then_negative", "negative_then_answer")
+    human = n("handoff", "person_offered")
+    # Bot turns, then conversations: one turn per intent and conversation in this day's scenarios.
     assert tables["top_intents"] == [
-        (
-            "shipping",
-            n("assumed", "negative_then_answer", "ended", "still_open", "person_offered") + BOUNDARY_ASSUMED_DAY1,
-        ),
-        ("billing", n("confirmed", "confirmed_then_negative")),
-        ("refund", n("negative", "confirmed_then_negative", "negative_then_answer")),
-        ("human", n("handoff", "person_offered")),
+        ("shipping", shipping, shipping),
+        ("billing", billing, billing),
+        ("refund", refund, refund),
+        ("human", human, human),
     ]
     assert tables["unhelpful_answers"] == [("refund", n("negative", "confirmed_then_negative", "negative_then_answer"))]
     assert tables["search_misses"] == [("refund policy", 3), ("=cmd|calc", 1), ("call me on [phone]", 1)]
