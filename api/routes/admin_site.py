@@ -17,7 +17,7 @@ from api.params import RowId, form_version
 from api.resources import CategoryDep
 from core import accounts
 from core.accounts import Role, User
-from core.errors import EditConflict
+from core.errors import ConflictError, EditConflict, FaqdeskError, ValidationError
 from core.numerals import whole_number
 from core.settings import Settings
 from helpcenter import categories, media, slugs
@@ -31,15 +31,38 @@ def _per_locale(form: dict[str, str], prefix: str, locales: list[str]) -> dict[s
 
 
 def _categories_context(
-    *, session: Session, settings: Settings, conflict: dict[str, Any] | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    conflict: dict[str, Any] | None = None,
+    refused: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``refused``: a form the service turned down (its category's id, None for a new one, and what was typed),
+    shown again with ``error`` beside it."""
     return {
         "categories": categories.list_categories(session),
         "counts": categories.category_article_counts(session),
         "locales": settings.locales,
-        "error": None,
+        "error": refused["error"] if refused else None,
         "conflict": conflict,
+        "refused": refused,
     }
+
+
+def _refused(
+    exc: FaqdeskError,
+    *,
+    session: Session,
+    settings: Settings,
+    user: User,
+    category_id: int | None,
+    form: dict[str, str],
+) -> FormRefused:
+    def context() -> dict[str, Any]:
+        refused = {"category_id": category_id, "form": form, "error": exc.detail}
+        return _categories_context(session=session, settings=settings, refused=refused)
+
+    return FormRefused(session, "admin/categories.html", context, user=user, status_code=exc.status_code)
 
 
 @router.get("/admin/categories", response_class=HTMLResponse)
@@ -51,17 +74,20 @@ def category_list(request: Request, user: EditorDep, session: SessionDep, settin
 
 @router.post("/admin/categories", dependencies=[Csrf])
 def create_category(user: EditorDep, session: SessionDep, settings: SettingsDep, form: FormFields) -> Response:
-    """Create a category from its slug and names."""
-    names = categories.clean_names(_per_locale(form, "name", settings.locales))
-    slug = form.get("slug", "").strip() or slugs.slugify(next(iter(names.values())), fallback="category")
-    categories.create_category(
-        session,
-        slug=slug,
-        names=names,
-        descriptions=_per_locale(form, "description", settings.locales),
-        position=whole_number(form.get("position")) or 0,
-        locales=settings.locales,
-    )
+    """Create a category from its slug and names; a refusal shows the form again as it was typed."""
+    try:
+        names = categories.clean_names(_per_locale(form, "name", settings.locales))
+        slug = form.get("slug", "").strip() or slugs.slugify(next(iter(names.values())), fallback="category")
+        categories.create_category(
+            session,
+            slug=slug,
+            names=names,
+            descriptions=_per_locale(form, "description", settings.locales),
+            position=whole_number(form.get("position")) or 0,
+            locales=settings.locales,
+        )
+    except (ValidationError, ConflictError) as exc:
+        raise _refused(exc, session=session, settings=settings, user=user, category_id=None, form=form) from exc
     return redirect("/admin/categories", "created")
 
 
@@ -99,6 +125,8 @@ def update_category(
             return _categories_context(session=session, settings=settings, conflict=conflict)
 
         raise FormRefused(session, "admin/categories.html", context, user=user, status_code=409) from exc
+    except ValidationError as exc:
+        raise _refused(exc, session=session, settings=settings, user=user, category_id=category_id, form=form) from exc
     return redirect("/admin/categories", "saved")
 
 

@@ -180,6 +180,31 @@ def test_the_second_of_two_category_saves_is_a_conflict_that_keeps_its_values(ap
     assert bob.post(path, action="save", name_en="Presents", position="3").status_code == 303
 
 
+def test_a_refused_category_form_comes_back_with_what_was_typed(app: Any, settings: Settings) -> None:
+    """A taken slug or a missing name was a bare error page, and the names typed in every locale were gone."""
+    with _db(settings) as session:
+        taken = categories.create_category(session, slug="wrapping", names={"en": "Wrapping"})
+        session.commit()
+        path = f"/admin/categories/{taken.id}"
+    ann = Opened(_editor(app, "editor@example.com"), "/admin/categories", path)
+    typed = {"slug": "wrapping", "name_en": "Wrapping <paper>", "name_de": "Geschenkpapier"}
+    typed["description_nl"] = "Inpakken"
+    refused = ann.client.post("/admin/categories", data={"csrf_token": ann.csrf, **typed, "position": "4"})
+    assert refused.status_code == 409
+    new_form = refused.text[refused.text.index('action="/admin/categories" class="category"') :]
+    for value in ("wrapping", "Wrapping &lt;paper&gt;", "Geschenkpapier", "Inpakken", "4"):
+        assert f'value="{value}"' in new_form
+    assert "a category with slug &#39;wrapping&#39; exists" in refused.text
+
+    emptied = ann.post(path, action="save", name_en="", description_en="Paper and ribbons", position="2")
+    assert emptied.status_code == 422 and "a category needs a name in at least one locale" in emptied.text
+    own_form = emptied.text[emptied.text.index(f'action="{path}"') :]
+    assert 'value="Paper and ribbons"' in own_form.split("</form>")[0]
+    with _db(settings) as session:
+        saved = session.get(Category, taken.id)
+        assert saved is not None and saved.names == {"en": "Wrapping"} and saved.descriptions == {}
+
+
 def test_the_second_of_two_intent_saves_is_a_conflict_that_keeps_its_text(app: Any, settings: Settings) -> None:
     with _db(settings) as session:
         intents.save_intent(

@@ -235,6 +235,37 @@ def test_new_intent_end_to_end(as_role: Callable[[Role], TestClient], engine: Bi
     assert reviews(engine, ids) == ["added", "added"]
 
 
+def test_a_refused_new_intent_comes_back_as_it_was_typed(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
+    """A taken id was a bare error page: the answers written in every locale were gone."""
+    _, ids = ask(engine, "can I pay with <b>klarna</b>", "klarna possible?", "unrelated question here")
+    editor = as_role(Role.editor)
+    form = {
+        "csrf_token": token(editor),
+        "message_id": [str(i) for i in ids[:2]],
+        "new_intent_id": "change_address",  # taken
+        "article": "payment-methods",
+        "answer_en": "Yes: Klarna <i>and</i> PayPal.",
+        "answer_nl": "Ja, met Klarna.",
+        "locale": "en",
+        "since": "2020-01-01",
+    }
+    refused = editor.post(f"{PAGE}/new", data=form)
+    assert refused.status_code == 409 and "already exists" in html.unescape(refused.text)
+    page = refused.text
+    assert 'value="change_address" placeholder' not in page  # the id is in its input, not only in the select
+    assert re.search(r'name="new_intent_id"[^>]*value="change_address"', page)
+    assert re.search(r'name="article"[^>]*value="payment-methods"', page)
+    assert ">Yes: Klarna &lt;i&gt;and&lt;/i&gt; PayPal.</textarea>" in page and ">Ja, met Klarna.</textarea>" in page
+    ticked = re.findall(r'name="message_id" value="(\d+)" checked', page)
+    assert sorted(ticked) == sorted(str(i) for i in ids[:2])  # the third stays unticked
+    assert "<details open>" in page and 'value="2020-01-01"' in page
+    assert reviews(engine, ids) == [None, None, None]
+
+    nothing_ticked = editor.post(f"{PAGE}/add", data={"csrf_token": form["csrf_token"], "intent_id": "track_order"})
+    assert nothing_ticked.status_code == 422 and "at least one question" in html.unescape(nothing_ticked.text)
+    assert "<h1>Misunderstood questions</h1>" in nothing_ticked.text
+
+
 def test_dismiss_end_to_end(as_role: Callable[[Role], TestClient], engine: Bind) -> None:
     _, ids = ask(engine, "zzz gibberish question")
     admin = as_role(Role.admin)
