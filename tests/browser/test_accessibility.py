@@ -1,6 +1,6 @@
 """Accessibility: axe-core (the engine behind Lighthouse's and most audits' accessibility checks) finds no
-serious or critical WCAG 2.1 A/AA problem on the visitors' pages, the widget in its states, and the back
-office's pages, in a real browser."""
+WCAG 2.1 A/AA problem and no breach of its best practices (landmarks, headings) on the visitors' pages,
+the widget in its states, and the back office's pages, in a real browser."""
 
 from __future__ import annotations
 
@@ -15,21 +15,20 @@ from tests.browser.conftest import PHONE, ChatServer
 from tests.browser.test_widget import ask, open_chat
 
 AXE = Axe()
-# WCAG 2.1 A and AA; "best-practice" rules (landmarks, heading order) are advice, not failures.
+# WCAG 2.1 A and AA, and axe's best practices: a second banner landmark (the widget's header on the host
+# page) or two regions named alike (the intent editor's previews) are what a screen reader user trips on.
 OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
     "resultTypes": ["violations"],
 }
-BLOCKING = ("serious", "critical")
 
 
 def problems(page: Page, where: str) -> list[str]:
-    """The serious and critical violations on the page as it is now, one line per rule and element."""
+    """The violations on the page as it is now, of any impact, one line per rule and element."""
     found = AXE.run(page, options=OPTIONS).response["violations"]
     return [
         f"{where}: {v['id']} ({v['impact']}) {v['help']} at {', '.join(map(str, node['target']))}: {node['html'][:160]}"
         for v in found
-        if v["impact"] in BLOCKING
         for node in v["nodes"]
     ]
 

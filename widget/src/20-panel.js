@@ -70,7 +70,7 @@ const panel = el(
     hidden: true,
   },
   [
-    el("header", {}, [avatar, titleNode, helpButton, endButton, closeButton]),
+    el("header", { role: "none" }, [avatar, titleNode, helpButton, endButton, closeButton]), // not a second banner of the host page
     log,
     helpView,
     typing,
