@@ -75,7 +75,8 @@ def page(
     token, signed = csrf.form_token(request)
     locale = ui_locale(request, user)
     _ = gettext_for(locale)
-    notice = NOTICES.get(request.query_params.get("notice", ""))
+    # A page's own notice (a route's NOTICES, marked with N_) or a common one named in the URL.
+    notice = context.get("notice") or NOTICES.get(request.query_params.get("notice", ""))
     # A form's problem comes from a service in English; one marked with N_ there has a translation.
     error = context.get("error")
     translated = {"error": _(error)} if isinstance(error, str) and error else {}
@@ -83,9 +84,9 @@ def page(
         "user": user,
         "csrf_token": token,
         "csrf_field": csrf.FIELD,
-        "notice": _(notice) if notice else None,
         "ui_locale": locale,
         **context,
+        "notice": _(notice) if notice else None,
         **translated,
     }
     response = templates.TemplateResponse(request, name, full, status_code=status_code)

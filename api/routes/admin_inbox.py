@@ -18,6 +18,7 @@ from api.params import MAX_ID, ListPageDep
 from api.resources import HandoffDep
 from core.accounts import User
 from core.errors import ConflictError, ValidationError
+from core.i18n import N_
 from core.numerals import whole_number
 from core.settings import Settings
 from support import assignment, canned, handoffs
@@ -27,12 +28,12 @@ from support.models import Handoff, Sender, utcnow
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 NOTICES = {
-    "replied": "Reply sent.",
-    "noted": "Note added.",
-    "tagged": "Tags saved.",
-    "assigned": "Assignment changed.",
-    "resolved": "Resolved.",
-    "reopened": "Reopened.",
+    "replied": N_("Reply sent."),
+    "noted": N_("Note added."),
+    "tagged": N_("Tags saved."),
+    "assigned": N_("Assignment changed."),
+    "resolved": N_("Resolved."),
+    "reopened": N_("Reopened."),
 }
 
 

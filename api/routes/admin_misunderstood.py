@@ -27,12 +27,17 @@ from support import intents, misunderstood, outcomes
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 DEFAULT_DAYS = 30
-RETRAIN = "A retrain is queued: the bot learns it once the worker has trained and activated the new model."
 NOTICES = {
-    "added": f"Added to the intent. {RETRAIN}",
-    "created": f"Intent created. {RETRAIN}",
-    "dismissed": "Dismissed: these questions left the queue.",
-    "deleted": "The conversation and everything in it was deleted.",
+    "added": N_(
+        "Added to the intent. A retrain is queued: the bot learns it once the worker has trained and activated"
+        " the new model."
+    ),
+    "created": N_(
+        "Intent created. A retrain is queued: the bot learns it once the worker has trained and activated the"
+        " new model."
+    ),
+    "dismissed": N_("Dismissed: these questions left the queue."),
+    "deleted": N_("The conversation and everything in it was deleted."),
 }
 MessageIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form(max_length=misunderstood.MAX_SELECTED)]
 ConversationId = Annotated[str, Path(min_length=1, max_length=36, pattern="^[0-9a-f]+$")]

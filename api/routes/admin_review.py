@@ -13,15 +13,16 @@ from api.admin_ui import page, redirect
 from api.auth import EditorDep
 from api.deps import OptionalModelDep, SessionDep, SettingsDep
 from api.params import RowId
+from core.i18n import N_
 from support import intents, review, traffic
 
 router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=False)
 Csrf = Depends(csrf.verify)
 NOTICES = {
-    "example": "Labelled; the question is now an example of that intent (a retrain is queued).",
-    "oos": "Labelled out of scope; the question now teaches the bot what not to answer (a retrain is queued).",
-    "labelled": "Labelled.",
-    "skipped": "Skipped.",
+    "example": N_("Labelled; the question is now an example of that intent (a retrain is queued)."),
+    "oos": N_("Labelled out of scope; the question now teaches the bot what not to answer (a retrain is queued)."),
+    "labelled": N_("Labelled."),
+    "skipped": N_("Skipped."),
 }
 TurnId = RowId
 

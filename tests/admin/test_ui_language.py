@@ -240,6 +240,15 @@ def test_a_german_editor_works_in_german(admin_settings: Settings) -> None:
         assert "das dürfen nur Admins" in forbidden.text  # the service's message, marked with N_ where raised
         missing = client.get("/admin/no-such-page")
         assert missing.status_code == 404 and '<p class="error" role="alert">Nicht gefunden</p>' in missing.text
+        # The pages' own notices after an action (they were English on the review, inbox and misunderstood
+        # pages), besides the common ones.
+        notices = {
+            "/admin/review?notice=skipped": "Übersprungen.",
+            "/admin/misunderstood?notice=dismissed": "Verworfen: Diese Fragen sind nicht mehr in der Liste.",
+            "/admin/articles?notice=saved": "Gespeichert.",
+        }
+        for path, notice in notices.items():
+            assert f'<p class="notice" role="status">{notice}</p>' in client.get(path).text, path
 
 
 def test_the_tables_say_how_many_rows_they_keep() -> None:
