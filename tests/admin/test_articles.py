@@ -235,3 +235,11 @@ def test_the_articles_list_search_takes_percent_and_underscore_literally(as_role
     assert "Tracking your order" not in listing.text  # "%" was a wildcard: every article matched
     assert "50% off_season sale" in editor.get("/admin/articles", params={"q": "off_s"}).text
     assert "Tracking your order" not in editor.get("/admin/articles", params={"q": "_"}).text
+
+
+def test_the_articles_list_search_folds_the_case_of_any_letter(as_role: Callable[[Role], TestClient]) -> None:
+    """On SQLite lower() folded ASCII only: "über" missed "Über uns" and "ÖFFNUNGSZEITEN" missed its article."""
+    editor = as_role(Role.editor)
+    _create(editor, title="Über die Öffnungszeiten im Winter")
+    for typed in ("über die", "ÖFFNUNGSZEITEN", "öffnungszeiten"):
+        assert "Über die Öffnungszeiten im Winter" in editor.get("/admin/articles", params={"q": typed}).text, typed
