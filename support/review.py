@@ -140,6 +140,8 @@ def label_turn(
         session.refresh(turn)
         if turn.label == label and turn.labelled_by == user[:254]:
             return Labelled(turn, None)  # the same label again (a double key press): done, nothing learnt twice
+        if turn.labelled_by == user[:254]:  # this editor's own earlier label, from another tab or a back button
+            raise ConflictError(N_("you labelled this turn already, with another label; it keeps the first"))
         raise ConflictError(N_("another editor labelled this turn just now"))
     session.refresh(turn)
     return _learn(session, turn=turn, label=label, user=user, locales=locales)

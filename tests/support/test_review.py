@@ -201,8 +201,11 @@ def test_bad_labels_are_refused(session: Session, faq: FaqIntent) -> None:
     with pytest.raises(NotFoundError):
         review.label_turn(session, turn_id=999_999, label="oos", user="ed", locales=LOCALES)
     review.label_turn(session, turn_id=turn.id or 0, label="oos", user="ed", locales=LOCALES)
-    with pytest.raises(ConflictError):  # a second editor on the same turn
+    with pytest.raises(ConflictError, match="another editor"):  # a second editor on the same turn
         review.label_turn(session, turn_id=turn.id or 0, label="wrong", user="other", locales=LOCALES)
+    # The same editor with another label (a second tab, the back button) is told it was them, not someone else.
+    with pytest.raises(ConflictError, match="you labelled this turn already"):
+        review.label_turn(session, turn_id=turn.id or 0, label="wrong", user="ed", locales=LOCALES)
 
 
 def test_measured_precision_weights_labels_by_their_sampling(session: Session, faq: FaqIntent) -> None:
