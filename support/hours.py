@@ -64,6 +64,20 @@ class BusinessHours:
                     return opening
         return None
 
+    def open_minutes(self, start: datetime, end: datetime) -> float:
+        """Minutes of business hours between two moments: the clock of a business-hours response time,
+        stopped outside them (a handoff at Friday 18:00 answered Monday 9:05 took 5 minutes)."""
+        start, end = _aware(start).astimezone(UTC), _aware(end).astimezone(UTC)
+        seconds = 0.0
+        day, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
+        while day <= last:
+            for opens, closes in self.week[day.weekday()]:
+                low = max(_local_moment(day, opens, self.zone).astimezone(UTC), start)
+                high = min(_local_moment(day, closes, self.zone).astimezone(UTC), end)
+                seconds += max((high - low).total_seconds(), 0.0)
+            day += timedelta(days=1)
+        return seconds / 60
+
 
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:

@@ -234,6 +234,38 @@ FIGURES: tuple[FigureDefinition, ...] = (
         ),
     ),
     FigureDefinition(
+        key="first_response_business_median",
+        section=N_("Handoffs"),
+        label=N_("First response time in business hours, median"),
+        unit="minutes",
+        definition=N_(
+            "As the first response time, counting only minutes inside the business hours"
+            " (FAQDESK_BUSINESS_HOURS): a handoff on Friday evening answered on Monday at 9:05 took 5 minutes."
+            " Empty when no business hours are set."
+        ),
+    ),
+    FigureDefinition(
+        key="first_response_business_p90",
+        section=N_("Handoffs"),
+        label=N_("First response time in business hours, 90th percentile"),
+        unit="minutes",
+        definition=N_("As the first response time's 90th percentile, counting only minutes inside business hours."),
+    ),
+    FigureDefinition(
+        key="resolution_business_median",
+        section=N_("Handoffs"),
+        label=N_("Resolution time in business hours, median"),
+        unit="minutes",
+        definition=N_("As the resolution time, counting only minutes inside business hours."),
+    ),
+    FigureDefinition(
+        key="resolution_business_p90",
+        section=N_("Handoffs"),
+        label=N_("Resolution time in business hours, 90th percentile"),
+        unit="minutes",
+        definition=N_("As the resolution time's 90th percentile, counting only minutes inside business hours."),
+    ),
+    FigureDefinition(
         key="handoffs_resolved",
         section=N_("Handoffs"),
         label=N_("Handoffs resolved"),

@@ -8,7 +8,6 @@ saving included. A rate whose base is empty is ``None`` (shown as "—"), never 
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from sqlmodel import Session, col, select
 from core.accounts import User
 from core.errors import ValidationError
 from helpcenter.models import Article, ArticleVote, HelpcenterSession, SearchMiss
+from support.figure_math import business_minutes, minutes, percentile, rate
+from support.hours import BusinessHours
 from support.metric_definitions import DAILY_DEFINITIONS, FIGURES, TABLES, TOP, Cell, Figure, Table
 from support.models import Conversation, Handoff, HandoffStatus, Message, Outcome, Rating, Sender, utcnow
 from support.privacy import mask_personal
@@ -49,17 +50,17 @@ class Day:
     @property
     def automated_resolution_rate(self) -> float | None:
         """Resolved by the bot / conversations with a question that day."""
-        return _rate(self.resolved, self.with_question)
+        return rate(self.resolved, self.with_question)
 
     @property
     def handoff_rate(self) -> float | None:
         """Handed off / conversations with a question that day."""
-        return _rate(self.handed_off, self.with_question)
+        return rate(self.handed_off, self.with_question)
 
     @property
     def csat(self) -> float | None:
         """Ratings of 4 or 5 / all ratings that day."""
-        return _rate(self.satisfied, self.ratings)
+        return rate(self.satisfied, self.ratings)
 
 
 @dataclass(frozen=True)
@@ -90,20 +91,6 @@ class Metrics:
         return list(grouped.items())
 
 
-def _rate(part: int, base: int) -> float | None:
-    return part / base if base else None
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """The p-th quantile (0..1) by linear interpolation between closest ranks; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * p
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def zone(tz: str) -> ZoneInfo:
     """The timezone by IANA name, or a ValidationError."""
     try:
@@ -127,10 +114,6 @@ def utc_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime
     return low, high
 
 
-def _minutes(later: datetime, earlier: datetime) -> float:
-    return (later - earlier).total_seconds() / 60
-
-
 def compute(
     session: Session,
     *,
@@ -139,8 +122,10 @@ def compute(
     locale: str | None,
     tz: str,
     now: datetime | None = None,
+    hours: BusinessHours | None = None,
 ) -> Metrics:
-    """Every DESIGN.md section 3 figure for conversations started on local days start..end."""
+    """Every DESIGN.md section 3 figure for conversations started on local days start..end; ``hours``, the
+    configured business hours, gives the response times counted in them too."""
     check_range(start, end)
     zi = zone(tz)
     now = now or utcnow()
@@ -178,7 +163,7 @@ def compute(
     ).all()
 
     values = _conversation_values(outcomes)
-    values |= _handoff_values(handoffs, hc_sessions=_helpcenter_sessions(session, low, high, locale))
+    values |= _handoff_values(handoffs, hc_sessions=_helpcenter_sessions(session, low, high, locale), hours=hours)
     values["backlog"] = _backlog(session, locale)
     values |= _csat_values(ratings)
     values["search_misses"] = _search_miss_total(session, low, high, locale)
@@ -227,34 +212,46 @@ def _conversation_values(outcomes: Counter[str | None]) -> dict[str, Value]:
         "open_conversations": outcomes[None],
         "with_question": with_question,
         "no_question": outcomes[Outcome.no_question],
-        "automated_resolution_rate": _rate(resolved, with_question),
-        "confirmed_share": _rate(confirmed, resolved),
+        "automated_resolution_rate": rate(resolved, with_question),
+        "confirmed_share": rate(confirmed, resolved),
         "resolved_confirmed": confirmed,
         "resolved_assumed": assumed,
-        "handoff_rate": _rate(handed_off, with_question),
+        "handoff_rate": rate(handed_off, with_question),
         "handed_off": handed_off,
         "unresolved": unresolved,
-        "unresolved_rate": _rate(unresolved, with_question),
+        "unresolved_rate": rate(unresolved, with_question),
     }
 
 
-def _handoff_values(handoffs: Sequence[Handoff], *, hc_sessions: int) -> dict[str, Value]:
-    first = [_minutes(h.first_response_at, h.created_at) for h in handoffs if h.first_response_at is not None]
+def _handoff_values(handoffs: Sequence[Handoff], *, hc_sessions: int, hours: BusinessHours | None) -> dict[str, Value]:
+    replied = [h for h in handoffs if h.first_response_at is not None]
     resolved = [h for h in handoffs if h.resolved_at is not None]
-    resolution = [_minutes(h.resolved_at, h.created_at) for h in resolved if h.resolved_at is not None]
+    first = [minutes(h.first_response_at, h.created_at) for h in replied if h.first_response_at]
+    resolution = [minutes(h.resolved_at, h.created_at) for h in resolved if h.resolved_at]
     one_touch = sum(1 for h in resolved if h.agent_replies == 1)
-    return {
+    values: dict[str, Value] = {
         "helpcenter_sessions": hc_sessions,
         "handoffs": len(handoffs),
-        "self_service_score": _rate(hc_sessions, len(handoffs)),
+        "self_service_score": rate(hc_sessions, len(handoffs)),
         "first_response_median": percentile(first, 0.5),
         "first_response_p90": percentile(first, 0.9),
         "resolution_median": percentile(resolution, 0.5),
         "resolution_p90": percentile(resolution, 0.9),
         "handoffs_resolved": len(resolved),
         "one_touch_resolutions": one_touch,
-        "one_touch_rate": _rate(one_touch, len(resolved)),
+        "one_touch_rate": rate(one_touch, len(resolved)),
     }
+    # The same clocks stopped outside business hours (none configured: nothing to stop at, no figure).
+    hours = hours if hours is not None and hours.ever_open else None
+    first_open = [business_minutes(hours, h.created_at, h.first_response_at) for h in replied] if hours else []
+    resolution_open = [business_minutes(hours, h.created_at, h.resolved_at) for h in resolved] if hours else []
+    values |= {
+        "first_response_business_median": percentile(first_open, 0.5),
+        "first_response_business_p90": percentile(first_open, 0.9),
+        "resolution_business_median": percentile(resolution_open, 0.5),
+        "resolution_business_p90": percentile(resolution_open, 0.9),
+    }
+    return values
 
 
 def _csat_values(ratings: Iterable[tuple[datetime | None, str | None, int]]) -> dict[str, Value]:
@@ -267,7 +264,7 @@ def _csat_values(ratings: Iterable[tuple[datetime | None, str | None, int]]) -> 
             groups["agent"].append(score)
 
     def share(scores: list[int]) -> float | None:
-        return _rate(sum(1 for score in scores if score >= 4), len(scores))
+        return rate(sum(1 for score in scores if score >= 4), len(scores))
 
     return {
         "csat_bot": share(groups["bot"]),
@@ -394,6 +391,6 @@ def _article_votes(session: Session, low: datetime, high: datetime, locale: str 
     rows: list[tuple[Cell, ...]] = []
     for title, article_locale, slug, yes, n in session.execute(query).all():
         yes, n = int(yes or 0), int(n)
-        rows.append((title, article_locale, slug, yes, n - yes, _rate(yes, n)))
+        rows.append((title, article_locale, slug, yes, n - yes, rate(yes, n)))
     rows.sort(key=lambda row: (-(int(row[3] or 0) + int(row[4] or 0)), str(row[0])))
     return rows[:TOP]

@@ -21,6 +21,7 @@ from core.accounts import User
 from core.i18n import DEFAULT_UI_LOCALE, gettext_for
 from core.settings import Settings
 from support import metrics, review, traffic
+from support.hours import business_hours
 from support.metrics import DAILY_DEFINITIONS, Metrics
 
 router = APIRouter()
@@ -50,7 +51,8 @@ def _metrics(
     """The figures for the range and locale the query string asks for: the page, the CSV and the API
     take the same filters. Declared after the user, so a stranger is refused before anything is computed."""
     first, last, loc = _filters(settings, start, end, locale)
-    return metrics.compute(session, start=first, end=last, locale=loc, tz=settings.timezone)
+    hours = business_hours(settings)
+    return metrics.compute(session, start=first, end=last, locale=loc, tz=settings.timezone, hours=hours)
 
 
 MetricsDep = Annotated[Metrics, Depends(_metrics)]

@@ -167,3 +167,25 @@ def test_settings_functions() -> None:
     assert hours.next_opening(settings=settings, at=utc(2024, 6, 10, 12, 0)) == datetime(
         2024, 6, 15, 10, 0, tzinfo=ZoneInfo("America/New_York")
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "minutes"),
+    [
+        (local(2024, 6, 3, 10, 0), local(2024, 6, 3, 10, 30), 30),  # inside one opening
+        (local(2024, 6, 7, 18, 0), local(2024, 6, 10, 9, 5), 5 + 4 * 60),  # Friday evening → Monday, Saturday's 4 h
+        (local(2024, 6, 7, 16, 0), local(2024, 6, 7, 20, 0), 60),  # past closing: the clock stops at 17:00
+        (local(2024, 6, 9, 8, 0), local(2024, 6, 9, 20, 0), 0),  # all Sunday
+        (utc(2024, 6, 3, 6, 0), utc(2024, 6, 3, 8, 0), 60),  # UTC moments: 08:00-10:00 local
+        (local(2024, 6, 3, 12, 0), local(2024, 6, 3, 11, 0), 0),  # reversed
+    ],
+)
+def test_open_minutes_stop_the_clock_outside_business_hours(start: datetime, end: datetime, minutes: float) -> None:
+    assert WEEK.open_minutes(start, end) == minutes
+
+
+def test_open_minutes_over_a_daylight_saving_change_count_real_minutes() -> None:
+    always = parse("mon-sun 00:00-24:00", "Europe/Amsterdam")
+    # Saturday noon to Sunday noon over the spring-forward night: 23 hours passed.
+    assert always.open_minutes(local(2024, 3, 30, 12, 0), local(2024, 3, 31, 12, 0)) == 23 * 60
+    assert parse("", "Europe/Amsterdam").open_minutes(local(2024, 3, 30, 12, 0), local(2024, 3, 31, 12, 0)) == 0

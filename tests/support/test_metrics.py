@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
@@ -97,3 +98,41 @@ def test_top_intents_count_turns_and_the_conversations_the_drill_down_lists(sess
     m = metrics.compute(session, start=date(2026, 3, 2), end=date(2026, 3, 2), locale=None, tz="UTC")
     assert m.tables["top_intents"].rows == [("track_order", 3, 2)]
     assert m.tables["top_intents"].columns[-1] == "conversations"
+
+
+def test_response_times_in_business_hours_stop_the_clock_outside_them(session: Session) -> None:
+    from support.hours import parse
+    from support.models import Conversation, Handoff
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    friday_evening = datetime(2026, 3, 6, 18, 0, tzinfo=ams)  # a Friday
+    tuesday = datetime(2026, 3, 10, 10, 0, tzinfo=ams)
+    plans = [  # created, first reply, resolved
+        (friday_evening, datetime(2026, 3, 9, 9, 5, tzinfo=ams), datetime(2026, 3, 9, 11, 0, tzinfo=ams)),
+        (tuesday, datetime(2026, 3, 10, 10, 15, tzinfo=ams), None),
+    ]
+    for n, (created, replied, resolved) in enumerate(plans):
+        conversation = Conversation(id=f"{n:032d}", locale="en", started_at=created, token_hash="e" * 64)
+        session.add(conversation)
+        session.flush()
+        session.add(
+            Handoff(
+                conversation_id=conversation.id,
+                email="v@example.com",
+                locale="en",
+                created_at=created,
+                first_response_at=replied,
+                resolved_at=resolved,
+            )
+        )
+    session.flush()
+    week = parse("mon-fri 09:00-17:00", "Europe/Amsterdam")
+    days = {"start": date(2026, 3, 6), "end": date(2026, 3, 10), "locale": None, "tz": "Europe/Amsterdam"}
+    m = metrics.compute(session, **days, hours=week)  # type: ignore[arg-type]
+    assert m.value("first_response_business_median") == pytest.approx((5 + 15) / 2)
+    assert m.value("first_response_median") == pytest.approx((2 * 24 * 60 + 15 * 60 + 5 + 15) / 2)  # calendar
+    assert m.value("resolution_business_median") == pytest.approx(120)
+    assert m.value("resolution_median") == pytest.approx(2 * 24 * 60 + 17 * 60)
+    without = metrics.compute(session, **days, hours=parse("", "Europe/Amsterdam"))  # type: ignore[arg-type]
+    assert without.value("first_response_business_median") is None
+    assert without.value("first_response_median") == m.value("first_response_median")
