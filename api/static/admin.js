@@ -116,17 +116,22 @@ function setupDirtyWarning(form) {
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   let checked = false;
+  let asking = false; // a second click while the server is asked sends nothing more
   form.addEventListener("submit", async (event) => {
     if (checked) {
-      checked = false;
       dirtyForms.delete(form);
       return;
     }
     event.preventDefault();
+    if (asking) return;
+    asking = true;
     const submitter = event.submitter;
-    if (await stillSignedIn(form)) {
-      checked = true;
+    const signedIn = await stillSignedIn(form);
+    asking = false;
+    if (signedIn) {
+      checked = true; // requestSubmit dispatches the submit event at once, so this covers that one only
       form.requestSubmit(submitter && submitter.form === form ? submitter : null);
+      checked = false;
     }
   });
   if (!warnsOnLeaving) {
