@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import uuid
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.admin.conftest import PASSWORD
 from tests.browser.test_admin_browser import sign_in
+
+
+def sign_in_again_in_a_new_tab(page: Page, note: Locator) -> None:
+    """What the signed-out note offers: its link opens the sign-in page in a tab of its own."""
+    with page.context.expect_page() as opened:
+        note.get_by_role("link", name="Sign in").click()
+    tab = opened.value
+    tab.get_by_label("Email").fill("editor@example.com")
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text("Overview")
+    tab.close()
 
 
 def test_a_preview_after_the_session_ended_says_so_and_keeps_the_form_as_it_was(page: Page, live_server: str) -> None:
@@ -29,14 +41,7 @@ def test_a_preview_after_the_session_ended_says_so_and_keeps_the_form_as_it_was(
     expect(body).to_have_value("Still **here**.")
 
     # Signing in again in another tab, as the note offers: the preview works again, the text still here.
-    with page.context.expect_page() as opened:
-        note.get_by_role("link", name="Sign in").click()
-    tab = opened.value
-    tab.get_by_label("Email").fill("editor@example.com")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    expect(tab.get_by_role("heading", level=1)).to_have_text("Overview")
-    tab.close()
+    sign_in_again_in_a_new_tab(page, note)
     body.fill("Still **here**, again.")
     expect(preview.locator("strong")).to_have_text("here")
     expect(preview.get_by_role("alert")).to_have_count(0)
@@ -71,14 +76,7 @@ def test_a_save_after_the_session_ended_keeps_the_text_and_saves_once_signed_in_
 
     # Signing in again in another tab; the form token cookie is new as well (it had expired).
     page.context.clear_cookies(name="faqdesk_csrf")
-    with page.context.expect_page() as opened:
-        note.get_by_role("link", name="Sign in").click()
-    tab = opened.value
-    tab.get_by_label("Email").fill("editor@example.com")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    expect(tab.get_by_role("heading", level=1)).to_have_text("Overview")
-    tab.close()
+    sign_in_again_in_a_new_tab(page, note)
 
     page.get_by_role("button", name="Create draft").click()
     expect(page.get_by_role("status")).to_have_text("Created.")
