@@ -20,6 +20,9 @@ MIN_CONFIDENCE = 0.7
 # "ok danke", a product name or one English word in a Dutch sentence never switches the language.
 SWITCH_WORDS = 4
 SWITCH_CONFIDENCE = 0.9
+# Below that but above this, a message long enough to switch is probably in the other locale: the model
+# reads it in both and keeps the surer reading (FaqModel.predict).
+LIKELY_OTHER_LOCALE = 0.7
 
 
 # What is not prose in any language: markup, addresses (a Markdown link's target, any scheme's), code.

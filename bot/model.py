@@ -25,7 +25,7 @@ from bot.calibration import N_OPTIONS, features
 from bot.data import Intent, TrainingData
 from bot.encoder import Encoder
 from bot.glossary import TextEncoder, glossing
-from bot.locale import LocaleDetector, could_switch
+from bot.locale import LIKELY_OTHER_LOCALE, LocaleDetector, could_switch
 from bot.locale_fit import (
     DEFAULT_OOS_SHARE,
     FORMAT_VERSION,
@@ -299,9 +299,14 @@ class FaqModel:
         else:
             guess = self.detector.guess(text)
             if fallback_locale is not None and fallback_locale in self.locales:
-                # The page's language wins unless the message is clearly written in another one.
+                # The page's language wins unless the message is clearly written in another one. A message
+                # that is probably, not clearly, in another one ("where is my parcel" on a French page) is
+                # read in both, and the surer reading kept: the conversation moves only if it is answered.
                 switch = guess.clearly_not(fallback_locale)
                 prediction = self._predict_in(text, guess.best if switch else fallback_locale)
+                if not switch and guess.best != fallback_locale and guess.ranked[0][1] >= LIKELY_OTHER_LOCALE:
+                    other = self._predict_in(text, guess.best)
+                    prediction = other if other.confidence > prediction.confidence else prediction
             elif guess.confident or len(self.locales) == 1:
                 prediction = self._predict_in(text, guess.best)
             else:

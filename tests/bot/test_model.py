@@ -12,6 +12,7 @@ import pytest
 from bot import store
 from bot.data import Intent, TrainingData
 from bot.encoder import EmbeddingCache, Encoder
+from bot.locale import LIKELY_OTHER_LOCALE, SWITCH_CONFIDENCE
 from bot.model import RELATED_MARGIN, FaqModel, TrainConfig
 from bot.resources import generic_out_of_scope
 
@@ -155,6 +156,22 @@ def test_short_text_keeps_the_conversation_locale(mini_model: FaqModel) -> None:
     assert mini_model.predict("Wie kann ich mein Abonnement kündigen?", fallback_locale="en").locale == "de"
 
 
+def test_a_message_probably_in_another_locale_is_read_in_both_and_the_surer_reading_kept(
+    mini_model: FaqModel,
+) -> None:
+    """An English visitor on a German page: four words are not "clearly" English, and read as German only
+    they were understood less well than read as English."""
+    text = "my parcel is late"
+    best, likelihood = mini_model.detector.guess(text).ranked[0]
+    assert best == "en" and LIKELY_OTHER_LOCALE <= likelihood < SWITCH_CONFIDENCE  # probably, not clearly
+    english, german = (mini_model.predict(text, locale=loc) for loc in ("en", "de"))
+    assert english.confidence > german.confidence
+    read = mini_model.predict(text, fallback_locale="de")
+    assert (read.locale, read.confidence) == ("en", english.confidence)
+    # A short message still keeps the page's language without a second reading.
+    assert mini_model.predict("parcel where", fallback_locale="de").locale == "de"
+
+
 def test_target_precision_moves_the_threshold(mini_model: FaqModel) -> None:
     model = copy.copy(mini_model)
     model.attach(mini_model.encoder)
@@ -213,7 +230,7 @@ def test_predictions_carry_the_messages_vector_and_limit_blas_once(
 
     from bot import model as model_module
 
-    text = "where is my parcel"
+    text = "my parcel is late"
     prediction = mini_model.predict(text, locale="en")
     assert prediction.embedding is not None and np.array_equal(prediction.embedding, encoder.encode_one(text))
     assert all(lib["num_threads"] == 1 for lib in model_module._THREADS.select(user_api="blas").info())
