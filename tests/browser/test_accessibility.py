@@ -64,9 +64,10 @@ def test_the_widget_in_its_states(browser: Browser, chat_server: ChatServer, siz
     found += problems(tab, "widget open")
     ask(tab, "where is my order")
     found += problems(tab, "widget answered")
-    ask(tab, "zzzz qqqq xxxx")
-    found += problems(tab, "widget not understood")
-    tab.get_by_role("button", name="Talk to a person").last.click()
+    # Asking for a person opens the handoff form. (Not gibberish first: the shared server estimates its
+    # out-of-scope share from recent turns, and other tests' exact questions must stay answered.)
+    ask(tab, "I want to talk to a person")
+    found += problems(tab, "widget handoff form")
     tab.get_by_role("button", name="Send to the team").click()  # empty: the field's error shows
     expect(tab.get_by_text("Please enter your email address.")).to_be_visible()
     found += problems(tab, "widget handoff form with an error")
