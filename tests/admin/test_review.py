@@ -22,7 +22,7 @@ XSS = "<script>alert('pwned')</script>"
 def engine(db_bind: Bind) -> Bind:
     """The intents the sampled turns name, in the test's transaction; the test's connection."""
     with session_scope(db_bind) as s:
-        for intent_id in ("pause_subscription", "track_order"):
+        for intent_id, kind in (("pause_subscription", "faq"), ("track_order", "faq"), ("talk_to_human", "handoff")):
             if s.get(FaqIntent, intent_id) is None:
                 intents.create_intent(
                     s,
@@ -32,6 +32,7 @@ def engine(db_bind: Bind) -> Bind:
                     article=None,
                     user="setup",
                     locales=["en", "de", "nl"],
+                    kind=kind,
                 )
     return db_bind
 
@@ -39,7 +40,7 @@ def engine(db_bind: Bind) -> Bind:
 def sampled(engine: Bind, text: str, *, key: float, decision: str = "answer") -> int:
     """A visitor question and its sampled bot turn (the support tests' helper); the turn's id."""
     with session_scope(engine) as s:
-        intent = "pause_subscription" if decision == "answer" else None
+        intent = {"answer": "pause_subscription", "handoff": "talk_to_human"}.get(decision)
         turn = sampled_turn(s, text, key=key, decision=decision, intent=intent, sample_p=0.5)
         return turn.id or 0
 
@@ -79,6 +80,20 @@ def test_a_label_is_one_post_and_the_queue_moves_on(as_role: Callable[[Role], Te
     assert "how do I put my box on hold" not in editor.get(PAGE).text  # the next turn is shown
     again = editor.post(f"{PAGE}/{first}", data={"csrf_token": token, "label": "oos"})
     assert again.status_code == 409  # labelled already
+
+
+def test_a_requested_handoff_is_confirmed_right_not_called_out_of_scope(
+    as_role: Callable[[Role], TestClient], engine: Bind
+) -> None:
+    # Without "right" an editor could only call "I want a person" out of scope: five such labels at the
+    # handoff's high confidence made the bot stop answering anything (threshold above 1), greetings too.
+    turn = sampled(engine, "can I speak to someone please", key=0.00001, decision="handoff")
+    editor = as_role(Role.editor)
+    page = editor.get(PAGE)
+    assert 'data-key="y"' in page.text and "Right: talk_to_human" in page.text
+    response = editor.post(f"{PAGE}/{turn}", data={"csrf_token": csrf_token(editor, PAGE), "label": "right"})
+    assert response.status_code == 303, response.text
+    assert label_of(engine, turn) == "talk_to_human"
 
 
 def test_bad_labels_and_forms_are_clear_4xx(as_role: Callable[[Role], TestClient], engine: Bind) -> None:

@@ -121,7 +121,25 @@ def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
 
 @pytest.fixture(scope="session")
 def chat_server(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> Iterator[ChatServer]:
-    """The app with a trained model on one port, and two customer sites on two other ports."""
+    """The app with a trained model on one port, and two customer sites on two other ports.
+
+    Shared by every widget test of a worker, in no fixed order: a test must not change how it answers
+    (new intents, review labels, a flood of out-of-scope questions move its thresholds)."""
+    with _chat_app(tmp_path_factory, warm_cache) as server:
+        yield server
+
+
+@pytest.fixture()
+def own_chat_server(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> Iterator[ChatServer]:
+    """A chat server for one test that changes how the bot answers: labelling its turns in the review
+    queue moves its thresholds (five "out of scope" labels on handoff requests once stopped the shared
+    server answering at all, failing whichever widget tests came after)."""
+    with _chat_app(tmp_path_factory, warm_cache) as server:
+        yield server
+
+
+@contextmanager
+def _chat_app(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> Iterator[ChatServer]:
     app_port, allowed_port, other_port = free_port(), free_port(), free_port()
     allowed_host = f"http://127.0.0.1:{allowed_port}"
     settings = make_settings(
