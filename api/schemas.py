@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from core.clock import as_utc
+
 COMMENT_MAX = 2000
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class ErrorOut(BaseModel):
@@ -60,7 +57,7 @@ class ArticleSummary(BaseModel):
     updated_at: datetime
     url: str = Field(description="Path of the article's page in the help center")
 
-    _aware_updated = field_validator("updated_at")(_aware)
+    _aware_updated = field_validator("updated_at")(as_utc)
 
 
 class ArticleDetail(ArticleSummary):

@@ -6,11 +6,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, select
 
+from core.clock import as_utc, utcnow
 from core.errors import ForbiddenError, NotFoundError, ValidationError
 from core.i18n import N_
 from core.resources import common_passwords
@@ -27,16 +28,6 @@ EMAIL = re.compile(
 # NIST SP 800-63B (revision 4) asks 15 where a password is the only factor and 8 beside a second one;
 # 12 is the usual middle ground while the back office has no second factor.
 MIN_PASSWORD = 12
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Role(StrEnum):
@@ -258,13 +249,13 @@ def session_user(session: Session, *, token: str, idle: timedelta) -> User | Non
     if row is None:
         return None
     now = utcnow()
-    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + idle <= now:
+    if as_utc(row.expires_at) <= now or as_utc(row.last_seen_at) + idle <= now:
         session.delete(row)
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # spare a write on every request
+    if now - as_utc(row.last_seen_at) > timedelta(minutes=1):  # spare a write on every request
         row.last_seen_at = now
         session.add(row)
     return user
@@ -348,7 +339,7 @@ def api_token_access(session: Session, *, token: str) -> TokenAccess | None:
     if not role.holds_api_tokens:
         return None
     now = utcnow()
-    if row.last_used_at is None or now - _aware(row.last_used_at) > timedelta(minutes=1):
+    if row.last_used_at is None or now - as_utc(row.last_used_at) > timedelta(minutes=1):
         row.last_used_at = now
         session.add(row)
     return TokenAccess(user=user, role=role)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (SQLModel stores aware datetimes)."""
-    return datetime.now(UTC)
+from core.clock import utcnow
 
 
 class ArticleStatus(StrEnum):

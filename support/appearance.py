@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, Column, Integer
 from sqlmodel import Field, Session, SQLModel, select
 
+from core.clock import utcnow
 from core.errors import FieldErrors
 from core.i18n import N_
 from core.versions import check_version, flush_edit
@@ -36,11 +37,6 @@ TITLE_MAX = 60  # the message below says so
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 _APPEARANCE_VERSION = Column("version", Integer, nullable=False)
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class WidgetAppearance(SQLModel, table=True):

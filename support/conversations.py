@@ -17,12 +17,13 @@ from sqlmodel import Session, col, select
 from bot.model import FaqModel
 from bot.policy import ConversationState, Decision, PolicyConfig, decide
 from core import telemetry
+from core.clock import as_utc
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
 from core.text import visible
 from helpcenter.markdown import render
 from support import assignment, bot_reply, outcomes, review
-from support.models import CloseReason, Conversation, HandoffStatus, Message, Rating, Sender, as_utc, utcnow
+from support.models import CloseReason, Conversation, HandoffStatus, Message, Rating, Sender, utcnow
 from support.replies import reply
 
 MAX_TEXT = 2000

@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
+from core.clock import as_utc
 from support.hours import BusinessHours
-from support.models import as_utc
 
 
 def rate(part: int, base: int) -> float | None:

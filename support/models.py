@@ -5,22 +5,14 @@ Times are timezone-aware UTC. Message ids only grow, so ``?after=<id>`` pages th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time, timezone-aware: SQLite hands back naive datetimes, stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from core.clock import utcnow
 
 
 class Sender(StrEnum):

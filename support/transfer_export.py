@@ -15,6 +15,7 @@ from sqlalchemy import CompoundSelect, func, union
 from sqlmodel import Session, SQLModel, col, select
 
 from core.accounts import User
+from core.clock import as_utc
 from helpcenter.models import Article, ArticleRevision, ArticleVote, Category, MediaFile, SlugRedirect
 from support.appearance import WidgetAppearance
 from support.models import CannedReply, Conversation, FaqIntent, Handoff, Message, Rating, utcnow
@@ -36,7 +37,6 @@ from support.transfer_records import (
     UserRecord,
     VoteRecord,
     dump,
-    utc,
 )
 
 BATCH = 200  # conversations read (with their messages) per round trip
@@ -55,7 +55,7 @@ def export_lines(session: Session, *, now: datetime | None = None) -> Iterator[s
         "appearance": _count(session, WidgetAppearance),
         "conversation": _count(session, Conversation),
     }
-    yield dump(Header(kind="faqdesk-export", format=FORMAT, exported_at=utc(now or utcnow()), counts=counts))
+    yield dump(Header(kind="faqdesk-export", format=FORMAT, exported_at=as_utc(now or utcnow()), counts=counts))
     emails = {user.id: user.email for user in users}
     for user in users:
         yield dump(UserRecord(email=user.email, name=user.name, role=user.role))
@@ -100,7 +100,7 @@ def _columns(row: SQLModel, *, skip: set[str]) -> dict[str, Any]:
         if name in skip:
             continue
         value = getattr(row, name)
-        values[name] = utc(value) if isinstance(value, datetime) else value
+        values[name] = as_utc(value) if isinstance(value, datetime) else value
     return values
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic import ValidationError as PydanticError
 
 from core.accounts import Role
+from core.clock import as_utc
 from core.errors import ValidationError
 from helpcenter.models import ArticleStatus
 from support.models import CloseReason, HandoffStatus, Outcome, Sender
@@ -33,14 +33,9 @@ class TransferError(ValidationError):
     """An export file that cannot be imported (or a database it cannot go into); nothing was written."""
 
 
-def utc(moment: datetime) -> datetime:
-    """The moment in UTC; a naive one (SQLite hands those back) was stored as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 Timestamp = Annotated[
     AwareDatetime,
-    AfterValidator(utc),
+    AfterValidator(as_utc),
     PlainSerializer(lambda moment: moment.isoformat(timespec="microseconds"), return_type=str),
 ]
 

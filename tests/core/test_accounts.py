@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from core import accounts
 from core.accounts import ApiToken, LoginSession, Role, User, normalize_email
+from core.clock import as_utc
 from core.errors import ForbiddenError, NotFoundError, ValidationError
 from core.security import token_digest
 
@@ -77,7 +78,7 @@ def test_a_session_in_use_is_touched_at_most_once_a_minute(session: Session) -> 
     assert row.last_seen_at == first_seen
     row.last_seen_at = accounts.utcnow() - timedelta(minutes=5)
     assert accounts.session_user(session, token=token, idle=DAY) is ann
-    assert accounts.utcnow() - accounts._aware(row.last_seen_at) < timedelta(minutes=1)
+    assert accounts.utcnow() - as_utc(row.last_seen_at) < timedelta(minutes=1)
 
 
 def test_deactivating_a_user_signs_them_out_everywhere(session: Session) -> None:
