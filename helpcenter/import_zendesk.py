@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from core.errors import ValidationError
 from helpcenter.imported import ImportedArticle, ImportedCategory, ImportedContent, file_head
+from helpcenter.markdown import escape_text
 from helpcenter.models import ArticleStatus
 from helpcenter.slugs import slugify
 
@@ -141,7 +143,6 @@ class _Body:
 
     def convert(self, html: str) -> str:
         from bs4 import BeautifulSoup
-        from markdownify import MarkdownConverter
 
         soup = BeautifulSoup(html, "html.parser")
         for tag in soup(["script", "style"]):
@@ -157,9 +158,7 @@ class _Body:
                 tag["href"] = new
         for cell in soup(["td", "th"]):
             _keep_pipes(cell)
-        # escape_misc: text that reads as Markdown ("1986. A year", "+ plus", "# 1", "DE | AT") stays text.
-        converter = MarkdownConverter(heading_style="ATX", bullets="-", escape_misc=True)
-        text = converter.convert_soup(soup)
+        text = _converter().convert_soup(soup)
         return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
     def _embed(self, soup: Any, tag: Any) -> None:
@@ -209,6 +208,21 @@ class _Body:
 
     def _is_zendesk(self, host: str) -> bool:
         return host in self.hosts or host == "zendesk.com" or host.endswith(".zendesk.com")
+
+
+@cache
+def _converter() -> Any:
+    """markdownify's converter escaping text only where Markdown would read it as markup ("1986. A year",
+    "+ plus", "*not bold*" stay text). Its own escape_misc also escapes every "+", "=" and "-", and a "."
+    after a number mid-sentence, which every imported article's source then showed its editors ("Call
+    \\+31 20 123\\."). Built on first use: markdownify and BeautifulSoup load only for an import."""
+    from markdownify import MarkdownConverter
+
+    class Converter(MarkdownConverter):
+        def escape(self, text: str, parent_tags: set[str]) -> str:
+            return escape_text(text)
+
+    return Converter(heading_style="ATX", bullets="-")
 
 
 def _keep_pipes(cell: Any) -> None:

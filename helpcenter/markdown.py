@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -99,3 +100,42 @@ def _inline_text(kind: str, content: str) -> str:
     if kind in {"text", "code_inline"}:
         return content
     return " " if kind in {"softbreak", "hardbreak"} else ""
+
+
+# Text that Markdown would read as markup, and nothing else: "Call +31 20 123." or "5 * 3 = 15" stay as
+# typed, so an imported article's source reads like the article. At a line's start: headings, list
+# markers, quotes, setext underlines and fences. Anywhere: code spans, links, entities, autolinks,
+# strikethrough, table pipes, and a backslash that would escape what follows it or break the line.
+_LINE_START = re.compile(
+    r"(?m)^([ \t]*)(#{1,6}(?=\s|$)|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|>|=+(?=[ \t]*$)|-+(?=[ \t]*$))"
+)
+_ANYWHERE = re.compile(r"[`\[|~]|\\(?=[!-/:-@\[-`{-~]|\n|$)|&(?=#?\w+;)|<(?=[A-Za-z])")
+
+
+def escape_text(text: str) -> str:
+    """``text`` as Markdown that renders as exactly this text."""
+    text = _ANYWHERE.sub(lambda m: "\\" + m.group(0), text)
+    text = "".join(_emphasis(text, i) for i in range(len(text)))
+    return _LINE_START.sub(_escape_marker, text)
+
+
+def _emphasis(text: str, i: int) -> str:
+    """A ``*`` or ``_`` escaped unless it cannot open or close emphasis: a ``*`` between spaces, a ``_``
+    inside a word (CommonMark's flanking rules)."""
+    char = text[i]
+    if char not in "*_":
+        return char
+    before = text[i - 1] if i else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    if char == "*" and before.isspace() and after.isspace():
+        return char
+    if char == "_" and before.isalnum() and after.isalnum():
+        return char
+    return "\\" + char
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker = match.group(1), match.group(2)
+    if marker[0].isdigit():  # "1986." escapes its dot: the number is not a list item
+        return indent + marker + "\\"
+    return indent + "\\" + marker

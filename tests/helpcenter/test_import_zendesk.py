@@ -192,6 +192,13 @@ def test_links_images_and_embeds_of_a_zendesk_body_are_kept_or_named(session: Se
     assert "zendesk article 360000000002" not in notes
 
 
-@pytest.mark.parametrize("html", ["<p>plain</p>", "<h2>Steps</h2><ul><li>One</li></ul>"])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>plain</p>",
+        "<h2>Steps</h2><ul><li>One</li></ul>",
+        "<p>Call +31 20 123. Mon-Fri 9-17, 5 * 3 = 15 &amp; your_order_number!</p>",  # was "\\+31 20 123\\."
+    ],
+)
 def test_plain_bodies_carry_no_escapes(html: str) -> None:
     assert "\\" not in html_to_markdown(html)
