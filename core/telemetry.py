@@ -43,7 +43,8 @@ REQUEST_SECONDS = Histogram(
 )
 DECISIONS = Counter(
     "faqdesk_bot_decisions",
-    "Bot turns by decision (answer, clarify, suggest, handoff) and the locale answered in.",
+    "Bot turns by decision (answer, clarify, suggest, handoff; small_talk for greetings and thanks) and the "
+    "locale answered in.",
     ["type", "locale"],
 )
 SERVING = Gauge(

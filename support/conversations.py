@@ -223,7 +223,10 @@ def visitor_turn(
     session.add(bot)
     session.add(conversation)
     session.flush()
-    telemetry.count_decision(decision.type, decision.locale)  # every bot decision passes here, and only here
+    # Every bot decision passes here, and only here. Greetings and thanks are answers, not answered
+    # questions: counted apart, so a graph of answers shows how many questions the bot took off the team.
+    small_talk = decision.type == "answer" and not decision.counts_as_question
+    telemetry.count_decision("small_talk" if small_talk else decision.type, decision.locale)
     return Turn(visitor=visitor, bot=bot)
 
 

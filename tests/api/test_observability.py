@@ -128,10 +128,17 @@ def scrape(client: TestClient) -> str:
 def test_metrics_count_latency_by_route_and_decisions_by_type_and_locale(observed: TestClient) -> None:
     before = scrape(observed)
     answers_de = metric(before, "faqdesk_bot_decisions_total", type="answer", locale="de") or 0.0
+    small_talk_de = metric(before, "faqdesk_bot_decisions_total", type="small_talk", locale="de") or 0.0
     cid, auth = start(observed, "de")
     reply = observed.post(f"/api/v1/conversations/{cid}/messages", json={"text": "Hallo!"}, headers=auth).json()
     assert (reply["type"], reply["intent"]) == ("answer", "greeting")
+    reply = observed.post(
+        f"/api/v1/conversations/{cid}/messages", json={"text": "Wo ist meine Bestellung?"}, headers=auth
+    ).json()
+    assert (reply["type"], reply["intent"]) == ("answer", "track_order")
     after = scrape(observed)
+    # The greeting is small talk, not an answered question.
+    assert metric(after, "faqdesk_bot_decisions_total", type="small_talk", locale="de") == small_talk_de + 1
     assert metric(after, "faqdesk_bot_decisions_total", type="answer", locale="de") == answers_de + 1
     route = "/api/v1/conversations/{conversation_id}/messages"
     count = metric(after, "faqdesk_http_request_duration_seconds_count", method="POST", route=route, status="2xx")
