@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,18 +141,51 @@ def _lines(path_text: str) -> list[str]:
 
 
 @contextmanager
-def _database() -> Iterator[Engine]:
+def _database(*, dry_run: bool = False) -> Iterator[Engine]:
+    """The configured database at the latest schema.
+
+    A dry run writes nothing, not even a schema: a database that does not exist yet (or is empty) is stood
+    in for by an empty one in a temporary folder, what the import would meet; one at an older schema is
+    refused, since migrating it is a write."""
     from core.db import make_engine
     from core.settings import Settings
     from migrations import upgrade
 
-    settings = Settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    url = Settings().database_url
+    with tempfile.TemporaryDirectory(prefix="faqdesk-dry-run-") as scratch:
+        if not dry_run:
+            upgrade(url)
+        elif not _has_schema(url):
+            url = f"sqlite:///{Path(scratch) / 'empty.db'}"
+            upgrade(url)
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def _has_schema(url: str) -> bool:
+    """Whether the database exists and holds faqdesk's tables; ``ImportRefused`` if at an older schema."""
+    from sqlalchemy import make_url
+
+    from core.db import make_engine
+    from migrations import revisions
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+        return False  # connecting would create the file
+    engine = make_engine(url)
     try:
-        yield engine
+        current, latest = revisions(engine)
     finally:
         engine.dispose()
+    if current and current != latest:
+        raise ImportRefused(
+            "the database's schema is older than this version of faqdesk: run `faqdesk serve` or an import "
+            "without --dry-run to migrate it first (a dry run writes nothing, a migration included)"
+        )
+    return bool(current)
 
 
 def _import_export(
@@ -160,7 +194,7 @@ def _import_export(
     from core.settings import Settings
     from support import transfer
 
-    with _database() as engine:
+    with _database(dry_run=dry_run) as engine:
         report = transfer.import_lines(engine, lines, merge=merge, locales=Settings().locales, dry_run=dry_run)
     for skipped in report.skipped:
         echo(f"skipped {skipped}")
@@ -182,7 +216,7 @@ def _import_intents(
 
     imported = read_intents(format_, path, options=options)
     locales = Settings().locales
-    with _database() as engine, session_scope(engine) as session:
+    with _database(dry_run=dry_run) as engine, session_scope(engine) as session:
         present = len(list_intents(session))
         if present and not (options.merge or options.replace) and not dry_run:
             raise ImportRefused(
@@ -220,7 +254,7 @@ def _import_helpcenter(
         content = imports.read_markdown(path, default_locale=options.locale or Settings().default_locale)
     if options.replace:  # articles are never deleted by an import: --replace is about intents
         echo("note: --replace keeps the help center's other articles: an article whose slug exists is left alone")
-    with _database() as engine, session_scope(engine) as session:
+    with _database(dry_run=dry_run) as engine, session_scope(engine) as session:
         report = imports.import_content(
             session, content=content, merge=options.merge or options.replace, locales=Settings().locales
         )

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 
@@ -21,3 +24,11 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Apply every migration up to ``revision``."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """The revisions the database is at (none for an empty one) and the latest ones; reads, writes nothing."""
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    latest = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    return current, latest

@@ -227,10 +227,25 @@ def test_import_spreadsheets_detected_by_name_and_a_dry_run(database: str) -> No
     dry = runner.invoke(app, ["import", str(FIXTURES / "spreadsheet" / "faq.xlsx"), "--dry-run"])
     assert dry.exit_code == 0 and "would import intents: 7 created" in dry.stderr
     assert "resolved: 'cancel_subscription' (en): answers differ in 3 rows" in dry.stderr
-    assert saved_intents(database) == {}
+    assert not Path(database.removeprefix("sqlite:///")).exists()  # nothing written, not even a database
     done = runner.invoke(app, ["import", "csv", str(FIXTURES / "spreadsheet" / "faq.csv")])
     assert done.exit_code == 0 and "imported intents: 7 created" in done.stderr
     assert saved_intents(database)["pause_subscription"]["answers"]["de"].startswith("Unter **Konto")
+
+
+def test_a_dry_run_writes_no_database_not_even_an_empty_one(database: str, tmp_path: Path) -> None:
+    dry = runner.invoke(app, ["import", str(FIXTURES / "markdown_hc"), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would import 2 categories, 4 articles, 2 redirects" in dry.stderr
+    assert not (tmp_path / "faqdesk.db").exists()  # was created and migrated by the dry run
+    # A database at an older schema is not migrated by a dry run: refused, and left as it was.
+    from migrations import upgrade
+
+    upgrade(database, "0001")
+    before = (tmp_path / "faqdesk.db").read_bytes()
+    refused = runner.invoke(app, ["import", str(FIXTURES / "markdown_hc"), "--dry-run"])
+    assert refused.exit_code == 2 and "schema is older than this version" in refused.stderr
+    assert (tmp_path / "faqdesk.db").read_bytes() == before
 
 
 def test_import_help_centers_from_markdown_and_zendesk(database: str) -> None:
