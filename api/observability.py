@@ -165,6 +165,11 @@ class StateCollector(Collector):
         tickets.add_metric(["open"], found.handoffs_open)
         tickets.add_metric(["assigned"], found.handoffs_assigned)
         yield tickets
+        yield GaugeMetricFamily(
+            "faqdesk_handoff_oldest_open_age_seconds",
+            "How long the longest-waiting ticket no agent has taken has waited (0 when none waits).",
+            value=found.oldest_open_seconds,
+        )
         if found.active_version:
             active = InfoMetricFamily("faqdesk_model_active", "The model version every process should serve.")
             active.add_metric([], {"version": found.active_version})

@@ -101,6 +101,15 @@ def queue(
     return list(rows), int(total)
 
 
+def oldest_open(session: Session, *, locale: str | None = None) -> Handoff | None:
+    """The unassigned handoff that has waited longest: the inbox lists newest first, and a visitor who
+    handed off on Friday evening must not sink below Monday's tickets unseen."""
+    query = select(Handoff).where(col(Handoff.status) == HandoffStatus.open)
+    if locale:
+        query = query.where(col(Handoff.locale) == locale)
+    return session.exec(query.order_by(col(Handoff.created_at), col(Handoff.id)).limit(1)).first()
+
+
 def transcript(session: Session, *, handoff: Handoff, internal: bool = True) -> list[Message]:
     """The conversation's messages in order; ``internal=False`` leaves out the agents' notes."""
     query = select(Message).where(Message.conversation_id == handoff.conversation_id)

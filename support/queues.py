@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.clock import as_utc
 from support import training
 from support.models import Handoff, HandoffStatus, JobStatus, OutboxItem, TrainingJob, utcnow
 
@@ -23,6 +24,7 @@ class Depths:
     handoffs_open: int  # tickets no agent has taken yet
     handoffs_assigned: int  # taken, not resolved
     active_version: str | None
+    oldest_open_seconds: float = 0.0  # how long the longest-waiting untaken ticket has waited (0: none)
 
 
 def depths(session: Session, *, now: datetime | None = None) -> Depths:
@@ -45,6 +47,7 @@ def depths(session: Session, *, now: datetime | None = None) -> Depths:
             .group_by(Handoff.status)
         ).all()
     )
+    oldest = session.exec(select(func.min(Handoff.created_at)).where(col(Handoff.status) == HandoffStatus.open)).one()
     return Depths(
         outbox_due=int(due),
         outbox_waiting=int(total) - int(due),
@@ -53,4 +56,5 @@ def depths(session: Session, *, now: datetime | None = None) -> Depths:
         handoffs_open=int(tickets.get(HandoffStatus.open, 0)),
         handoffs_assigned=int(tickets.get(HandoffStatus.assigned, 0)),
         active_version=training.active_version(session),
+        oldest_open_seconds=max(0.0, (now - as_utc(oldest)).total_seconds()) if oldest else 0.0,
     )

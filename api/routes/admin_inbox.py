@@ -62,8 +62,10 @@ def inbox(
     people = views.people(session)
     # The poller asks for handoffs newer than the newest one that exists, whatever this page shows.
     newest, _ = inbox_service.queue(session, limit=1)
+    oldest = inbox_service.oldest_open(session, locale=locale or None)
     context = {
         "rows": [views.row(h, people=people, now=now, locale=ui_locale(request, user)) for h in rows],
+        "oldest": views.row(oldest, people=people, now=now, locale=ui_locale(request, user)) if oldest else None,
         **list_page.pager(total),
         "filters": {"view": view, "locale": locale, "tag": tag},
         "views": inbox_service.VIEWS,

@@ -350,3 +350,21 @@ def test_updates_for_the_poller(as_role: Any, db_bind: Bind, admin_settings: Set
 def test_a_ticket_age_is_short(elapsed: timedelta, shown: str) -> None:
     now = utcnow()
     assert age(now - elapsed, now) == shown
+
+
+def test_the_inbox_names_the_ticket_waiting_longest_for_an_agent(
+    as_role: Any, db_bind: Bind, admin_settings: Settings
+) -> None:
+    client = as_role(Role.agent)
+    waiting, taken, _new = (new_handoff(db_bind, admin_settings) for _ in range(3))
+    with session_scope(db_bind) as s:
+        for handoff, hours in ((waiting, 3), (taken, 5)):
+            row = s.get(Handoff, handoff.id)
+            assert row is not None
+            row.created_at = utcnow() - timedelta(hours=hours)
+    post(client, taken, "assign", assignee="me")  # taken: an agent has it, it no longer waits for one
+    page = client.get("/admin/inbox").text
+    oldest = re.search(r'<p id="oldest-open">(.*?)</p>', page, re.S)
+    assert oldest is not None, "the longest-waiting ticket is named above the newest-first list"
+    assert f'href="/admin/inbox/{waiting.id}"' in oldest.group(1) and ">3 hr<" in oldest.group(1)
+    assert 'id="oldest-open"' not in client.get("/admin/inbox?locale=nl").text  # none waits in Dutch

@@ -163,6 +163,8 @@ def test_metrics_report_queue_depths_and_model_versions(observed: TestClient, _d
     assert (metric(text, "faqdesk_training_jobs", state="queued") or 0) >= 1
     assert metric(text, "faqdesk_training_jobs", state="running") is not None
     assert (metric(text, "faqdesk_handoffs", state="open") or 0) >= 1
+    waited = metric(text, "faqdesk_handoff_oldest_open_age_seconds")  # the handoff just made waits
+    assert waited is not None and 0 <= waited < 3600
     assert metric(text, "faqdesk_outbox_items", state="due") is not None
     assert metric(text, "faqdesk_outbox_items", state="waiting") is not None
     assert metric(text, "faqdesk_model_active_info", version="v-active-123") == 1

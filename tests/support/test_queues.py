@@ -29,9 +29,14 @@ def test_depths_count_only_what_still_waits(session: Session) -> None:
     outbox(session, next_attempt_at=NOW - timedelta(hours=1), failed_at=NOW)  # given up
     for status in (JobStatus.queued, JobStatus.running, JobStatus.running, JobStatus.done, JobStatus.failed):
         session.add(TrainingJob(status=status))
-    for ticket in (HandoffStatus.open, HandoffStatus.open, HandoffStatus.assigned, HandoffStatus.resolved):
+    tickets = [(HandoffStatus.open, 120), (HandoffStatus.open, 30)]  # minutes ago
+    tickets += [(HandoffStatus.assigned, 300), (HandoffStatus.resolved, 900)]
+    for ticket, minutes_ago in tickets:
         conversation = make_conversation(session, now=NOW)
-        session.add(Handoff(conversation_id=conversation.id, status=ticket, email="v@example.com", locale="en"))
+        at = NOW - timedelta(minutes=minutes_ago)
+        session.add(
+            Handoff(conversation_id=conversation.id, status=ticket, email="v@example.com", locale="en", created_at=at)
+        )
     session.add(ActiveModel(id=1, version="v-42"))
     session.flush()
     assert queues.depths(session, now=NOW) == queues.Depths(
@@ -42,4 +47,5 @@ def test_depths_count_only_what_still_waits(session: Session) -> None:
         handoffs_open=2,
         handoffs_assigned=1,
         active_version="v-42",
+        oldest_open_seconds=7200.0,  # the open ticket of two hours ago; taken and resolved ones do not wait
     )
