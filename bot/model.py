@@ -91,6 +91,10 @@ class Prediction:
     options_threshold: float
     confirm_threshold: float = 1.01  # below the answer threshold, ask "did you mean <top>?" from here
     related_threshold: float = 1.01  # a miss offers the candidates beside its articles from here
+    # Greetings, thanks and requests for a person answer from here: the FAQ's held-out data alone sets it.
+    # Reviews judge FAQ answers; when they raise the answer threshold above 1 (answers wrong at every
+    # confidence), "Hello" and "I want a person" must still work (None: the answer threshold).
+    builtin_threshold: float | None = None
     latency_ms: float = 0.0
     embedding: np.ndarray | None = field(default=None, repr=False, compare=False)  # suggestions reuse it
 
@@ -272,6 +276,8 @@ class FaqModel:
         lm.confirm_threshold = min(lm.threshold, cal.curve.threshold(confirm_target, oos_share))
         related_target = max(RELATED_FLOOR, self.target_precision - RELATED_MARGIN)
         lm.related_threshold = min(lm.options_threshold, cal.set_curve.threshold(related_target, oos_share))
+        own = cal.curve.threshold(self.target_precision, oos_share) if self.answer_threshold is None else lm.threshold
+        lm.stats["builtin_threshold"] = min(lm.threshold, own)
         expected = cal.curve.rates(lm.threshold, oos_share) | {"precision": precision}
         lm.expected_precision = expected["precision"]
         lm.stats["expected"] = expected
@@ -282,6 +288,7 @@ class FaqModel:
         prediction.threshold, prediction.options_threshold = lm.threshold, lm.options_threshold
         prediction.confirm_threshold = lm.confirm_threshold
         prediction.related_threshold = lm.related_threshold
+        prediction.builtin_threshold = lm.stats.get("builtin_threshold")
         return prediction
 
     # ----- prediction -----------------------------------------------------------------------
@@ -356,6 +363,7 @@ class FaqModel:
             options_threshold=lm.options_threshold,
             confirm_threshold=lm.confirm_threshold,
             related_threshold=lm.related_threshold,
+            builtin_threshold=lm.stats.get("builtin_threshold"),
             embedding=vector,
         )
 

@@ -88,7 +88,10 @@ def decide(
     # An intent nobody wrote the answer of in this locale yet (imported from Rasa or a spreadsheet, or
     # not translated) is never an "answer" without text, nor confirmed: articles or a person instead.
     answered = intent.kind == "handoff" or bool(intent.answers.get(loc))
-    if not answered and prediction.confidence >= prediction.threshold:
+    bar = prediction.threshold
+    if intent.kind != "faq" and prediction.builtin_threshold is not None:
+        bar = min(bar, prediction.builtin_threshold)  # see Prediction.builtin_threshold
+    if not answered and prediction.confidence >= bar:
         unanswered = Decision(
             "suggest",
             loc,
@@ -99,7 +102,7 @@ def decide(
             unanswered=True,
         )
         return _fail(unanswered, state, config)
-    if prediction.confidence >= prediction.threshold:
+    if prediction.confidence >= bar:
         if intent.kind == "handoff":
             return Decision(
                 "handoff",

@@ -14,7 +14,9 @@ from bot.data import Intent, TrainingData
 from bot.encoder import EmbeddingCache, Encoder
 from bot.locale import LIKELY_OTHER_LOCALE, SWITCH_CONFIDENCE
 from bot.model import RELATED_MARGIN, FaqModel, TrainConfig
+from bot.policy import decide
 from bot.resources import generic_out_of_scope
+from bot.reviewed import Reviewed
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +241,22 @@ def test_predictions_carry_the_messages_vector_and_limit_blas_once(
     mini_model.predict(text)
     mini_model.predict("wo ist mein Paket", fallback_locale="en")
     assert limits == []  # this process is limited already: no threadpoolctl lookups per message
+
+
+def test_reviews_that_stop_every_answer_leave_greetings_and_requests_for_a_person_working(
+    mini_model: FaqModel,
+) -> None:
+    # Reviewers found the English answers wrong at every confidence: no answer clears the target any more.
+    wrong = Reviewed.of([(0.999, False, 1.0)] * 60)
+    model = mini_model.with_traffic({"en": 0.3}, reviewed={"en": wrong})
+    assert model.locales["en"].threshold > 1
+    said = {
+        text: decide(model.predict(text, locale="en"), model.intents)
+        for text in ("How can I pause my subscription?", "Hello", "I want to talk to a person")
+    }
+    assert said["How can I pause my subscription?"].type != "answer"
+    assert (said["Hello"].type, said["Hello"].intent) == ("answer", "greeting")
+    assert (said["I want to talk to a person"].type, said["I want to talk to a person"].intent) == (
+        "handoff",
+        "talk_to_human",
+    )
