@@ -117,6 +117,30 @@ def test_a_tab_that_missed_the_handoff_learns_of_it_from_its_next_message(page: 
     assert not errors, f"JavaScript errors: {errors}"
 
 
+def test_an_older_talk_button_after_a_handoff_in_another_tab_asks_for_nothing_again(
+    page: Page, chat_server: ChatServer
+) -> None:
+    first = page
+    open_chat(first, chat_server.url + "/")
+    ask(first, "How can I pause my subscription?")
+    stored = first.evaluate("() => JSON.stringify(Object.entries(sessionStorage))")
+    second = first.context.new_page()
+    second.goto(chat_server.url + "/")
+    second.evaluate("(entries) => { for (const [k, v] of JSON.parse(entries)) sessionStorage.setItem(k, v); }", stored)
+    second.reload()
+    launcher(second).click()
+    restored = widget(second, ".msg.bot").last
+    restored.get_by_role("button", name="No, this did not help").click()
+    talk = restored.get_by_role("button", name="Talk to a person")  # offered after the "no", in this tab
+    expect(talk).to_be_visible()
+    hand_off(first, "olderbutton@example.com")  # in the first tab
+    ask(second, "Are you still there?")  # the second tab learns of it
+    talk.click()
+    expect(second.get_by_label("Email (required)")).to_have_count(0)  # the team has it: no form again
+    expect(widget(second, ".card.sent")).to_contain_text("Sent to our team")
+    second.close()
+
+
 def test_the_full_screen_chat_keeps_keyboard_focus_inside_and_is_modal(
     small_phone: Page, chat_server: ChatServer
 ) -> None:

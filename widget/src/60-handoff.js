@@ -22,6 +22,8 @@ function showSent() {
 }
 
 function showHandoff() {
+  // An older message's button, once handed off here or in another tab: the team has the conversation.
+  if (conv && conv.handedOff) return showSent();
   if (handoffCard.querySelector("form")) return handoffCard.querySelector("input").focus();
   handoffCard.className = "card handoff";
   const controls = {};
