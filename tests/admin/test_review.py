@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.reviewed import Reviewed
 from core.accounts import Role
 from core.db import Bind, open_session, session_scope
 from support import intents
@@ -124,3 +126,20 @@ def test_the_dashboard_shows_the_measured_precision_in_every_language(
         # The range holds the sampled turn's day (the helper's T0).
         page = admin.get("/admin/dashboard?start=2026-03-01&end=2026-03-03", headers={"Accept-Language": language})
         assert page.status_code == 200 and words in page.text, language
+
+
+def test_the_dashboard_says_so_when_reviews_leave_a_locale_answering_nothing(
+    as_role: Callable[[Role], TestClient], site_app: FastAPI
+) -> None:
+    serving = site_app.state.model
+    admin = as_role(Role.admin)
+    assert 'id="answers-nothing-' not in admin.get("/admin/dashboard").text
+    wrong = Reviewed.of([(1.0, False, 1.0)] * 60)  # answers wrong at every confidence, the highest too
+    site_app.state.model = serving.with_traffic({"en": serving.locales["en"].oos_share}, reviewed={"en": wrong})
+    assert site_app.state.model.locales["en"].threshold > 1
+    try:
+        page = admin.get("/admin/dashboard", headers={"Accept-Language": "de"}).text
+    finally:
+        site_app.state.model = serving
+    assert 'id="answers-nothing-en"' in page and 'id="answers-nothing-de"' not in page
+    assert "In en beantwortet der Bot keine Frage direkt" in page  # in the reader's language
