@@ -17,7 +17,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -152,10 +152,11 @@ def _database(*, dry_run: bool = False) -> Iterator[Engine]:
     from migrations import upgrade
 
     url = Settings().database_url
-    with tempfile.TemporaryDirectory(prefix="faqdesk-dry-run-") as scratch:
+    with ExitStack() as stack:
         if not dry_run:
             upgrade(url)
         elif not _has_schema(url):
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="faqdesk-dry-run-"))
             url = f"sqlite:///{Path(scratch) / 'empty.db'}"
             upgrade(url)
         engine = make_engine(url)

@@ -110,28 +110,16 @@ _LINE_START = re.compile(
     r"(?m)^([ \t]*)(#{1,6}(?=\s|$)|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|>|=+(?=[ \t]*$)|-+(?=[ \t]*$))"
 )
 _ANYWHERE = re.compile(r"[`\[|~]|\\(?=[!-/:-@\[-`{-~]|\n|$)|&(?=#?\w+;)|<(?=[A-Za-z])")
+# A "*" or "_" that could open or close emphasis (CommonMark's flanking rules): every one but a "*" between
+# spaces and a "_" inside a word ([^\W_] is a letter or digit).
+_EMPHASIS = re.compile(r"(?<!\s)\*|\*(?!\s)|(?<![^\W_])_|_(?![^\W_])")
 
 
 def escape_text(text: str) -> str:
     """``text`` as Markdown that renders as exactly this text."""
     text = _ANYWHERE.sub(lambda m: "\\" + m.group(0), text)
-    text = "".join(_emphasis(text, i) for i in range(len(text)))
+    text = _EMPHASIS.sub(lambda m: "\\" + m.group(0), text)
     return _LINE_START.sub(_escape_marker, text)
-
-
-def _emphasis(text: str, i: int) -> str:
-    """A ``*`` or ``_`` escaped unless it cannot open or close emphasis: a ``*`` between spaces, a ``_``
-    inside a word (CommonMark's flanking rules)."""
-    char = text[i]
-    if char not in "*_":
-        return char
-    before = text[i - 1] if i else ""
-    after = text[i + 1] if i + 1 < len(text) else ""
-    if char == "*" and before.isspace() and after.isspace():
-        return char
-    if char == "_" and before.isalnum() and after.isalnum():
-        return char
-    return "\\" + char
 
 
 def _escape_marker(match: re.Match[str]) -> str:

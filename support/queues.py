@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.clock import as_utc
-from support import training
+from support import inbox, training
 from support.models import Handoff, HandoffStatus, JobStatus, OutboxItem, TrainingJob, utcnow
 
 
@@ -47,7 +47,7 @@ def depths(session: Session, *, now: datetime | None = None) -> Depths:
             .group_by(Handoff.status)
         ).all()
     )
-    oldest = session.exec(select(func.min(Handoff.created_at)).where(col(Handoff.status) == HandoffStatus.open)).one()
+    oldest = inbox.oldest_open(session)
     return Depths(
         outbox_due=int(due),
         outbox_waiting=int(total) - int(due),
@@ -56,5 +56,5 @@ def depths(session: Session, *, now: datetime | None = None) -> Depths:
         handoffs_open=int(tickets.get(HandoffStatus.open, 0)),
         handoffs_assigned=int(tickets.get(HandoffStatus.assigned, 0)),
         active_version=training.active_version(session),
-        oldest_open_seconds=max(0.0, (now - as_utc(oldest)).total_seconds()) if oldest else 0.0,
+        oldest_open_seconds=max(0.0, (now - as_utc(oldest.created_at)).total_seconds()) if oldest else 0.0,
     )
