@@ -32,6 +32,7 @@ from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.model import FaqModel
 from core import logs, telemetry
 from core.db import session_scope
 from core.errors import ForbiddenError, UnauthorizedError
@@ -174,6 +175,35 @@ class StateCollector(Collector):
             active = InfoMetricFamily("faqdesk_model_active", "The model version every process should serve.")
             active.add_metric([], {"version": found.active_version})
             yield active
+        yield from _answering(getattr(self.app.state, "model", None))
+
+
+def _answering(model: FaqModel | None) -> Iterable[Metric]:
+    """Each locale's answer threshold, estimated out-of-scope share and expected precision, as the model
+    this process serves has them now: an alert on the threshold above 1 catches a locale whose reviews
+    left it answering no question outright (the dashboard's red alert, for whoever watches Prometheus)."""
+    if model is None:
+        return
+    threshold = GaugeMetricFamily(
+        "faqdesk_answer_threshold",
+        "The confidence a question needs to be answered outright, by locale (above 1: no question is).",
+        labels=["locale"],
+    )
+    share = GaugeMetricFamily(
+        "faqdesk_out_of_scope_share",
+        "The bot's estimate of the share of questions it has no answer for.",
+        labels=["locale"],
+    )
+    precision = GaugeMetricFamily(
+        "faqdesk_expected_answer_precision",
+        "The share of outright answers the bot expects to be right at its threshold, by locale.",
+        labels=["locale"],
+    )
+    for loc, lm in sorted(model.locales.items()):
+        threshold.add_metric([loc], lm.threshold)
+        share.add_metric([loc], lm.oos_share)
+        precision.add_metric([loc], lm.expected_precision)
+    yield from (threshold, share, precision)
 
 
 def scrape(app: FastAPI) -> bytes:

@@ -176,6 +176,26 @@ def test_metrics_report_queue_depths_and_model_versions(observed: TestClient, _d
     engine.dispose()
 
 
+def test_metrics_report_each_locales_threshold_share_and_expected_precision(
+    observed: TestClient, _demo_model: FaqModel
+) -> None:
+    for _ in range(3):  # the app's traffic follower may swap in a re-estimated model meanwhile: read again
+        served = observed.app.state.model  # type: ignore[attr-defined]
+        text = scrape(observed)
+        if observed.app.state.model is served:  # type: ignore[attr-defined]
+            break
+    assert len(served.locales) == 3
+    for loc, lm in served.locales.items():
+        assert metric(text, "faqdesk_answer_threshold", locale=loc) == pytest.approx(lm.threshold)
+        assert metric(text, "faqdesk_out_of_scope_share", locale=loc) == pytest.approx(lm.oos_share)
+        assert metric(text, "faqdesk_expected_answer_precision", locale=loc) == pytest.approx(lm.expected_precision)
+    observed.app.state.model = None  # type: ignore[attr-defined]  # a process that has no model yet
+    try:
+        assert "faqdesk_answer_threshold" not in scrape(observed)
+    finally:
+        observed.app.state.model = _demo_model  # type: ignore[attr-defined]
+
+
 def test_metrics_refuse_public_and_proxied_clients_without_a_token(observed: TestClient) -> None:
     app = observed.app
     public = TestClient(app)  # the module's app, still running; the test client's address "testclient" is not local
