@@ -45,6 +45,7 @@ Position = Annotated[int, Field(ge=0, le=100_000), JsonInt]
 """Where an article or category sorts among its siblings."""
 
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def _day_or_empty(value: object) -> object:
@@ -55,7 +56,10 @@ def _day_or_empty(value: object) -> object:
     if isinstance(value, str):
         if not _FULL_DATE.fullmatch(value):
             raise ValueError("must be a date written YYYY-MM-DD")
-        return date.fromisoformat(value)  # a ValueError for 2026-02-30 as well
+        value = date.fromisoformat(value)  # a ValueError for 2026-02-30 as well
+    if isinstance(value, date) and not FIRST_DAY <= value <= LAST_DAY:
+        # A day at the calendar's edge overflows once a time zone or the next day is added to it.
+        raise ValueError(f"must be a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
     return value
 
 

@@ -91,6 +91,9 @@ def test_the_default_range_is_the_last_thirty_days(as_role: Callable[[Role], Tes
         ({"start": "2026-03-12", "end": "2026-03-10"}, "is after the end date"),
         ({"start": "2020-01-01", "end": "2026-03-10"}, "at most 366 days"),
         ({"locale": "fr"}, "unknown locale"),
+        # The calendar's edges: a time zone or the day after would overflow them.
+        ({"end": "9999-12-31"}, "end: Value error, must be a day between 1900-01-01 and 9998-12-31"),
+        ({"start": "0001-01-01", "end": "0001-01-01"}, "start: Value error, must be a day between"),
     ],
 )
 def test_bad_filters_are_a_422_with_a_message(
@@ -138,8 +141,9 @@ def test_metrics_api_needs_a_token_and_gives_the_same_numbers(
     precision = body["answer_precision"]  # target, the bot's own estimate (no model here), the measured one
     assert precision["target"] == admin_settings.target_precision and precision["estimates"] == []
     assert precision["reviewed"] == 0 and precision["measured"] is None
-    bad = app_client.get("/api/v1/admin/metrics", params={"start": "2026-13-01"}, headers=headers)
-    assert bad.status_code == 422 and bad.json()["error"] == "invalid"
+    for start in ("2026-13-01", "9999-12-31"):
+        bad = app_client.get("/api/v1/admin/metrics", params={"start": start, "end": start}, headers=headers)
+        assert bad.status_code == 422 and bad.json()["error"] == "invalid"
     assert "/api/v1/admin/metrics" in app_client.get("/openapi.json").json()["paths"]
 
 
