@@ -44,9 +44,13 @@ def bounded_yaml() -> YAML:
 
 
 def compose(text: str, yaml: YAML | None = None) -> Node | None:
-    """The document's node tree (None for empty text), depth-bounded; errors as ``YamlSyntaxError``."""
+    """The document's node tree (None for empty text), depth-bounded also once aliases are followed;
+    errors as ``YamlSyntaxError``."""
     try:
-        return (yaml or bounded_yaml()).compose(text)
+        root = (yaml or bounded_yaml()).compose(text)
+        if root is not None:
+            _expanded_height(root, 1, {}, set())
+        return root
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
@@ -72,6 +76,34 @@ def load(text: str) -> Any:
         return yaml.constructor.construct_document(node)
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from None
+
+
+def _expanded_height(node: Node, depth: int, heights: dict[int, int], open_nodes: set[int]) -> int:
+    """How many levels ``node`` spans once aliases are followed, refusing a document deeper than
+    ``MAX_DEPTH`` that way: an alias of a node that holds it (``a: &a [*a]``) nests forever, and a chain of
+    aliases each one level deeper than the last nests as deep as the chain is long, past Python's stack.
+    Each node is measured once; the recursion stops at ``MAX_DEPTH``."""
+    key = id(node)
+    if key in open_nodes:
+        raise YamlSyntaxError("an alias refers to a node that contains it", node.start_mark.line + 1)
+    if key not in heights:
+        if depth > MAX_DEPTH:
+            raise YamlSyntaxError(
+                f"nested more than {MAX_DEPTH} levels deep once aliases are followed", node.start_mark.line + 1
+            )
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        open_nodes.add(key)
+        heights[key] = 1 + max((_expanded_height(c, depth + 1, heights, open_nodes) for c in children), default=0)
+        open_nodes.discard(key)
+    if depth - 1 + heights[key] > MAX_DEPTH:
+        raise YamlSyntaxError(
+            f"nested more than {MAX_DEPTH} levels deep once aliases are followed", node.start_mark.line + 1
+        )
+    return heights[key]
 
 
 def _expanded_size(node: Node, sizes: dict[int, int]) -> int:

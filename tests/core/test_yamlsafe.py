@@ -50,3 +50,20 @@ def test_broken_yaml_says_where() -> None:
     with pytest.raises(YamlSyntaxError) as refused:
         yamlsafe.load("title: [unclosed\nbody: x\n")
     assert refused.value.line == 2 and "flow sequence" in refused.value.reason
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: [1, *a]}\n", "x: 1\nself: &s {again: *s}\n"])
+def test_an_alias_inside_its_own_anchor_is_refused(text: str) -> None:
+    from bot.yamlnodes import compose_text  # intent files: line-marked values
+
+    for parse in (yamlsafe.load, compose_text):
+        with pytest.raises(YamlSyntaxError, match="refers to a node that contains it"):
+            parse(text)
+
+
+def test_aliases_chained_deeper_than_the_bound_are_refused_before_the_stack_runs_out() -> None:
+    chain = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 3000)]
+    with pytest.raises(YamlSyntaxError, match="levels deep once aliases are followed"):
+        yamlsafe.load("\n".join(chain))
+    shallow = "\n".join(chain[:10])  # as deep as real files nest: fine
+    assert yamlsafe.load(shallow)["a9"] == [[[[[[[[[["x"]]]]]]]]]]
