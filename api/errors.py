@@ -60,11 +60,20 @@ class FormRefused(Exception):
         self.session = session
         self.template = template
         self.context = context
-        # The user's key, not an attribute: after a failed flush reading one would touch the broken
-        # transaction. The handler loads the user again once it is rolled back.
-        identity = inspect(user).identity
-        self.user_id = int(identity[0]) if identity else (user.id or 0)
+        self.user_id = user_key(user)  # the handler loads the user again once the transaction is rolled back
         self.status_code = status_code
+
+
+def user_key(user: User) -> int:
+    """The user's key, not an attribute: after a failed flush reading one would touch the broken transaction.
+    A refused form's ``context`` that needs the user loads it again by this key."""
+    return row_key(user)
+
+
+def row_key(row: Any) -> int:
+    """A loaded row's integer primary key, read without touching its (possibly broken) transaction."""
+    identity = inspect(row).identity
+    return int(identity[0]) if identity else (row.id or 0)
 
 
 def install(app: FastAPI) -> None:

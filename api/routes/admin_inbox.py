@@ -13,9 +13,10 @@ from api import inbox_views as views
 from api.admin_ui import page, redirect, secure_headers, ui_locale
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
-from api.errors import FormRefused
+from api.errors import FormRefused, row_key, user_key
 from api.params import MAX_ID, ListPageDep
 from api.resources import HandoffDep
+from core import accounts
 from core.accounts import User
 from core.errors import ConflictError, ValidationError
 from core.i18n import N_
@@ -138,17 +139,20 @@ def _refused(
     user: User,
     session: Session,
     settings: Settings,
-    handoff_id: int,
+    handoff: Handoff,
     error: ValidationError | ConflictError,
     **typed: str,
 ) -> FormRefused:
-    """The handoff page again after bad input, keeping what the agent typed (nothing was saved)."""
+    """The handoff page again after bad input, keeping what the agent typed (nothing was saved). After a
+    write the database refused, the rows in hand are unusable: they are loaded again by their keys."""
+    handoff_id, user_id = row_key(handoff), user_key(user)
 
     def context() -> dict[str, Any]:
-        handoff = handoffs.get_handoff(session, handoff_id=handoff_id)  # as saved: the refused change is undone
-        form = {"reply": "", "note": "", "tags": ", ".join(handoff.tags)} | typed
+        saved = handoffs.get_handoff(session, handoff_id=handoff_id)  # as saved: the refused change is undone
+        agent = accounts.get_user(session, user_id=user_id)
+        form = {"reply": "", "note": "", "tags": ", ".join(saved.tags)} | typed
         return _handoff_context(
-            request, session=session, settings=settings, handoff=handoff, user=user, form=form, error=error.detail
+            request, session=session, settings=settings, handoff=saved, user=agent, form=form, error=error.detail
         )
 
     return FormRefused(session, "admin/handoff.html", context, user=user, status_code=error.status_code)
@@ -195,7 +199,7 @@ def reply(
         handoffs.reply(session, handoff=handoff, agent=user, text=text, settings=settings)
     except ValidationError as exc:
         raise _refused(
-            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc, reply=text
+            request, user=user, session=session, settings=settings, handoff=handoff, error=exc, reply=text
         ) from exc
     return _back(handoff, "replied")
 
@@ -214,7 +218,7 @@ def add_note(
         handoffs.note(session, handoff=handoff, agent=user, text=text)
     except ValidationError as exc:
         raise _refused(
-            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc, note=text
+            request, user=user, session=session, settings=settings, handoff=handoff, error=exc, note=text
         ) from exc
     return _back(handoff, "noted")
 
@@ -233,7 +237,7 @@ def save_tags(
         handoffs.set_tags(session, handoff=handoff, tags=tags.split(","))
     except ValidationError as exc:
         raise _refused(
-            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc, tags=tags
+            request, user=user, session=session, settings=settings, handoff=handoff, error=exc, tags=tags
         ) from exc
     return _back(handoff, "tagged")
 
@@ -255,9 +259,7 @@ def assign(
         seen = assignment.UNSEEN if shown is None else whole_number(shown) or None
         assignment.assign(session, handoff=handoff, agent=agent, seen=seen)
     except (ValidationError, ConflictError) as exc:
-        raise _refused(
-            request, user=user, session=session, settings=settings, handoff_id=handoff.id or 0, error=exc
-        ) from exc
+        raise _refused(request, user=user, session=session, settings=settings, handoff=handoff, error=exc) from exc
     return _back(handoff, "assigned")
 
 
