@@ -38,6 +38,7 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 # Starlette's own details, which an admin error page shows: marked here so the catalogue has them.
 HTTP_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
+MAX_LISTED_ERRORS = 20  # validation problems named in a 422
 
 
 class FormRefused(Exception):
@@ -137,7 +138,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        errors = exc.errors()
+        # The first few say what is wrong; thousands (a body of unknown keys) would only make a huge answer.
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:MAX_LISTED_ERRORS])
+        if len(errors) > MAX_LISTED_ERRORS:
+            detail += f"; and {len(errors) - MAX_LISTED_ERRORS} more problems"
         if _is_admin_page(request):
             return _admin_error_page(request, 422, detail)
         if _is_help_center_page(request) and _wants_html(request):  # a visitor's page, not JSON

@@ -249,6 +249,28 @@ def test_oversized_malformed_and_deeply_nested_bodies(clients: Clients) -> None:
         assert 400 <= response.status_code < 500 and "detail" in response.json(), body[:20]
 
 
+def test_public_bodies_are_small_and_signed_in_ones_may_be_large(clients: Clients) -> None:
+    """Parsing and validating a body hold the event loop: what anyone may send is capped at 32 KiB (a JSON
+    object of thousands of unknown keys is refused before it is parsed), the back office's bodies are not."""
+    many_keys = "{" + ",".join(f'"k{i}":0' for i in range(12_000)) + "}"  # ~100 KB, 12,000 validation errors
+    as_json = {"Content-Type": "application/json"}
+    cid = clients.conversation
+    for path in ("/api/v1/conversations", f"/api/v1/conversations/{cid}/messages", "/api/v1/articles/1/votes"):
+        response = clients.send("POST", path, content=many_keys, headers=as_json)
+        assert response.status_code == 413, path
+        assert response.json()["detail"] == "The request is too large: at most 32 KB can be sent at once."
+    under = "{" + ",".join(f'"k{i}":0' for i in range(2_000)) + "}"  # fits: a 422 naming the first problems
+    response = clients.send("POST", "/api/v1/conversations", content=under, headers=as_json)
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith("; and 1980 more problems") and len(response.content) < 3000
+    login = clients.anonymous.post("/admin/login", data={"email": "a@example.com", "password": "x" * 70_000})
+    assert login.status_code == 413
+    long_body = "Lorem ipsum dolor sit amet. " * 7_000  # 196 KB of article, as an editor may well write
+    article = {"title": "Long", "body": long_body, "locale": "en", "category_id": 1}
+    created = clients.send("POST", "/api/v1/admin/articles", json=article)
+    assert created.status_code == 201, created.text[:200]
+
+
 def test_a_wrong_method_is_a_405_that_says_which_are_allowed(clients: Clients) -> None:
     response = clients.send("PUT", "/api/v1/articles")
     assert response.status_code == 405 and response.headers["allow"] == "GET"
