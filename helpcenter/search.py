@@ -40,6 +40,7 @@ _vocabularies: dict[tuple[str, str], tuple[tuple[int, str], TermIndex]] = {}
 _vocabulary_lock = Lock()
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass
@@ -107,7 +108,8 @@ def search(session: Session, *, query: str, locale: str, limit: int = 20, record
         if article is not None and article.status == ArticleStatus.published:
             hits.append(SearchHit(article, score, snippet(article, set(query_stems)), all_words, corrected))
     if not hits and record_miss:
-        session.add(SearchMiss(locale=locale, query=query.strip()[:500]))
+        # Control characters (a NUL the database would refuse, failing the whole search) say nothing.
+        session.add(SearchMiss(locale=locale, query=_CONTROL.sub("", query).strip()[:500]))
     return hits
 
 

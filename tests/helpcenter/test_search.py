@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from helpcenter import articles, content, search
 from helpcenter.models import Article, ArticleStatus, SearchMiss
@@ -82,6 +82,10 @@ def test_drafts_are_not_found_and_misses_are_recorded(session: Session) -> None:
     session.flush()
     misses = session.exec(select(SearchMiss)).all()
     assert [(m.locale, m.query) for m in misses] == [("en", "secret sale")]
+    # A control character the database would refuse (PostgreSQL takes no NUL) is left out, not a failed search.
+    assert search.search(session, query="qqzzx\x00yyv\x07", locale="en") == []
+    session.flush()
+    assert session.exec(select(SearchMiss.query).order_by(col(SearchMiss.id).desc())).first() == "qqzzxyyv"
 
 
 def test_reindexing_after_an_edit(session: Session) -> None:
