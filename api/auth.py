@@ -41,9 +41,13 @@ def optional_user(request: Request, session: SessionDep, settings: SettingsDep) 
     return accounts.session_user(session, token=token, idle=timedelta(minutes=settings.session_idle_minutes))
 
 
+MAX_NEXT_CHARS = 500  # where to go after signing in; a longer address keeps its path only
+
+
 def _next_url(request: Request) -> str:
     path = request.url.path
-    return path + ("?" + request.url.query if request.url.query and request.method == "GET" else "")
+    full = path + ("?" + request.url.query if request.url.query and request.method == "GET" else "")
+    return full if len(full) <= MAX_NEXT_CHARS else path
 
 
 def signed_in(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -60,6 +60,19 @@ def test_open_redirects_after_login_are_refused(app_client: TestClient) -> None:
     assert client.post("/admin/login", data=data).headers["location"] == "/admin/"
 
 
+def test_a_long_address_to_return_to_never_stops_a_sign_in(app_client: TestClient) -> None:
+    long_search = "/admin/conversations?q=" + "x" * 490
+    assert app_client.get(long_search).headers["location"] == "/admin/login?next=/admin/conversations"
+    client = TestClient(app_client.app, follow_redirects=False)
+    token = csrf_token(client)
+    for posted, lands in ((long_search, "/admin/conversations"), ("/admin/" + "x" * 3000, "/admin/")):
+        data = {"email": "agent@example.com", "password": PASSWORD, "csrf_token": token, "next": posted}
+        response = client.post("/admin/login", data=data)
+        assert response.status_code == 303 and response.headers["location"] == lands
+    form = TestClient(app_client.app).get("/admin/login", params={"next": long_search}).text  # signed out
+    assert 'value="/admin/conversations"' in form and "x" * 490 not in form
+
+
 def test_forms_without_a_valid_csrf_token_are_rejected(app_client: TestClient) -> None:
     client = login(TestClient(app_client.app, follow_redirects=False), "editor@example.com")
     form = {"title": "Sneaky", "locale": "en", "body": "x"}
