@@ -28,7 +28,7 @@ from core.settings import Settings
 from faqdesk.cli import app as cli
 from migrations import upgrade
 from support import intents, training, worker
-from support.models import ActiveModel, FaqIntent, JobStatus, TrainingJob, utcnow
+from support.models import ActiveModel, FaqIntent, JobStatus, ModelFile, TrainingJob, utcnow
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MINI = FIXTURES / "mini_faq.yaml"
@@ -37,10 +37,10 @@ LOCALES = ["en", "de", "nl"]
 
 @pytest.fixture()
 def db(engine: Engine) -> Iterator[Engine]:
-    """The session's migrated database (SQLite and PostgreSQL), emptied of jobs and intents after each test."""
+    """The session's migrated database (SQLite and PostgreSQL), emptied of jobs, intents and models after each test."""
     yield engine
     with session_scope(engine) as session:
-        for table in (TrainingJob, FaqIntent, ActiveModel):
+        for table in (TrainingJob, FaqIntent, ActiveModel, ModelFile):  # the stored models too: others count them
             session.execute(delete(table))
 
 
