@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -194,6 +195,14 @@ Bind = Engine | Connection
 def is_postgres(bind: Bind) -> bool:
     """Whether the engine or connection (a session's ``get_bind()``) talks to PostgreSQL rather than SQLite."""
     return bind.dialect.name == "postgresql"
+
+
+def upsert(session: Session, table: Any, *, key: str, values: dict[str, Any]) -> None:
+    """Insert a row, or update the row whose unique ``key`` it shares: one statement, so two requests racing
+    to create the same row both succeed (the later one's values stay) instead of one failing on the key."""
+    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
+    changed = {name: value for name, value in values.items() if name != key}
+    session.execute(insert(table).values(**values).on_conflict_do_update(index_elements=[key], set_=changed))
 
 
 def open_session(bind: Bind) -> Session:

@@ -18,6 +18,7 @@ from bot.model import FaqModel
 from bot.policy import ConversationState, Decision, PolicyConfig, decide
 from core import telemetry
 from core.clock import as_utc
+from core.db import upsert
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import new_token, same, token_digest
 from core.text import visible
@@ -317,14 +318,11 @@ def rate(session: Session, *, conversation: Conversation, score: int, comment: s
         raise ValidationError("the score must be between 1 and 5")
     if conversation.started_at is None:
         raise ConflictError("there is nothing to rate yet")
-    existing = session.exec(select(Rating).where(Rating.conversation_id == conversation.id)).first()
-    rating = existing or Rating(conversation_id=conversation.id, score=score)
-    rating.score = score
-    rating.comment = (comment or "").strip()[:2000] or None
-    rating.created_at = utcnow()
-    session.add(rating)
-    session.flush()
-    return rating
+    # Two ratings at once (a quick change of mind, two tabs): both are taken, the later one stays.
+    values = {"score": score, "comment": (comment or "").strip()[:2000] or None, "created_at": utcnow()}
+    upsert(session, Rating, key="conversation_id", values={"conversation_id": conversation.id, **values})
+    query = select(Rating).where(Rating.conversation_id == conversation.id).execution_options(populate_existing=True)
+    return session.exec(query).one()
 
 
 def end_conversation(session: Session, *, conversation: Conversation, now: datetime | None = None) -> Conversation:

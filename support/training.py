@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -35,7 +34,7 @@ from bot.data import TrainingData
 from bot.model import FaqModel
 from bot.problems import TrainingDataError
 from core import isolated
-from core.db import is_postgres, session_scope
+from core.db import session_scope, upsert
 from core.settings import Settings
 from support import model_files
 from support.models import ActiveModel, JobStatus, TrainingJob, utcnow
@@ -80,11 +79,8 @@ def activate(session: Session, *, version: str, model_dir: Path, now: datetime |
     the ``ACTIVE`` file."""
     # The files first, in this transaction: a process that sees the new row can always fetch them.
     model_files.publish(session, model_dir=model_dir, version=version)
-    values = {"version": version, "activated_at": now or utcnow()}
-    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
     # An upsert, so two first-ever activations cannot collide on the single row's primary key.
-    statement = insert(ActiveModel).values(id=1, **values).on_conflict_do_update(index_elements=["id"], set_=values)
-    session.execute(statement)
+    upsert(session, ActiveModel, key="id", values={"id": 1, "version": version, "activated_at": now or utcnow()})
     # The file last: if the version is not saved here it raises, and the caller's rollback keeps the row.
     store.activate(model_dir, version)
 

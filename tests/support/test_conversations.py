@@ -3,15 +3,18 @@ PostgreSQL). Bot turns are covered through the widget API."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from core.db import make_engine, session_scope
 from core.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from core.security import token_digest
 from support import conversations
-from support.models import CloseReason, Conversation, Sender, utcnow
+from support.models import CloseReason, Conversation, Rating, Sender, utcnow
 
 LOCALES = ["en", "de", "nl"]
 
@@ -124,3 +127,33 @@ def test_a_recognised_question_without_an_answer_is_told_so_not_misunderstood(se
     missed = compose(session, model=model, decision=base, query="zzz qqq")  # type: ignore[arg-type]
     assert told.text == reply("en", "unanswered_empty") and missed.text == reply("en", "suggest_empty")
     assert reply("de", "unanswered").startswith("Darauf kann ich hier noch nicht antworten")
+
+
+def test_two_ratings_at_once_both_succeed_and_one_stays(database_url: str) -> None:
+    """A quick change of mind, or two tabs: each request rates on its own connection at the same moment."""
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        conversation, _ = conversations.start_conversation(
+            session, locale="en", page_url=None, locales=LOCALES, default_locale="en"
+        )
+        conversation.started_at = utcnow()
+        cid = conversation.id
+
+    def rate(score: int, ready: threading.Barrier) -> int:
+        with session_scope(engine) as session:
+            chat = session.get(Conversation, cid)  # as the API reads it first: both see no rating yet
+            assert chat is not None
+            session.exec(select(Rating).where(Rating.conversation_id == cid)).first()
+            ready.wait()
+            return conversations.rate(session, conversation=chat, score=score).score
+
+    for _ in range(5):
+        ready = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as pool:
+            assert sorted(pool.map(rate, (1, 5), (ready, ready))) == [1, 5]  # neither failed
+        with Session(engine) as session:
+            [kept] = session.exec(select(Rating).where(Rating.conversation_id == cid)).all()
+            assert kept.score in (1, 5)
+            session.delete(kept)
+            session.commit()
+    engine.dispose()
