@@ -44,9 +44,10 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
     from_header = None
     if if_match is not None and if_match.strip() != "*":
         match = _TAG.match(if_match.strip())
-        if match is None or int(match.group(1)) > MAX_ID:
+        if match is None:
             raise ValidationError('If-Match: send the ETag from GET, e.g. "3", or *')
-        from_header = int(match.group(1))
+        # A number past any saved version (the schema allows ten digits) is simply not the saved one: a 409.
+        from_header = min(int(match.group(1)), MAX_ID + 1)
     if from_header is not None and body_version is not None:
         # Two different versions cannot both be the one saved now; the older is checked, so the save is
         # answered like any stale one (409 with the current version), not refused as malformed.

@@ -60,8 +60,8 @@ def create_article(
         body=body,
         author=author,
         category_id=category_id,
-        tags=list(tags or []),
-        intents=list(intents or []),
+        tags=labels(tags or [], what="tag"),
+        intents=labels(intents or [], what="intent"),
         status=status,
         position=position,
         translation_group=translation_group or uuid.uuid4().hex,
@@ -84,6 +84,22 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
+
+
+MAX_LABELS = 100  # tags, or linked intents, of one article (imported help centers bring their labels)
+MAX_LABEL_CHARS = 200
+
+
+def labels(values: Sequence[str], *, what: str) -> list[str]:
+    """An article's tags or intent ids as stored: trimmed, blanks and repeats dropped, each and their
+    number bounded (a ValidationError says which is too long or that there are too many)."""
+    kept = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if len(kept) > MAX_LABELS:
+        raise ValidationError(f"an article may have at most {MAX_LABELS} {what}s")
+    for value in kept:
+        if len(value) > MAX_LABEL_CHARS:
+            raise ValidationError(f"the {what} {value[:20]!r}... is longer than {MAX_LABEL_CHARS} characters")
+    return kept
 
 
 def update_article(
@@ -119,8 +135,8 @@ def update_article(
         article.title = title.strip()
     for name, value in (
         ("body", body),
-        ("tags", tags),
-        ("intents", intents),
+        ("tags", None if tags is None else labels(tags, what="tag")),
+        ("intents", None if intents is None else labels(intents, what="intent")),
         ("position", position),
     ):
         if value is not None:
@@ -294,9 +310,20 @@ def changes_since(session: Session, *, article: Article, version: int) -> Change
     return ChangesSince(saves=saves, diff=diff)
 
 
-def restore_revision(session: Session, *, article: Article, number: int, author: str) -> Article:
-    """Bring back an old revision's content as a new revision (history is never rewritten)."""
+def restore_revision(
+    session: Session, *, article: Article, number: int, author: str, expected_version: int | None = None
+) -> Article:
+    """Bring back an old revision's content as a new revision (history is never rewritten).
+
+    ``expected_version`` is the version the editor saw when choosing to restore: a save made since (which
+    the restore would silently undo) is an ``EditConflict``, as for an edit."""
     revision = _revision(session, article=article, number=number)
     return update_article(
-        session, article=article, author=author, title=revision.title, body=revision.body, tags=list(revision.tags)
+        session,
+        article=article,
+        author=author,
+        title=revision.title,
+        body=revision.body,
+        tags=list(revision.tags),
+        expected_version=expected_version,
     )

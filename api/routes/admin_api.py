@@ -145,11 +145,26 @@ def list_revisions(user: ApiEditorDep, article: ArticleDep, session: SessionDep)
     return [Revision.of(r) for r in articles.revisions(session, article=article)]
 
 
-@router.post("/articles/{article_id}/revisions/{number}/restore", response_model=AdminArticle)
-def restore_revision(user: ApiEditorDep, article: ArticleDep, number: RowId, session: SessionDep) -> AdminArticle:
-    """Bring back an old revision's content as a new revision."""
-    articles.restore_revision(session, article=article, number=number, author=user.email)
+@router.post(
+    "/articles/{article_id}/revisions/{number}/restore",
+    response_model=AdminArticle,
+    responses={200: {"headers": ETAG_HEADER}, **CONFLICT_RESPONSE},
+)
+def restore_revision(
+    user: ApiEditorDep,
+    article: ArticleDep,
+    number: RowId,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AdminArticle:
+    """Bring back an old revision's content as a new revision. With ``If-Match``, a restore chosen from an
+    older version than the one saved now (it would undo that save unseen) is a 409 with ``current_version``."""
+    articles.restore_revision(
+        session, article=article, number=number, author=user.email, expected_version=expected_version(if_match, None)
+    )
     session.flush()
+    etag(response, article.version)
     return AdminArticle.of(article)
 
 

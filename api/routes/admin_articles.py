@@ -349,6 +349,11 @@ def revision_list(
     new: int | None = None,
 ) -> Response:
     """Every saved revision, and the diff between two of them (the last two by default)."""
+    context = _revisions_context(session, article=article, old=old, new=new)
+    return page(request, "admin/revisions.html", context, user=user)
+
+
+def _revisions_context(session: Session, *, article: Article, old: int | None, new: int | None) -> dict[str, Any]:
     revisions = articles.revisions(session, article=article)
     diff_lines: list[str] = []
     if len(revisions) >= 2 or (old and new):
@@ -356,11 +361,27 @@ def revision_list(
         old = old or revisions[1].number
         diff_lines = articles.diff_revisions(session, article=article, old=old, new=new).splitlines()
     context = {"article": article, "revisions": revisions, "old": old, "new": new, "diff_lines": diff_lines}
-    return page(request, "admin/revisions.html", context, user=user)
+    return context | {"overtaken_from": None}  # the version a refused restore was chosen from
 
 
 @router.post("/articles/{article_id}/revisions/{number}/restore", dependencies=[Csrf])
-def restore(user: EditorDep, article: ArticleDep, number: RowId, session: SessionDep) -> Response:
-    """Restore an old revision as a new one."""
-    articles.restore_revision(session, article=article, number=number, author=user.email)
-    return redirect(f"/admin/articles/{article.id}/revisions", "restored")
+def restore(
+    user: EditorDep,
+    article: ArticleDep,
+    number: RowId,
+    session: SessionDep,
+    version: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
+) -> Response:
+    """Restore an old revision as a new one, unless someone saved the article since the page was opened
+    (``version``): restoring then would undo their save unseen, so the page comes back with it listed."""
+    article_id = article.id or 0
+    try:
+        articles.restore_revision(session, article=article, number=number, author=user.email, expected_version=version)
+    except EditConflict as exc:
+
+        def overtaken() -> dict[str, Any]:
+            saved = editorial.get_article(session, article_id=article_id)
+            return _revisions_context(session, article=saved, old=None, new=None) | {"overtaken_from": version}
+
+        raise FormRefused(session, "admin/revisions.html", overtaken, user=user, status_code=409) from exc
+    return redirect(f"/admin/articles/{article_id}/revisions", "restored")

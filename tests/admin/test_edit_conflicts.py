@@ -155,6 +155,30 @@ def test_editors_saving_at_the_same_moment_lose_nothing(app: Any, settings: Sett
         assert article.body == f"Editor {statuses.index(303)}."
 
 
+def test_restoring_a_revision_from_a_stale_page_does_not_undo_a_newer_save(app: Any, settings: Settings) -> None:
+    article_id = _new_article(settings, "Warranty")
+    path, history = f"/admin/articles/{article_id}", f"/admin/articles/{article_id}/revisions"
+    ann = Opened(_editor(app, "editor@example.com"), path)
+    assert ann.post(path, **_article_form(title="Warranty", slug="warranty", body="Two years.")).status_code == 303
+    restore = f"{history}/1/restore"
+    bob = Opened(_editor(app, "admin@example.com"), history, restore)  # version 2 on his page
+    ann = Opened(ann.client, path)
+    fix = _article_form(title="Warranty", slug="warranty", body="Two years; IMPORTANT FIX.")
+    assert ann.post(path, **fix).status_code == 303  # version 3, which bob has not seen
+
+    refused = bob.post(restore)
+    assert refused.status_code == 409
+    assert "you saw version 2, version 3 is saved now" in html.unescape(refused.text)
+    with _db(settings) as session:
+        article = session.get(Article, article_id)
+        assert article is not None and (article.body, article.version) == ("Two years; IMPORTANT FIX.", 3)
+    bob = Opened(bob.client, history, restore)  # the history now shows Ann's fix: restoring is deliberate
+    assert bob.post(restore).status_code == 303
+    with _db(settings) as session:
+        article = session.get(Article, article_id)
+        assert article is not None and (article.body, article.version) == ("Original text.", 4)
+
+
 # --- categories and intents ---------------------------------------------------------------------------
 
 
@@ -321,11 +345,26 @@ def test_api_patch_from_a_stale_version_is_409_with_the_current_one(api: TestCli
     assert api.patch(url, json={"title": "No version"}).json()["version"] == 5  # as before: no check asked for
     for bad in ('W/"5"', '"x"', "five"):
         assert api.patch(url, json={"title": "T"}, headers={"If-Match": bad}).status_code == 422
+    huge = api.patch(url, json={"title": "T"}, headers={"If-Match": '"9999999999"'})  # allowed, never saved
+    assert huge.status_code == 409 and huge.json()["current_version"] == 5
     bare = api.patch(url, json={"title": "T"}, headers={"If-Match": "4"})  # the bare number is taken too
     assert bare.status_code == 409 and bare.json()["current_version"] == 5
     # Two different versions cannot both be the saved one: the older is checked, a 409 like any stale save.
     disagree = api.patch(url, json={"title": "T", "version": 4}, headers={"If-Match": '"5"'})
     assert disagree.status_code == 409 and disagree.json()["current_version"] == 5
+
+
+def test_api_restore_from_a_stale_version_is_409(api: TestClient, settings: Settings) -> None:
+    article_id = _new_article(settings, "API warranty")
+    url = f"/api/v1/admin/articles/{article_id}"
+    assert api.patch(url, json={"body": "Fixed.", "version": 1}).status_code == 200
+    restore = f"{url}/revisions/1/restore"
+    stale = api.post(restore, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    assert api.get(url).json()["body"] == "Fixed."
+    restored = api.post(restore, headers={"If-Match": '"2"'})
+    assert restored.status_code == 200 and restored.json()["body"] == "Original text."
+    assert restored.headers["etag"] == '"3"'
 
 
 def test_api_category_patch_from_a_stale_version_is_409(api: TestClient) -> None:

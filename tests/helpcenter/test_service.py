@@ -69,6 +69,19 @@ def test_every_save_is_a_revision_diff_and_restore(session: Session) -> None:
         articles.diff_revisions(session, article=article, old=1, new=99)
 
 
+def test_tags_and_linked_intents_are_trimmed_and_bounded(session: Session) -> None:
+    article = articles.create_article(
+        session, locale="en", title="Tagged", body="x", author="ed", tags=[" returns", "", "returns", " "], intents=[""]
+    )
+    assert (article.tags, article.intents) == (["returns"], [])
+    articles.update_article(session, article=article, author="ed", tags=["a", " b "], intents=["track_order "])
+    assert (article.tags, article.intents) == (["a", "b"], ["track_order"])
+    with pytest.raises(ValidationError, match="longer than 200 characters"):
+        articles.update_article(session, article=article, author="ed", tags=["x" * 5000])
+    with pytest.raises(ValidationError, match="at most 100 intents"):
+        articles.update_article(session, article=article, author="ed", intents=[f"i{n}" for n in range(101)])
+
+
 def test_renamed_slug_redirects(session: Session) -> None:
     article = make(session, slug="return-an-item", status=ArticleStatus.published)
     articles.update_article(session, article=article, author="ed", slug="returning-items")
