@@ -17,7 +17,7 @@ from core.i18n import DEFAULT_UI_LOCALE, gettext_for
 from core.settings import Settings
 from support import handoffs, reply_delivery
 from support import inbox as inbox_service
-from support.models import Handoff, Message, Sender, utcnow
+from support.models import Handoff, Message, OutboxItem, Sender, utcnow
 
 PAGE_SIZE = LIST_PAGE_SIZE  # the pollers bring at most a page of the inbox
 
@@ -87,11 +87,16 @@ def inbox_updates(
 def messages(session: Session, handoff: Handoff, people: dict[int, User]) -> list[dict[str, Any]]:
     """The ticket's transcript items: each message with its author, the bot's candidates, the reply's state."""
     found = inbox_service.transcript(session, handoff=handoff)
-    return items(found, people=people, email_usable=handoffs.can_email(handoff))
+    emails = reply_delivery.reply_emails(session, found)
+    return items(found, people=people, email_usable=handoffs.can_email(handoff), emails=emails)
 
 
-def items(found: list[Message], *, people: dict[int, User], email_usable: bool) -> list[dict[str, Any]]:
-    """Transcript items (admin/_transcript.html) for messages: author, the bot's candidates, a reply's state."""
+def items(
+    found: list[Message], *, people: dict[int, User], email_usable: bool, emails: dict[int, OutboxItem] | None = None
+) -> list[dict[str, Any]]:
+    """Transcript items (admin/_transcript.html) for messages: author, the bot's candidates, a reply's state
+    (``emails``: the outbox items of replies' emails, by id, which say whether each was sent)."""
+    emails = emails or {}
     shown = []
     for message in found:
         author = people.get(message.author_id) if message.author_id else None
@@ -103,8 +108,9 @@ def items(found: list[Message], *, people: dict[int, User], email_usable: bool) 
             for c in message.candidates or []
             if isinstance(c, dict)
         ]
-        state = reply_delivery.reply_state(message, email_usable=email_usable)
-        shown.append({"m": message, "author": author, "candidates": candidates, "state": state})
+        email = emails.get(message.email_outbox_id) if message.email_outbox_id is not None else None
+        state = reply_delivery.reply_state(message, email_usable=email_usable, email=email)
+        shown.append({"m": message, "author": author, "candidates": candidates, "state": state, "email": email})
     return shown
 
 
@@ -127,7 +133,7 @@ def ticket_updates(
         "last_id": max([after] + [item["m"].id or 0 for item in new]),
         "visitor_messages": sum(1 for item in new if item["m"].sender is Sender.visitor),
         "replies": {
-            str(item["m"].id): str(transcript.delivery(item["m"], item["state"], handoff.email))  # type: ignore[attr-defined]
+            str(item["m"].id): str(transcript.delivery(item["m"], item["state"], handoff.email, item["email"]))  # type: ignore[attr-defined]
             for item in replies
         },
     }

@@ -280,7 +280,7 @@ def queue_reply_email(
     session: Session, *, handoff: Handoff, message: Message, settings: Settings, now: datetime
 ) -> None:
     """Queue the agent reply ``message`` as an email to the visitor and record that it was (once per reply)."""
-    outbox.queue_email(
+    email = outbox.queue_email(
         session,
         to=handoff.email,
         subject=handoff_messages.wording(handoff.locale, "subject"),
@@ -289,6 +289,7 @@ def queue_reply_email(
         conversation_id=handoff.conversation_id,
     )
     message.emailed_at = now
+    message.email_outbox_id = email.id
     message.email_due_at = None
     session.add(message)
 

@@ -112,10 +112,13 @@ class Message(SQLModel, table=True):
     labelled_by: str | None = Field(default=None, max_length=254)
     # Agent replies (support.reply_delivery): when the visitor's widget showed the reply, when it is to be
     # emailed if still unseen (cleared once seen or emailed, so the worker's index holds only pending
-    # replies), and when it was queued as an email. Never set on other messages.
+    # replies), when it was queued as an email and which outbox item carries that email (whether it was
+    # sent, is being retried or failed; no foreign key: the outbox is pruned on its own schedule). Never set
+    # on other messages.
     seen_at: datetime | None = None
     email_due_at: datetime | None = Field(default=None, index=True)
     emailed_at: datetime | None = None
+    email_outbox_id: int | None = None
 
 
 class Handoff(SQLModel, table=True):

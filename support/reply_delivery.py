@@ -32,13 +32,16 @@ from sqlmodel import Session, col, select, update
 
 from core.settings import Settings
 from support import handoffs
-from support.models import Conversation, Handoff, Message, Sender, utcnow
+from support.models import Conversation, Handoff, Message, OutboxItem, Sender, utcnow
 
 log = logging.getLogger(__name__)
 
 BATCH = 50  # replies claimed per worker round; the rest follow in the next rounds
 
-ReplyState = Literal["seen", "emailed", "waiting", "unreachable"]
+# "sending": queued as an email the outbox has not delivered yet (retrying, or no mail server configured);
+# "email_failed": the outbox gave up on it. A reply whose email's outbox row is gone (pruned, or queued before
+# migration 0017 recorded it) reads "emailed", as it did before.
+ReplyState = Literal["seen", "emailed", "sending", "email_failed", "waiting", "unreachable"]
 
 
 def mark_seen(session: Session, *, conversation: Conversation, up_to: int, now: datetime | None = None) -> int:
@@ -115,14 +118,25 @@ def _claim(session: Session, *, message_id: int, settings: Settings, now: dateti
     return 1
 
 
-def reply_state(message: Message, *, email_usable: bool) -> ReplyState | None:
-    """Where an agent reply stands for the visitor (None: not a reply to them, or written before tracking began)."""
+def reply_emails(session: Session, messages: list[Message]) -> dict[int, OutboxItem]:
+    """The outbox items carrying the emails of these agent replies, by item id (one query)."""
+    ids = {m.email_outbox_id for m in messages if m.email_outbox_id is not None}
+    if not ids:
+        return {}
+    return {item.id: item for item in session.exec(select(OutboxItem).where(col(OutboxItem.id).in_(ids))) if item.id}
+
+
+def reply_state(message: Message, *, email_usable: bool, email: OutboxItem | None = None) -> ReplyState | None:
+    """Where an agent reply stands for the visitor (None: not a reply to them, or written before tracking
+    began); ``email`` is the outbox item of its email, when it was queued as one."""
     if message.sender is not Sender.agent or message.internal:
         return None
     if message.seen_at is not None:
         return "seen"
     if message.emailed_at is not None:
-        return "emailed"
+        if email is None or email.delivered_at is not None:
+            return "emailed"
+        return "email_failed" if email.failed_at is not None else "sending"
     if not email_usable:
         return "unreachable"
     if message.email_due_at is not None:

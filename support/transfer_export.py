@@ -144,9 +144,11 @@ def _conversations(session: Session, ids: Sequence[str], emails: dict[int | None
 
 def _messages(messages: list[Message], emails: dict[int | None, str]) -> list[MessageRecord]:
     index = {message.id: i for i, message in enumerate(messages)}
+    # The outbox is not exported: the id of a reply's email would name nothing (or another row) elsewhere.
+    skip = {"id", "conversation_id", "author_id", "reply_to", "email_outbox_id"}
     return [
         MessageRecord(
-            **_columns(m, skip={"id", "conversation_id", "author_id", "reply_to"}),
+            **_columns(m, skip=skip),
             author=emails.get(m.author_id),
             # A turn answers a message of its own conversation; one that points elsewhere loses the link.
             reply_to=index.get(m.reply_to),

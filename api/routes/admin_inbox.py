@@ -14,12 +14,12 @@ from api.admin_ui import page, redirect, secure_headers, ui_locale
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
 from api.errors import FormRefused, row_key, user_key
-from api.params import MAX_ID, ListPageDep
+from api.params import MAX_ID, ListPageDep, RowId
 from api.resources import HandoffDep
 from core import accounts
 from core.accounts import User
-from core.errors import ConflictError, ValidationError
-from core.i18n import N_
+from core.errors import ConflictError, NotFoundError, ValidationError
+from core.i18n import N_, gettext_for
 from core.numerals import whole_number
 from core.settings import Settings
 from support import assignment, canned, handoffs
@@ -181,6 +181,11 @@ def handoff_updates(
     return secure_headers(JSONResponse(body))
 
 
+def _gone(request: Request, user: User) -> str:
+    _ = gettext_for(ui_locale(request, user))
+    return _("This ticket no longer exists: its conversation was deleted. Your reply was not sent.")
+
+
 def _back(handoff: Handoff, notice: str) -> Response:
     return redirect(f"/admin/inbox/{handoff.id}", notice)
 
@@ -189,12 +194,18 @@ def _back(handoff: Handoff, notice: str) -> Response:
 def reply(
     request: Request,
     user: UserDep,
-    handoff: HandoffDep,
+    handoff_id: RowId,
     session: SessionDep,
     settings: SettingsDep,
     text: Annotated[str, Form(max_length=handoffs.MAX_TEXT + 100)] = "",
 ) -> Response:
-    """Reply to the visitor (in the widget, and by email when they have left)."""
+    """Reply to the visitor (in the widget, and by email when they have left). A ticket deleted while the
+    agent wrote (the visitor's data erased) gives its 404 with the reply shown, not thrown away."""
+    try:
+        handoff = handoffs.get_handoff(session, handoff_id=handoff_id)
+    except NotFoundError:
+        context = {"status_code": 404, "detail": _gone(request, user), "kept": text}
+        return page(request, "admin/error.html", context, user=user, status_code=404)
     try:
         handoffs.reply(session, handoff=handoff, agent=user, text=text, settings=settings)
     except ValidationError as exc:

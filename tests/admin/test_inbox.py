@@ -193,6 +193,23 @@ def test_empty_reply_is_a_clear_error(as_role: Any, db_bind: Bind, admin_setting
     assert "the note is empty" in response.text
 
 
+def test_a_reply_to_a_ticket_deleted_meanwhile_is_shown_back_not_lost(
+    as_role: Any, db_bind: Bind, admin_settings: Settings
+) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
+    client = as_role(Role.agent)
+    token = csrf_token(client, f"/admin/inbox/{handoff.id}")  # the agent opens the ticket and starts writing
+    with session_scope(db_bind) as s:  # meanwhile the visitor's data is erased
+        conversation = s.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        s.delete(conversation)
+    written = "Your refund of <b>€40</b> is on its way."
+    response = client.post(f"/admin/inbox/{handoff.id}/reply", data={"csrf_token": token, "text": written})
+    assert response.status_code == 404
+    assert "This ticket no longer exists: its conversation was deleted. Your reply was not sent." in response.text
+    assert "Your refund of &lt;b&gt;€40&lt;/b&gt; is on its way.</textarea>" in response.text
+
+
 def test_notes_are_internal_marked_and_escaped(as_role: Any, db_bind: Bind, admin_settings: Settings) -> None:
     handoff = new_handoff(db_bind, admin_settings)
     client = as_role(Role.editor)

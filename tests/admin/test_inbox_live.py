@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from core.accounts import Role
 from core.db import Bind, open_session, session_scope
 from core.settings import Settings
 from support import conversations, handoffs, reply_delivery
-from support.models import Conversation, Handoff, Sender, utcnow
+from support.models import Conversation, Handoff, OutboxItem, Sender, utcnow
 from tests.admin.conftest import csrf_token
 from tests.support.handoff_fixtures import make_conversation
 
@@ -105,6 +108,29 @@ def test_each_reply_says_whether_it_reached_the_visitor(
     (line,) = agent.get(f"/admin/inbox/{handoff.id}/updates?after={after}").json()["replies"].values()
     assert line.startswith('<p class="hint reply-state" data-reply="')
     assert "Seen by the visitor in the chat" in line
+
+
+def test_an_email_queued_is_not_called_sent_and_a_failed_one_says_so(
+    agent: TestClient, db_bind: Bind, admin_settings: Settings
+) -> None:
+    handoff = new_handoff(db_bind, admin_settings)
+    with open_session(db_bind) as s:  # the visitor has left: the reply goes out as an email at once
+        conversation = s.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        conversation.visitor_seen_at = utcnow() - timedelta(days=1)
+        s.add(conversation)
+        s.commit()
+    page = html.unescape(reply(agent, handoff, "We sent a new one."))
+    assert f"Not seen in the chat: an email to {handoff.email} is waiting to be sent since" in page
+    with open_session(db_bind) as s:  # the outbox tried and gave up
+        [item] = s.exec(select(OutboxItem).where(OutboxItem.target == handoff.email)).all()
+        item.attempts, item.failed_at, item.last_error = 8, utcnow(), "550 mailbox unavailable"
+        s.add(item)
+        s.commit()
+    page = html.unescape(agent.get(f"/admin/inbox/{handoff.id}").text)
+    assert '<p class="error reply-state"' in page
+    assert f"the email to {handoff.email} could not be sent (550 mailbox unavailable)" in page
+    assert "Not seen in the chat: emailed to" not in page
 
 
 def test_no_email_is_said_plainly(agent: TestClient, db_bind: Bind, admin_settings: Settings) -> None:

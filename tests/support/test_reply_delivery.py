@@ -35,6 +35,7 @@ class World:
     settings: Settings
     conversations: list[str]
     users: list[int]
+    mailbox_port: int = 0
 
 
 @pytest.fixture()
@@ -52,7 +53,7 @@ def world(engine: Engine) -> Iterator[World]:
         smtp_starttls=False,
         smtp_from="help@shop.test",
     )
-    made = World(engine, mailbox, settings, [], [])
+    made = World(engine, mailbox, settings, [], [], port)
     _clean_outbox(engine)
     try:
         yield made
@@ -237,3 +238,36 @@ def test_mark_seen_covers_only_this_chats_replies_up_to_the_id_shown(session: Se
     }
     assert states == {"One": "seen", "internal": None, "Other chat": "waiting", "Two": "waiting"}
     assert [m.sender for m in (first, second)] == [Sender.agent, Sender.agent]
+
+
+def test_the_ticket_says_whether_a_replys_email_went_out_is_retried_or_failed(world: World) -> None:
+    """An email queued is not an email sent: no mail server, or one that refuses, must not read as delivered."""
+    reply_id = agent_replied(world, seen_ago=timedelta(hours=2))  # gone: queued as an email at once
+
+    def state() -> str | None:
+        with Session(world.engine) as s:
+            reply = s.get(Message, reply_id)
+            assert reply is not None
+            emails = reply_delivery.reply_emails(s, [reply])
+            return reply_delivery.reply_state(reply, email_usable=True, email=emails.get(reply.email_outbox_id or 0))
+
+    assert state() == "sending"
+    world.settings = world.settings.model_copy(update={"smtp_port": free_port()})  # nothing listens there
+    later = utcnow()
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        later += timedelta(hours=2)  # past every backoff
+        with Session(world.engine) as s:
+            assert outbox.deliver_due(s, settings=world.settings, now=later) == 0
+        assert state() == ("email_failed" if attempt == outbox.MAX_ATTEMPTS else "sending")
+    assert world.mailbox.messages == []
+
+    delivered = agent_replied(world, seen_ago=timedelta(hours=2), text="Second reply.")
+    world.settings = world.settings.model_copy(update={"smtp_port": world.mailbox_port})
+    with Session(world.engine) as s:
+        assert outbox.deliver_due(s, settings=world.settings, now=utcnow()) == 1
+    with Session(world.engine) as s:
+        reply = s.get(Message, delivered)
+        assert reply is not None
+        email = reply_delivery.reply_emails(s, [reply])[reply.email_outbox_id or 0]
+        assert email.delivered_at is not None
+        assert reply_delivery.reply_state(reply, email_usable=True, email=email) == "emailed"
