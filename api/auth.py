@@ -41,13 +41,18 @@ def optional_user(request: Request, session: SessionDep, settings: SettingsDep) 
     return accounts.session_user(session, token=token, idle=timedelta(minutes=settings.session_idle_minutes))
 
 
-MAX_NEXT_CHARS = 500  # where to go after signing in; a longer address keeps its path only
+MAX_NEXT_CHARS = 500  # where to go after signing in
+
+
+def clip_next(url: str) -> str:
+    """An address to return to after signing in, short enough for the login form: a longer one (a long
+    search's) keeps its page without the query."""
+    return url if len(url) <= MAX_NEXT_CHARS else url.split("?", 1)[0]
 
 
 def _next_url(request: Request) -> str:
     path = request.url.path
-    full = path + ("?" + request.url.query if request.url.query and request.method == "GET" else "")
-    return full if len(full) <= MAX_NEXT_CHARS else path
+    return clip_next(path + ("?" + request.url.query if request.url.query and request.method == "GET" else ""))
 
 
 def signed_in(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -61,18 +61,13 @@ class FormRefused(Exception):
         self.session = session
         self.template = template
         self.context = context
-        self.user_id = user_key(user)  # the handler loads the user again once the transaction is rolled back
+        self.user_id = row_key(user)  # the handler loads the user again once the transaction is rolled back
         self.status_code = status_code
 
 
-def user_key(user: User) -> int:
-    """The user's key, not an attribute: after a failed flush reading one would touch the broken transaction.
-    A refused form's ``context`` that needs the user loads it again by this key."""
-    return row_key(user)
-
-
 def row_key(row: Any) -> int:
-    """A loaded row's integer primary key, read without touching its (possibly broken) transaction."""
+    """A loaded row's integer primary key, read without touching its transaction: after a failed flush,
+    reading an attribute would. A refused form's ``context`` loads the rows it needs again by their keys."""
     identity = inspect(row).identity
     return int(identity[0]) if identity else (row.id or 0)
 

@@ -83,14 +83,13 @@ def _expanded_height(node: Node, depth: int, heights: dict[int, int], open_nodes
     ``MAX_DEPTH`` that way: an alias of a node that holds it (``a: &a [*a]``) nests forever, and a chain of
     aliases each one level deeper than the last nests as deep as the chain is long, past Python's stack.
     Each node is measured once; the recursion stops at ``MAX_DEPTH``."""
-    key = id(node)
+    key, line = id(node), node.start_mark.line + 1
+    too_deep = YamlSyntaxError(f"nested more than {MAX_DEPTH} levels deep once aliases are followed", line)
     if key in open_nodes:
-        raise YamlSyntaxError("an alias refers to a node that contains it", node.start_mark.line + 1)
+        raise YamlSyntaxError("an alias refers to a node that contains it", line)
     if key not in heights:
         if depth > MAX_DEPTH:
-            raise YamlSyntaxError(
-                f"nested more than {MAX_DEPTH} levels deep once aliases are followed", node.start_mark.line + 1
-            )
+            raise too_deep
         children: list[Node] = []
         if isinstance(node, MappingNode):
             children = [part for pair in node.value for part in pair]
@@ -100,9 +99,7 @@ def _expanded_height(node: Node, depth: int, heights: dict[int, int], open_nodes
         heights[key] = 1 + max((_expanded_height(c, depth + 1, heights, open_nodes) for c in children), default=0)
         open_nodes.discard(key)
     if depth - 1 + heights[key] > MAX_DEPTH:
-        raise YamlSyntaxError(
-            f"nested more than {MAX_DEPTH} levels deep once aliases are followed", node.start_mark.line + 1
-        )
+        raise too_deep
     return heights[key]
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import csrf
 from api.admin_ui import page, redirect, ui_locale, ui_locales
-from api.auth import MAX_NEXT_CHARS, SESSION_COOKIE, UserDep, optional_user, set_session_cookie
+from api.auth import MAX_NEXT_CHARS, SESSION_COOKIE, UserDep, clip_next, optional_user, set_session_cookie
 from api.deps import LimiterDep, SessionDep, SettingsDep
 from api.ratelimit import RateLimited, client_address
 from core import accounts
@@ -23,8 +23,7 @@ router = APIRouter(prefix="/admin", tags=["back office"], include_in_schema=Fals
 
 def _safe_next(next_url: str) -> str:
     # Only paths inside the back office: an absolute or protocol-relative URL would be an open redirect.
-    if len(next_url) > MAX_NEXT_CHARS:  # a long search's address: its page without the search
-        next_url = next_url.split("?", 1)[0]
+    next_url = clip_next(next_url)
     if next_url.startswith("/admin") and not next_url.startswith("//") and "\\" not in next_url:
         return next_url if len(next_url) <= MAX_NEXT_CHARS else "/admin/"
     return "/admin/"

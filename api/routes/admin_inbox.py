@@ -13,7 +13,7 @@ from api import inbox_views as views
 from api.admin_ui import page, redirect, secure_headers, ui_locale
 from api.auth import UserDep
 from api.deps import SessionDep, SettingsDep
-from api.errors import FormRefused, row_key, user_key
+from api.errors import FormRefused, row_key
 from api.params import MAX_ID, ListPageDep, RowId
 from api.resources import HandoffDep
 from core import accounts
@@ -145,7 +145,7 @@ def _refused(
 ) -> FormRefused:
     """The handoff page again after bad input, keeping what the agent typed (nothing was saved). After a
     write the database refused, the rows in hand are unusable: they are loaded again by their keys."""
-    handoff_id, user_id = row_key(handoff), user_key(user)
+    handoff_id, user_id = row_key(handoff), row_key(user)
 
     def context() -> dict[str, Any]:
         saved = handoffs.get_handoff(session, handoff_id=handoff_id)  # as saved: the refused change is undone
